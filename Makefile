@@ -1,0 +1,42 @@
+# Kaoping: `make demo` runs the main job on the embedded default; `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/kaoping_test
+
+.PHONY: install demo test test-pg run stop bench lint clean
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	@$(BIN)/kaoping stop >/dev/null 2>&1 || true
+	$(BIN)/kaoping run
+	@status=0; $(BIN)/kaoping demo || status=$$?; $(BIN)/kaoping stop; exit $$status
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+test-pg: $(STAMP)
+	KAOPING_TEST_PG=$(PG_TEST_URL) $(BIN)/pytest
+
+run: $(STAMP)
+	$(BIN)/kaoping run
+
+stop: $(STAMP)
+	$(BIN)/kaoping stop
+
+bench: $(STAMP)
+	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf var/demo var/log var/run

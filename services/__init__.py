@@ -1,0 +1,1 @@
+"""The three Kaoping services and the command line that runs them."""

@@ -1,0 +1,1 @@
+"""inspection: open and unannounced spot checks, findings, rectification orders."""

@@ -1,0 +1,15 @@
+"""create_app() of the inspection service."""
+
+from shared.app import create_service_app
+from shared.migrations import service_migrations_dir
+
+from services.inspection.api import BLUEPRINTS
+
+
+def create_app(test_config=None):
+    return create_service_app(
+        "inspection", title="Kaoping inspection",
+        description="Open and unannounced spot checks: checklists, measurements, evidence, "
+                    "findings and rectification orders.",
+        blueprints=BLUEPRINTS, migrations_dir=service_migrations_dir("inspection"),
+        test_config=test_config)

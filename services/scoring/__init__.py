@@ -1,0 +1,1 @@
+"""scoring: registry, scheme, self-checks, composite scores and assessments."""

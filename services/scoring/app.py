@@ -1,0 +1,15 @@
+"""create_app() of the scoring service."""
+
+from shared.app import create_service_app
+from shared.migrations import service_migrations_dir
+
+from services.scoring.api import BLUEPRINTS
+
+
+def create_app(test_config=None):
+    return create_service_app(
+        "scoring", title="Kaoping scoring",
+        description="Units, peer groups, assessment scheme, self-checks and key tasks; "
+                    "weighted, normalised composite scores, rankings and assessments.",
+        blueprints=BLUEPRINTS, migrations_dir=service_migrations_dir("scoring"),
+        test_config=test_config)

@@ -1,0 +1,6 @@
+"""Gunicorn configuration of the scoring service: `gunicorn -c services/scoring/gunicorn.conf.py`."""
+
+from shared.gunicorn_settings import settings_for
+
+globals().update(settings_for("scoring"))
+wsgi_app = "services.scoring.app:create_app()"

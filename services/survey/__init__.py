@@ -1,0 +1,1 @@
+"""survey: telephone and questionnaire polls, weighted township estimates."""

@@ -1,0 +1,15 @@
+"""create_app() of the survey service."""
+
+from shared.app import create_service_app
+from shared.migrations import service_migrations_dir
+
+from services.survey.api import BLUEPRINTS
+
+
+def create_app(test_config=None):
+    return create_service_app(
+        "survey", title="Kaoping survey",
+        description="Telephone polls over Twilio, web and paper questionnaires, "
+                    "weighted township estimates with design-based error margins.",
+        blueprints=BLUEPRINTS, migrations_dir=service_migrations_dir("survey"),
+        test_config=test_config)

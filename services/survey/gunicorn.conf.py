@@ -1,0 +1,6 @@
+"""Gunicorn configuration of the survey service: `gunicorn -c services/survey/gunicorn.conf.py`."""
+
+from shared.gunicorn_settings import settings_for
+
+globals().update(settings_for("survey"))
+wsgi_app = "services.survey.app:create_app()"

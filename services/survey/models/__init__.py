@@ -1,0 +1,13 @@
+"""Tables of the survey service (its own database; no other service reads them)."""
+
+from shared.db import ServiceBase, new_metadata
+from shared.idempotency import IdempotencyMixin
+
+
+class Base(ServiceBase):
+    __abstract__ = True
+    metadata = new_metadata()
+
+
+class IdempotencyRecord(IdempotencyMixin, Base):
+    """Results of retried writes, keyed by scope and client key."""

@@ -1,0 +1,1 @@
+"""What all three Kaoping services share: config, database, errors, auth, health, logs."""

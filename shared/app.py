@@ -1,0 +1,95 @@
+"""``create_service_app``: the one way each service's ``create_app`` is assembled.
+
+Defaults first, then the environment, then a test override; then the extensions:
+JSON logs and request ids, the database, flask-smorest (``/openapi.json``,
+``/docs``), the error envelope, deny-by-default auth, health checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import swagger_ui_bundle
+from flask import Flask, send_from_directory
+from flask_smorest import Api
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared import auth, errors, health, logs, whoami
+from shared.config import database_url, env_int
+from shared.db import init_request_sessions, make_engine, session_factory
+
+API_PREFIX = "/api/v1"
+
+
+@dataclass
+class ServiceState:
+    """What a running service keeps in ``app.extensions['kaoping']``."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+    migrations_dir: Path
+
+
+def create_service_app(name: str, *, title: str, description: str, blueprints: list,
+                       migrations_dir: Path, test_config: dict[str, Any] | None = None,
+                       configure=None) -> Flask:
+    """Build a Kaoping service.
+
+    ``blueprints`` are flask-smorest Blueprints registered under ``/api/v1``;
+    ``configure(app)`` may add service-specific settings and plain blueprints.
+    """
+    app = Flask(name)
+    app.config.update(
+        API_TITLE=title,
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        # Relative, so that the page works behind the gateway's /<service>/ prefix.
+        OPENAPI_SWAGGER_UI_URL="docs-assets/",
+        API_SPEC_OPTIONS={
+            "info": {"description": description},
+            "components": {"securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+            "security": [{"bearer": []}],
+        },
+        MAX_CONTENT_LENGTH=env_int("KAOPING_MAX_BODY_BYTES", 10 * 1024 * 1024, minimum=1024),
+        DATABASE_URL=database_url(name),
+        JSON_SORT_KEYS=False,
+    )
+    if test_config:
+        app.config.update(test_config)
+    logs.configure_logging(name)
+    engine = app.config.get("ENGINE") or make_engine(app.config["DATABASE_URL"])
+    app.extensions["kaoping"] = ServiceState(engine, session_factory(engine), migrations_dir)
+
+    logs.init_request_ids(app)
+    auth.init_auth(app)
+    init_request_sessions(app)
+    app.register_blueprint(health.blp)
+    _register_docs_assets(app)
+
+    api = Api(app)
+    errors.init_error_handlers(app)
+    api.register_blueprint(whoami.blp, url_prefix=API_PREFIX)
+    for blueprint in blueprints:
+        api.register_blueprint(blueprint, url_prefix=API_PREFIX)
+    if configure is not None:
+        configure(app)
+    return app
+
+
+def _register_docs_assets(app: Flask) -> None:
+    from flask import Blueprint
+
+    assets = Blueprint("docs_assets", __name__)
+
+    @assets.get("/docs-assets/<path:filename>")
+    def docs_asset(filename: str):
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
+
+    app.register_blueprint(assets)

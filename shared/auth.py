@@ -1,0 +1,142 @@
+"""Bearer-token auth (JWT HS256) that denies by default.
+
+Every request to an endpoint that is not explicitly public needs a valid token
+(401 otherwise). A view states who may call it with ``@roles(...)``; a view that
+states nothing is admin-only, so a forgotten decorator fails closed. ``admin``
+passes every role check. A ``unit`` token carries the unit it may act for.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+import jwt
+from flask import current_app, g, request
+
+from shared.config import secret
+from shared.errors import Forbidden, NotFound, Unauthorized
+
+ROLES = ("admin", "planner", "inspector", "unit", "analyst", "service")
+ALGORITHM = "HS256"
+# Endpoints anyone may call: health, the OpenAPI document and its UI.
+PUBLIC_BLUEPRINTS = {"health", "api-docs", "docs_assets"}
+
+
+@dataclass(frozen=True)
+class Principal:
+    sub: str
+    role: str
+    unit: str | None = None
+
+    def may_see_unit(self, unit_code: str) -> bool:
+        """A unit token sees only its own unit; every other role sees all units."""
+        return self.role != "unit" or self.unit == unit_code
+
+
+def jwt_secret() -> str:
+    return secret("KAOPING_JWT_SECRET")
+
+
+def issue_token(sub: str, role: str, unit: str | None = None, ttl: int = 3600,
+                key: str | None = None) -> str:
+    """Mint a token; raise ValueError for an unknown role or a unit role without a unit."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    if role == "unit" and not unit:
+        raise ValueError("role 'unit' needs a unit code")
+    now = int(time.time())
+    claims = {"sub": sub, "role": role, "iat": now, "exp": now + int(ttl)}
+    if unit:
+        claims["unit"] = unit
+    return jwt.encode(claims, key or jwt_secret(), algorithm=ALGORITHM)
+
+
+def decode_token(token: str, key: str) -> Principal:
+    """Verify signature and expiry; raise Unauthorized with the reason."""
+    try:
+        claims = jwt.decode(token, key, algorithms=[ALGORITHM],
+                            options={"require": ["sub", "role", "exp"]})
+    except jwt.ExpiredSignatureError:
+        raise Unauthorized("Token expired") from None
+    except jwt.InvalidTokenError as exc:
+        raise Unauthorized(f"Invalid token: {exc}") from None
+    if claims["role"] not in ROLES:
+        raise Unauthorized(f"Invalid token: unknown role {claims['role']!r}")
+    if claims["role"] == "unit" and not claims.get("unit"):
+        raise Unauthorized("Invalid token: a unit token needs a unit claim")
+    return Principal(str(claims["sub"]), claims["role"], claims.get("unit"))
+
+
+def roles(*allowed: str):
+    """Declare which roles may call a view (method). ``admin`` is always allowed."""
+    unknown = set(allowed) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles {sorted(unknown)}")
+
+    def decorate(func):
+        func._kaoping_roles = frozenset(allowed) | {"admin"}
+        return func
+
+    return decorate
+
+
+def public(func):
+    """Mark a view as callable without a token (it must authenticate otherwise,
+    for example by a Twilio signature or a one-time respondent link)."""
+    func._kaoping_public = True
+    return func
+
+
+def _view_target(endpoint: str):
+    view = current_app.view_functions.get(endpoint)
+    if view is None:
+        return None
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        method = getattr(view_class, request.method.lower(), None)
+        if method is None and request.method == "HEAD":
+            method = getattr(view_class, "get", None)
+        return method or view
+    return view
+
+
+def current_principal() -> Principal:
+    principal = g.get("principal")
+    if principal is None:
+        raise Unauthorized("Authentication required")
+    return principal
+
+
+def require_unit(unit_code: str, *, hide: bool = False) -> None:
+    """Stop a unit token acting for another unit: 403, or 404 when ``hide`` is set."""
+    principal = current_principal()
+    if not principal.may_see_unit(unit_code):
+        if hide:
+            raise NotFound("Not found")
+        raise Forbidden(f"Your token is scoped to unit {principal.unit}, not {unit_code}")
+
+
+def _authenticate() -> None:
+    if request.endpoint is None or request.method == "OPTIONS":
+        return  # routing will answer 404/405
+    blueprint = request.blueprints[-1] if request.blueprints else None
+    target = _view_target(request.endpoint)
+    if blueprint in PUBLIC_BLUEPRINTS or request.endpoint == "static":
+        return
+    if target is not None and getattr(target, "_kaoping_public", False):
+        return
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        raise Unauthorized("Authentication required: send 'Authorization: Bearer <token>'")
+    principal = decode_token(header[7:].strip(), current_app.config["JWT_SECRET"])
+    g.principal = principal
+    allowed = getattr(target, "_kaoping_roles", frozenset({"admin"}))
+    if principal.role not in allowed:
+        raise Forbidden(f"Role {principal.role!r} may not {request.method} this resource; "
+                        f"allowed: {', '.join(sorted(allowed))}")
+
+
+def init_auth(app) -> None:
+    app.config.setdefault("JWT_SECRET", jwt_secret())
+    app.before_request(_authenticate)
+

@@ -1,0 +1,116 @@
+"""Settings from environment variables, parsed by small helpers that name the variable.
+
+Every variable a service reads goes through these helpers, so that a missing or
+malformed value stops start-up with a message naming it (``ConfigError``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """A required environment variable is missing or malformed."""
+
+
+def env_str(name: str, default: str | None = None) -> str:
+    """Return the variable's value; raise ConfigError when it is unset and has no default."""
+    value = os.environ.get(name)
+    if value is None or value == "":
+        if default is None:
+            raise ConfigError(f"{name} is required but not set")
+        return default
+    return value
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    """Parse an integer variable; raise ConfigError naming it when malformed or too small."""
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise ConfigError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def env_float(name: str, default: float) -> float:
+    """Parse a float variable; raise ConfigError naming it when malformed."""
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """Parse a boolean variable (1/0, true/false, yes/no, on/off)."""
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be a boolean (true/false), got {raw!r}")
+
+
+def var_dir() -> Path:
+    """The directory for the embedded default's files (``KAOPING_VAR_DIR``, default ``var/``)."""
+    path = Path(env_str("KAOPING_VAR_DIR", str(ROOT / "var")))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def is_production() -> bool:
+    """True when ``KAOPING_ENV=production``: no generated secrets, no defaults for them."""
+    env = env_str("KAOPING_ENV", "development")
+    if env not in {"development", "production", "test"}:
+        raise ConfigError(f"KAOPING_ENV must be development, test or production, got {env!r}")
+    return env == "production"
+
+
+def secret(name: str) -> str:
+    """Return a secret from the environment.
+
+    Outside production a missing secret is generated once and kept in
+    ``var/secrets/<name>`` (mode 0600), so that the embedded default runs with no
+    setup and all local processes agree on it. In production it must be set.
+    """
+    value = os.environ.get(name)
+    if value:
+        return value
+    if is_production():
+        raise ConfigError(f"{name} is required in production but not set")
+    folder = var_dir() / "secrets"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def database_url(service: str) -> str:
+    """``<SERVICE>_DATABASE_URL``, default a SQLite file under ``var/``.
+
+    A plain ``postgresql://`` URL is mapped to the psycopg 3 driver.
+    """
+    name = f"{service.upper()}_DATABASE_URL"
+    url = os.environ.get(name) or f"sqlite:///{var_dir() / (service + '.sqlite3')}"
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    if not (url.startswith("sqlite") or url.startswith("postgresql+psycopg")):
+        raise ConfigError(f"{name} must be a sqlite:// or postgresql:// URL, got {url!r}")
+    return url

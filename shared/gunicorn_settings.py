@@ -1,0 +1,40 @@
+"""Gunicorn settings shared by the three services' ``gunicorn.conf.py``.
+
+Binds to ``KAOPING_HOST`` (default 127.0.0.1, never 0.0.0.0 unless configured) and
+``<SERVICE>_PORT``; ``KAOPING_WORKERS`` and ``KAOPING_THREADS`` size the server.
+"""
+
+from __future__ import annotations
+
+from shared.config import env_int, env_str
+
+DEFAULT_PORTS = {"survey": 5001, "scoring": 5002, "inspection": 5003}
+
+
+def service_host() -> str:
+    return env_str("KAOPING_HOST", "127.0.0.1")
+
+
+def service_port(service: str) -> int:
+    return env_int(f"{service.upper()}_PORT", DEFAULT_PORTS[service], minimum=1)
+
+
+def service_url(service: str) -> str:
+    """Where the other services reach ``service`` (``<SERVICE>_URL``)."""
+    host = service_host()
+    host = "127.0.0.1" if host == "0.0.0.0" else host
+    return env_str(f"{service.upper()}_URL", f"http://{host}:{service_port(service)}")
+
+
+def settings_for(service: str) -> dict:
+    return {
+        "bind": f"{service_host()}:{service_port(service)}",
+        "workers": env_int("KAOPING_WORKERS", 2, minimum=1),
+        "threads": env_int("KAOPING_THREADS", 4, minimum=1),
+        "worker_class": "gthread",
+        "timeout": 30,
+        "graceful_timeout": 10,
+        "accesslog": None,
+        "errorlog": "-",
+        "proc_name": f"kaoping-{service}",
+    }
