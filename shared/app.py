@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared import auth, errors, health, logs, whoami
-from shared.config import database_url, env_int
+from shared.config import database_url, env_bool, env_int
 from shared.db import init_request_sessions, make_engine, session_factory
 
 API_PREFIX = "/api/v1"
@@ -31,6 +31,7 @@ class ServiceState:
     engine: Engine
     sessions: sessionmaker[Session]
     migrations_dir: Path
+    api: Api | None = None
 
 
 def create_service_app(name: str, *, title: str, description: str, blueprints: list,
@@ -63,6 +64,11 @@ def create_service_app(name: str, *, title: str, description: str, blueprints: l
     )
     if test_config:
         app.config.update(test_config)
+    if env_bool("KAOPING_BEHIND_PROXY", False):
+        # Trust one proxy hop (the gateway) for client address, scheme and path prefix.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_prefix=1)
     logs.configure_logging(name)
     engine = app.config.get("ENGINE") or make_engine(app.config["DATABASE_URL"])
     app.extensions["kaoping"] = ServiceState(engine, session_factory(engine), migrations_dir)
@@ -74,6 +80,7 @@ def create_service_app(name: str, *, title: str, description: str, blueprints: l
     _register_docs_assets(app)
 
     api = Api(app)
+    app.extensions["kaoping"].api = api
     errors.init_error_handlers(app)
     api.register_blueprint(whoami.blp, url_prefix=API_PREFIX)
     for blueprint in blueprints:

@@ -151,9 +151,10 @@ def auth():
 
 @pytest.fixture(scope="session")
 def golden_dir() -> Path:
-    """``shared/data/golden`` beside the project (``../shared``), or tests/data/golden."""
+    """The golden reference data: ``tests/data/golden`` (a copy of ../shared/data/golden)."""
     root = Path(__file__).resolve().parent.parent
-    for candidate in (root.parent / "shared" / "data" / "golden", root / "tests" / "data" / "golden"):
+    for candidate in (root / "tests" / "data" / "golden",
+                      root.parent / "shared" / "data" / "golden"):
         if candidate.exists():
             return candidate
-    raise FileNotFoundError("golden data not found in ../shared/data/golden or tests/data/golden")
+    raise FileNotFoundError("golden data not found in tests/data/golden or ../shared/data/golden")

@@ -18,7 +18,9 @@ SERVICES = ("survey", "scoring", "inspection")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kaoping", description="Kaoping: county assessment suite (survey, scoring, inspection).")
+    parser = argparse.ArgumentParser(
+        prog="kaoping",
+        description="Kaoping: county assessment suite (survey, scoring, inspection).")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     lifecycle.register(sub)
     tokens.register(sub)

@@ -1,9 +1,8 @@
 """create_app() of the scoring service."""
 
+from services.scoring.api import BLUEPRINTS
 from shared.app import create_service_app
 from shared.migrations import service_migrations_dir
-
-from services.scoring.api import BLUEPRINTS
 
 
 def create_app(test_config=None):

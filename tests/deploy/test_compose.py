@@ -1,0 +1,75 @@
+"""No Docker engine runs here, so the compose file and gateway are checked as data."""
+
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = {"survey": 5001, "scoring": 5002, "inspection": 5003}
+
+
+def _compose():
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_postgres_16_with_healthcheck_and_init_script():
+    postgres = _compose()["services"]["postgres"]
+    assert postgres["image"].startswith("postgres:16")
+    assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
+    init = [v for v in postgres["volumes"] if "docker-entrypoint-initdb.d" in v]
+    assert init
+    sql = (ROOT / init[0].split(":")[0]).read_text()
+    for service in SERVICES:
+        assert f"CREATE DATABASE kaoping_{service};" in sql
+
+
+def test_services_have_http_healthchecks_and_wait_for_healthy_dependencies():
+    services = _compose()["services"]
+    for name, port in SERVICES.items():
+        service = services[name]
+        assert f"127.0.0.1:{port}/readyz" in " ".join(service["healthcheck"]["test"])
+        assert service["depends_on"]["postgres"]["condition"] == "service_healthy"
+        assert service["environment"][f"{name.upper()}_DATABASE_URL"].startswith("postgresql://")
+    assert services["dialer"]["command"] == ["kaoping", "dialer"]
+    assert services["dialer"]["depends_on"]["survey"]["condition"] == "service_healthy"
+    for name in SERVICES:
+        assert services["gateway"]["depends_on"][name]["condition"] == "service_healthy"
+
+
+def test_secrets_are_required_never_defaulted():
+    text = (ROOT / "docker-compose.yml").read_text()
+    for secret in ("POSTGRES_PASSWORD", "KAOPING_JWT_SECRET", "TWILIO_AUTH_TOKEN",
+                   "SURVEY_PHONE_KEYS"):
+        assert re.search(r"\$\{" + secret + r":\?", text), secret
+        assert not re.search(r"\$\{" + secret + r":-", text), secret
+    assert not re.search(r"(PASSWORD|SECRET|TOKEN|KEYS?):\s+['\"]?[A-Za-z0-9]{8,}", text)
+
+
+def test_gateway_routes_each_prefix_to_its_service_only_on_loopback():
+    compose = _compose()
+    gateway = compose["services"]["gateway"]
+    assert all(p.startswith("127.0.0.1:") for p in gateway["ports"])
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text()
+    for name, port in SERVICES.items():
+        assert re.search(rf"upstream {name} {{ server {name}:{port}; }}", nginx)
+        block = re.search(rf"location /{name}/ {{(.*?)}}", nginx, re.S).group(1)
+        assert f"proxy_pass http://{name}/;" in block
+        assert f"X-Forwarded-Prefix /{name};" in block
+
+
+def test_image_builds_from_the_repo_root_and_migrates_before_gunicorn():
+    compose = _compose()
+    for name in SERVICES:
+        assert compose["services"][name]["build"] == "."
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "COPY services ./services" in dockerfile and "USER kaoping" in dockerfile
+    entry = (ROOT / "deploy" / "entrypoint.sh").read_text()
+    assert entry.index("upgrade(engine") < entry.rindex("exec gunicorn -c")
+
+
+def test_forwarded_prefix_is_honoured_behind_the_gateway(make_app, monkeypatch):
+    monkeypatch.setenv("KAOPING_BEHIND_PROXY", "true")
+    client = make_app("survey").test_client()
+    page = client.get("/docs", headers={"X-Forwarded-Prefix": "/survey"}).get_data(as_text=True)
+    assert "/survey/openapi.json" in page

@@ -1,0 +1,126 @@
+"""The error envelope for every kind of error."""
+
+import pytest
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from shared.auth import roles
+from shared.errors import Conflict
+
+SERVICES = ("survey", "scoring", "inspection")
+
+
+class _Body(Schema):
+    name = fields.String(required=True)
+    count = fields.Integer(required=True)
+
+
+def _app_with_probe(make_app, service="scoring", **config):
+    app = make_app(service, **config)
+    blp = Blueprint("probe", __name__)
+
+    @blp.route("/probe")
+    class Probe(MethodView):
+        @roles("analyst")
+        @blp.arguments(_Body)
+        @blp.response(200, _Body)
+        def post(self, body):
+            if body["name"] == "boom":
+                raise RuntimeError("secret internal detail")
+            if body["name"] == "taken":
+                raise Conflict("Name already taken", {"name": ["taken"]})
+            return body
+
+    app.extensions["kaoping"].api.register_blueprint(
+        blp, url_prefix="/api/v1")
+    return app
+
+
+def _assert_envelope(response, status):
+    body = response.get_json()
+    assert response.status_code == status
+    assert set(body) >= {"code", "status", "message", "errors"}
+    assert body["code"] == status
+    return body
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_routing_404_and_405_use_the_envelope(make_app, service):
+    client = make_app(service).test_client()
+    _assert_envelope(client.get("/no/such/page"), 404)
+    body = _assert_envelope(client.post("/healthz"), 405)
+    assert body["status"] == "Method Not Allowed"
+
+
+def test_malformed_json_is_400(make_app, auth):
+    client = _app_with_probe(make_app).test_client()
+    response = client.post("/api/v1/probe", data="{not json", headers={
+        **auth("analyst"), "Content-Type": "application/json"})
+    body = _assert_envelope(response, 400)
+    assert "JSON" in body["message"]
+
+
+def test_validation_is_422_with_field_errors(make_app, auth):
+    client = _app_with_probe(make_app).test_client()
+    response = client.post("/api/v1/probe", json={"name": "x", "count": "many"},
+                           headers=auth("analyst"))
+    body = _assert_envelope(response, 422)
+    assert "count" in body["errors"]["json"]
+
+
+def test_domain_conflict_is_409(make_app, auth):
+    client = _app_with_probe(make_app).test_client()
+    response = client.post("/api/v1/probe", json={"name": "taken", "count": 1},
+                           headers=auth("analyst"))
+    body = _assert_envelope(response, 409)
+    assert body["errors"] == {"name": ["taken"]}
+
+
+def test_oversize_body_is_413(make_app, auth):
+    client = _app_with_probe(make_app, MAX_CONTENT_LENGTH=2048).test_client()
+    response = client.post("/api/v1/probe", json={"name": "x" * 5000, "count": 1},
+                           headers=auth("analyst"))
+    _assert_envelope(response, 413)
+
+
+def test_unexpected_exception_is_500_with_error_id_and_no_traceback(make_app, auth):
+    client = _app_with_probe(make_app).test_client()
+    response = client.post("/api/v1/probe", json={"name": "boom", "count": 1},
+                           headers=auth("analyst"))
+    body = _assert_envelope(response, 500)
+    assert len(body["error_id"]) == 32
+    assert body["error_id"] in body["message"]
+    text = response.get_data(as_text=True)
+    assert "Traceback" not in text and "secret internal detail" not in text
+
+
+def test_a_failed_request_rolls_back_its_writes(make_app, auth, engines):
+    from sqlalchemy import func, select
+
+    from services.scoring.models import IdempotencyRecord
+    from shared.db import db_session
+    from shared.idempotency import remember
+
+    app = make_app("scoring")
+    blp = Blueprint("writer", __name__)
+
+    @blp.route("/writer/<int:status>")
+    class Writer(MethodView):
+        @roles("analyst")
+        def post(self, status):
+            remember(db_session(), IdempotencyRecord, "probe", f"k{status}", {}, status, {})
+            if status >= 400:
+                raise Conflict("no")
+            return {"ok": True}
+
+    app.extensions["kaoping"].api.register_blueprint(
+        blp, url_prefix="/api/v1")
+    client = app.test_client()
+    assert client.post("/api/v1/writer/200", headers=auth("analyst")).status_code == 200
+    assert client.post("/api/v1/writer/409", headers=auth("analyst")).status_code == 409
+    with engines["scoring"].connect() as connection:
+        keys = connection.execute(select(IdempotencyRecord.key)).scalars().all()
+        assert keys == ["k200"]
+        assert connection.execute(select(func.count()).select_from(
+            IdempotencyRecord.__table__)).scalar() == 1
