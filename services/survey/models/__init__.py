@@ -11,3 +11,6 @@ class Base(ServiceBase):
 
 class IdempotencyRecord(IdempotencyMixin, Base):
     """Results of retried writes, keyed by scope and client key."""
+
+
+from . import interview, poll, questionnaire  # noqa: E402,F401  (complete Base.metadata)
