@@ -1,0 +1,175 @@
+"""create_app() of the simulated carrier: the Twilio voice REST API subset Kaoping uses.
+
+Endpoints (HTTP Basic auth ``AccountSid:AuthToken`` on every one):
+
+- ``POST /2010-04-01/Accounts/{Sid}/Calls.json`` — place a call (201, the call resource)
+- ``GET  /2010-04-01/Accounts/{Sid}/Calls.json`` — list calls (``To``, ``Status`` filters)
+- ``GET  /2010-04-01/Accounts/{Sid}/Calls/{CallSid}.json`` — one call
+- ``POST /2010-04-01/Accounts/{Sid}/Calls/{CallSid}.json`` — ``Status=completed|canceled``
+- ``GET  /2010-04-01/Accounts/{Sid}/Recordings/{RecordingSid}`` — the audio (WAV)
+- ``POST /sim/inbound`` — simulate a resident calling in (``From``, ``To``, ``Url``)
+- ``GET  /sim/stats`` — counts of calls by status and the achieved calls per second
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import wave
+from pathlib import Path
+
+from flask import Flask, Response, jsonify, request
+
+from services.carrier.calls import API_VERSION, Switchboard
+from services.carrier.respondents import Profile
+from services.carrier.validation import TwilioError, parse_call_request
+from shared.config import env_float, env_int, env_str, secret
+
+DEFAULT_ACCOUNT_SID = "AC" + "6b616f70696e67" + "0" * 18  # "kaoping" in hex
+
+
+def twilio_account() -> tuple[str, str]:
+    """The account Kaoping uses: ``TWILIO_ACCOUNT_SID`` and ``TWILIO_AUTH_TOKEN``.
+
+    Outside production a missing token is generated once (``shared.config.secret``),
+    so that the carrier and the survey service agree on it with no setup.
+    """
+    return env_str("TWILIO_ACCOUNT_SID", DEFAULT_ACCOUNT_SID), secret("TWILIO_AUTH_TOKEN")
+
+
+def _profile_from_env() -> dict:
+    path = os.environ.get("CARRIER_PROFILE")
+    return json.loads(Path(path).read_text()) if path else {}
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask("carrier")
+    sid, token = (None, None)
+    config = dict(test_config or {})
+    if "ACCOUNTS" not in config:
+        sid, token = twilio_account()
+    app.config.update(
+        ACCOUNTS=config.pop("ACCOUNTS", None) or {sid: token},
+        PROFILE=config.pop("PROFILE", None) or _profile_from_env(),
+        CPS=config.pop("CPS", None) or env_float("CARRIER_CPS", 10.0),
+        MAX_ACTIVE=config.pop("MAX_ACTIVE", None) or env_int("CARRIER_MAX_ACTIVE", 100, minimum=1),
+        TIME_SCALE=config.pop("TIME_SCALE", env_float("CARRIER_TIME_SCALE", 0.02)),
+        PUBLIC_URL=config.pop("PUBLIC_URL", os.environ.get("CARRIER_PUBLIC_URL")),
+    )
+    app.config.update(config)
+    board = Switchboard(accounts=app.config["ACCOUNTS"],
+                        profile=Profile.from_dict(app.config["PROFILE"]),
+                        cps=float(app.config["CPS"]), max_active=int(app.config["MAX_ACTIVE"]),
+                        time_scale=float(app.config["TIME_SCALE"]))
+    board.public_url = (app.config["PUBLIC_URL"] or "").rstrip("/")
+    app.extensions["carrier"] = board
+    _routes(app, board)
+    return app
+
+
+def _twilio_error(error: TwilioError):
+    response = jsonify(error.body())
+    response.status_code = error.status
+    return response
+
+
+def _routes(app: Flask, board: Switchboard) -> None:
+    app.register_error_handler(TwilioError, _twilio_error)
+    prefix = f"/{API_VERSION}/Accounts/<account_sid>"
+
+    @app.before_request
+    def authenticate():
+        if request.path in ("/healthz", "/readyz"):
+            return None
+        credentials = request.authorization
+        account = (request.view_args or {}).get("account_sid") or (
+            credentials.username if credentials else None)
+        if (credentials is None or credentials.username != account
+                or board.token_for(account) != credentials.password):
+            error = TwilioError(20003, "Authenticate", status=401)
+            response = _twilio_error(error)
+            response.headers["WWW-Authenticate"] = 'Basic realm="Twilio API"'
+            return response
+        if not board.public_url:
+            board.public_url = request.host_url.rstrip("/")
+        return None
+
+    @app.get("/healthz")
+    @app.get("/readyz")
+    def health():
+        return jsonify(status="ok", service="carrier")
+
+    @app.post(f"{prefix}/Calls.json")
+    def create_call(account_sid: str):
+        call = board.place(account_sid, parse_call_request(request.form))
+        return jsonify(call.resource()), 201
+
+    @app.get(f"{prefix}/Calls.json")
+    def list_calls(account_sid: str):
+        to, status = request.args.get("To"), request.args.get("Status")
+        size = min(int(request.args.get("PageSize", 50)), 1000)
+        calls = [c for c in list(board.calls.values()) if c.account_sid == account_sid
+                 and (not to or c.request.to == to) and (not status or c.status == status)]
+        calls.sort(key=lambda c: c.created, reverse=True)
+        uri = f"/{API_VERSION}/Accounts/{account_sid}/Calls.json"
+        return jsonify({"calls": [c.resource() for c in calls[:size]], "page": 0,
+                        "page_size": size, "first_page_uri": uri, "next_page_uri": None,
+                        "previous_page_uri": None, "uri": uri, "start": 0,
+                        "end": min(size, len(calls)) - 1})
+
+    def _call_or_404(account_sid: str, call_sid: str):
+        call = board.get(call_sid)
+        if call is None or call.account_sid != account_sid:
+            raise TwilioError(20404, f"The requested resource /{API_VERSION}/Accounts/"
+                                     f"{account_sid}/Calls/{call_sid}.json was not found", 404)
+        return call
+
+    @app.get(f"{prefix}/Calls/<call_sid>.json")
+    def get_call(account_sid: str, call_sid: str):
+        return jsonify(_call_or_404(account_sid, call_sid).resource())
+
+    @app.post(f"{prefix}/Calls/<call_sid>.json")
+    def update_call(account_sid: str, call_sid: str):
+        call = _call_or_404(account_sid, call_sid)
+        if request.form.get("Status") not in ("completed", "canceled"):
+            raise TwilioError(21218, "Status must be completed or canceled")
+        board.hang_up(call.sid)
+        return jsonify(call.resource())
+
+    @app.get(f"{prefix}/Recordings/<recording_sid>")
+    def recording_media(account_sid: str, recording_sid: str):
+        sid = recording_sid.split(".")[0]
+        recording = board.recordings.get(sid)
+        if recording is None:
+            raise TwilioError(20404, f"Recording {sid} was not found", 404)
+        return Response(_silence_wav(min(recording["duration"], 10)), mimetype="audio/x-wav")
+
+    @app.post("/sim/inbound")
+    def inbound():
+        form = request.form
+        call_request = parse_call_request(form)
+        account = request.authorization.username
+        call = board.place(account, call_request, direction="inbound")
+        return jsonify(call.resource()), 201
+
+    @app.get("/sim/stats")
+    def stats():
+        counts: dict[str, int] = {}
+        for call in list(board.calls.values()):
+            counts[call.status] = counts.get(call.status, 0) + 1
+        starts = sorted(board.started_at)
+        span = starts[-1] - starts[0] if len(starts) > 1 else 0.0
+        return jsonify(calls=len(board.calls), by_status=counts, busy=board.busy(),
+                       achieved_cps=(len(starts) - 1) / span if span else None,
+                       cps_limit=board.cps)
+
+
+def _silence_wav(seconds: int) -> bytes:
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(1)
+        out.setframerate(8000)
+        out.writeframes(b"\x80" * 8000 * max(seconds, 1))
+    return buffer.getvalue()
