@@ -1,0 +1,300 @@
+"""Weighted means, totals, proportions and satisfaction rates, overall or per domain,
+with design-based standard errors by Taylor linearisation.
+
+Influence values (Woodruff 1971; Lumley 2010 §2.2, §3.4):
+    total of y over domain d:   z_i = 1{i∈d} y_i
+    mean / proportion (ratio):  z_i = 1{i∈d} (y_i − ȳ_d) / N̂_d,   N̂_d = Σ_{i∈d} w_i
+and Var = V(Σ w_i z_i) from :meth:`SurveyDesign.total_variance`. A domain keeps the
+whole design (PSUs without domain members contribute zero totals). For a raked design
+z is first replaced by its residual from the base-weighted regression on the margins'
+indicators (as R ``survey`` ``calibrate``), which is what makes raked SEs smaller.
+
+Missing answers are NaN in ``y``: a row with NaN is outside the domain for that
+question (the estimate is over valid answers only).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .design import SurveyDesign, _codes, _py
+from .errors import EstimationError
+from .intervals import normal_interval, wilson_interval
+
+STATISTICS = ("mean", "total", "proportion")
+_CHUNK_ELEMENTS = 8_000_000  # bounds the n × columns working matrix (64 MB of floats)
+
+
+def _num(value: float) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One estimate. ``n`` counts respondents with a valid answer in the domain;
+    ``deff_kish`` = n Σw²/(Σw)², ``n_eff`` = n / deff_kish; (ci_low, ci_high) is the
+    Wilson interval with n_eff for proportions, estimate ± z·se otherwise."""
+
+    estimate: float
+    se: float
+    n: int
+    n_eff: float
+    deff_kish: float
+    ci_low: float
+    ci_high: float
+    statistic: str = "mean"
+    level: float = 0.95
+    domain: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: NaN becomes None."""
+        return {
+            "domain": self.domain,
+            "statistic": self.statistic,
+            "estimate": _num(self.estimate),
+            "se": _num(self.se),
+            "n": int(self.n),
+            "n_eff": _num(self.n_eff),
+            "deff_kish": _num(self.deff_kish),
+            "ci_low": _num(self.ci_low),
+            "ci_high": _num(self.ci_high),
+            "level": self.level,
+        }
+
+
+@dataclass(frozen=True)
+class DomainEstimates:
+    """Estimates for k variables (questions) × D domains; every array is (k, D)."""
+
+    statistic: str
+    domains: list
+    estimate: np.ndarray
+    se: np.ndarray
+    n: np.ndarray
+    n_eff: np.ndarray
+    deff_kish: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    level: float = 0.95
+    variables: list = field(default_factory=list)
+
+    def get(self, variable: int = 0, domain: Any = None) -> Estimate:
+        """The Estimate of variable index ``variable`` in ``domain`` (label).
+        Raises KeyError for an unknown domain."""
+        j = 0 if domain is None and len(self.domains) == 1 else self.domains.index(domain)
+        i = variable
+        return Estimate(float(self.estimate[i, j]), float(self.se[i, j]), int(self.n[i, j]),
+                        float(self.n_eff[i, j]), float(self.deff_kish[i, j]),
+                        float(self.ci_low[i, j]), float(self.ci_high[i, j]),
+                        self.statistic, self.level, self.domains[j])
+
+    def records(self) -> list[dict[str, Any]]:
+        """One JSON-ready dict per variable × domain, with ``variable`` set from
+        ``variables`` (or the index)."""
+        out = []
+        for i in range(self.estimate.shape[0]):
+            name = self.variables[i] if i < len(self.variables) else i
+            for j in range(len(self.domains)):
+                rec = self.get(i, self.domains[j]).to_dict()
+                rec["variable"] = name
+                out.append(rec)
+        return out
+
+
+def _as_matrix(y, n: int) -> np.ndarray:
+    y = np.asarray(y, dtype=float)
+    if y.ndim == 1:
+        y = y[:, None]
+    if y.ndim != 2 or y.shape[0] != n:
+        raise EstimationError(f"values must have {n} rows", errors={"y": ["wrong length"]})
+    return y
+
+
+def _layout(design: SurveyDesign, dom: np.ndarray, n_dom: int):
+    """Blocks for the variance and a column slot per domain.
+
+    Domains are packed into as few columns as possible: rows of one block never
+    interact through the calibration, so domains in different blocks share a column.
+    Without calibration each domain is its own block; with it, a domain must sit
+    inside one calibration block, otherwise every domain gets its own column.
+    """
+    cal = design.calibration
+    if cal is None:
+        return dom, n_dom, np.zeros(n_dom, np.int64), 1, np.arange(n_dom)
+    pairs = np.unique(dom * cal.n_blocks + cal.block)
+    if pairs.size == n_dom:
+        dom_block = np.empty(n_dom, np.int64)
+        dom_block[pairs // cal.n_blocks] = pairs % cal.n_blocks
+        order = np.lexsort((np.arange(n_dom), dom_block))
+        slot = np.empty(n_dom, np.int64)
+        starts = np.searchsorted(dom_block[order], dom_block[order])
+        slot[order] = np.arange(n_dom) - starts
+        return cal.block, cal.n_blocks, slot, int(slot.max()) + 1, dom_block
+    return np.zeros(design.n, np.int64), 1, np.arange(n_dom), n_dom, np.zeros(n_dom, np.int64)
+
+
+def domain_estimates(
+    design: SurveyDesign,
+    y,
+    by=None,
+    *,
+    statistic: str = "mean",
+    level: float = 0.95,
+    variables: Iterable | None = None,
+) -> DomainEstimates:
+    """Weighted mean, total or proportion of each column of ``y`` in each domain.
+
+    design: the SurveyDesign (raked or not).
+    y: (n,) or (n, k) floats; NaN = no valid answer (excluded from that column's
+        domain). For ``"proportion"`` the values must be 0/1 (or NaN).
+    by: domain label per row (e.g. township code, or a category); None = everyone.
+    Returns DomainEstimates with (k, D) arrays; a domain without valid answers gets
+    NaN estimate and SE and n = 0. Raises EstimationError for an unknown statistic,
+    a wrong length, or non-0/1 values for a proportion.
+    """
+    if statistic not in STATISTICS:
+        raise EstimationError(f"statistic must be one of {STATISTICS}",
+                              errors={"statistic": ["unknown"]})
+    w = design.weights
+    n = design.n
+    ymat = _as_matrix(y, n)
+    if statistic == "proportion":
+        finite = ymat[np.isfinite(ymat)]
+        if finite.size and not np.all((finite == 0) | (finite == 1)):
+            raise EstimationError("a proportion needs 0/1 values",
+                                  errors={"y": ["values other than 0/1"]})
+    if by is None:
+        dom, labels = np.zeros(n, np.int64), np.array([None], dtype=object)
+    else:
+        dom, labels = _codes(by, "by")
+        if dom.size != n:
+            raise EstimationError("by and weights differ in length",
+                                  errors={"by": ["wrong length"]})
+    n_dom = len(labels)
+    block, n_blocks, slot, n_slots, dom_block = _layout(design, dom, n_dom)
+    k = ymat.shape[1]
+    shape = (k, n_dom)
+    est, var = np.full(shape, np.nan), np.full(shape, np.nan)
+    cnt, sw, sw2 = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    per_chunk = max(1, _CHUNK_ELEMENTS // max(1, n * n_slots))
+    for start in range(0, k, per_chunk):
+        cols = range(start, min(k, start + per_chunk))
+        u = np.zeros((n, len(cols) * n_slots))
+        for c, j in enumerate(cols):
+            yj = ymat[:, j]
+            valid = np.isfinite(yj)
+            d = dom[valid]
+            wv, yv = w[valid], yj[valid]
+            cnt[j] = np.bincount(d, minlength=n_dom)
+            sw[j] = np.bincount(d, wv, minlength=n_dom)
+            sw2[j] = np.bincount(d, wv * wv, minlength=n_dom)
+            swy = np.bincount(d, wv * yv, minlength=n_dom)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                if statistic == "total":
+                    est[j] = swy
+                    z = yv
+                else:
+                    est[j] = swy / sw[j]
+                    z = (yv - est[j][d]) / sw[j][d]
+            u[np.flatnonzero(valid), c * n_slots + slot[d]] = z
+        if design.calibration is not None:
+            u = design.calibration.residuals(u)
+        v = design.total_variance(w[:, None] * u, block, n_blocks)
+        for c, j in enumerate(cols):
+            var[j] = v[dom_block, c * n_slots + slot]
+    empty = cnt == 0
+    est[empty] = np.nan
+    var[empty] = np.nan
+    if statistic == "total":
+        est[empty] = 0.0
+    se = np.sqrt(np.clip(var, 0.0, None))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n_eff = np.where(empty, np.nan, sw * sw / sw2)
+        deff = np.where(empty, np.nan, cnt * sw2 / (sw * sw))
+    if statistic == "proportion":
+        low, high = wilson_interval(est, n_eff, level)
+    else:
+        low, high = normal_interval(est, se, level)
+    return DomainEstimates(
+        statistic=statistic, domains=[_py(v) for v in labels], estimate=est, se=se,
+        n=cnt.astype(np.int64), n_eff=n_eff, deff_kish=deff, ci_low=low, ci_high=high,
+        level=level, variables=list(variables) if variables is not None else [],
+    )
+
+
+def _single(design: SurveyDesign, y, domain, statistic: str, level: float) -> Estimate:
+    if domain is None:
+        return domain_estimates(design, y, None, statistic=statistic, level=level).get(0)
+    mask = np.asarray(domain, dtype=bool)
+    if mask.shape != (design.n,):
+        raise EstimationError("domain must be a boolean mask per row",
+                              errors={"domain": ["wrong length"]})
+    yv = np.asarray(y, dtype=float).copy()
+    yv[~mask] = np.nan
+    return domain_estimates(design, yv, None, statistic=statistic, level=level).get(0)
+
+
+def weighted_mean(design: SurveyDesign, y, domain=None, *, level: float = 0.95) -> Estimate:
+    """Weighted mean Σwy/Σw of ``y`` (NaN = missing) over a ``domain`` mask (None = all),
+    SE by linearisation of the ratio; normal interval."""
+    return _single(design, y, domain, "mean", level)
+
+
+def weighted_total(design: SurveyDesign, y, domain=None, *, level: float = 0.95) -> Estimate:
+    """Weighted total Σwy of ``y`` (NaN = missing) over a ``domain`` mask (None = all)."""
+    return _single(design, y, domain, "total", level)
+
+
+def weighted_proportion(design: SurveyDesign, y, domain=None, *, level: float = 0.95) -> Estimate:
+    """Weighted proportion of 1s in 0/1 ``y`` (NaN = excluded) with a Wilson interval on
+    the Kish effective n."""
+    return _single(design, y, domain, "proportion", level)
+
+
+def _missing(answers: np.ndarray) -> np.ndarray:
+    if answers.dtype.kind == "f":
+        return np.isnan(answers)
+    if answers.dtype.kind == "O":
+        return np.fromiter((a is None or (isinstance(a, float) and a != a) for a in answers),
+                           dtype=bool, count=answers.size)
+    return np.zeros(answers.shape, dtype=bool)
+
+
+def satisfaction_indicator(answers, satisfied_codes, invalid_codes=()) -> np.ndarray:
+    """0/1 per answer: 1 if the code is in ``satisfied_codes``; NaN for a missing answer
+    or one of ``invalid_codes`` (don't know, refused) — those are excluded from the rate,
+    so the rate is over valid answers only."""
+    a = np.asarray(answers)
+    if a.ndim != 1:
+        raise EstimationError("answers must be one-dimensional", errors={"answers": ["not 1-D"]})
+    out = np.isin(a, list(satisfied_codes)).astype(float)
+    excluded = _missing(a)
+    if len(invalid_codes):
+        excluded |= np.isin(a, list(invalid_codes))
+    out[excluded] = np.nan
+    return out
+
+
+def satisfaction_rates(
+    design: SurveyDesign,
+    answers,
+    satisfied_codes,
+    invalid_codes=(),
+    by=None,
+    *,
+    level: float = 0.95,
+) -> DomainEstimates:
+    """Satisfaction rate = weighted proportion of valid answers whose code is declared
+    "satisfied"; answers that are missing or in ``invalid_codes`` (DK/refused) are left
+    out of numerator and denominator. ``answers`` is (n,) or (n, k) (k questions with
+    the same codes, one per column); per domain ``by`` (e.g. township)."""
+    a = np.asarray(answers)
+    columns = [a] if a.ndim == 1 else [a[:, j] for j in range(a.shape[1])]
+    ind = np.column_stack([satisfaction_indicator(c, satisfied_codes, invalid_codes)
+                           for c in columns])
+    return domain_estimates(design, ind, by, statistic="proportion", level=level)

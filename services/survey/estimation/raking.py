@@ -1,0 +1,251 @@
+"""Raking (iterative proportional fitting) of weights to population margins, with
+optional weight trimming, returning a calibrated design whose SEs account for the
+calibration.
+
+IPF (Deming & Stephan 1940): cycle through the margins, multiplying the weights of
+each category by target / current weighted count, until every margin matches its
+targets within ``tol`` (relative), or ``max_iter`` cycles. The calibrated design keeps
+the category indicators so that SEs use residuals of the base-weighted regression on
+them (Deville & Särndal 1992; R ``survey`` ``calibrate(calfun="raking")``).
+
+A margin may be joint (several variables crossed, e.g. stype × sch.wide) and may be
+crossed with the township so that each township is raked to its own margins; rows
+whose categories are connected form a block, and trimming bounds relative to the
+mean weight are taken per block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from .design import Calibration, SurveyDesign, _codes, _py
+from .errors import EstimationError
+
+
+class Margin:
+    """Population counts for the categories of one variable, or of several crossed.
+
+    name: shown in reports and errors.
+    codes: the category per respondent — one array, or a sequence of arrays for a
+        joint margin (then population keys are tuples, one label per array; cross
+        with the township code to rake each township to its own margins).
+    population: {category: population count}; counts must be positive.
+    """
+
+    def __init__(self, name: str, codes, population: Mapping[Hashable, float]):
+        self.name = name
+        is_joint = isinstance(codes, list | tuple)
+        self.arrays = [np.asarray(c) for c in codes] if is_joint else [np.asarray(codes)]
+        self.joint = is_joint
+        self.population = dict(population)
+
+    def resolve(self, n: int) -> tuple[np.ndarray, np.ndarray, list]:
+        """(cell per row, target per cell, label per cell). Raises EstimationError naming
+        the margin when a respondent's category is missing or not in the population, when
+        a population category has no respondents, or a count is not positive."""
+        codes, labels = [], []
+        for arr in self.arrays:
+            if arr.shape != (n,):
+                raise EstimationError(f"margin {self.name}: codes have the wrong length",
+                                      margin=self.name)
+            try:
+                c, lab = _codes(arr, self.name)
+            except EstimationError as exc:
+                raise EstimationError(f"margin {self.name}: a respondent has no category "
+                                      f"({exc.message})", margin=self.name) from exc
+            codes.append(c)
+            labels.append([_py(v) for v in lab])
+        combined = np.zeros(n, np.int64)
+        for c, lab in zip(codes, labels, strict=True):
+            combined = combined * len(lab) + c
+        cells, row_cell = np.unique(combined, return_inverse=True)
+        keys = []
+        for k in cells.tolist():
+            parts = []
+            for lab in reversed(labels):
+                parts.append(lab[k % len(lab)])
+                k //= len(lab)
+            parts.reverse()
+            keys.append(tuple(parts) if self.joint else parts[0])
+        self._check(keys)
+        targets = np.array([float(self.population[key]) for key in keys])
+        return row_cell.astype(np.int64), targets, keys
+
+    def _check(self, keys: list) -> None:
+        unknown = [key for key in keys if key not in self.population]
+        if unknown:
+            raise EstimationError(
+                f"margin {self.name}: respondents in category {unknown[0]!r}, which has no "
+                f"population count", margin=self.name, category=unknown[0],
+                errors={self.name: [f"no population count for {u!r}" for u in unknown]})
+        bad = [key for key in keys if not float(self.population[key]) > 0]
+        if bad:
+            raise EstimationError(
+                f"margin {self.name}: population count of {bad[0]!r} must be positive",
+                margin=self.name, category=bad[0],
+                errors={self.name: [f"non-positive count for {b!r}" for b in bad]})
+        present = set(keys)
+        empty = [key for key, v in self.population.items() if key not in present and v > 0]
+        if empty:
+            raise EstimationError(
+                f"margin {self.name}: category {empty[0]!r} has no respondents",
+                margin=self.name, category=empty[0],
+                errors={self.name: [f"no respondents in {e!r}" for e in empty]})
+
+
+@dataclass(frozen=True)
+class Trim:
+    """Weight trimming bounds. ``relative``: bounds are ratios to the mean weight of the
+    block (e.g. lower=0.3, upper=3.0); otherwise absolute weights. After clipping the
+    weights are raked again; repeated up to ``max_rounds`` times."""
+
+    lower: float | None = None
+    upper: float | None = None
+    relative: bool = True
+    max_rounds: int = 20
+
+
+@dataclass(frozen=True)
+class MarginReport:
+    name: str
+    categories: int
+    max_abs_error: float
+    max_rel_error: float
+
+
+@dataclass(frozen=True)
+class TrimReport:
+    rounds: int
+    trimmed_rows: int
+    within_bounds: bool
+    min_ratio_to_mean: float
+    max_ratio_to_mean: float
+
+
+@dataclass(frozen=True)
+class RakeResult:
+    """The raked design and how raking went. ``iterations`` counts IPF cycles over all
+    margins (summed over trimming rounds); ``max_margin_error`` is the largest relative
+    difference |raked count − target| / target over all categories."""
+
+    design: SurveyDesign
+    weights: np.ndarray
+    iterations: int
+    converged: bool
+    max_margin_error: float
+    tol: float
+    max_iter: int
+    margins: list[MarginReport]
+    trim: TrimReport | None
+
+    def report(self) -> dict:
+        """JSON-ready summary (no weights)."""
+        return {
+            "iterations": self.iterations,
+            "converged": self.converged,
+            "max_margin_error": self.max_margin_error,
+            "tol": self.tol,
+            "max_iter": self.max_iter,
+            "margins": [asdict(m) for m in self.margins],
+            "trim": asdict(self.trim) if self.trim else None,
+        }
+
+
+def _errors(w, resolved) -> list[tuple[float, float]]:
+    out = []
+    for cells, targets, _ in resolved:
+        diff = np.abs(np.bincount(cells, w, minlength=targets.size) - targets)
+        out.append((float(diff.max()), float((diff / targets).max())))
+    return out
+
+
+def _ipf(w, resolved, tol: float, max_iter: int) -> tuple[np.ndarray, int, bool, float]:
+    w = w.copy()
+    err = float("inf")
+    for iteration in range(1, max_iter + 1):
+        for cells, targets, _ in resolved:
+            w *= (targets / np.bincount(cells, w, minlength=targets.size))[cells]
+        err = max(rel for _, rel in _errors(w, resolved))
+        if err <= tol:
+            return w, iteration, True, err
+    return w, max_iter, False, err
+
+
+def _blocks(x: sp.csr_matrix, first_cells: np.ndarray) -> tuple[np.ndarray, int]:
+    n_blocks, labels = connected_components((x.T @ x).tocsr(), directed=False)
+    return labels[first_cells].astype(np.int64), int(n_blocks)
+
+
+def _trim(w, block, n_blocks, trim: Trim, resolved, tol, max_iter):
+    trimmed = np.zeros(w.size, dtype=bool)
+    iterations, converged, err, rounds = 0, True, 0.0, 0
+    counts = np.bincount(block, minlength=n_blocks)
+    for _ in range(trim.max_rounds + 1):
+        scale = (np.bincount(block, w, minlength=n_blocks) / counts)[block] if trim.relative \
+            else np.ones(w.size)
+        lo = -np.inf if trim.lower is None else trim.lower * scale
+        hi = np.inf if trim.upper is None else trim.upper * scale
+        outside = (w < lo * (1 - 1e-9)) | (w > hi * (1 + 1e-9))
+        if not outside.any() or rounds == trim.max_rounds:
+            break
+        rounds += 1
+        trimmed |= outside
+        w, its, converged, err = _ipf(np.clip(w, lo, hi), resolved, tol, max_iter)
+        iterations += its
+    mean = (np.bincount(block, w, minlength=n_blocks) / counts)[block]
+    ratio = w / mean
+    report = TrimReport(rounds, int(trimmed.sum()), not outside.any(),
+                        float(ratio.min()), float(ratio.max()))
+    return w, iterations, converged, err, report
+
+
+def rake(
+    design: SurveyDesign,
+    margins: Sequence[Margin],
+    *,
+    tol: float = 1e-10,
+    max_iter: int = 100,
+    trim: Trim | None = None,
+) -> RakeResult:
+    """Rake ``design``'s weights to ``margins`` by IPF; optionally trim and re-rake.
+
+    tol: relative margin error at which IPF stops; max_iter: cap on IPF cycles (not
+    converging is reported, not raised). The returned design's SEs use calibration
+    residuals with the input weights as base weights.
+    Raises EstimationError naming the margin when a respondent lacks a category, a
+    category has no population count or a population category has no respondents,
+    or when the margins' grand totals disagree.
+    """
+    if not margins:
+        raise EstimationError("rake needs at least one margin", errors={"margins": ["empty"]})
+    n = design.n
+    resolved = [m.resolve(n) for m in margins]
+    totals = [float(t.sum()) for _, t, _ in resolved]
+    for m, total in zip(margins, totals, strict=True):
+        if abs(total - totals[0]) > 1e-6 * totals[0]:
+            raise EstimationError(
+                f"margin {m.name} totals {total:g} but margin {margins[0].name} totals "
+                f"{totals[0]:g}", margin=m.name)
+    offsets = np.cumsum([0] + [t.size for _, t, _ in resolved])
+    cols = np.concatenate([cells + off for (cells, _, _), off in
+                           zip(resolved, offsets[:-1], strict=True)])
+    rows = np.tile(np.arange(n), len(resolved))
+    x = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n, int(offsets[-1])))
+    block, n_blocks = _blocks(x, resolved[0][0])
+    w, iterations, converged, err = _ipf(design.weights, resolved, tol, max_iter)
+    trim_report = None
+    if trim is not None and (trim.lower is not None or trim.upper is not None):
+        w, its, converged_t, err_t, trim_report = _trim(w, block, n_blocks, trim, resolved,
+                                                        tol, max_iter)
+        if trim_report.rounds:
+            iterations, converged, err = iterations + its, converged_t, err_t
+    reports = [MarginReport(m.name, t.size, a, r) for m, (_, t, _), (a, r) in
+               zip(margins, resolved, _errors(w, resolved), strict=True)]
+    calibration = Calibration(x, design.weights.copy(), block, n_blocks)
+    return RakeResult(design.with_weights(w, calibration), w, iterations, converged, err,
+                      tol, max_iter, reports, trim_report)
