@@ -1,3 +1,6 @@
 """HTTP API of the scoring service: flask-smorest blueprints under /api/v1."""
 
-BLUEPRINTS: list = []
+from services.scoring.api import direct_values, keytasks, periods, registry, schemes, selfchecks
+
+BLUEPRINTS: list = [registry.blp, periods.blp, schemes.blp, selfchecks.blp, keytasks.blp,
+                    direct_values.blp]

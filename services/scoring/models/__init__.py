@@ -11,3 +11,13 @@ class Base(ServiceBase):
 
 class IdempotencyRecord(IdempotencyMixin, Base):
     """Results of retried writes, keyed by scope and client key."""
+
+
+from services.scoring.models import (  # noqa: E402,F401  (complete Base.metadata)
+    direct,
+    keytasks,
+    periods,
+    registry,
+    scheme,
+    selfcheck,
+)

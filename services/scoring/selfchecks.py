@@ -1,0 +1,264 @@
+"""Monthly self-checks: per indicator target, actual, narrative and evidence.
+
+A unit reports for itself (a ``unit`` token only for its own unit). Each value is
+checked against the indicator catalogue (the latest version of every scheme):
+unknown indicator, wrong unit of measure, a negative value where the indicator does
+not allow one. A value sent after the period's deadline is flagged late. Sending a
+value that exists already is a correction: it needs a reason and becomes the next
+version; every version is kept. A closed period takes corrections only.
+
+Writes are all or nothing: 422 lists every invalid row, 409 every row that conflicts
+with what is stored (already reported without a reason, closed period).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Integer, and_, bindparam, cast, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from services.scoring.models.periods import Period
+from services.scoring.models.registry import Unit
+from services.scoring.models.selfcheck import SelfCheck
+from services.scoring.periods import as_utc, get_period, is_late, months_in
+from services.scoring.registry import is_active, parse_number
+from services.scoring.schemes import indicator_catalogue
+from services.scoring.spreadsheets import RowErrors, Table
+from shared.db import utcnow
+from shared.errors import Conflict, Forbidden
+
+IMPORT_REQUIRED = ("unit", "indicator", "target", "actual")
+IMPORT_OPTIONAL = ("unit_of_measure", "narrative", "evidence", "reason", "submitted_at")
+EXPORT_COLUMNS = ("unit", "period", "indicator", "version", "target", "actual",
+                  "unit_of_measure", "narrative", "evidence", "submitted_at", "submitted_by",
+                  "late", "reason")
+CHUNK = 20_000
+
+
+@dataclass
+class Submitter:
+    """Who writes: ``unit`` scope of a unit token (None for staff), may backfill times."""
+
+    actor: str
+    unit_scope: str | None = None
+    may_backfill: bool = False
+
+
+def _catalogue(session: Session) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in indicator_catalogue(session).items() if v["source"] == "self_check"}
+
+
+class _Ingest:
+    """Validates items one by one and keeps compact rows to write."""
+
+    def __init__(self, session: Session, period: Period, who: Submitter, default_reason: str):
+        self.period, self.who, self.default_reason = period, who, default_reason
+        self.units = {u.code: u for u in session.scalars(select(Unit))}
+        self.catalogue = _catalogue(session)
+        self.existing = {(uid, ind): (sid, ver) for sid, uid, ind, ver in session.execute(
+            select(SelfCheck.id, SelfCheck.unit_id, SelfCheck.indicator, SelfCheck.version)
+            .where(SelfCheck.period_id == period.id, SelfCheck.is_current.is_(True)))}
+        self.invalid, self.conflicts, self.denied = RowErrors(), RowErrors(), RowErrors()
+        self.rows: list[tuple] = []
+        self.superseded: list[int] = []
+        self.seen: dict[tuple[int, str], int | str] = {}
+        self.now = utcnow()
+
+    def add(self, where: int | str, item: dict[str, Any]) -> None:
+        code, indicator = item.get("unit") or "", item.get("indicator") or ""
+        unit = self.units.get(code)
+        if self.who.unit_scope is not None and code != self.who.unit_scope:
+            self.denied.add(where, "unit", f"your token is scoped to unit {self.who.unit_scope}")
+            return
+        if unit is None:
+            self.invalid.add(where, "unit", f"unknown unit {code!r}")
+        elif not (is_active(unit, self.period.starts_on) or is_active(unit, self.period.ends_on)):
+            self.invalid.add(where, "unit", f"unit {code!r} is not active in {self.period.code}")
+        definition = self.catalogue.get(indicator)
+        if definition is None:
+            self.invalid.add(where, "indicator", f"unknown self-check indicator {indicator!r}")
+        uom = item.get("unit_of_measure")
+        if definition is not None:
+            expected = definition.get("unit_of_measure", "")
+            if uom not in (None, "") and uom != expected:
+                self.invalid.add(where, "unit_of_measure",
+                                 f"wrong unit {uom!r}; {indicator} is measured in {expected!r}")
+            uom = expected
+            for field in ("target", "actual"):
+                value = item.get(field)
+                if value is not None and value < 0 and not definition.get("allow_negative"):
+                    self.invalid.add(where, field, f"{indicator} cannot be negative")
+        if item.get("actual") is None:
+            self.invalid.add(where, "actual", "is required")
+        submitted_at = item.get("submitted_at") or self.now
+        if item.get("submitted_at") and not self.who.may_backfill:
+            self.denied.add(where, "submitted_at", "only staff may backfill submission times")
+        if unit is None or definition is None:
+            return
+        key = (unit.id, indicator)
+        if key in self.seen:
+            self.invalid.add(where, "indicator", f"duplicate of {_label(self.seen[key])}")
+            return
+        self.seen[key] = where
+        reason = (item.get("reason") or self.default_reason or "").strip() or None
+        previous = self.existing.get(key)
+        if previous is not None and not reason:
+            self.conflicts.add(where, "reason", f"{code}/{indicator} was reported already "
+                                                f"(version {previous[1]}); a correction needs "
+                                                "a reason")
+        elif self.period.state == "closed" and not reason:
+            self.conflicts.add(where, "period", f"{self.period.code} is closed; only a "
+                                                "correction with a reason is accepted")
+        if previous is not None:
+            self.superseded.append(previous[0])
+        self.rows.append((unit.id, indicator, previous[1] + 1 if previous else 1,
+                          item.get("target"), item.get("actual"), uom, item.get("narrative") or "",
+                          item.get("evidence") or [], submitted_at,
+                          is_late(self.period, submitted_at), reason))
+
+    def finish(self, session: Session) -> dict[str, int]:
+        self.denied.raise_if_any("Self-check", Forbidden, "nothing was saved")
+        self.invalid.raise_if_any("Self-check", outcome="nothing was saved")
+        self.conflicts.raise_if_any("Self-check", Conflict, "nothing was saved")
+        table = SelfCheck.__table__
+        for start in range(0, len(self.superseded), CHUNK):
+            session.execute(update(table).where(table.c.id == bindparam("sid"))
+                            .values(is_current=False),
+                            [{"sid": sid} for sid in self.superseded[start:start + CHUNK]])
+        keys = ("unit_id", "indicator", "version", "target", "actual", "unit_of_measure",
+                "narrative", "evidence", "submitted_at", "late", "reason")
+        base = {"period_id": self.period.id, "is_current": True, "submitted_by": self.who.actor}
+        for start in range(0, len(self.rows), CHUNK):
+            session.execute(insert(table), [{**base, **dict(zip(keys, row, strict=True))}
+                                            for row in self.rows[start:start + CHUNK]])
+        late = sum(1 for row in self.rows if row[9])
+        return {"period": self.period.code, "values": len(self.rows),
+                "corrections": len(self.superseded), "late": late,
+                "units": len({row[0] for row in self.rows})}
+
+
+def _label(where: int | str) -> str:
+    return f"row {where}" if isinstance(where, int) else where
+
+
+def submit(session: Session, period_code: str, items: Iterable[dict[str, Any]],
+           who: Submitter, reason: str = "") -> dict[str, int]:
+    """Store a list of self-check values (API); raise Forbidden, ValidationFailed, Conflict."""
+    period = get_period(session, period_code)
+    ingest = _Ingest(session, period, who, reason)
+    for index, item in enumerate(items):
+        ingest.add(f"items[{index}]", item)
+    return ingest.finish(session)
+
+
+def _parse_rows(table: Table) -> Iterator[tuple[int, dict[str, Any]]]:
+    errors = table.errors
+    for number, row in table:
+        item: dict[str, Any] = {"unit": row["unit"], "indicator": row["indicator"],
+                                "unit_of_measure": row.get("unit_of_measure", ""),
+                                "narrative": row.get("narrative", ""),
+                                "reason": row.get("reason", "")}
+        for field in ("target", "actual"):
+            text = row.get(field, "")
+            if text:
+                try:
+                    item[field] = parse_number(text)
+                except ValueError:
+                    errors.add(number, field, f"not a number: {text[:40]!r}")
+        evidence = row.get("evidence", "")
+        if evidence:
+            links = evidence.split()
+            bad = [link for link in links if not link.startswith(("https://", "http://"))]
+            if bad:
+                errors.add(number, "evidence", f"not a web link: {bad[0][:60]!r}")
+            item["evidence"] = links
+        stamp = row.get("submitted_at", "")
+        if stamp:
+            try:
+                item["submitted_at"] = as_utc(datetime.fromisoformat(stamp))
+            except ValueError:
+                errors.add(number, "submitted_at", "must be an ISO date-time")
+        yield number, item
+
+
+def import_month(session: Session, period_code: str, table: Table, who: Submitter,
+                 reason: str = "") -> dict[str, int]:
+    """Import a whole month from a CSV/XLSX sheet, all or nothing."""
+    period = get_period(session, period_code)
+    if period.kind != "month":
+        table.errors.add(1, "period", "self-checks are reported per month")
+    ingest = _Ingest(session, period, who, reason)
+    for number, item in _parse_rows(table):
+        ingest.add(number, item)
+    if table.errors:
+        for key, columns in table.errors.errors.items():
+            for column, reasons in columns.items():
+                for text in reasons:
+                    ingest.invalid.add(key, column, text)
+    return ingest.finish(session)
+
+
+def _query(unit: str | None, period: str | None, indicator: str | None, current_only: bool):
+    query = (select(SelfCheck, Unit.code, Period.code)
+             .join(Unit, SelfCheck.unit_id == Unit.id)
+             .join(Period, SelfCheck.period_id == Period.id))
+    if current_only:
+        query = query.where(SelfCheck.is_current.is_(True))
+    if unit:
+        query = query.where(Unit.code == unit)
+    if period:
+        query = query.where(Period.code == period)
+    if indicator:
+        query = query.where(SelfCheck.indicator == indicator)
+    return query.order_by(Period.starts_on, Unit.code, SelfCheck.indicator, SelfCheck.version)
+
+
+def current_values(session: Session, unit: str | None = None,
+                   period: str | None = None) -> list[dict[str, Any]]:
+    """The contract rows: current version of each value (CONTRACTS.md)."""
+    return [{"unit": u, "period": p, "indicator": s.indicator, "target": s.target,
+             "actual": s.actual, "unit_of_measure": s.unit_of_measure, "version": s.version}
+            for s, u, p in session.execute(_query(unit, period, None, True))]
+
+
+def history(session: Session, unit: str | None = None, period: str | None = None,
+            indicator: str | None = None, current_only: bool = False) -> list[dict[str, Any]]:
+    """Every version (or the current ones) with narrative, evidence, late flag and reason."""
+    return [{"unit": u, "period": p, "indicator": s.indicator, "version": s.version,
+             "current": s.is_current, "target": s.target, "actual": s.actual,
+             "unit_of_measure": s.unit_of_measure, "narrative": s.narrative,
+             "evidence": s.evidence or [], "submitted_at": s.submitted_at,
+             "submitted_by": s.submitted_by, "late": s.late, "reason": s.reason}
+            for s, u, p in session.execute(_query(unit, period, indicator, current_only))]
+
+
+def completeness(session: Session, period_code: str) -> dict[str, Any]:
+    """Per month of a period: units, units reporting, values against expected, late and
+    corrected values. A unit is expected to report every catalogue self-check indicator
+    whose ``kinds`` include its kind."""
+    catalogue = _catalogue(session)
+    units = list(session.scalars(select(Unit)))
+    months = []
+    for code in months_in(period_code):
+        period = session.scalar(select(Period).where(Period.code == code))
+        active = [u for u in units if period and (is_active(u, period.starts_on)
+                                                  or is_active(u, period.ends_on))]
+        expected = sum(sum(1 for d in catalogue.values() if u.kind in d.get("kinds", [u.kind]))
+                       for u in active)
+        stats = {"units_reporting": 0, "values": 0, "late": 0, "corrected": 0}
+        if period is not None:
+            row = session.execute(
+                select(func.count(func.distinct(SelfCheck.unit_id)), func.count(),
+                       func.coalesce(func.sum(cast(SelfCheck.late, Integer)), 0),
+                       func.coalesce(func.sum(cast(SelfCheck.version > 1, Integer)), 0))
+                .where(and_(SelfCheck.period_id == period.id, SelfCheck.is_current.is_(True)))
+            ).one()
+            stats = dict(zip(stats, (int(v) for v in row), strict=True))
+        months.append({"period": code, "defined": period is not None, "units": len(active),
+                       "expected_values": expected, **stats,
+                       "completeness": round(stats["values"] / expected, 4) if expected else None})
+    return {"period": period_code, "months": months}
