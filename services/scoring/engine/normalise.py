@@ -1,0 +1,112 @@
+"""Per-indicator normalisation, applied along the unit axis of ``(..., units, indicators)``.
+
+Every function takes an array whose second-to-last axis holds the units of one scope
+(a peer group, or all units) and returns scores of the same shape; statistics ignore
+missing values (NaN) and leave them NaN. Methods (OECD/JRC Handbook on Constructing
+Composite Indicators, 2008, §5):
+
+- ``z``: (x − mean) / s, s the sample standard deviation (ddof = 1);
+- ``t``: 50 + 10 z;
+- ``robust_z``: (x − median) / (1.4826 · MAD); 1.4826 = 1 / Φ⁻¹(0.75) makes the MAD a
+  consistent estimator of σ under normality (Rousseeuw & Croux 1993);
+- ``min_max``: 100 (x − min) / (max − min);
+- ``goalposts``: 100 (x − lower) / (upper − lower) capped to [0, 100]; fixed bounds, so
+  scores are comparable across periods and groups;
+- ``percentile``: Hazen percentile rank 100 (r − ½) / n with r the mid-rank (ties
+  averaged); always inside (0, 100).
+
+A scope without spread (s, MAD or range of 0, or a single unit) gives every unit the
+centre of the scale (z 0, T 50, min-max 50): it carries no information to rank on.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.stats import rankdata
+
+from services.scoring.engine.errors import EngineError
+
+ROBUST_Z_SCALE = 1.4826
+METHODS = ("z", "t", "robust_z", "min_max", "goalposts", "percentile")
+POSITIVE_METHODS = ("t", "min_max", "goalposts", "percentile")
+
+
+def normalise(x: np.ndarray, method: str, params: dict | None = None) -> np.ndarray:
+    """Scores of ``x`` (…, n_units, k) by ``method``; raises EngineError for an unknown one."""
+    params = params or {}
+    has_nan = bool(np.isnan(x).any())
+    if method == "z":
+        return _z(x, has_nan)
+    if method == "t":
+        return 50.0 + 10.0 * _z(x, has_nan)
+    if method == "robust_z":
+        return _robust_z(x, has_nan)
+    if method == "min_max":
+        return _min_max(x, has_nan)
+    if method == "goalposts":
+        return goalposts(x, params["lower"], params["upper"])
+    if method == "percentile":
+        return _percentile(x, has_nan)
+    raise EngineError(f"unknown normalisation {method!r}", {"normalisation": [f"one of {METHODS}"]})
+
+
+def _z(x, has_nan):
+    mean = (np.nanmean if has_nan else np.mean)(x, axis=-2, keepdims=True)
+    dev = x - mean
+    n = np.sum(~np.isnan(x), axis=-2, keepdims=True) if has_nan else x.shape[-2]
+    ss = (np.nansum if has_nan else np.sum)(dev * dev, axis=-2, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sd = np.sqrt(ss / (np.asarray(n) - 1))
+        out = dev / sd
+    return np.where(sd > 0, out, np.where(np.isnan(x), np.nan, 0.0))
+
+
+def _robust_z(x, has_nan):
+    median_fn = np.nanmedian if has_nan else np.median
+    med = median_fn(x, axis=-2, keepdims=True)
+    mad = median_fn(np.abs(x - med), axis=-2, keepdims=True) * ROBUST_Z_SCALE
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (x - med) / mad
+    return np.where(mad > 0, out, np.where(np.isnan(x), np.nan, 0.0))
+
+
+def _min_max(x, has_nan):
+    lo = (np.nanmin if has_nan else np.min)(x, axis=-2, keepdims=True)
+    hi = (np.nanmax if has_nan else np.max)(x, axis=-2, keepdims=True)
+    span = hi - lo
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = 100.0 * (x - lo) / span
+    return np.where(span > 0, out, np.where(np.isnan(x), np.nan, 50.0))
+
+
+def goalposts(x: np.ndarray, lower: float, upper: float) -> np.ndarray:
+    """100 (x − lower)/(upper − lower) capped to [0, 100]; raises EngineError if upper ≤ lower."""
+    if not upper > lower:
+        raise EngineError(
+            "goalposts need upper > lower", {"goalposts": [f"lower {lower}, upper {upper}"]}
+        )
+    return np.clip(100.0 * (x - lower) / (upper - lower), 0.0, 100.0)
+
+
+def _percentile(x, has_nan):
+    if not has_nan:
+        ranks = rankdata(x, axis=-2)
+        return 100.0 * (ranks - 0.5) / x.shape[-2]
+    missing = np.isnan(x)
+    ranks = rankdata(np.where(missing, np.inf, x), axis=-2)
+    n = np.sum(~missing, axis=-2, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = 100.0 * (ranks - 0.5) / n
+    return np.where(missing, np.nan, out)
+
+
+def winsorise(x: np.ndarray, lower: float, upper: float) -> np.ndarray:
+    """Clip each indicator to its [lower, upper] quantiles (type 7) within the scope."""
+    if not 0.0 <= lower < upper <= 1.0:
+        raise EngineError(
+            "winsorisation quantiles need 0 ≤ lower < upper ≤ 1", {"winsor": [f"{lower}, {upper}"]}
+        )
+    quantile = np.nanquantile if np.isnan(x).any() else np.quantile
+    lo = quantile(x, lower, axis=-2, keepdims=True)
+    hi = quantile(x, upper, axis=-2, keepdims=True)
+    return np.clip(x, lo, hi)

@@ -1,0 +1,396 @@
+"""``compute``: scheme + values + method options + seed → :class:`Result`.
+
+Point pipeline: ratio → Fay–Herriot → missing-data policy → cap/log → direction →
+winsorise/normalise (per peer group or across all) → credibility → weighted
+aggregation up the tree → composite → rank within group → "advanced" awards.
+
+Monte Carlo (``draws`` > 0): each value with a standard error (poll SE, shrunk MSE,
+inspection spread) is drawn from N(value, se²) and the whole pipeline is re-run per draw
+with the weights fixed at their point values. Draws come in blocks of
+``BLOCK_DRAWS``; block b uses its own PCG64 stream seeded by
+``SeedSequence(seed).spawn`` child b, so a result depends only on (inputs, options,
+seed) — not on the chunk size the memory budget picks — and is bit-for-bit repeatable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from services.scoring.engine import quota
+from services.scoring.engine.model import Model, Options
+from services.scoring.engine.scheme import Indicator, Node, Scheme
+from services.scoring.engine.table import Table
+
+BLOCK_DRAWS = 8
+SENSITIVITY_NORMALISATIONS = ("zscore", "robust_z", "minmax", "percentile")
+SENSITIVITY_WEIGHTINGS = ("equal", "entropy", "critic")
+
+
+@dataclass
+class Uncertainty:
+    draws: int
+    seed: int
+    level: float
+    top_k: int
+    composite_mean: np.ndarray
+    composite_lo: np.ndarray
+    composite_hi: np.ndarray
+    rank_lo: np.ndarray
+    rank_hi: np.ndarray
+    p_top_k: np.ndarray
+    p_advanced: np.ndarray | None
+    near_cutoff: np.ndarray | None
+
+
+@dataclass
+class Result:
+    """Per-unit arrays in the table's unit order; ``indicators``/``nodes`` name columns."""
+
+    units: list[str]
+    groups: list[str]
+    indicators: list[str]
+    nodes: list[str]
+    values: np.ndarray  # (N, K) values used: after ratio, shrinkage and imputation
+    normalised: np.ndarray  # (N, K) after direction, normalisation and credibility
+    contributions: np.ndarray  # (N, K) sum over K = composite
+    node_scores: dict[str, np.ndarray]
+    composite: np.ndarray
+    rank: np.ndarray
+    group_size: np.ndarray
+    seats: dict[str, int] | None
+    advanced: np.ndarray | None
+    missing: list[list[dict]]
+    credibility: np.ndarray | None
+    weights: dict[str, dict[str, float]]
+    ahp: dict[str, dict]
+    fay_herriot: dict[str, dict]
+    uncertainty: Uncertainty | None
+    sensitivity: dict | None
+    method: dict = field(default_factory=dict)
+
+    def rows(self) -> list[dict]:
+        """One flat record per unit (for CSV), groups together, best first."""
+        out = []
+        for i in np.lexsort((self.rank, np.array(self.groups))):
+            row = {
+                "unit": self.units[i],
+                "group": self.groups[i],
+                "composite": _num(self.composite[i]),
+                "rank": int(self.rank[i]),
+                "group_size": int(self.group_size[i]),
+            }
+            u = self.uncertainty
+            if u is not None:
+                row.update(
+                    {
+                        "composite_mean": _num(u.composite_mean[i]),
+                        "composite_lo": _num(u.composite_lo[i]),
+                        "composite_hi": _num(u.composite_hi[i]),
+                        "rank_lo": int(u.rank_lo[i]),
+                        "rank_hi": int(u.rank_hi[i]),
+                        f"p_top_{u.top_k}": _num(u.p_top_k[i]),
+                    }
+                )
+                if u.p_advanced is not None:
+                    row["p_advanced"] = _num(u.p_advanced[i])
+                    row["near_cutoff"] = bool(u.near_cutoff[i])
+            if self.advanced is not None:
+                row["advanced"] = bool(self.advanced[i])
+            for node, scores in self.node_scores.items():
+                row[f"score:{node}"] = _num(scores[i])
+            for j, ind in enumerate(self.indicators):
+                row[f"value:{ind}"] = _num(self.values[i, j])
+                row[f"normalised:{ind}"] = _num(self.normalised[i, j])
+            row["missing"] = "; ".join(f"{a['indicator']} {a['action']}" for a in self.missing[i])
+            out.append(row)
+        return out
+
+    def to_dict(self) -> dict:
+        """JSON-ready: the method record, weights, fits and one object per unit."""
+        fh = {
+            k: {**v, "gamma": _list(v["gamma"]), "mse": _list(v["mse"])}
+            for k, v in self.fay_herriot.items()
+        }
+        units = []
+        for row, i in zip(self.rows(), np.lexsort((self.rank, np.array(self.groups))), strict=True):
+            row = {k: v for k, v in row.items() if ":" not in k and k != "missing"}
+            row["indicators"] = {
+                ind: {
+                    "value": _num(self.values[i, j]),
+                    "normalised": _num(self.normalised[i, j]),
+                    "contribution": _num(self.contributions[i, j]),
+                }
+                for j, ind in enumerate(self.indicators)
+            }
+            row["nodes"] = {n: _num(s[i]) for n, s in self.node_scores.items()}
+            row["missing"] = self.missing[i]
+            if self.credibility is not None:
+                row["credibility"] = _num(self.credibility[i])
+            units.append(row)
+        return {
+            "method": self.method,
+            "weights": self.weights,
+            "ahp": self.ahp,
+            "fay_herriot": fh,
+            "seats": self.seats,
+            "sensitivity": self.sensitivity,
+            "units": units,
+        }
+
+
+def compute(
+    scheme: Scheme, table: Table, options: Options | None = None, **option_values
+) -> Result:
+    """Score ``table`` under ``scheme``; ``options`` or keyword options (``seed``,
+    ``draws``, ``level``, ``top_k``, ``advanced_seats``/``advanced_share``,
+    ``fay_herriot``, ``credibility``, ``sensitivity`` …) over the scheme's ``engine``
+    defaults. Raises EngineError for a bad scheme, table or option."""
+    if options is None:
+        options = Options.build(scheme.options, **option_values)
+    model = Model(scheme, table, options)
+    scores, s = model.evaluate(model.x0[None].copy(), point=True)
+    composite = scores[scheme.root.id][0]
+    rank = quota.rank_within(composite, model.segments)
+    sizes = {
+        g: seg.stop - seg.start for g, seg in zip(model.group_codes, model.segments, strict=True)
+    }
+    total = quota.seats_total(len(model.units), options.advanced_seats, options.advanced_share)
+    seats = quota.hamilton(sizes, total) if total is not None else None
+    seat_of_unit = np.array([seats[g] for g in model.groups]) if seats else None
+    advanced = rank <= seat_of_unit if seats else None
+    uncertainty = _monte_carlo(model, seat_of_unit) if options.draws > 0 else None
+    sensitivity = _sensitivity(scheme, table, options, model, rank) if options.sensitivity else None
+    inv = np.argsort(model.order)
+    contributions = _contributions(model, scores, s[0])
+    group_size = np.array([sizes[g] for g in model.groups])
+    if uncertainty is not None:
+        for name in (
+            "composite_mean",
+            "composite_lo",
+            "composite_hi",
+            "rank_lo",
+            "rank_hi",
+            "p_top_k",
+            "p_advanced",
+            "near_cutoff",
+        ):
+            value = getattr(uncertainty, name)
+            if value is not None:
+                setattr(uncertainty, name, value[inv])
+    missing = [model.missing.actions[i] for i in inv]
+    return Result(
+        units=[model.units[i] for i in inv],
+        groups=[model.groups[i] for i in inv],
+        indicators=[i.id for i in model.indicators],
+        nodes=[n.id for n in model.nodes],
+        values=model.x0[inv],
+        normalised=s[0][inv],
+        contributions=contributions[inv],
+        node_scores={k: v[0][inv] for k, v in scores.items()},
+        composite=composite[inv],
+        rank=rank[inv],
+        group_size=group_size[inv],
+        seats=seats,
+        advanced=advanced[inv] if advanced is not None else None,
+        missing=missing,
+        credibility=model.credibility[inv] if model.credibility is not None else None,
+        weights={
+            n.id: dict(
+                zip([c.id for c in n.children], model.base_weights[n.id].tolist(), strict=True)
+            )
+            for n in model.nodes
+        },
+        ahp=model.ahp,
+        fay_herriot={
+            k: {**v, "gamma": v["gamma"][inv], "mse": v["mse"][inv]}
+            for k, v in model.fay_herriot.items()
+        },
+        uncertainty=uncertainty,
+        sensitivity=sensitivity,
+        method=_method_record(scheme, options, model),
+    )
+
+
+def _monte_carlo(model: Model, seat_of_unit: np.ndarray | None) -> Uncertainty:
+    opts = model.options
+    n, k = model.x0.shape
+    noisy = np.flatnonzero(~np.isnan(model.se0.ravel()) & ~np.isnan(model.x0.ravel()))
+    scale = model.se0.ravel()[noisy]
+    blocks = -(-opts.draws // BLOCK_DRAWS)
+    streams = np.random.SeedSequence(opts.seed).spawn(blocks)
+    per_draw = n * k * 8 * 6  # values, normalised and temporaries
+    chunk_blocks = max(1, min(blocks, (opts.memory_budget_mb << 20) // (per_draw * BLOCK_DRAWS)))
+    comp = np.empty((opts.draws, n))
+    ranks = np.empty((opts.draws, n), dtype=np.int32)
+    top = np.zeros(n, dtype=np.int64)
+    awarded = np.zeros(n, dtype=np.int64)
+    for first in range(0, blocks, chunk_blocks):
+        chunk = range(first, min(blocks, first + chunk_blocks))
+        lo, hi = first * BLOCK_DRAWS, min(opts.draws, chunk[-1] * BLOCK_DRAWS + BLOCK_DRAWS)
+        z = np.concatenate(
+            [
+                np.random.Generator(np.random.PCG64(streams[b])).standard_normal(
+                    (BLOCK_DRAWS, noisy.size)
+                )
+                for b in chunk
+            ]
+        )[: hi - lo]
+        x = np.repeat(model.x0.reshape(1, -1), hi - lo, axis=0)
+        x[:, noisy] += z * scale
+        scores, _ = model.evaluate(x.reshape(hi - lo, n, k))
+        c = scores[model.scheme.root.id]
+        r = quota.rank_within(c, model.segments)
+        comp[lo:hi], ranks[lo:hi] = c, r
+        top += np.sum(r <= opts.top_k, axis=0)
+        if seat_of_unit is not None:
+            awarded += np.sum(r <= seat_of_unit, axis=0)
+    alpha = (1.0 - opts.level) / 2.0
+    c_lo, c_hi = _quantiles(comp, alpha, "linear")
+    r_lo, r_hi = _quantiles(ranks, alpha, "inverted_cdf")
+    p_adv = awarded / opts.draws if seat_of_unit is not None else None
+    low, high = opts.near_cutoff
+    return Uncertainty(
+        draws=opts.draws,
+        seed=opts.seed,
+        level=opts.level,
+        top_k=opts.top_k,
+        composite_mean=comp.mean(axis=0),
+        composite_lo=c_lo,
+        composite_hi=c_hi,
+        rank_lo=r_lo.astype(int),
+        rank_hi=r_hi.astype(int),
+        p_top_k=top / opts.draws,
+        p_advanced=p_adv,
+        near_cutoff=((p_adv >= low) & (p_adv <= high)) if p_adv is not None else None,
+    )
+
+
+def _quantiles(a: np.ndarray, alpha: float, method: str, block: int = 16384):
+    lo = np.empty(a.shape[1])
+    hi = np.empty(a.shape[1])
+    for start in range(0, a.shape[1], block):
+        part = a[:, start : start + block]
+        q = np.quantile(part, [alpha, 1.0 - alpha], axis=0, method=method)
+        lo[start : start + block], hi[start : start + block] = q[0], q[1]
+    return lo, hi
+
+
+def _contributions(model: Model, scores: dict, s: np.ndarray) -> np.ndarray:
+    """Split the composite down the tree: a child's share of its node's contribution is
+    w_c·v_c / Σ w·v over present children (exact for arithmetic nodes; for geometric
+    nodes the split is by the same arithmetic shares of the geometric value)."""
+    n, k = s.shape
+    out = np.zeros((n, k))
+
+    def walk(node: Node, share: np.ndarray) -> None:
+        vals = np.stack(
+            [
+                scores[c.id][0] if isinstance(c, Node) else s[:, model.col[c.id]]
+                for c in node.children
+            ],
+            axis=1,
+        )
+        w = model.unit_weights[node.id]
+        part = np.where(np.isnan(vals), 0.0, vals) * w
+        total = part.sum(axis=1, keepdims=True)
+        wsum = np.where(np.isnan(vals), 0.0, w)
+        fallback = wsum / np.where(
+            wsum.sum(axis=1, keepdims=True) > 0, wsum.sum(axis=1, keepdims=True), 1.0
+        )
+        frac = np.where(total != 0, part / np.where(total != 0, total, 1.0), fallback)
+        for c, child in enumerate(node.children):
+            sub = np.nan_to_num(share) * frac[:, c]
+            if isinstance(child, Node):
+                walk(child, sub)
+            else:
+                out[:, model.col[child.id]] = sub
+
+    walk(model.scheme.root, scores[model.scheme.root.id][0])
+    return out
+
+
+def _sensitivity(
+    scheme: Scheme, table: Table, options: Options, model: Model, base_rank: np.ndarray
+) -> dict:
+    """Re-run the point pipeline with every indicator's normalisation, then every node's
+    weighting, replaced in turn; report how group ranks move against the scheme's own."""
+    variants: dict[str, dict] = {}
+    moves = np.zeros((0, len(model.units)))
+    inv = np.argsort(model.order)
+    plain = {k: getattr(options, k) for k in options.__dataclass_fields__}
+    plain.update(draws=0, sensitivity=False, advanced_seats=None, advanced_share=None)
+    for kind, names in (
+        ("normalisation", SENSITIVITY_NORMALISATIONS),
+        ("weighting", SENSITIVITY_WEIGHTINGS),
+    ):
+        for name in names:
+            label = f"{kind}={name}"
+            try:
+                alt = compute(scheme, table, Options(**{**plain, kind: name}))
+            except ValueError as exc:
+                variants[label] = {"skipped": str(exc)}
+                continue
+            shift = alt.rank - base_rank[inv]
+            moves = np.vstack([moves, np.abs(shift)])
+            variants[label] = {
+                "mean_abs_shift": float(np.mean(np.abs(shift))),
+                "max_abs_shift": int(np.max(np.abs(shift))),
+                "rank": alt.rank.tolist(),
+            }
+    worst = moves.max(axis=0) if moves.size else np.zeros(len(model.units))
+    return {
+        "variants": variants,
+        "units": [model.units[i] for i in inv],
+        "max_abs_shift_per_unit": worst.astype(int).tolist(),
+    }
+
+
+def _method_record(scheme: Scheme, options: Options, model: Model) -> dict:
+    return {
+        "normalisation": {
+            i.id: {
+                "method": n.method,
+                "scope": n.scope,
+                "winsorise": n.winsorise,
+                "goalposts": [n.lower, n.upper] if n.method == "goalposts" else None,
+                "direction": "higher" if i.direction > 0 else "lower",
+                "transform": i.transform.kind if i.transform else None,
+            }
+            for i, n in zip(model.indicators, model.norms, strict=True)
+        },
+        "aggregation": {n.id: n.aggregation for n in model.nodes},
+        "weighting": {n.id: options.weighting or n.weighting for n in model.nodes},
+        "missing": scheme.missing,
+        "credibility": options.credibility,
+        "fay_herriot": {k: v["method"] for k, v in model.fay_herriot.items()},
+        "geometric_floor": options.geometric_floor,
+        "robust_z_scale": 1.4826,
+        "monte_carlo": {
+            "draws": options.draws,
+            "seed": options.seed,
+            "level": options.level,
+            "block_draws": BLOCK_DRAWS,
+            "generator": "PCG64 via SeedSequence.spawn",
+        },
+        "advanced": {
+            "seats": options.advanced_seats,
+            "share": options.advanced_share,
+            "apportionment": "largest remainder (Hamilton); ties: larger group, then group code",
+            "tie_break": "unit code",
+        },
+        "absent_indicators": model.record["absent_indicators"],
+    }
+
+
+def _num(v) -> float | None:
+    v = float(v)
+    return None if np.isnan(v) else v
+
+
+def _list(a) -> list:
+    return [_num(v) for v in a]
+
+
+__all__ = ["Indicator", "Result", "Uncertainty", "compute"]
