@@ -19,7 +19,8 @@ import random
 import re
 from dataclasses import dataclass, field, fields
 
-KEY_ANNOUNCEMENT = re.compile(r"(?:按|press\s*|key\s*)(\d|\*|#)", re.IGNORECASE)
+KEY_ANNOUNCEMENT = re.compile(
+    r"(?:按|from\s*)(\d+)\s*(?:到|to)\s*(\d+)|(?:按|press\s*|key\s*)(\d|\*|#)", re.IGNORECASE)
 SPECIAL_KEYS = ("8", "9", "0")
 HANG_UP = "hang-up"
 
@@ -85,11 +86,15 @@ class Profile:
 
 
 def announced_keys(text: str) -> list[str]:
-    """Keys a prompt announces, in order of first mention."""
+    """Keys a prompt announces, in order of first mention.
+
+    A range ("按1到5", "from 0 to 10") is listed from its top down: on a rating scale
+    the highest score is taken as the most favourable answer.
+    """
     keys: list[str] = []
-    for key in KEY_ANNOUNCEMENT.findall(text):
-        if key not in keys:
-            keys.append(key)
+    for low, high, key in KEY_ANNOUNCEMENT.findall(text):
+        found = [str(k) for k in range(int(high), int(low) - 1, -1)] if low else [key]
+        keys.extend(k for k in found if k not in keys)
     return keys
 
 

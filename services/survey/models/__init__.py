@@ -14,3 +14,4 @@ class IdempotencyRecord(IdempotencyMixin, Base):
 
 
 from . import interview, poll, questionnaire  # noqa: E402,F401  (complete Base.metadata)
+from . import telephony  # noqa: E402,F401  (telephone polls, issue 5)

@@ -1,0 +1,80 @@
+"""AAPOR final and temporary disposition codes for telephone cases, from call data.
+
+Codes follow the AAPOR Standard Definitions (telephone surveys): 1.1 complete, 1.2
+partial, 2.11 refusal (also an opt-out), 2.12 break-off, 2.22 answering machine with
+no contact made (non-contact, as DESIGN.md maps it), 3.11 not yet attempted, 3.13 no
+answer, 3.14 always busy, 4.30 non-working or disconnected number (not eligible); the
+same table as ``services.survey.interviews.DISPOSITIONS``.
+
+A case's disposition is the best outcome over its attempts, in the order complete >
+partial > refusal / break-off > non-contact > unknown eligibility > not eligible. A
+break-off counts as a partial when the share of questions on the respondent's route
+that were answered reaches the poll's declared threshold (``partial_threshold``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+COMPLETE, PARTIAL = "1.1", "1.2"
+REFUSAL, BREAK_OFF = "2.11", "2.12"
+MACHINE = "2.22"
+NOT_ATTEMPTED, NO_ANSWER, ALWAYS_BUSY = "3.11", "3.13", "3.14"
+NOT_WORKING = "4.30"
+
+# What one call attempt came to (from CallStatus, AnsweredBy and the interview).
+OUTCOMES = ("complete", "break-off", "refusal", "opt-out", "machine", "no-answer", "busy",
+            "failed", "canceled")
+# Outcomes after which the case is not called again.
+FINAL_OUTCOMES = ("complete", "refusal", "opt-out")
+RETRY_OUTCOMES = ("break-off", "machine", "no-answer", "busy", "failed")
+
+_RANK = {"complete": 0, "partial": 1, "refusal": 2, "break-off": 2, "opt-out": 2,
+         "machine": 3, "no-answer": 4, "busy": 5, "canceled": 6, "failed": 7}
+
+
+def call_outcome(call_status: str, answered_by: str | None, *, consent: bool | None,
+                 opted_out: bool, finished: bool) -> str:
+    """What one attempt came to.
+
+    ``call_status`` is Twilio's final CallStatus (completed, busy, no-answer, failed,
+    canceled); ``answered_by`` Twilio's AnsweredBy (``human``, ``machine_start``,
+    ``fax``, ``unknown``…); ``consent`` None when the consent question was never
+    answered; ``finished`` True when the interview reached its end on this call.
+    """
+    if call_status in ("busy", "no-answer", "failed", "canceled"):
+        return call_status
+    if opted_out:
+        return "opt-out"
+    if consent is False:
+        return "refusal"
+    if finished:
+        return "complete"
+    if consent:
+        return "break-off"
+    if answered_by and (answered_by.startswith("machine") or answered_by == "fax"):
+        return "machine"
+    # Answered but nothing pressed: treat as a non-contact by machine-like silence.
+    return "machine" if answered_by else "no-answer"
+
+
+def case_disposition(outcomes: Iterable[str], *, answered_share: float,
+                     partial_threshold: float) -> str:
+    """The AAPOR code of a case from its attempts' outcomes (see module docstring)."""
+    outcomes = [o for o in outcomes if o]
+    if not outcomes:
+        return NOT_ATTEMPTED
+    labelled = ["partial" if o == "break-off" and answered_share >= partial_threshold else o
+                for o in outcomes]
+    best = min(labelled, key=lambda o: _RANK.get(o, 9))
+    return {"complete": COMPLETE, "partial": PARTIAL, "refusal": REFUSAL, "opt-out": REFUSAL,
+            "break-off": BREAK_OFF, "machine": MACHINE, "no-answer": NO_ANSWER,
+            "busy": ALWAYS_BUSY, "canceled": NOT_ATTEMPTED,
+            "failed": NOT_WORKING}[best]
+
+
+def group(code: str) -> str:
+    """AAPOR group of a code: I, P, R, NC, O, UH, UO or NE."""
+    from services.survey.interviews import DISPOSITIONS
+
+    return DISPOSITIONS[code].category

@@ -1,0 +1,75 @@
+"""Phone numbers at rest: MultiFernet encryption and a keyed hash for de-duplication.
+
+``SURVEY_PHONE_KEYS`` holds comma-separated Fernet keys (``Fernet.generate_key()``);
+the first encrypts, all decrypt. Rotation: put a new key first, restart, run
+``kaoping survey rotate-phone-keys`` (re-encrypts every stored number with the first
+key), then drop the old key. ``SURVEY_PHONE_HASH_KEY`` keys the HMAC-SHA256 used to
+find duplicates and do-not-call matches without decrypting; it is never rotated,
+because every stored hash depends on it. Outside production both are generated once
+under ``var/secrets/``.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import os
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+from shared.config import ConfigError, is_production, secret, var_dir
+
+
+def _dev_fernet_key(name: str) -> None:
+    """Create ``var/secrets/<name>`` holding a Fernet key, unless it exists or is set."""
+    if os.environ.get(name) or is_production():
+        return
+    folder = var_dir() / "secrets"
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "w") as handle:
+        handle.write(Fernet.generate_key().decode())
+
+
+class PhoneVault:
+    """Encrypts, decrypts and hashes E.164 numbers."""
+
+    def __init__(self, keys: list[str], hash_key: str):
+        try:
+            self.fernet = MultiFernet([Fernet(k.strip().encode()) for k in keys if k.strip()])
+        except (ValueError, TypeError):
+            raise ConfigError("SURVEY_PHONE_KEYS must be comma-separated Fernet keys") from None
+        self.hash_key = hash_key.encode()
+
+    def encrypt(self, e164: str) -> str:
+        return self.fernet.encrypt(e164.encode()).decode()
+
+    def decrypt(self, token: str) -> str:
+        """Raise ConfigError when no configured key opens the token (a key was dropped)."""
+        try:
+            return self.fernet.decrypt(token.encode()).decode()
+        except InvalidToken:
+            raise ConfigError("a stored phone number cannot be decrypted with "
+                              "SURVEY_PHONE_KEYS (was a key dropped too early?)") from None
+
+    def rotate(self, token: str) -> str:
+        return self.fernet.rotate(token.encode()).decode()
+
+    def digest(self, e164: str) -> str:
+        """HMAC-SHA256 of the E.164 number, hex (64 characters)."""
+        return hmac.new(self.hash_key, e164.encode(), hashlib.sha256).hexdigest()
+
+
+@functools.lru_cache(maxsize=4)
+def _cached(keys: str, hash_key: str) -> PhoneVault:
+    return PhoneVault(keys.split(","), hash_key)
+
+
+def vault() -> PhoneVault:
+    """The vault configured by the environment (see the module docstring)."""
+    _dev_fernet_key("SURVEY_PHONE_KEYS")
+    return _cached(secret("SURVEY_PHONE_KEYS"), secret("SURVEY_PHONE_HASH_KEY"))
