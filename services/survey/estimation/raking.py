@@ -101,13 +101,16 @@ class Margin:
 @dataclass(frozen=True)
 class Trim:
     """Weight trimming bounds. ``relative``: bounds are ratios to the mean weight of the
-    block (e.g. lower=0.3, upper=3.0); otherwise absolute weights. After clipping the
-    weights are raked again; repeated up to ``max_rounds`` times."""
+    block (its population / its respondents, e.g. lower=0.3, upper=3.0); otherwise
+    absolute weights. Weights outside the bounds after raking are clipped and raked
+    again, clipping after every margin step (bounded raking), for at most
+    ``max_rounds`` IPF cycles; bounds that the margins make infeasible show up as
+    ``converged=False`` in the report."""
 
     lower: float | None = None
     upper: float | None = None
     relative: bool = True
-    max_rounds: int = 20
+    max_rounds: int = 1000
 
 
 @dataclass(frozen=True)
@@ -120,9 +123,14 @@ class MarginReport:
 
 @dataclass(frozen=True)
 class TrimReport:
+    """rounds: bounded IPF cycles after the plain rake (0 = no weight was outside);
+    trimmed_rows: weights outside the bounds after the plain rake; at_bound: weights on
+    a bound at the end; converged: margins met within tol with the bounds held."""
+
     rounds: int
     trimmed_rows: int
-    within_bounds: bool
+    at_bound: int
+    converged: bool
     min_ratio_to_mean: float
     max_ratio_to_mean: float
 
@@ -164,12 +172,16 @@ def _errors(w, resolved) -> list[tuple[float, float]]:
     return out
 
 
-def _ipf(w, resolved, tol: float, max_iter: int) -> tuple[np.ndarray, int, bool, float]:
+def _ipf(w, resolved, tol: float, max_iter: int, lo=None, hi=None):
+    """IPF cycles; with bounds, weights are clipped to [lo, hi] after every margin step
+    so trimmed weights are re-raked in the same cycle (bounded raking)."""
     w = w.copy()
     err = float("inf")
     for iteration in range(1, max_iter + 1):
         for cells, targets, _ in resolved:
             w *= (targets / np.bincount(cells, w, minlength=targets.size))[cells]
+            if lo is not None:
+                np.clip(w, lo, hi, out=w)
         err = max(rel for _, rel in _errors(w, resolved))
         if err <= tol:
             return w, iteration, True, err
@@ -181,27 +193,34 @@ def _blocks(x: sp.csr_matrix, first_cells: np.ndarray) -> tuple[np.ndarray, int]
     return labels[first_cells].astype(np.int64), int(n_blocks)
 
 
-def _trim(w, block, n_blocks, trim: Trim, resolved, tol, max_iter):
-    trimmed = np.zeros(w.size, dtype=bool)
-    iterations, converged, err, rounds = 0, True, 0.0, 0
-    counts = np.bincount(block, minlength=n_blocks)
-    for _ in range(trim.max_rounds + 1):
-        scale = (np.bincount(block, w, minlength=n_blocks) / counts)[block] if trim.relative \
-            else np.ones(w.size)
-        lo = -np.inf if trim.lower is None else trim.lower * scale
-        hi = np.inf if trim.upper is None else trim.upper * scale
-        outside = (w < lo * (1 - 1e-9)) | (w > hi * (1 + 1e-9))
-        if not outside.any() or rounds == trim.max_rounds:
-            break
-        rounds += 1
-        trimmed |= outside
-        w, its, converged, err = _ipf(np.clip(w, lo, hi), resolved, tol, max_iter)
-        iterations += its
-    mean = (np.bincount(block, w, minlength=n_blocks) / counts)[block]
+def _bounds(trim: Trim, resolved, block, n_blocks) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-row [lo, hi] and the block mean weight (population / respondents of the block,
+    which raking fixes)."""
+    cells, targets, _ = resolved[0]
+    share = (targets / np.bincount(cells, minlength=targets.size))[cells]
+    pop = np.bincount(block, share, minlength=n_blocks)  # Σ of the block's targets
+    mean = (pop / np.bincount(block, minlength=n_blocks))[block]
+    scale = mean if trim.relative else np.ones(block.size)
+    lo = np.zeros(block.size) if trim.lower is None else trim.lower * scale
+    hi = np.full(block.size, np.inf) if trim.upper is None else trim.upper * scale
+    if np.any(lo > hi) or np.any(hi <= 0):
+        raise EstimationError("trim bounds are empty", errors={"trim": ["lower above upper"]})
+    return lo, hi, mean
+
+
+def _trim(w, block, n_blocks, trim: Trim, resolved, tol):
+    lo, hi, mean = _bounds(trim, resolved, block, n_blocks)
+    slack = 1e-9
+    outside = (w < lo * (1 - slack)) | (w > hi * (1 + slack))
+    rounds, converged, err = 0, True, max(rel for _, rel in _errors(w, resolved))
+    if outside.any():
+        w, rounds, converged, err = _ipf(np.clip(w, lo, hi), resolved, tol, trim.max_rounds,
+                                         lo, hi)
+    at_bound = (w <= lo * (1 + slack)) | (w >= hi * (1 - slack))
     ratio = w / mean
-    report = TrimReport(rounds, int(trimmed.sum()), not outside.any(),
+    report = TrimReport(rounds, int(outside.sum()), int(at_bound.sum()), converged,
                         float(ratio.min()), float(ratio.max()))
-    return w, iterations, converged, err, report
+    return w, rounds, converged, err, report
 
 
 def rake(
@@ -240,8 +259,7 @@ def rake(
     w, iterations, converged, err = _ipf(design.weights, resolved, tol, max_iter)
     trim_report = None
     if trim is not None and (trim.lower is not None or trim.upper is not None):
-        w, its, converged_t, err_t, trim_report = _trim(w, block, n_blocks, trim, resolved,
-                                                        tol, max_iter)
+        w, its, converged_t, err_t, trim_report = _trim(w, block, n_blocks, trim, resolved, tol)
         if trim_report.rounds:
             iterations, converged, err = iterations + its, converged_t, err_t
     reports = [MarginReport(m.name, t.size, a, r) for m, (_, t, _), (a, r) in
