@@ -93,6 +93,7 @@ class RespondentLink(Base):
     opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     interview = relationship("Interview", lazy="joined")
+    poll = relationship("Poll", lazy="joined")
 
 
 class RespondentContact(Base):

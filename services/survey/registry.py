@@ -1,0 +1,44 @@
+"""The scoring service's registry as survey sees it: townships and population margins.
+
+Contract (docs/CONTRACTS.md): ``GET {SCORING_URL}/api/v1/units?kind=township`` and
+``GET {SCORING_URL}/api/v1/margins?unit=T01``, called with a ``service`` token.
+When scoring is down the caller gets ``DependencyDown`` (503) naming it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from flask import current_app
+
+from shared.auth import issue_token
+from shared.client import ServiceClient
+from shared.gunicorn_settings import service_url
+
+
+@dataclass
+class Registry:
+    client: ServiceClient
+
+    def townships(self) -> list[dict]:
+        """Township units as the registry lists them."""
+        return self.client.get_json("/api/v1/units?kind=township")
+
+    def township_codes(self) -> set[str]:
+        return {unit["code"] for unit in self.townships()}
+
+    def margins(self, unit: str) -> list[dict]:
+        """``[{"unit", "variable", "category", "count"}]`` of one unit."""
+        return self.client.get_json(f"/api/v1/margins?unit={quote(unit)}")
+
+
+def registry() -> Registry:
+    """The registry client of the current app (``SCORING_URL``, ``SCORING_TIMEOUT``,
+    ``SCORING_RETRIES``)."""
+    config = current_app.config
+    token = issue_token("survey", "service", ttl=300, key=config["JWT_SECRET"])
+    client = ServiceClient("scoring", config.get("SCORING_URL") or service_url("scoring"), token,
+                           timeout=float(config.get("SCORING_TIMEOUT", 10)),
+                           retries=int(config.get("SCORING_RETRIES", 2)))
+    return Registry(client)

@@ -1,0 +1,1 @@
+"""Marshmallow schemas of the survey API (in and out)."""

@@ -1,0 +1,289 @@
+"""Web mode: the respondent's pages at ``/r/<token>``, server-rendered, no JavaScript.
+
+One question per page; every answer is saved as it is posted (so closing the page
+and opening the link again resumes where the respondent left off), then a 303
+redirect shows the next question that skip logic asks. The last page submits; a
+second submit changes nothing. zh-CN by default, ``?lang=en`` switches.
+
+The link's token authenticates (views are ``@public``); POSTs also need the CSRF
+token, a random value kept in a SameSite cookie and echoed in a hidden field.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from typing import Any
+
+from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
+
+from shared.auth import public
+from shared.client import ServiceError
+from shared.db import db_session, utcnow
+from shared.errors import Conflict, DependencyDown, ValidationFailed
+
+from .interviews import answers_of, complete_interview, find_link, record_answer, set_disposition
+from .models.interview import RespondentLink
+from .polls import in_field, quota_filled
+from .questionnaires import (
+    LANGUAGES,
+    AnswerError,
+    next_question,
+    parse_answer_text,
+    question_map,
+    route,
+    special_codes,
+    substantive_codes,
+)
+from .registry import registry
+
+respondent = Blueprint("respondent", __name__, template_folder="templates")
+CSRF_COOKIE = "kaoping_csrf"
+MESSAGES = {
+    "zh-CN": {
+        "invalid": "链接无效或已过期。", "closed": "本次调查已结束，感谢您的关注。",
+        "not_open": "本次调查尚未开始或不在调查期内。", "thanks": "问卷已提交，感谢您的参与！",
+        "quota": "本镇的样本已经收满，感谢您的关注。", "ended": "本次访问已结束。",
+        "next": "下一题", "back": "上一题", "submit": "提交问卷", "dk": "不知道",
+        "refused": "不愿回答", "choose_township": "请选择您居住的乡镇",
+        "review": "您已回答全部问题。提交后不能再修改。", "progress": "第 {i} 题，共约 {n} 题",
+        "required": "请回答此题", "csrf": "页面已过期，请重新打开链接。", "optional": "（可不答）",
+        "edit": "修改",
+    },
+    "en": {
+        "invalid": "This link is not valid.", "closed": "This survey has ended. Thank you.",
+        "not_open": "This survey is not open at the moment.",
+        "thanks": "Your answers have been submitted. Thank you for taking part!",
+        "quota": "We already have enough answers from your township. Thank you.",
+        "ended": "This interview has ended.", "next": "Next", "back": "Back",
+        "submit": "Submit", "dk": "Don't know", "refused": "Prefer not to say",
+        "choose_township": "Please choose the township where you live",
+        "review": "You have answered every question. After submitting you cannot change it.",
+        "progress": "Question {i} of about {n}", "required": "Please answer this question",
+        "csrf": "This page has expired; please open the link again.",
+        "optional": "(optional)", "edit": "Change",
+    },
+}
+_NAMES: dict[str, Any] = {"at": 0.0, "names": {}}
+
+
+def _language(interview) -> str:
+    wanted = request.args.get("lang") or request.form.get("lang")
+    if wanted in LANGUAGES and wanted != interview.language:
+        interview.language = wanted
+    return interview.language if interview.language in LANGUAGES else "zh-CN"
+
+
+def _csrf_token() -> str:
+    token = request.cookies.get(CSRF_COOKIE)
+    return token if token and len(token) == 43 else secrets.token_urlsafe(32)
+
+
+def _csrf_ok() -> bool:
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    field = request.form.get("csrf", "")
+    return bool(cookie) and hmac.compare_digest(cookie.encode(), field.encode())
+
+
+def _page(template: str, status: int = 200, **context) -> Response:
+    csrf = _csrf_token()
+    lang = context.get("lang", "zh-CN")
+    body = render_template(template, csrf=csrf, t=MESSAGES[lang], **context)
+    response = make_response(body, status)
+    response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="Lax",
+                        secure=request.is_secure, max_age=7 * 24 * 3600)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Content-Security-Policy"] = "default-src 'self'; style-src 'unsafe-inline'"
+    return response
+
+
+def _message(key: str, lang: str, status: int, token: str | None = None) -> Response:
+    return _page("respondent/message.html", status, lang=lang, key=key, token=token)
+
+
+def _township_names(lang: str) -> dict[str, str]:
+    """Township names from the registry, cached for ten minutes; codes if it is down."""
+    if time.monotonic() - _NAMES["at"] > 600:
+        try:
+            units = registry().townships()
+            _NAMES["names"] = {u["code"]: (u.get("name_zh"), u.get("name_en")) for u in units}
+            _NAMES["at"] = time.monotonic()
+        except (DependencyDown, ServiceError):
+            return {}
+    return {code: (names[0] if lang == "zh-CN" else names[1]) or code
+            for code, names in _NAMES["names"].items()}
+
+
+def _load(token: str) -> RespondentLink | None:
+    link = find_link(db_session(), token)
+    if link is not None and link.opened_at is None:
+        link.opened_at = utcnow()
+    return link
+
+
+def _gate(link: RespondentLink | None, lang: str, token: str) -> Response | None:
+    """A message page when the link cannot take answers now, else None."""
+    if link is None:
+        return _message("invalid", lang, 404)
+    interview = link.interview
+    if interview.status == "complete":
+        return _message("thanks", lang, 200)
+    if interview.disposition == "4.80":
+        return _message("quota", lang, 200)
+    poll = link.poll
+    if poll.status == "closed":
+        return _message("closed", lang, 410)
+    if not in_field(poll):
+        return _message("not_open", lang, 409)
+    if interview.status not in ("not_started", "in_progress"):
+        return _message("ended", lang, 410)
+    return None
+
+
+@respondent.get("/r/<token>")
+@public
+def show(token: str):
+    link = _load(token)
+    lang = _language(link.interview) if link else (
+        request.args.get("lang") if request.args.get("lang") in LANGUAGES else "zh-CN")
+    stop = _gate(link, lang, token)
+    if stop is not None:
+        return stop
+    return _question_page(link, token, lang, request.args.get("q"))
+
+
+def _question_page(link: RespondentLink, token: str, lang: str, wanted: str | None,
+                   error: str | None = None, status: int = 200) -> Response:
+    interview, poll = link.interview, link.poll
+    if interview.township is None:
+        names = _township_names(lang)
+        choices = [(t.township, names.get(t.township, t.township)) for t in poll.townships]
+        return _page("respondent/township.html", status, lang=lang, token=token, poll=poll,
+                     choices=choices, error=error)
+    document = poll.questionnaire.document
+    answers = answers_of(interview)
+    shown = route(document, answers, interview.mode)
+    current = wanted if wanted in shown and wanted in answers else next_question(
+        document, answers, interview.mode)
+    if current is None:
+        questions = question_map(document)
+        summary = [(questions[qid], _display(questions[qid], answers.get(qid), lang))
+                   for qid in shown]
+        return _page("respondent/review.html", status, lang=lang, token=token, poll=poll,
+                     summary=summary, back=shown[-1] if shown else None)
+    question = question_map(document)[current]
+    position = shown.index(current)
+    previous = next((qid for qid in reversed(shown[:position]) if qid in answers), None)
+    return _page("respondent/question.html", status, lang=lang, token=token, poll=poll,
+                 q=question, choices=_choices(question, lang), value=answers.get(current),
+                 specials=_specials(question, lang), error=error, previous=previous,
+                 progress=MESSAGES[lang]["progress"].format(i=position + 1, n=len(shown)))
+
+
+def _label(texts: dict, lang: str) -> str:
+    return texts.get(lang) or texts.get("zh-CN", "")
+
+
+def _choices(question: dict, lang: str) -> list[tuple[int, str]]:
+    kind = question["type"]
+    if kind in ("single", "multiple"):
+        return [(o["code"], _label(o["label"], lang)) for o in question["options"]]
+    if kind == "yesno":
+        return [(1, "是" if lang == "zh-CN" else "Yes"), (2, "否" if lang == "zh-CN" else "No")]
+    if kind == "rating":
+        return [(code, str(code)) for code in substantive_codes(question)]
+    return []
+
+
+def _specials(question: dict, lang: str) -> list[tuple[int, str]]:
+    return [(code, MESSAGES[lang][kind]) for code, kind in special_codes(question).items()]
+
+
+def _display(question: dict, value: Any, lang: str) -> str:
+    if value is None:
+        return "—"
+    labels = dict(_choices(question, lang)) | dict(_specials(question, lang))
+    values = value if isinstance(value, list) else [value]
+    return "；".join(str(labels.get(v, v)) for v in values)
+
+
+@respondent.post("/r/<token>")
+@public
+def answer(token: str):
+    link = _load(token)
+    lang = _language(link.interview) if link else "zh-CN"
+    stop = _gate(link, lang, token)
+    if stop is not None:
+        return stop
+    if not _csrf_ok():
+        return _message("csrf", lang, 400, token)
+    interview, poll = link.interview, link.poll
+    session = db_session()
+    if interview.township is None:
+        choice = request.form.get("township", "")
+        if choice not in {t.township for t in poll.townships}:
+            return _question_page(link, token, lang, None, MESSAGES[lang]["required"], 422)
+        interview.township = choice
+        return _next(token, lang)
+    qid = request.form.get("question", "")
+    question = question_map(poll.questionnaire.document).get(qid)
+    if question is None:
+        return _next(token, lang)
+    if interview.status == "not_started" and quota_filled(session, poll, interview.township,
+                                                          interview.stratum):
+        set_disposition(session, interview, "4.80")
+        return _message("quota", lang, 200)
+    try:
+        value = _form_value(question)
+        if value is None and question.get("required", True):
+            raise AnswerError("answer required", MESSAGES["zh-CN"]["required"])
+        record_answer(session, interview, qid, value)
+    except AnswerError as exc:
+        return _question_page(link, token, lang, qid, exc.messages[lang], 422)
+    except (ValidationFailed, Conflict):
+        session.rollback()
+    return _next(token, lang)
+
+
+def _form_value(question: dict) -> Any:
+    special = request.form.get("special")
+    if special:
+        return parse_answer_text(question, special)
+    if question["type"] == "multiple":
+        picked = request.form.getlist("answer")
+        return parse_answer_text(question, picked) if picked else None
+    text = request.form.get("answer", "")
+    if not text.strip():
+        return None
+    return parse_answer_text(question, text)
+
+
+def _next(token: str, lang: str) -> Response:
+    return redirect(url_for("respondent.show", token=token, lang=lang), 303)
+
+
+@respondent.post("/r/<token>/submit")
+@public
+def submit(token: str):
+    link = _load(token)
+    lang = _language(link.interview) if link else "zh-CN"
+    if link is not None and link.interview.status == "complete":
+        return _next(token, lang)
+    stop = _gate(link, lang, token)
+    if stop is not None:
+        return stop
+    if not _csrf_ok():
+        return _message("csrf", lang, 400, token)
+    try:
+        complete_interview(db_session(), link.interview)
+    except ValidationFailed:
+        pass
+    return _next(token, lang)
+
+
+def init_web(app) -> None:
+    """Register the respondent pages (called from the app's configure hook)."""
+    app.register_blueprint(respondent)
