@@ -1,6 +1,7 @@
 """create_app() of the inspection service."""
 
 from services.inspection.api import BLUEPRINTS
+from services.inspection.config import configure
 from shared.app import create_service_app
 from shared.migrations import service_migrations_dir
 
@@ -11,4 +12,4 @@ def create_app(test_config=None):
         description="Open and unannounced spot checks: checklists, measurements, evidence, "
                     "findings and rectification orders.",
         blueprints=BLUEPRINTS, migrations_dir=service_migrations_dir("inspection"),
-        test_config=test_config)
+        test_config=test_config, configure=configure)

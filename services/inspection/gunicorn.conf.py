@@ -1,4 +1,7 @@
-"""Gunicorn configuration of the inspection service: `gunicorn -c services/inspection/gunicorn.conf.py`."""
+"""Gunicorn configuration of the inspection service.
+
+Run as `gunicorn -c services/inspection/gunicorn.conf.py`.
+"""
 
 from shared.gunicorn_settings import settings_for
 

@@ -1,3 +1,5 @@
 """HTTP API of the inspection service: flask-smorest blueprints under /api/v1."""
 
-BLUEPRINTS: list = []
+from services.inspection.api import audit, checklists, orders, plans, reports, visits
+
+BLUEPRINTS: list = [checklists.blp, plans.blp, visits.blp, orders.blp, reports.blp, audit.blp]

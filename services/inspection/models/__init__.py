@@ -11,3 +11,7 @@ class Base(ServiceBase):
 
 class IdempotencyRecord(IdempotencyMixin, Base):
     """Results of retried writes, keyed by scope and client key."""
+
+
+# Every model module, so that Base.metadata is complete for Alembic and the tests.
+from services.inspection.models import audit, checklist, order, plan, visit  # noqa: E402,F401

@@ -1,0 +1,22 @@
+"""Streaming an attachment's bytes in and out of the evidence store over HTTP."""
+
+from flask import current_app, request, send_file
+
+from services.inspection.evidence import receive, store_for
+from services.inspection.models.visit import Attachment
+from shared.errors import Conflict
+
+
+def upload(attachment: Attachment) -> Attachment:
+    """Read the request body in chunks into the store (the body is never held whole)."""
+    request.max_content_length = current_app.config["INSPECTION_EVIDENCE_MAX_BYTES"]
+    receive(attachment, request.stream, store_for(current_app))
+    return attachment
+
+
+def download(attachment: Attachment):
+    if attachment.status != "received":
+        raise Conflict("The file has not arrived yet", {"status": [attachment.status]})
+    handle = store_for(current_app).open(attachment.storage_key)
+    return send_file(handle, mimetype=attachment.content_type, download_name=attachment.filename,
+                     etag=attachment.sha256)

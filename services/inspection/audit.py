@@ -1,0 +1,92 @@
+"""Append-only audit log, hash-chained: entry n stores SHA-256(hash of n-1 ‖ content of n).
+
+Changing, removing or inserting a row breaks the chain at that row; ``verify_chain``
+walks it in order and names the first entry whose link does not hold.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from services.inspection.models.audit import AuditEntry
+from shared.db import utcnow
+
+GENESIS = "0" * 64
+# Any constant; PostgreSQL serialises appenders on this advisory lock.
+_CHAIN_LOCK = 7_236_001
+
+
+def _instant(value: datetime) -> str:
+    """UTC ISO text of a timestamp; SQLite hands back naive UTC, PostgreSQL aware."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def entry_hash(prev_hash: str, seq: int, at: datetime, actor: str, role: str, action: str,
+               subject_type: str, subject_id: str, details: Any) -> str:
+    content = json.dumps([seq, _instant(at), actor, role, action, subject_type, subject_id,
+                          details], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256((prev_hash + content).encode("utf-8")).hexdigest()
+
+
+def record(session: Session, *, actor: str, role: str, action: str, subject_type: str,
+           subject_id: Any, details: dict[str, Any] | None = None) -> AuditEntry:
+    """Append one entry in the caller's transaction (never commits)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
+    last = session.execute(select(AuditEntry.seq, AuditEntry.hash)
+                           .order_by(AuditEntry.seq.desc()).limit(1)).first()
+    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    at = utcnow()
+    details = json.loads(json.dumps(details or {}, default=str))
+    entry = AuditEntry(seq=seq, at=at, actor=actor, role=role, action=action,
+                       subject_type=subject_type, subject_id=str(subject_id), details=details,
+                       prev_hash=prev)
+    entry.hash = entry_hash(prev, seq, at, actor, role, action, subject_type, str(subject_id),
+                            details)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+@dataclass
+class ChainReport:
+    ok: bool
+    entries: int
+    broken_seq: int | None = None
+    broken_id: int | None = None
+    reason: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "entries": self.entries, "broken_seq": self.broken_seq,
+                "broken_id": self.broken_id, "reason": self.reason}
+
+
+def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
+    """Recompute every link in ``seq`` order; report the first entry that does not hold."""
+    prev, expected_seq, count = GENESIS, 1, 0
+    rows = session.execute(select(AuditEntry).order_by(AuditEntry.seq)
+                           .execution_options(yield_per=batch)).scalars()
+    for entry in rows:
+        count += 1
+        reason = None
+        if entry.seq != expected_seq:
+            reason = f"sequence gap: expected {expected_seq}, found {entry.seq}"
+        elif entry.prev_hash != prev:
+            reason = "prev_hash does not match the hash of the entry before"
+        elif entry.hash != entry_hash(prev, entry.seq, entry.at, entry.actor, entry.role,
+                                      entry.action, entry.subject_type, entry.subject_id,
+                                      entry.details):
+            reason = "content does not match its hash (entry edited)"
+        if reason:
+            return ChainReport(False, count, entry.seq, entry.id, reason)
+        prev, expected_seq = entry.hash, entry.seq + 1
+    return ChainReport(True, count)

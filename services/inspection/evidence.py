@@ -1,0 +1,126 @@
+"""Evidence files: declared (name, type, size, SHA-256), then streamed to a storage backend.
+
+The upload is read in chunks; the SHA-256 and the byte count are computed while the
+chunks are written to a temporary file, which becomes the stored object only when
+both match what was declared. On a mismatch the temporary file is removed and
+nothing is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from shared.db import utcnow
+from shared.errors import Conflict, PayloadTooLarge, ValidationFailed
+
+CHUNK = 64 * 1024
+ALLOWED_TYPES = {
+    "photo": {"image/jpeg", "image/png", "image/webp", "image/heic"},
+    "audio": {"audio/mpeg", "audio/mp4", "audio/aac", "audio/wav", "audio/x-wav", "audio/amr",
+              "audio/ogg"},
+    "document": {"application/pdf", "image/jpeg", "image/png"},
+}
+# Leading bytes a file of this type must start with (types not listed are not sniffed).
+MAGIC = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n",
+         "application/pdf": b"%PDF"}
+
+
+class EvidenceStore(Protocol):
+    def put(self, stream: BinaryIO, *, sha256: str, size: int, content_type: str) -> str: ...
+
+    def open(self, key: str) -> BinaryIO: ...
+
+
+def check_declaration(kind: str, content_type: str, size: int, max_bytes: int) -> None:
+    """Raise ValidationFailed when the type is not allowed for the kind or the size is off."""
+    errors: dict[str, list[str]] = {}
+    if content_type not in ALLOWED_TYPES.get(kind, set()):
+        allowed = ", ".join(sorted(ALLOWED_TYPES.get(kind, ())))
+        errors["content_type"] = [f"{content_type!r} is not allowed for {kind}; use {allowed}"]
+    if size > max_bytes:
+        errors["size"] = [f"{size} bytes is over the limit of {max_bytes} bytes"]
+    if errors:
+        raise ValidationFailed("Evidence file not accepted", errors)
+
+
+class FilesystemStore:
+    """Content-addressed files under ``root``: ``<sha[:2]>/<sha>``."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    def put(self, stream: BinaryIO, *, sha256: str, size: int, content_type: str) -> str:
+        """Stream to a temporary file and keep it only if size, hash and type match."""
+        tmp_dir = self.root / "tmp"
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        tmp = tmp_dir / uuid.uuid4().hex
+        try:
+            digest, count, head = self._copy(stream, tmp, size)
+            _check_upload(digest, count, head, sha256=sha256, size=size,
+                          content_type=content_type)
+            key = f"{digest[:2]}/{digest}"
+            final = self.root / key
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, final)
+            return key
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    @staticmethod
+    def _copy(stream: BinaryIO, target: Path, size: int) -> tuple[str, int, bytes]:
+        hasher, count, head = hashlib.sha256(), 0, b""
+        with open(target, "wb") as out:
+            while chunk := stream.read(CHUNK):
+                count += len(chunk)
+                if count > size:
+                    raise PayloadTooLarge("Upload is longer than the declared size",
+                                          {"size": [f"more than the declared {size} bytes"]})
+                if len(head) < 16:
+                    head = (head + chunk)[:16]
+                hasher.update(chunk)
+                out.write(chunk)
+        return hasher.hexdigest(), count, head
+
+    def open(self, key: str) -> BinaryIO:
+        return open(self.root / key, "rb")
+
+    def exists(self, key: str) -> bool:
+        return (self.root / key).exists()
+
+
+def _check_upload(digest: str, count: int, head: bytes, *, sha256: str, size: int,
+                  content_type: str) -> None:
+    errors: dict[str, list[str]] = {}
+    if count != size:
+        errors["size"] = [f"received {count} bytes, declared {size}"]
+    if digest != sha256.lower():
+        errors["sha256"] = [f"content hashes to {digest}, declared {sha256.lower()}"]
+    magic = MAGIC.get(content_type)
+    if magic and not head.startswith(magic):
+        errors["content_type"] = [f"content does not look like {content_type}"]
+    if errors:
+        raise ValidationFailed("Upload does not match its declaration; nothing was stored",
+                               errors)
+
+
+def store_for(app) -> FilesystemStore:
+    return FilesystemStore(app.config["INSPECTION_EVIDENCE_DIR"])
+
+
+def receive(attachment, stream: BinaryIO, store: EvidenceStore) -> None:
+    """Stream the bytes of a declared attachment into ``store`` and mark it received.
+
+    Raises Conflict when it already arrived, ValidationFailed (nothing stored) when the
+    bytes do not match the declaration.
+    """
+    if attachment.status == "received":
+        raise Conflict(f"Attachment {attachment.id} has already been received",
+                       {"status": ["received"]})
+    attachment.storage_key = store.put(stream, sha256=attachment.sha256, size=attachment.size,
+                                       content_type=attachment.content_type)
+    attachment.status = "received"
+    attachment.received_at = utcnow()

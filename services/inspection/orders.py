@@ -1,0 +1,225 @@
+"""Rectification orders: open → submitted (with the unit's evidence) → closed, or
+rejected with a reason → reopened; overdue list and on-time closure rate.
+
+An order is closed on time when the submission that was verified arrived on or before
+the deadline (a local date, Asia/Shanghai): the unit's part ends when it submits, so
+the time the office takes to verify does not count against it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.inspection import audit
+from services.inspection.evidence import check_declaration
+from services.inspection.models.order import OrderEvent, RectificationOrder
+from services.inspection.models.visit import Attachment, Finding, Visit
+from services.inspection.visits import get_visit
+from shared.auth import Principal, require_unit
+from shared.db import utcnow
+from shared.errors import Conflict, NotFound, ValidationFailed
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+
+
+def today() -> date:
+    return utcnow().astimezone(LOCAL).date()
+
+
+def _transition(session: Session, principal: Principal, order: RectificationOrder, to: str,
+                note: str | None = None, attachment_ids: list[int] | None = None) -> None:
+    event = OrderEvent(order_id=order.id, actor=principal.sub, from_state=order.state,
+                       to_state=to, note=note, attachment_ids=attachment_ids, at=utcnow())
+    session.add(event)
+    audit.record(session, actor=principal.sub, role=principal.role, action=f"order.{to}",
+                 subject_type="order", subject_id=order.id,
+                 details={"from": order.state, "to": to, "note": note,
+                          "attachments": attachment_ids})
+    order.state = to
+    session.flush()
+    session.expire(order, ["events"])
+
+
+def create_order(session: Session, principal: Principal,
+                 data: dict[str, Any]) -> RectificationOrder:
+    """Issue an order from a finding of a submitted visit."""
+    finding = session.get(Finding, data["finding_id"])
+    if finding is None:
+        raise NotFound(f"Finding {data['finding_id']} not found")
+    visit = get_visit(session, principal, finding.visit_id)
+    if visit.status not in ("submitted", "approved"):
+        raise Conflict("Orders are issued from submitted visits", {"status": [visit.status]})
+    order = RectificationOrder(finding_id=finding.id, visit_id=visit.id,
+                               unit_code=data.get("unit") or visit.unit_code,
+                               deadline=data["deadline"], instructions=data["instructions"],
+                               state="open", created_by=principal.sub)
+    session.add(order)
+    session.flush()
+    session.add(OrderEvent(order_id=order.id, actor=principal.sub, from_state=None,
+                           to_state="open", note=data["instructions"], at=utcnow()))
+    audit.record(session, actor=principal.sub, role=principal.role, action="order.create",
+                 subject_type="order", subject_id=order.id,
+                 details={"finding_id": finding.id, "unit": order.unit_code,
+                          "deadline": order.deadline.isoformat()})
+    session.flush()
+    return order
+
+
+def get_order(session: Session, principal: Principal, order_id: int) -> RectificationOrder:
+    """The order; a unit token sees only its own unit's orders (404 otherwise)."""
+    order = session.get(RectificationOrder, order_id)
+    if order is None:
+        raise NotFound(f"Order {order_id} not found")
+    require_unit(order.unit_code, hide=True)
+    return order
+
+
+def list_orders(session: Session, principal: Principal, unit: str | None = None,
+                state: str | None = None) -> list[RectificationOrder]:
+    query = select(RectificationOrder).order_by(RectificationOrder.id)
+    if principal.role == "unit":
+        unit = principal.unit
+    if unit:
+        query = query.where(RectificationOrder.unit_code == unit)
+    if state:
+        query = query.where(RectificationOrder.state == state)
+    return list(session.scalars(query))
+
+
+def declare_evidence(session: Session, principal: Principal, order_id: int,
+                     data: dict[str, Any]) -> Attachment:
+    order = get_order(session, principal, order_id)
+    if order.state not in ("open", "reopened"):
+        raise Conflict("Evidence is added while the order is open", {"state": [order.state]})
+    check_declaration(data["kind"], data["content_type"], data["size"],
+                      current_app.config["INSPECTION_EVIDENCE_MAX_BYTES"])
+    attachment = Attachment(order_id=order.id, declared_by=principal.sub,
+                            **{**data, "sha256": data["sha256"].lower()})
+    session.add(attachment)
+    session.flush()
+    return attachment
+
+
+def order_attachment(session: Session, principal: Principal, order_id: int,
+                     attachment_id: int) -> Attachment:
+    order = get_order(session, principal, order_id)
+    attachment = session.get(Attachment, attachment_id)
+    if attachment is None or attachment.order_id != order.id:
+        raise NotFound(f"Attachment {attachment_id} not found")
+    return attachment
+
+
+def submit_fix(session: Session, principal: Principal, order_id: int,
+               data: dict[str, Any]) -> RectificationOrder:
+    """The unit reports the fix with evidence that has arrived."""
+    order = get_order(session, principal, order_id)
+    require_unit(order.unit_code)
+    if order.state not in ("open", "reopened"):
+        raise Conflict(f"Order {order_id} is {order.state}", {"state": [order.state]})
+    received = {a.id for a in order.attachments if a.status == "received"}
+    wrong = [i for i in data["attachment_ids"] if i not in received]
+    if wrong:
+        raise ValidationFailed("Evidence must be uploaded to this order first",
+                               {"attachment_ids": [f"{i} is not received evidence of this order"
+                                                   for i in wrong]})
+    order.submitted_at = utcnow()
+    _transition(session, principal, order, "submitted", data["note"], data["attachment_ids"])
+    return order
+
+
+def verify(session: Session, principal: Principal, order_id: int,
+           data: dict[str, Any]) -> RectificationOrder:
+    """Accept the fix: closed; on time when submitted by the deadline."""
+    order = _submitted(session, principal, order_id)
+    if data.get("follow_up_visit_id"):
+        _link(session, principal, order, data["follow_up_visit_id"])
+    order.closed_at = utcnow()
+    order.on_time = order.submitted_at_local_date <= order.deadline
+    _transition(session, principal, order, "closed", data.get("note"))
+    return order
+
+
+def reject(session: Session, principal: Principal, order_id: int,
+           data: dict[str, Any]) -> RectificationOrder:
+    """Reject the fix with a reason: the order is reopened for the unit."""
+    order = _submitted(session, principal, order_id)
+    order.last_reason = data["reason"]
+    _transition(session, principal, order, "reopened", data["reason"])
+    return order
+
+
+def reopen(session: Session, principal: Principal, order_id: int,
+           data: dict[str, Any]) -> RectificationOrder:
+    """Reopen a closed order (for example when a follow-up visit finds the problem again)."""
+    order = get_order(session, principal, order_id)
+    if order.state != "closed":
+        raise Conflict("Only a closed order can be reopened", {"state": [order.state]})
+    order.last_reason, order.closed_at, order.on_time = data["reason"], None, None
+    _transition(session, principal, order, "reopened", data["reason"])
+    return order
+
+
+def link_follow_up(session: Session, principal: Principal, order_id: int,
+                   visit_id: int) -> RectificationOrder:
+    order = get_order(session, principal, order_id)
+    _link(session, principal, order, visit_id)
+    audit.record(session, actor=principal.sub, role=principal.role, action="order.follow_up",
+                 subject_type="order", subject_id=order.id, details={"visit_id": visit_id})
+    return order
+
+
+def _link(session: Session, principal: Principal, order: RectificationOrder,
+          visit_id: int) -> None:
+    visit = session.get(Visit, visit_id)
+    if visit is None:
+        raise ValidationFailed("Unknown visit", {"visit_id": [f"visit {visit_id} not found"]})
+    if visit.unit_code != order.unit_code:
+        raise ValidationFailed("Follow-up must visit the responsible unit",
+                               {"visit_id": [f"visit {visit_id} is to {visit.unit_code}"]})
+    order.follow_up_visit_id = visit.id
+
+
+def _submitted(session: Session, principal: Principal, order_id: int) -> RectificationOrder:
+    order = get_order(session, principal, order_id)
+    if order.state != "submitted":
+        raise Conflict(f"Order {order_id} is {order.state}, not submitted",
+                       {"state": [order.state]})
+    return order
+
+
+def overdue(session: Session, principal: Principal, as_of: date | None) -> list[dict[str, Any]]:
+    """Orders not closed whose deadline is before ``as_of`` (default today, local)."""
+    as_of = as_of or today()
+    query = (select(RectificationOrder).where(RectificationOrder.state != "closed",
+                                              RectificationOrder.deadline < as_of)
+             .order_by(RectificationOrder.deadline, RectificationOrder.id))
+    if principal.role == "unit":
+        query = query.where(RectificationOrder.unit_code == principal.unit)
+    return [{"id": o.id, "unit": o.unit_code, "visit_id": o.visit_id, "finding_id": o.finding_id,
+             "deadline": o.deadline, "days_overdue": (as_of - o.deadline).days, "state": o.state,
+             "instructions": o.instructions} for o in session.scalars(query)]
+
+
+def closure_rates(session: Session, principal: Principal,
+                  as_of: date | None) -> list[dict[str, Any]]:
+    """Per unit: orders due (closed, or deadline before ``as_of``), closed on time, rate."""
+    as_of = as_of or today()
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(
+        ("orders", "due", "closed", "closed_on_time"), 0))
+    for order in list_orders(session, principal):
+        row = counts[order.unit_code]
+        row["orders"] += 1
+        closed = order.state == "closed"
+        row["due"] += closed or order.deadline < as_of
+        row["closed"] += closed
+        row["closed_on_time"] += closed and bool(order.on_time)
+    return [{"unit": unit, **row,
+             "rate": row["closed_on_time"] / row["due"] if row["due"] else None}
+            for unit, row in sorted(counts.items())]

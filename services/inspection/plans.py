@@ -1,0 +1,164 @@
+"""Plans: targets by hand or by a stratified random draw with a recorded seed.
+
+The draw (``stratified-srswor-v1``): strata in name order; within a stratum the
+units in code order; ``numpy.random.default_rng(seed)`` (PCG64) draws
+``Generator.choice(N_h, n_h, replace=False)`` for each stratum in turn from one
+generator. The frame, the sizes and the seed are stored with the plan, so anyone can
+redo the draw and compare (``check_draw``).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from services.inspection import audit
+from services.inspection.checklists import get_template
+from services.inspection.models.plan import Plan, PlanInspector
+from services.inspection.models.visit import Visit
+from services.inspection.visibility import plan_filter, visit_filter
+from shared.auth import Principal
+from shared.errors import NotFound, ValidationFailed
+
+DRAW_METHOD = "stratified-srswor-v1"
+
+
+def stratified_draw(frame: list[dict[str, Any]], sizes: dict[str, int], seed: int) -> list[str]:
+    """Unit codes drawn by ``DRAW_METHOD``; raise ValueError when a stratum is too small."""
+    strata: dict[str, list[str]] = {}
+    for unit in frame:
+        strata.setdefault(unit["stratum"], []).append(unit["unit"])
+    rng = np.random.default_rng(seed)
+    chosen: list[str] = []
+    for name in sorted(strata):
+        units = sorted(strata[name])
+        n = sizes.get(name, 0)
+        if n > len(units):
+            raise ValueError(f"stratum {name!r} has {len(units)} units, cannot draw {n}")
+        picks = rng.choice(len(units), size=n, replace=False) if n else []
+        chosen.extend(units[i] for i in sorted(int(p) for p in picks))
+    return chosen
+
+
+def _validate(data: dict[str, Any]) -> None:
+    problems: dict[str, list[str]] = {}
+    if data["window_from"] > data["window_to"]:
+        problems["window_to"] = ["must not be before window_from"]
+    if bool(data.get("targets")) == bool(data.get("draw")):
+        problems["targets"] = ["give either targets or draw"]
+    draw = data.get("draw")
+    if draw:
+        if (draw.get("sizes") is None) == (draw.get("per_stratum") is None):
+            problems["draw.sizes"] = ["give either sizes or per_stratum"]
+        codes = [unit["unit"] for unit in draw["frame"]]
+        if len(codes) != len(set(codes)):
+            problems["draw.frame"] = ["a unit appears twice"]
+    targets = data.get("targets") or []
+    if len({t["unit"] for t in targets}) != len(targets):
+        problems["targets"] = ["a unit appears twice"]
+    if problems:
+        raise ValidationFailed("Plan is not valid", problems)
+
+
+def _draw_targets(draw: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    frame = draw["frame"]
+    sizes = draw.get("sizes") or {s: draw["per_stratum"] for s in {u["stratum"] for u in frame}}
+    seed = draw.get("seed")
+    if seed is None:
+        seed = secrets.randbits(63)
+    try:
+        chosen = stratified_draw(frame, sizes, seed)
+    except ValueError as exc:
+        raise ValidationFailed("Draw is not possible", {"draw.sizes": [str(exc)]}) from None
+    by_code = {unit["unit"]: unit for unit in frame}
+    record = {"method": DRAW_METHOD, "seed": seed, "sizes": sizes, "frame": frame,
+              "selected": chosen}
+    return [by_code[code] for code in chosen], record
+
+
+def create_plan(session: Session, data: dict[str, Any], principal: Principal) -> Plan:
+    """Create the plan and one scheduled visit per target, inspectors assigned in turn."""
+    _validate(data)
+    get_template(session, data["template_id"])
+    targets, record = (data["targets"], None) if data.get("targets") else \
+        _draw_targets(data["draw"])
+    inspectors = list(dict.fromkeys(data["inspectors"]))
+    plan = Plan(name=data["name"], kind=data["kind"], template_id=data["template_id"],
+                window_from=data["window_from"], window_to=data["window_to"],
+                self_check_period=data.get("self_check_period"),
+                selection="stratified_random" if record else "manual", draw=record,
+                created_by=principal.sub,
+                inspectors=[PlanInspector(inspector=sub) for sub in inspectors])
+    session.add(plan)
+    session.flush()
+    for index, target in enumerate(targets):
+        session.add(Visit(plan_id=plan.id, unit_code=target["unit"], stratum=target.get("stratum"),
+                          inspector=target.get("inspector") or inspectors[index % len(inspectors)],
+                          unit_lat=target.get("lat"), unit_lon=target.get("lon")))
+    audit.record(session, actor=principal.sub, role=principal.role, action="plan.create",
+                 subject_type="plan", subject_id=plan.id,
+                 details={"kind": plan.kind, "targets": len(targets),
+                          "seed": record["seed"] if record else None})
+    session.flush()
+    plan.visible_visits = len(targets)
+    return plan
+
+
+def _count_visible(session: Session, principal: Principal, plan_ids: list[int]) -> dict[int, int]:
+    query = (select(Visit.plan_id, func.count(Visit.id)).join(Plan, Plan.id == Visit.plan_id)
+             .where(Visit.plan_id.in_(plan_ids)).group_by(Visit.plan_id))
+    condition = visit_filter(principal)
+    if condition is not None:
+        query = query.where(condition)
+    return dict(session.execute(query).all())
+
+
+def log_read(session: Session, principal: Principal, plan: Plan, what: str) -> None:
+    """Every read of an unannounced plan goes to the audit log: who, when, what."""
+    if plan.kind == "unannounced":
+        audit.record(session, actor=principal.sub, role=principal.role, action="plan.read",
+                     subject_type="plan", subject_id=plan.id, details={"read": what})
+
+
+def list_plans(session: Session, principal: Principal) -> list[Plan]:
+    query = select(Plan).order_by(Plan.id)
+    condition = plan_filter(principal)
+    if condition is not None:
+        query = query.where(condition)
+    plans = list(session.scalars(query))
+    counts = _count_visible(session, principal, [plan.id for plan in plans])
+    for plan in plans:
+        plan.visible_visits = counts.get(plan.id, 0)
+        log_read(session, principal, plan, "list")
+    return plans
+
+
+def get_plan(session: Session, principal: Principal, plan_id: int, what: str = "plan") -> Plan:
+    """The plan if the caller may see it; NotFound otherwise (also when hidden)."""
+    query = select(Plan).where(Plan.id == plan_id)
+    condition = plan_filter(principal)
+    if condition is not None:
+        query = query.where(condition)
+    plan = session.scalar(query)
+    if plan is None:
+        raise NotFound(f"Plan {plan_id} not found")
+    plan.visible_visits = _count_visible(session, principal, [plan.id]).get(plan.id, 0)
+    log_read(session, principal, plan, what)
+    return plan
+
+
+def check_draw(session: Session, principal: Principal, plan_id: int) -> dict[str, Any]:
+    """Redo the recorded draw and compare it with the plan's targets."""
+    plan = get_plan(session, principal, plan_id, "draw-check")
+    if not plan.draw:
+        raise ValidationFailed("Plan targets were chosen by hand", {"plan_id": ["no draw"]})
+    draw = plan.draw
+    expected = stratified_draw(draw["frame"], draw["sizes"], draw["seed"])
+    recorded = list(session.scalars(select(Visit.unit_code).where(Visit.plan_id == plan.id)
+                                    .order_by(Visit.id)))
+    return {"plan_id": plan.id, "seed": draw["seed"], "matches": expected == recorded,
+            "expected": expected, "recorded": recorded}

@@ -1,0 +1,133 @@
+"""Scores per unit and discrepancies, over visits checked in within a window of local dates.
+
+A visit counts when it is submitted or approved (a returned visit waits for its
+amendment); its current version is used. Dates are Asia/Shanghai calendar days.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Response
+from openpyxl import Workbook
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from services.inspection.models.checklist import ChecklistItem
+from services.inspection.models.plan import Plan
+from services.inspection.models.visit import Visit, VisitResponse, VisitVersion
+from services.inspection.scores import summarise
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+COUNTED = ("submitted", "approved")
+
+
+def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    # In UTC: SQLite keeps the UTC wall time without an offset.
+    return (datetime.combine(start, time.min, LOCAL).astimezone(UTC),
+            datetime.combine(end + timedelta(days=1), time.min, LOCAL).astimezone(UTC))
+
+
+def _counted(start: date, end: date):
+    low, high = _bounds(start, end)
+    return and_(Visit.status.in_(COUNTED), Visit.checkin_at >= low, Visit.checkin_at < high)
+
+
+def visit_scores(session: Session, start: date, end: date) -> list[dict[str, Any]]:
+    """One row per counted visit: its current version's score and rule version."""
+    query = (select(Visit, VisitVersion, Plan.kind)
+             .join(VisitVersion, and_(VisitVersion.visit_id == Visit.id,
+                                      VisitVersion.version == Visit.current_version))
+             .join(Plan, Plan.id == Visit.plan_id)
+             .where(_counted(start, end)).order_by(Visit.unit_code, Visit.id))
+    return [{"visit_id": v.id, "plan_id": v.plan_id, "plan_kind": kind, "unit": v.unit_code,
+             "inspector": v.inspector, "checkin_at": v.checkin_at, "status": v.status,
+             "version": ver.version, "score": ver.score, "score_raw": ver.score_raw,
+             "capped": ver.capped, "rule_version": ver.rule_version}
+            for v, ver, kind in session.execute(query)]
+
+
+def unit_scores(session: Session, start: date, end: date) -> list[dict[str, Any]]:
+    """Per unit: n, mean, sample SD, min, max of visit scores (0..100)."""
+    by_unit: dict[str, list[float]] = defaultdict(list)
+    for row in visit_scores(session, start, end):
+        if row["score"] is not None:
+            by_unit[row["unit"]].append(row["score"])
+    return [{"unit": unit, **summarise(scores)} for unit, scores in sorted(by_unit.items())]
+
+
+def discrepancies(session: Session, start: date, end: date,
+                  unit: str | None = None) -> list[dict[str, Any]]:
+    """Each measured item with a self-reported value, in counted visits of the window."""
+    query = (select(Visit, VisitResponse, ChecklistItem)
+             .join(VisitVersion, and_(VisitVersion.visit_id == Visit.id,
+                                      VisitVersion.version == Visit.current_version))
+             .join(VisitResponse, VisitResponse.version_id == VisitVersion.id)
+             .join(Plan, Plan.id == Visit.plan_id)
+             .join(ChecklistItem, and_(ChecklistItem.template_id == Plan.template_id,
+                                       ChecklistItem.item_id == VisitResponse.item_id))
+             .where(_counted(start, end), VisitResponse.discrepant.is_not(None))
+             .order_by(Visit.unit_code, Visit.id, VisitResponse.id))
+    if unit:
+        query = query.where(Visit.unit_code == unit)
+    return [{"visit_id": v.id, "unit": v.unit_code,
+             "period": (v.self_reports or {}).get("period")
+             or _local(v.checkin_at).strftime("%Y-%m"),
+             "item_id": r.item_id, "unit_of_measure": item.unit_of_measure, "inspected": r.value,
+             "self_reported": r.self_reported, "difference": r.value - r.self_reported,
+             "tolerance": item.tolerance, "tolerance_kind": item.tolerance_kind,
+             "discrepant": r.discrepant}
+            for v, r, item in session.execute(query)]
+
+
+def _local(value: datetime) -> datetime:
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(LOCAL)
+
+
+def discrepancy_rates(session: Session, start: date, end: date) -> list[dict[str, Any]]:
+    """Per unit: measured items checked against a self-report, how many beyond tolerance."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for row in discrepancies(session, start, end):
+        counts[row["unit"]][0] += 1
+        counts[row["unit"]][1] += bool(row["discrepant"])
+    return [{"unit": unit, "checked": checked, "discrepant": bad,
+             "rate": bad / checked if checked else None}
+            for unit, (checked, bad) in sorted(counts.items())]
+
+
+def _cell(value: Any) -> Any:
+    """Spreadsheet-safe cell: formula-like text gets a leading quote."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def table_response(rows: list[dict[str, Any]], columns: list[str], fmt: str,
+                   name: str) -> Response:
+    """CSV (UTF-8 with BOM, so spreadsheet programs read Chinese) or XLSX of ``rows``."""
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_cell(row.get(c)) for c in columns])
+        return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f"attachment; filename={name}.csv"})
+    book = Workbook()
+    sheet = book.active
+    sheet.title = name[:31]
+    sheet.append(columns)
+    for row in rows:
+        sheet.append([_cell(row.get(c)) for c in columns])
+    data = io.BytesIO()
+    book.save(data)
+    return Response(data.getvalue(), headers={
+        "Content-Disposition": f"attachment; filename={name}.xlsx"},
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -1,0 +1,1 @@
+"""Marshmallow schemas of the inspection API (in and out)."""

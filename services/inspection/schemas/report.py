@@ -1,0 +1,88 @@
+"""Schemas of scores, discrepancies and the audit log."""
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+
+class WindowQuerySchema(Schema):
+    from_ = fields.Date(required=True, data_key="from")
+    to = fields.Date(required=True)
+    format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv", "xlsx")))
+
+    @validates_schema
+    def _ordered(self, data, **_kwargs):
+        if data["from_"] > data["to"]:
+            raise ValidationError("must not be before 'from'", "to")
+
+
+class UnitScoreSchema(Schema):
+    unit = fields.String()
+    n = fields.Integer()
+    mean = fields.Float(allow_none=True)
+    sd = fields.Float(allow_none=True, metadata={"description": "sample SD; null when n < 2"})
+    min = fields.Float(allow_none=True)
+    max = fields.Float(allow_none=True)
+
+
+class DiscrepancyRateSchema(Schema):
+    unit = fields.String()
+    checked = fields.Integer()
+    discrepant = fields.Integer()
+    rate = fields.Float(allow_none=True)
+
+
+class VisitScoreRowSchema(Schema):
+    visit_id = fields.Integer()
+    plan_id = fields.Integer()
+    plan_kind = fields.String()
+    unit = fields.String()
+    inspector = fields.String()
+    checkin_at = fields.DateTime()
+    status = fields.String()
+    version = fields.Integer()
+    score = fields.Float(allow_none=True)
+    score_raw = fields.Float(allow_none=True)
+    capped = fields.Boolean()
+    rule_version = fields.String()
+
+
+class DiscrepancyRowSchema(Schema):
+    visit_id = fields.Integer()
+    unit = fields.String()
+    period = fields.String()
+    item_id = fields.String()
+    unit_of_measure = fields.String(allow_none=True)
+    inspected = fields.Float()
+    self_reported = fields.Float()
+    difference = fields.Float()
+    tolerance = fields.Float(allow_none=True)
+    tolerance_kind = fields.String(allow_none=True)
+    discrepant = fields.Boolean()
+
+
+class AuditEntrySchema(Schema):
+    seq = fields.Integer()
+    at = fields.DateTime()
+    actor = fields.String()
+    role = fields.String()
+    action = fields.String()
+    subject_type = fields.String()
+    subject_id = fields.String()
+    details = fields.Dict()
+    prev_hash = fields.String()
+    hash = fields.String()
+
+
+class AuditQuerySchema(Schema):
+    after_seq = fields.Integer(load_default=0)
+    limit = fields.Integer(load_default=200, validate=validate.Range(1, 5000))
+    action = fields.String(load_default=None)
+    subject_type = fields.String(load_default=None)
+    subject_id = fields.String(load_default=None)
+
+
+class ChainReportSchema(Schema):
+    ok = fields.Boolean()
+    entries = fields.Integer()
+    broken_seq = fields.Integer(allow_none=True)
+    broken_id = fields.Integer(allow_none=True)
+    reason = fields.String(allow_none=True)

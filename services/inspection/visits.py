@@ -1,0 +1,300 @@
+"""Visits: check-in on site, answers, findings, submission (idempotent), amendments, review."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from services.inspection import audit, registry
+from services.inspection.checklists import TemplateRules, rules_for
+from services.inspection.evidence import check_declaration
+from services.inspection.models import IdempotencyRecord
+from services.inspection.models.plan import Plan
+from services.inspection.models.visit import Attachment, Finding, Visit, VisitResponse, VisitVersion
+from services.inspection.schemas.visit import VisitSchema
+from services.inspection.scores import RULE_VERSION, score_visit
+from services.inspection.visibility import can_see_visit, visit_filter
+from shared import idempotency
+from shared.auth import Principal
+from shared.db import utcnow
+from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
+
+
+def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres on a sphere of the mean Earth radius."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
+
+
+def list_visits(session: Session, principal: Principal, plan_id: int | None = None,
+                unit: str | None = None, status: str | None = None) -> list[Visit]:
+    query = select(Visit).join(Plan, Plan.id == Visit.plan_id).order_by(Visit.id)
+    condition = visit_filter(principal)
+    if condition is not None:
+        query = query.where(condition)
+    if plan_id is not None:
+        query = query.where(Visit.plan_id == plan_id)
+    if unit:
+        query = query.where(Visit.unit_code == unit)
+    if status:
+        query = query.where(Visit.status == status)
+    return list(session.scalars(query))
+
+
+def get_visit(session: Session, principal: Principal, visit_id: int, *,
+              for_update: bool = False) -> Visit:
+    """The visit if the caller may see it; NotFound otherwise (also when hidden)."""
+    query = select(Visit).where(Visit.id == visit_id)
+    if for_update:
+        query = query.with_for_update(of=Visit)
+    visit = session.scalar(query)
+    if visit is None or not can_see_visit(principal, visit):
+        raise NotFound(f"Visit {visit_id} not found")
+    return visit
+
+
+def _own_visit(session: Session, principal: Principal, visit_id: int) -> Visit:
+    visit = get_visit(session, principal, visit_id, for_update=True)
+    if principal.role == "inspector" and visit.inspector != principal.sub:
+        raise Forbidden("Only the assigned inspector may work on this visit")
+    return visit
+
+
+def check_in(session: Session, principal: Principal, visit_id: int,
+             data: dict[str, Any]) -> Visit:
+    """Record the GPS fix and server time; flag distance, mock location, poor accuracy."""
+    visit = _own_visit(session, principal, visit_id)
+    if visit.status != "scheduled":
+        raise Conflict(f"Visit {visit_id} is already checked in", {"status": [visit.status]})
+    config = current_app.config
+    now = utcnow()
+    if visit.unit_lat is None or visit.unit_lon is None:
+        location = registry.unit_location(visit.unit_code)
+        if location:
+            visit.unit_lat, visit.unit_lon = location
+    flags = []
+    distance = None
+    if visit.unit_lat is None:
+        flags.append("location_unknown")
+    else:
+        distance = haversine_m(data["lat"], data["lon"], visit.unit_lat, visit.unit_lon)
+        if distance > config["INSPECTION_CHECKIN_MAX_DISTANCE_M"]:
+            flags.append("far_from_unit")
+    if data["mock_location"]:
+        flags.append("mock_location")
+    if data["accuracy_m"] > config["INSPECTION_CHECKIN_MAX_ACCURACY_M"]:
+        flags.append("low_accuracy")
+    visit.self_reports = _self_reports(session, visit, now)
+    if visit.self_reports is None:
+        flags.append("self_check_unavailable")
+    visit.checkin_at, visit.checkin_lat, visit.checkin_lon = now, data["lat"], data["lon"]
+    visit.checkin_accuracy_m, visit.checkin_provider = data["accuracy_m"], data["provider"]
+    visit.checkin_mock, visit.checkin_device_time = data["mock_location"], data.get("device_time")
+    visit.checkin_distance_m, visit.checkin_flags = distance, flags
+    visit.status = "checked_in"
+    audit.record(session, actor=principal.sub, role=principal.role, action="visit.checkin",
+                 subject_type="visit", subject_id=visit.id,
+                 details={"lat": data["lat"], "lon": data["lon"], "accuracy_m": data["accuracy_m"],
+                          "distance_m": distance, "flags": flags})
+    return visit
+
+
+def _self_reports(session: Session, visit: Visit, now: datetime) -> dict[str, Any] | None:
+    rules = rules_for(session, visit.plan.template_id)
+    if not any(rule.response_type == "measurement" for rule in rules.rules):
+        return {}
+    period = visit.plan.self_check_period or now.astimezone(LOCAL).strftime("%Y-%m")
+    values = registry.self_reported_values(visit.unit_code, period)
+    return None if values is None else {"period": period, "values": values}
+
+
+def _answers_by_item(rules: TemplateRules, answers: list[dict[str, Any]],
+                     self_reports: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    known = {rule.item_id for rule in rules.rules}
+    problems: dict[str, list[str]] = {}
+    by_item: dict[str, dict[str, Any]] = {}
+    reported = (self_reports or {}).get("values", {})
+    for index, answer in enumerate(answers):
+        item = answer["item_id"]
+        if item not in known:
+            problems[f"answers.{index}.item_id"] = [f"{item!r} is not on this checklist"]
+        elif item in by_item:
+            problems[f"answers.{index}.item_id"] = [f"{item!r} answered twice"]
+        else:
+            if answer.get("self_reported") is None and item in reported:
+                answer = {**answer, "self_reported": float(reported[item])}
+            by_item[item] = answer
+    missing = sorted(known - set(by_item))
+    if missing:
+        problems["answers"] = [f"no answer for {', '.join(missing)}"]
+    if problems:
+        raise ValidationFailed("Answers are not valid", problems)
+    return by_item
+
+
+def _check_evidence(visit: Visit, rules: TemplateRules, by_item: dict[str, dict]) -> None:
+    attachments = list(visit.attachments)
+    waiting = [a.id for a in attachments if a.status != "received"]
+    if waiting:
+        raise Conflict("Declared evidence has not all arrived; upload it before submitting",
+                       {"attachments": [f"attachment {i} not received" for i in waiting]})
+    photographed = {a.item_id for a in attachments if a.kind == "photo"}
+    missing = [item for item in sorted(rules.photo_required)
+               if by_item[item].get("result") != "na" and item not in photographed]
+    if missing:
+        raise ValidationFailed("A photo is required",
+                               {f"answers.{item}": ["a photo of this item is required"]
+                                for item in missing})
+
+
+def _payload(visit_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    return {"visit_id": visit_id, **data}
+
+
+def submit(session: Session, principal: Principal, visit_id: int, data: dict[str, Any],
+           *, reason: str | None = None) -> tuple[int, dict[str, Any]]:
+    """Store version 1 (or, with ``reason``, the next version) of the visit's answers.
+
+    Idempotent on ``client_uuid``: a replay returns the first result, the same UUID
+    with a different payload is a Conflict. Returns (status, body).
+    """
+    key = str(data["client_uuid"])
+    payload = {**_payload(visit_id, data), "reason": reason}
+    # Lock the visit first, so that a concurrent replay waits and then sees the record.
+    visit = _own_visit(session, principal, visit_id)
+    done = idempotency.replay(session, IdempotencyRecord, "visit.submit", key, payload)
+    if done is not None:
+        return done
+    _check_state(visit, reason)
+    rules = rules_for(session, visit.plan.template_id)
+    by_item = _answers_by_item(rules, data["answers"], visit.self_reports)
+    _check_findings(rules, data["findings"])
+    _check_evidence(visit, rules, by_item)
+    try:
+        result = score_visit(rules.rules, by_item, rules.critical_cap)
+    except ValueError as exc:
+        raise ValidationFailed("Answers are not valid",
+                               {f"answers.{k}": [v] for k, v in exc.args[0].items()}) from None
+    version = _store_version(session, principal, visit, data, by_item, result, reason, key)
+    body = VisitSchema().dump(visit)
+    idempotency.remember(session, IdempotencyRecord, "visit.submit", key, payload, 200, body)
+    audit.record(session, actor=principal.sub, role=principal.role,
+                 action="visit.amend" if reason else "visit.submit", subject_type="visit",
+                 subject_id=visit.id,
+                 details={"version": version.version, "client_uuid": key, "score": version.score,
+                          "reason": reason, "payload_sha256": idempotency.payload_hash(payload)})
+    return 200, body
+
+
+def _check_state(visit: Visit, reason: str | None) -> None:
+    if reason is None and visit.status != "checked_in":
+        if visit.status == "scheduled":
+            raise Conflict("Check in before submitting", {"status": [visit.status]})
+        raise Conflict("A submitted visit cannot be changed; amend it with a reason",
+                       {"status": [visit.status]})
+    if reason is not None and visit.status not in ("submitted", "returned", "approved"):
+        raise Conflict("Only a submitted visit can be amended", {"status": [visit.status]})
+
+
+def _check_findings(rules: TemplateRules, findings: list[dict[str, Any]]) -> None:
+    known = {rule.item_id for rule in rules.rules}
+    problems = {f"findings.{i}.item_id": [f"{f['item_id']!r} is not on this checklist"]
+                for i, f in enumerate(findings) if f.get("item_id") and f["item_id"] not in known}
+    refs = [f.get("ref") for f in findings if f.get("ref")]
+    if len(refs) != len(set(refs)):
+        problems["findings"] = ["finding refs must be unique"]
+    if problems:
+        raise ValidationFailed("Findings are not valid", problems)
+
+
+def _store_version(session: Session, principal: Principal, visit: Visit, data: dict[str, Any],
+                   by_item: dict[str, dict], result, reason: str | None,
+                   key: str) -> VisitVersion:
+    version = VisitVersion(visit_id=visit.id, version=visit.current_version + 1, client_uuid=key,
+                           reason=reason, notes=data.get("notes"), submitted_by=principal.sub,
+                           submitted_at=utcnow(), score=result.score, score_raw=result.raw,
+                           capped=result.capped, rule_version=RULE_VERSION)
+    session.add(version)
+    session.flush()
+    rows = []
+    for item_id, answer in by_item.items():
+        outcome = result.items[item_id]
+        rows.append({"version_id": version.id, "item_id": item_id, "result": outcome.result,
+                     "points": answer.get("points"), "value": answer.get("value"),
+                     "self_reported": answer.get("self_reported"),
+                     "discrepant": outcome.discrepant, "text": answer.get("text"),
+                     "score": outcome.score, "max_score": outcome.max_score})
+    session.execute(insert(VisitResponse), rows)
+    if data["findings"]:
+        session.execute(insert(Finding), [
+            {"version_id": version.id, "visit_id": visit.id,
+             "ref": f.get("ref") or f"F{i + 1}", "severity": f["severity"],
+             "item_id": f.get("item_id"), "description": f["description"]}
+            for i, f in enumerate(data["findings"])])
+    visit.current_version = version.version
+    visit.score = result.score
+    visit.status = "submitted"
+    visit.reviewed_by = visit.reviewed_at = visit.review_comment = None
+    session.flush()
+    session.expire(visit, ["versions"])
+    return version
+
+
+def review(session: Session, principal: Principal, visit_id: int, data: dict[str, Any]) -> Visit:
+    """Approve, or return with a comment (mandatory), a submitted visit."""
+    visit = get_visit(session, principal, visit_id, for_update=True)
+    if visit.status != "submitted":
+        raise Conflict("Only a submitted visit can be reviewed", {"status": [visit.status]})
+    comment = (data.get("comment") or "").strip()
+    if data["decision"] == "return" and not comment:
+        raise ValidationFailed("A returned visit needs a comment",
+                               {"comment": ["required when returning a visit"]})
+    if visit.inspector == principal.sub:
+        raise Forbidden("An inspector may not review their own visit")
+    visit.status = "approved" if data["decision"] == "approve" else "returned"
+    visit.reviewed_by, visit.reviewed_at = principal.sub, utcnow()
+    visit.review_comment = comment or None
+    audit.record(session, actor=principal.sub, role=principal.role, action="visit.review",
+                 subject_type="visit", subject_id=visit.id,
+                 details={"decision": data["decision"], "comment": visit.review_comment,
+                          "version": visit.current_version})
+    return visit
+
+
+def visit_attachment(session: Session, principal: Principal, visit_id: int,
+                     attachment_id: int) -> Attachment:
+    visit = get_visit(session, principal, visit_id)
+    attachment = session.get(Attachment, attachment_id)
+    if attachment is None or attachment.visit_id != visit.id:
+        raise NotFound(f"Attachment {attachment_id} not found")
+    return attachment
+
+
+def declare_attachment(session: Session, principal: Principal, visit_id: int,
+                       data: dict[str, Any]) -> Attachment:
+    """Declare an evidence file (type, size, SHA-256) before its bytes are uploaded."""
+    visit = _own_visit(session, principal, visit_id)
+    if visit.status not in ("checked_in", "returned"):
+        raise Conflict("Evidence can be added after check-in and before submission, or to a "
+                       "returned visit", {"status": [visit.status]})
+    check_declaration(data["kind"], data["content_type"], data["size"],
+                      current_app.config["INSPECTION_EVIDENCE_MAX_BYTES"])
+    rules = rules_for(session, visit.plan.template_id)
+    if data.get("item_id") and data["item_id"] not in {r.item_id for r in rules.rules}:
+        raise ValidationFailed("Unknown item", {"item_id": ["not on this checklist"]})
+    attachment = Attachment(visit_id=visit.id, declared_by=principal.sub,
+                            **{**data, "sha256": data["sha256"].lower()})
+    session.add(attachment)
+    session.flush()
+    return attachment
