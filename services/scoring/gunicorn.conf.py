@@ -1,4 +1,4 @@
-"""Gunicorn configuration of the scoring service: `gunicorn -c services/scoring/gunicorn.conf.py`."""
+"""Gunicorn configuration of the scoring service (`gunicorn -c <this file>`)."""
 
 from shared.gunicorn_settings import settings_for
 

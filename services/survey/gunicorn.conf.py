@@ -1,4 +1,4 @@
-"""Gunicorn configuration of the survey service: `gunicorn -c services/survey/gunicorn.conf.py`."""
+"""Gunicorn configuration of the survey service (`gunicorn -c <this file>`)."""
 
 from shared.gunicorn_settings import settings_for
 
