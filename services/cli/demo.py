@@ -26,6 +26,7 @@ STEPS = (
     "services.cli.demo:foundation",
     "services.scoring.demo:run",
     "services.survey.demo:run",
+    "services.survey.phone_demo:run",
     "services.inspection.demo:run",
     "services.scoring.assessment_demo:run",
 )
