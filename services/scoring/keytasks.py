@@ -61,7 +61,7 @@ def list_tasks(session: Session, unit: str | None = None,
         query = query.where(Unit.code == unit)
     if category:
         query = query.where(KeyTask.category == category)
-    return list(session.execute(query).tuples())
+    return [(task, code) for task, code in session.execute(query)]
 
 
 def get_task(session: Session, code: str) -> tuple[KeyTask, str]:

@@ -237,8 +237,8 @@ def history(session: Session, unit: str | None = None, period: str | None = None
 
 
 def completeness(session: Session, period_code: str) -> dict[str, Any]:
-    """Per month of a period: units, units reporting, values against expected, late and
-    corrected values. A unit is expected to report every catalogue self-check indicator
+    """Per month of a period: units, units reporting, values against expected, late
+    values and units, corrected values. A unit is expected to report every catalogue self-check indicator
     whose ``kinds`` include its kind."""
     catalogue = _catalogue(session)
     units = list(session.scalars(select(Unit)))
@@ -249,14 +249,16 @@ def completeness(session: Session, period_code: str) -> dict[str, Any]:
                                                   or is_active(u, period.ends_on))]
         expected = sum(sum(1 for d in catalogue.values() if u.kind in d.get("kinds", [u.kind]))
                        for u in active)
-        stats = {"units_reporting": 0, "values": 0, "late": 0, "corrected": 0}
+        stats = {"units_reporting": 0, "values": 0, "late": 0, "corrected": 0, "units_late": 0}
         if period is not None:
+            current = and_(SelfCheck.period_id == period.id, SelfCheck.is_current.is_(True))
             row = session.execute(
                 select(func.count(func.distinct(SelfCheck.unit_id)), func.count(),
                        func.coalesce(func.sum(cast(SelfCheck.late, Integer)), 0),
-                       func.coalesce(func.sum(cast(SelfCheck.version > 1, Integer)), 0))
-                .where(and_(SelfCheck.period_id == period.id, SelfCheck.is_current.is_(True)))
-            ).one()
+                       func.coalesce(func.sum(cast(SelfCheck.version > 1, Integer)), 0),
+                       select(func.count(func.distinct(SelfCheck.unit_id)))
+                       .where(current, SelfCheck.late.is_(True)).scalar_subquery())
+                .where(current)).one()
             stats = dict(zip(stats, (int(v) for v in row), strict=True))
         months.append({"period": code, "defined": period is not None, "units": len(active),
                        "expected_values": expected, **stats,
