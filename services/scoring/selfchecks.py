@@ -238,8 +238,11 @@ def history(session: Session, unit: str | None = None, period: str | None = None
 
 def completeness(session: Session, period_code: str) -> dict[str, Any]:
     """Per month of a period: units, units reporting, values against expected, late
-    values and units, corrected values. A unit is expected to report every catalogue self-check indicator
-    whose ``kinds`` include its kind."""
+    values and units, corrected values.
+
+    A unit is expected to report every catalogue self-check indicator whose ``kinds``
+    include its kind (all indicators without ``kinds``).
+    """
     catalogue = _catalogue(session)
     units = list(session.scalars(select(Unit)))
     months = []
@@ -249,7 +252,7 @@ def completeness(session: Session, period_code: str) -> dict[str, Any]:
                                                   or is_active(u, period.ends_on))]
         expected = sum(sum(1 for d in catalogue.values() if u.kind in d.get("kinds", [u.kind]))
                        for u in active)
-        stats = {"units_reporting": 0, "values": 0, "late": 0, "corrected": 0, "units_late": 0}
+        stats = dict.fromkeys(("units_reporting", "values", "late", "corrected", "units_late"), 0)
         if period is not None:
             current = and_(SelfCheck.period_id == period.id, SelfCheck.is_current.is_(True))
             row = session.execute(
