@@ -8,9 +8,9 @@ Typical use for a poll (townships are strata; every township raked to its own ma
 
     w = base_weights(township, {"T01": 52000, ...})              # N_h / n_h
     design = SurveyDesign(w, strata=township, population_psus={"T01": 52000, ...})
-    raked = rake(design, [Margin("sex", [township, sex], {("T01", "F"): 26100, ...}),
-                          Margin("age", [township, age], {("T01", "18-34"): ..., ...})],
-                 trim=Trim(lower=0.3, upper=3.0))
+    margins = margins_from_rows(registry_rows, township, {"sex": sex, "age_band": age})
+    # (or by hand: Margin("sex", [township, sex], {("T01", "F"): 26100, ...}))
+    raked = rake(design, margins, trim=Trim(lower=0.3, upper=3.0))
     raked.report()                                   # iterations, converged, errors, trim
     rates = satisfaction_rates(raked.design, answers, satisfied_codes={4, 5},
                                invalid_codes={98, 99}, by=township)
@@ -44,10 +44,12 @@ from .estimators import (
 )
 from .intervals import normal_interval, wilson_interval, z_value
 from .raking import Margin, MarginReport, RakeResult, Trim, TrimReport, rake
+from .registry_margins import JOINT_SEPARATOR, margins_from_rows
 
 __all__ = [
     "E_METHOD_GIVEN",
     "E_METHOD_RESOLVED",
+    "JOINT_SEPARATOR",
     "RATE_NAMES",
     "Calibration",
     "Dispositions",
@@ -66,6 +68,7 @@ __all__ = [
     "effective_n",
     "estimate_e",
     "kish_deff",
+    "margins_from_rows",
     "normal_interval",
     "outcome_rates",
     "rake",

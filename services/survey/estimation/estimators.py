@@ -183,25 +183,16 @@ def domain_estimates(
     cnt, sw, sw2 = np.zeros(shape), np.zeros(shape), np.zeros(shape)
     per_chunk = max(1, _CHUNK_ELEMENTS // max(1, n * n_slots))
     for start in range(0, k, per_chunk):
-        cols = range(start, min(k, start + per_chunk))
-        u = np.zeros((n, len(cols) * n_slots))
-        for c, j in enumerate(cols):
-            yj = ymat[:, j]
-            valid = np.isfinite(yj)
-            d = dom[valid]
-            wv, yv = w[valid], yj[valid]
-            cnt[j] = np.bincount(d, minlength=n_dom)
-            sw[j] = np.bincount(d, wv, minlength=n_dom)
-            sw2[j] = np.bincount(d, wv * wv, minlength=n_dom)
-            swy = np.bincount(d, wv * yv, minlength=n_dom)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                if statistic == "total":
-                    est[j] = swy
-                    z = yv
-                else:
-                    est[j] = swy / sw[j]
-                    z = (yv - est[j][d]) / sw[j][d]
-            u[np.flatnonzero(valid), c * n_slots + slot[d]] = z
+        cols = np.arange(start, min(k, start + per_chunk))
+        stats, z = _influence(ymat[:, cols], w, dom, n_dom, statistic)
+        cnt[cols], sw[cols], sw2[cols], est[cols] = stats
+        if n_slots == 1:
+            u = z
+        else:
+            u = np.zeros((n, cols.size * n_slots))
+            target = slot[dom]
+            for c in range(cols.size):
+                u[np.arange(n), c * n_slots + target] = z[:, c]
         if design.calibration is not None:
             u = design.calibration.residuals(u)
         v = design.total_variance(w[:, None] * u, block, n_blocks)
@@ -225,6 +216,31 @@ def domain_estimates(
         n=cnt.astype(np.int64), n_eff=n_eff, deff_kish=deff, ci_low=low, ci_high=high,
         level=level, variables=list(variables) if variables is not None else [],
     )
+
+
+def _influence(yc: np.ndarray, w: np.ndarray, dom: np.ndarray, n_dom: int, statistic: str):
+    """Per-domain sums for a block of columns at once, and the influence values z
+    (n × m, zero outside the column's valid answers)."""
+    n, m = yc.shape
+    valid = np.isfinite(yc)
+    flat = valid.ravel()
+    key = (dom[:, None] * m + np.arange(m)).ravel()[flat]
+    wv = np.broadcast_to(w[:, None], yc.shape).ravel()[flat]
+    yv = yc.ravel()[flat]
+
+    def per_domain(values=None):
+        sums = np.bincount(key, values, minlength=n_dom * m)
+        return sums.reshape(n_dom, m).T
+
+    cnt, sw, sw2, swy = per_domain(), per_domain(wv), per_domain(wv * wv), per_domain(wv * yv)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if statistic == "total":
+            est = swy
+            z = np.where(valid, yc, 0.0)
+        else:
+            est = swy / sw
+            z = np.where(valid, (yc - est.T[dom]) / sw.T[dom], 0.0)
+    return (cnt, sw, sw2, est), z
 
 
 def _single(design: SurveyDesign, y, domain, statistic: str, level: float) -> Estimate:
