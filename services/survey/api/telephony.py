@@ -1,0 +1,205 @@
+"""Telephone campaigns: settings, sampling frame import, pause/resume/cancel, live
+progress, process data, the do-not-call list and the recordings purge."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+
+from services.survey.models.telephony import CallAttempt
+from services.survey.telephony import campaigns as domain
+from services.survey.telephony.frame import normalise_number
+from services.survey.telephony.recordings import purge_expired
+from services.survey.telephony.vault import vault
+from shared.auth import roles
+from shared.db import db_session
+from shared.errors import ValidationFailed
+
+blp = Blueprint("telephony", __name__,
+                description="Telephone polls: campaigns, sampling frames, dialer progress")
+
+_WINDOW = validate.Regexp(r"^\d\d:\d\d-\d\d:\d\d$", error="HH:MM-HH:MM")
+
+
+class CampaignIn(Schema):
+    poll_id = fields.Int(required=True)
+    name = fields.Str(required=True, validate=validate.Length(1, 200))
+    from_number = fields.Str(required=True)
+    windows = fields.List(fields.Str(validate=_WINDOW), validate=validate.Length(min=1))
+    weekdays = fields.List(fields.Int(validate=validate.Range(0, 6)),
+                           validate=validate.Length(min=1))
+    zone = fields.Str(load_default="Asia/Shanghai")
+    max_attempts = fields.Int(load_default=5, validate=validate.Range(1, 20))
+    delays = fields.Dict(keys=fields.Str(), values=fields.Int(allow_none=True,
+                                                              validate=validate.Range(0)))
+    max_concurrent = fields.Int(load_default=10, validate=validate.Range(1, 1000))
+    cps = fields.Float(load_default=1.0, validate=validate.Range(0.01, 100))
+    language = fields.Str(load_default="zh-CN", validate=validate.OneOf(["zh-CN", "en"]))
+    voice = fields.Str(load_default="Polly.Zhiyu")
+    say_language = fields.Str(load_default="cmn-CN")
+    gather_timeout = fields.Int(load_default=5, validate=validate.Range(1, 30))
+    max_tries = fields.Int(load_default=3, validate=validate.Range(1, 5))
+    prompts = fields.Dict(keys=fields.Str(), values=fields.Url(), load_default=dict)
+    record_calls = fields.Bool(load_default=False)
+    machine_detection = fields.Bool(load_default=True)
+    recording_retention_days = fields.Int(load_default=90, validate=validate.Range(1, 3650))
+
+
+class CampaignOut(CampaignIn):
+    id = fields.Int()
+    state = fields.Str()
+    created_at = fields.DateTime()
+    started_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+
+
+class CampaignQuery(Schema):
+    poll_id = fields.Int(load_default=None)
+
+
+class FrameUpload(Schema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class FrameReport(Schema):
+    rows = fields.Int()
+    imported = fields.Int()
+    duplicates = fields.Int()
+    do_not_call = fields.Int()
+
+
+class ActionPath(Schema):
+    action = fields.Str(validate=validate.OneOf(["start", "pause", "resume", "cancel"]))
+
+
+class AttemptOut(Schema):
+    id = fields.Int()
+    contact_id = fields.Int()
+    township = fields.Function(lambda a: a.contact.township)
+    attempt_number = fields.Int()
+    direction = fields.Str()
+    state = fields.Str()
+    call_sid = fields.Str(allow_none=True)
+    queued_at = fields.DateTime()
+    placed_at = fields.DateTime(allow_none=True)
+    answered_at = fields.DateTime(allow_none=True)
+    ended_at = fields.DateTime(allow_none=True)
+    call_status = fields.Str(allow_none=True)
+    answered_by = fields.Str(allow_none=True)
+    duration = fields.Int(allow_none=True)
+    outcome = fields.Str(allow_none=True)
+    disposition = fields.Str(allow_none=True)
+    last_question = fields.Str(allow_none=True)
+
+
+class DoNotCallIn(Schema):
+    numbers = fields.List(fields.Str(), required=True, validate=validate.Length(1, 10000))
+
+
+class PurgeOut(Schema):
+    purged = fields.Int()
+
+
+@blp.route("/telephony/campaigns")
+class Campaigns(MethodView):
+    @roles("planner", "analyst")
+    @blp.arguments(CampaignQuery, location="query")
+    @blp.response(200, CampaignOut(many=True))
+    def get(self, query):
+        return domain.list_campaigns(db_session(), query["poll_id"])
+
+    @roles("planner")
+    @blp.arguments(CampaignIn)
+    @blp.response(201, CampaignOut)
+    def post(self, data):
+        """Create a draft campaign for a poll fielded by phone."""
+        return domain.create_campaign(db_session(), data)
+
+
+@blp.route("/telephony/campaigns/<int:campaign_id>")
+class CampaignById(MethodView):
+    @roles("planner", "analyst")
+    @blp.response(200, CampaignOut)
+    def get(self, campaign_id):
+        return domain.get_campaign(db_session(), campaign_id)
+
+
+@blp.route("/telephony/campaigns/<int:campaign_id>/frame")
+class CampaignFrame(MethodView):
+    @roles("planner")
+    @blp.arguments(FrameUpload, location="files")
+    @blp.response(200, FrameReport)
+    def post(self, files, campaign_id):
+        """Import numbers (CSV or XLSX: phone, township, stratum); all rows or none."""
+        upload = files["file"]
+        session = db_session()
+        return domain.import_frame(session, domain.get_campaign(session, campaign_id),
+                                   upload.filename or "frame.csv", upload.read(), vault())
+
+
+@blp.route("/telephony/campaigns/<int:campaign_id>/<string:action>")
+class CampaignAction(MethodView):
+    @roles("planner")
+    @blp.response(200, CampaignOut)
+    def post(self, campaign_id, action):
+        """start, pause, resume or cancel the campaign."""
+        if action not in domain.TRANSITIONS:
+            raise ValidationFailed("Unknown action", {"action": [
+                f"one of {', '.join(domain.TRANSITIONS)}"]})
+        session = db_session()
+        return domain.change_state(session, domain.get_campaign(session, campaign_id), action)
+
+
+@blp.route("/telephony/campaigns/<int:campaign_id>/progress")
+class CampaignProgress(MethodView):
+    @roles("planner", "analyst")
+    @blp.response(200)
+    def get(self, campaign_id):
+        """Live progress per township: dialled, in progress, dispositions, RR, quota fill."""
+        session = db_session()
+        return domain.progress(session, domain.get_campaign(session, campaign_id))
+
+
+@blp.route("/telephony/campaigns/<int:campaign_id>/attempts")
+class CampaignAttempts(MethodView):
+    @roles("planner", "analyst")
+    @blp.response(200, AttemptOut(many=True))
+    def get(self, campaign_id):
+        """Per-call process data (never the numbers)."""
+        session = db_session()
+        domain.get_campaign(session, campaign_id)
+        return session.scalars(select(CallAttempt).where(CallAttempt.campaign_id == campaign_id)
+                               .order_by(CallAttempt.id)).all()
+
+
+@blp.route("/telephony/do-not-call")
+class DoNotCallList(MethodView):
+    @roles("planner")
+    @blp.arguments(DoNotCallIn)
+    @blp.response(200, FrameReport)
+    def post(self, data):
+        """Add numbers to the do-not-call list (kept as keyed hashes only)."""
+        problems, added = {}, 0
+        hashes = []
+        for i, raw in enumerate(data["numbers"]):
+            try:
+                hashes.append(vault().digest(normalise_number(raw)))
+            except ValueError as exc:
+                problems[f"numbers.{i}"] = [str(exc)]
+        if problems:
+            raise ValidationFailed("Invalid numbers", problems)
+        for digest in hashes:
+            added += domain.add_do_not_call(db_session(), digest, "api")
+        return {"rows": len(hashes), "imported": added, "duplicates": len(hashes) - added,
+                "do_not_call": 0}
+
+
+@blp.route("/telephony/recordings/purge")
+class RecordingsPurge(MethodView):
+    @roles("planner")
+    @blp.response(200, PurgeOut)
+    def post(self):
+        """Drop the references of recordings past their campaign's retention period."""
+        return {"purged": purge_expired(db_session())}

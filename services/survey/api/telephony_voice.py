@@ -1,0 +1,123 @@
+"""Twilio webhooks of the IVR (public, authenticated by ``X-Twilio-Signature``).
+
+Twilio POSTs form parameters and expects TwiML (``text/xml``). Every view checks the
+signature against ``PUBLIC_BASE_URL`` first (403 envelope otherwise); the call flow
+itself is in ``services.survey.telephony.webhooks``.
+"""
+
+from __future__ import annotations
+
+from flask import Response, current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.survey.telephony import webhooks
+from services.survey.telephony.settings import twilio_config
+from services.survey.telephony.signatures import check_signature
+from services.survey.telephony.vault import vault
+from shared.auth import public
+from shared.db import db_session
+from shared.errors import ValidationFailed
+
+blp = Blueprint("telephony-voice", __name__,
+                description="Twilio voice webhooks (signed by Twilio, no bearer token)")
+
+
+@blp.record_once
+def _defaults(state) -> None:
+    for name, value in twilio_config().items():
+        state.app.config.setdefault(name, value)
+
+
+def webhook_url(step: str, **params) -> str:
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return f"{base}/api/v1/telephony/voice/{step}" + (f"?{query}" if query else "")
+
+
+def _int_arg(name: str, default: int | None = None) -> int:
+    raw = request.args.get(name)
+    if raw is None and default is not None:
+        return default
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise ValidationFailed("Bad webhook URL", {name: ["an integer is required"]}) from None
+
+
+def _call():
+    check_signature()
+    session = db_session()
+    return session, webhooks.load_call(session, _int_arg("attempt"),
+                                       request.form.get("CallSid", ""), webhook_url)
+
+
+def _twiml(xml: str) -> Response:
+    return Response(xml, mimetype="text/xml")
+
+
+@blp.route("/telephony/voice/answer")
+class VoiceAnswer(MethodView):
+    @public
+    def post(self):
+        """The call's Url: consent (or resume) prompt; a machine is hung up on."""
+        session, call = _call()
+        return _twiml(webhooks.answer(session, call, request.form))
+
+
+@blp.route("/telephony/voice/consent")
+class VoiceConsent(MethodView):
+    @public
+    def post(self):
+        """Gather action of the consent prompt."""
+        session, call = _call()
+        return _twiml(webhooks.consent(session, call, request.form.get("Digits", ""),
+                                       _int_arg("tries", 1)))
+
+
+@blp.route("/telephony/voice/question")
+class VoiceQuestion(MethodView):
+    @public
+    def post(self):
+        """Gather action of a question: store the answer, re-prompt, or go on."""
+        session, call = _call()
+        return _twiml(webhooks.question(session, call, request.args.get("q", ""),
+                                        request.form.get("Digits", ""), _int_arg("tries", 1)))
+
+
+@blp.route("/telephony/voice/recorded")
+class VoiceRecorded(MethodView):
+    @public
+    def post(self):
+        """Record action (or the Redirect after a silent Record)."""
+        session, call = _call()
+        return _twiml(webhooks.recorded(session, call, request.args.get("q", ""), request.form))
+
+
+@blp.route("/telephony/voice/recording")
+class VoiceRecordingStatus(MethodView):
+    @public
+    def post(self):
+        """Recording status callback: completed or absent."""
+        session, call = _call()
+        webhooks.recording_status(session, call, request.args.get("q", ""), request.form)
+        return Response(status=204)
+
+
+@blp.route("/telephony/voice/status")
+class VoiceStatus(MethodView):
+    @public
+    def post(self):
+        """Call status callback: initiated, ringing, answered, completed (and failures)."""
+        session, call = _call()
+        webhooks.status(session, call, request.form)
+        return Response(status=204)
+
+
+@blp.route("/telephony/voice/inbound")
+class VoiceInbound(MethodView):
+    @public
+    def post(self):
+        """A call to the poll's number: a sampled resident continues their interview."""
+        check_signature()
+        return _twiml(webhooks.inbound(db_session(), request.form, vault(), webhook_url))
