@@ -1,0 +1,86 @@
+"""Checklist versions and plans with a stratified random draw that can be re-checked."""
+
+from collections import Counter
+
+import numpy as np
+
+from services.inspection.plans import stratified_draw
+from tests.inspection.conftest import CHECKLIST
+
+FRAME = [{"unit": f"T{i:02d}", "stratum": "north" if i <= 6 else "south"} for i in range(1, 13)]
+
+
+def test_checklist_versions_keep_item_ids(api):
+    first = api.checklist()
+    second = api.checklist({**CHECKLIST, "critical_cap": 50})
+    assert (first["version"], second["version"]) == (1, 2)
+    assert [i["item_id"] for i in second["items"]] == [i["item_id"] for i in first["items"]]
+    assert second["scoring_rule_version"] == "insp-score-v1"
+    versions = api.call("GET", "/checklists?code=env-spot", role="inspector")
+    assert [v["version"] for v in versions] == [1, 2]
+
+
+def test_checklist_validation(api):
+    bad = {**CHECKLIST, "items": [
+        {"item_id": "a", "text_zh": "甲", "text_en": "a", "response_type": "points"},
+        {"item_id": "a", "text_zh": "乙", "text_en": "b", "response_type": "measurement"}]}
+    errors = api.call("POST", "/checklists", json=bad, expect=422)["errors"]
+    assert {"items.0.max_points", "items.1.item_id", "items.1.unit_of_measure",
+            "items.1.tolerance"} <= set(errors)
+
+
+def test_draw_is_reproducible_from_the_recorded_seed():
+    sizes = {"north": 2, "south": 3}
+    assert stratified_draw(FRAME, sizes, 42) == stratified_draw(FRAME, sizes, 42)
+    # Independent recomputation of the documented method.
+    rng = np.random.default_rng(42)
+    north = sorted(rng.choice(6, 2, replace=False))
+    south = sorted(rng.choice(6, 3, replace=False))
+    expected = [f"T{i + 1:02d}" for i in north] + [f"T{i + 7:02d}" for i in south]
+    assert stratified_draw(FRAME, sizes, 42) == expected
+
+
+def test_draw_covers_each_stratum_evenly_over_seeds():
+    counts = Counter()
+    for seed in range(600):
+        counts.update(stratified_draw(FRAME, {"north": 2, "south": 3}, seed))
+    # Inclusion probabilities 2/6 and 3/6: about 200 and 300 of 600 each.
+    assert all(150 < counts[f"T{i:02d}"] < 250 for i in range(1, 7))
+    assert all(250 < counts[f"T{i:02d}"] < 350 for i in range(7, 13))
+
+
+def test_plan_with_draw_records_seed_and_rechecks(api, engines):
+    template = api.checklist()
+    plan = api.plan(template["id"], draw={"frame": FRAME, "sizes": {"north": 1, "south": 2}},
+                    inspectors=["insp-a", "insp-b"])
+    assert plan["selection"] == "stratified_random"
+    seed = plan["draw"]["seed"]
+    assert isinstance(seed, int)
+    visits = api.visits(plan["id"])
+    assert [v["unit"] for v in visits] == stratified_draw(FRAME, {"north": 1, "south": 2}, seed)
+    assert [v["inspector"] for v in visits] == ["insp-a", "insp-b", "insp-a"]
+    check = api.call("GET", f"/plans/{plan['id']}/draw-check")
+    assert check["matches"] is True
+    from sqlalchemy import text
+
+    with engines["inspection"].begin() as connection:
+        connection.execute(text("UPDATE visits SET unit_code = 'T99' WHERE id = :id"),
+                           {"id": visits[0]["id"]})
+    assert api.call("GET", f"/plans/{plan['id']}/draw-check")["matches"] is False
+
+
+def test_given_seed_is_kept_and_oversized_stratum_is_422(api):
+    template = api.checklist()
+    plan = api.plan(template["id"], draw={"frame": FRAME, "per_stratum": 2, "seed": 7})
+    assert plan["draw"]["seed"] == 7 and len(api.visits(plan["id"])) == 4
+    errors = api.call("POST", "/plans", expect=422, json={
+        "name": "x", "kind": "open", "template_id": template["id"], "window_from": "2026-06-01",
+        "window_to": "2026-06-30", "inspectors": ["i"],
+        "draw": {"frame": FRAME, "per_stratum": 7}})["errors"]
+    assert "draw.sizes" in errors
+
+
+def test_analyst_cannot_see_unannounced_plan_before_check_in(api):
+    template = api.checklist()
+    plan = api.plan(template["id"])
+    api.call("GET", f"/plans/{plan['id']}", role="analyst", expect=404)
