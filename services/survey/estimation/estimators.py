@@ -28,6 +28,7 @@ from .intervals import normal_interval, wilson_interval
 
 STATISTICS = ("mean", "total", "proportion")
 _CHUNK_ELEMENTS = 8_000_000  # bounds the n × columns working matrix (64 MB of floats)
+MAX_ELEMENTS = 4 * _CHUNK_ELEMENTS
 
 
 def _num(value: float) -> float | None:
@@ -146,6 +147,7 @@ def domain_estimates(
     statistic: str = "mean",
     level: float = 0.95,
     variables: Iterable | None = None,
+    max_elements: int = MAX_ELEMENTS,
 ) -> DomainEstimates:
     """Weighted mean, total or proportion of each column of ``y`` in each domain.
 
@@ -153,9 +155,12 @@ def domain_estimates(
     y: (n,) or (n, k) floats; NaN = no valid answer (excluded from that column's
         domain). For ``"proportion"`` the values must be 0/1 (or NaN).
     by: domain label per row (e.g. township code, or a category); None = everyone.
+    max_elements: cap on the n × columns residual matrix that domains cutting across
+        raking blocks need (each such domain takes its own column).
     Returns DomainEstimates with (k, D) arrays; a domain without valid answers gets
     NaN estimate and SE and n = 0. Raises EstimationError for an unknown statistic,
-    a wrong length, or non-0/1 values for a proportion.
+    a wrong length, non-0/1 values for a proportion, or more domains across raking
+    blocks than ``max_elements`` allows.
     """
     if statistic not in STATISTICS:
         raise EstimationError(f"statistic must be one of {STATISTICS}",
@@ -177,6 +182,12 @@ def domain_estimates(
                                   errors={"by": ["wrong length"]})
     n_dom = len(labels)
     block, n_blocks, slot, n_slots, dom_block = _layout(design, dom, n_dom)
+    if n * n_slots > max_elements:
+        raise EstimationError(
+            f"{n_dom} domains cut across the raking blocks: each would need its own "
+            f"{n}-row residual column; rake each domain (township) to its own margins "
+            f"(cross the margins with the township) or estimate fewer domains at once",
+            errors={"by": ["too many domains across raking blocks"]})
     k = ymat.shape[1]
     shape = (k, n_dom)
     est, var = np.full(shape, np.nan), np.full(shape, np.nan)

@@ -219,3 +219,13 @@ def test_satisfaction_rate_excludes_dont_know_and_refused():
         assert got.estimate == pytest.approx(expected)
         assert got.n == valid.sum()
         assert got.ci_low < got.estimate < got.ci_high
+
+
+def test_too_many_domains_across_raking_blocks_is_a_clear_error():
+    town, sex, age, y, w, _, pop_sex, pop_age = poll(seed=7, n_per=100)
+    county_sex = {s: sum(v for (_, ss), v in pop_sex.items() if ss == s) for s in ("F", "M")}
+    raked = rake(SurveyDesign(w, town), [Margin("sex", sex, county_sex)])
+    limit = 2 * town.size
+    assert domain_estimates(raked.design, y, sex, max_elements=limit).n.sum() == town.size
+    with pytest.raises(EstimationError, match="raking blocks"):
+        domain_estimates(raked.design, y, town, max_elements=limit)  # 3 across one block
