@@ -59,8 +59,8 @@ class Options:
 
     level: float = 0.95
     rake: bool = True
-    tol: float = 1e-10
-    max_iter: int = 100
+    tol: float = 1e-8
+    max_iter: int = 500
     trim_lower: float | None = None
     trim_upper: float | None = None
     overall: bool = False

@@ -81,8 +81,8 @@ def test_raking_hits_the_township_margins(client, planner, make_poll, auth):
     result = client.get(f"/api/v1/polls/{poll['id']}/estimates?overall=true",
                         headers=auth("analyst")).get_json()
     raking = result["method"]["raking"]
-    assert raking["applied"] and raking["converged"] and raking["tol"] == 1e-10
-    assert raking["iterations"] >= 1 and raking["max_iter"] == 100
+    assert raking["applied"] and raking["converged"] and raking["tol"] == 1e-8
+    assert raking["iterations"] >= 1 and raking["max_iter"] == 500
     for township in ("T01", "T02"):
         counts = {c: n for v, c, n in MARGINS[township] if v == "sex"}
         total = sum(counts.values())

@@ -6,8 +6,8 @@ from marshmallow import Schema, fields, validate
 class EstimateQuery(Schema):
     level = fields.Float(load_default=0.95, validate=validate.Range(min=0.5, max=0.999))
     rake = fields.Boolean(load_default=True)
-    tol = fields.Float(load_default=1e-10, validate=validate.Range(min=1e-14, max=1e-2))
-    max_iter = fields.Integer(load_default=100, validate=validate.Range(min=1, max=10000))
+    tol = fields.Float(load_default=1e-8, validate=validate.Range(min=1e-14, max=1e-2))
+    max_iter = fields.Integer(load_default=500, validate=validate.Range(min=1, max=10000))
     trim_lower = fields.Float(load_default=None, validate=validate.Range(min=0, max=1))
     trim_upper = fields.Float(load_default=None, validate=validate.Range(min=1))
     overall = fields.Boolean(load_default=False)
