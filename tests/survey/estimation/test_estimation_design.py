@@ -191,3 +191,26 @@ def test_bad_weights_are_rejected():
         SurveyDesign([1.0, float("nan")])
     with pytest.raises(EstimationError):
         SurveyDesign([1.0, 1.0], ["a", "a"], population_psus=1)
+
+
+@pytest.mark.parametrize("rule", ["adjust", "certainty"])
+def test_lonely_psu_rule_is_the_same_per_domain_and_for_a_domain_mask(rule):
+    strata, clusters, w, y, dom = sample(seed=8, n_strata=5, psus=3, per_psu=4)
+    lonely = (strata == "S4") & (clusters > 0)  # S4 keeps a single PSU
+    strata, clusters, w, y, dom = (a[~lonely] for a in (strata, clusters, w, y, dom))
+    design = SurveyDesign(w, strata, clusters, lonely_psu=rule)
+    for statistic, single in (("total", weighted_total), ("mean", weighted_mean)):
+        table = domain_estimates(design, y, dom, statistic=statistic)
+        for label in table.domains:
+            alone = single(design, y, dom == label)
+            assert table.get(0, label).se == pytest.approx(alone.se, rel=1e-10)
+    x = w * y * (dom == "a")
+    totals = defaultdict(float)
+    for h, c, xi in zip(strata, clusters, x, strict=True):
+        totals[(h, c)] += xi
+    grand = sum(totals.values()) / len(totals)
+    lonely_part = (totals[("S4", 0)] - grand) ** 2 if rule == "adjust" else 0.0
+    keep = strata != "S4"
+    expected = var_total_by_loops(strata[keep], clusters[keep], x[keep]) + lonely_part
+    got = domain_estimates(design, y, dom, statistic="total").get(0, "a")
+    assert got.se == pytest.approx(math.sqrt(expected))

@@ -229,3 +229,31 @@ def test_too_many_domains_across_raking_blocks_is_a_clear_error():
     assert domain_estimates(raked.design, y, sex, max_elements=limit).n.sum() == town.size
     with pytest.raises(EstimationError, match="raking blocks"):
         domain_estimates(raked.design, y, town, max_elements=limit)  # 3 across one block
+
+
+def test_raked_se_with_clusters_and_fpc_matches_explicit_least_squares():
+    town, sex, age, y, w, margins, _, _ = poll(seed=9, n_per=120)
+    village = np.tile(np.repeat(np.arange(12), 10), 3)  # 12 villages of 10 per township
+    big_n = {"T1": 40, "T2": 60, "T3": 12}
+    design = SurveyDesign(w, town, village, population_psus=big_n)
+    result = rake(design, margins, tol=1e-12)
+    table = domain_estimates(result.design, y, town)
+    x_ind = indicator_matrix(np.char.add(town, sex), np.char.add(town, age))
+    for t in ("T1", "T2", "T3"):
+        d = (town == t).astype(float)
+        dw = result.weights * d
+        mean = np.sum(dw * y) / dw.sum()
+        u = d * (y - mean) / dw.sum()
+        root = np.sqrt(w)
+        beta, *_ = np.linalg.lstsq(x_ind * root[:, None], u * root, rcond=None)
+        scores = result.weights * (u - x_ind @ beta)
+        v = 0.0
+        for h in ("T1", "T2", "T3"):
+            psu_totals = [scores[(town == h) & (village == c)].sum() for c in range(12)]
+            nh = len(psu_totals)
+            v += (1 - nh / big_n[h]) * nh / (nh - 1) * np.sum(
+                (np.array(psu_totals) - np.mean(psu_totals)) ** 2)
+        assert table.get(0, t).estimate == pytest.approx(mean)
+        assert table.get(0, t).se == pytest.approx(math.sqrt(v), rel=1e-7)
+    assert table.get(0, "T3").se < domain_estimates(
+        SurveyDesign(w, town, village), y, town).get(0, "T3").se  # fpc 12/12 → 0 here
