@@ -26,10 +26,12 @@ def _t(zh: str, en: str) -> dict[str, str]:
 
 AGE_BANDS = ("18-34", "35-49", "50-64", "65+")
 DOCUMENT = {
-    "intro": _t("乡镇政府工作满意度网上调查", "Online survey of satisfaction with township government"),
+    "intro": _t("乡镇政府工作满意度网上调查",
+                "Online survey of satisfaction with township government"),
     "questions": [
         {"id": "sex", "type": "single", "text": _t("您的性别", "Your sex"),
-         "options": [{"code": 1, "label": _t("男", "Male")}, {"code": 2, "label": _t("女", "Female")}],
+         "options": [{"code": 1, "label": _t("男", "Male")},
+                     {"code": 2, "label": _t("女", "Female")}],
          "margin": {"variable": "sex", "map": {"1": "M", "2": "F"}}},
         {"id": "age", "type": "single", "text": _t("您的年龄", "Your age"),
          "options": [{"code": i + 1, "label": _t(band + "岁", band)}
@@ -49,7 +51,8 @@ DOCUMENT = {
                      {"code": 3, "label": _t("不满意", "Dissatisfied")}],
          "satisfied": [1, 2]},
         {"id": "reported", "type": "yesno",
-         "text": _t("过去一年您是否向乡镇反映过问题？", "Did you report a problem to the township this year?"),
+         "text": _t("过去一年您是否向乡镇反映过问题？",
+                    "Did you report a problem to the township this year?"),
          "skip_to": [{"if": {"question": "reported", "in": [2, 98, 99]}, "to": "suggestion"}]},
         {"id": "solved", "type": "yesno", "text": _t("问题解决了吗？", "Was it solved?"),
          "satisfied": [1]},

@@ -2,8 +2,13 @@
 
 import pytest
 
-from services.survey.questionnaires import (AnswerError, check_answer, next_question, route,
-                                            validate_document)
+from services.survey.questionnaires import (
+    AnswerError,
+    check_answer,
+    next_question,
+    route,
+    validate_document,
+)
 from shared.errors import ValidationFailed
 from tests.survey.conftest import sample_document, texts
 
