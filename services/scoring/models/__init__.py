@@ -18,6 +18,7 @@ from services.scoring.models import (  # noqa: E402,F401  (complete Base.metadat
     keytasks,
     periods,
     registry,
+    runs,
     scheme,
     selfcheck,
 )

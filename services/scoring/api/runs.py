@@ -1,0 +1,147 @@
+"""Score runs: start, list, read, publish, recompute; rankings, breakdowns, exports."""
+
+from flask import current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.scoring import results, runs
+from services.scoring.models import IdempotencyRecord
+from services.scoring.run_inputs import service_sources
+from services.scoring.schemas.runs import (
+    BreakdownSchema,
+    RankingQuerySchema,
+    RankingRowSchema,
+    RecomputeSchema,
+    RunCreateSchema,
+    RunQuerySchema,
+    RunSchema,
+    RunSummarySchema,
+)
+from services.scoring.spreadsheets import export
+from shared import idempotency
+from shared.auth import current_principal, roles
+from shared.db import db_session
+
+blp = Blueprint("runs", __name__, description="Score runs, rankings and assessments")
+READERS = ("planner", "analyst", "service", "unit")
+IDEMPOTENCY_SCOPE = "runs.create"
+
+
+def run_dict(run, detail: bool = False) -> dict:
+    version = run.inputs["scheme_version"]
+    out = {"id": run.id, "scheme_version_id": run.scheme_version_id,
+           "scheme": version["scheme"], "scheme_version": version["version"],
+           "period": run.period, "kind": run.kind, "seed": run.seed, "state": run.state,
+           "units": run.units, "options": run.options, "sources": run.inputs["sources"],
+           "inputs_sha256": run.inputs_sha256, "results_sha256": run.results_sha256,
+           "created_by": run.created_by, "created_at": run.created_at,
+           "published_by": run.published_by, "published_at": run.published_at}
+    if detail:
+        out["method"] = run.method
+    return out
+
+
+@blp.route("/runs")
+class Runs(MethodView):
+    @roles(*READERS)
+    @blp.arguments(RunQuerySchema, location="query")
+    @blp.response(200, RunSummarySchema(many=True))
+    def get(self, query):
+        """Runs, newest first; a unit token sees published runs only."""
+        return [run_dict(r) for r in runs.list_runs(db_session(), current_principal(), **query)]
+
+    @roles("planner")
+    @blp.arguments(RunCreateSchema)
+    @blp.response(201, RunSchema)
+    @blp.alt_response(503, description="a source service is down (missing_source 'fail')")
+    def post(self, data):
+        """Collect inputs, snapshot them, compute and store a run (state ``computed``).
+
+        Idempotent on an ``Idempotency-Key`` header: a replay returns the same run."""
+        session = db_session()
+        key = request.headers.get("Idempotency-Key")
+        if key:
+            done = idempotency.replay(session, IdempotencyRecord, IDEMPOTENCY_SCOPE, key, data)
+            if done is not None:
+                return run_dict(runs.get_run(session, done[1]["id"]), detail=True)
+        sources = service_sources(current_app.config.get("SURVEY_URL"),
+                                  current_app.config.get("INSPECTION_URL"))
+        run = runs.create_run(session, data, current_principal().sub, sources)
+        if key:
+            idempotency.remember(session, IdempotencyRecord, IDEMPOTENCY_SCOPE, key, data, 201,
+                                 {"id": run.id})
+        return run_dict(run, detail=True)
+
+
+@blp.route("/runs/<int:run_id>")
+class RunById(MethodView):
+    @roles(*READERS)
+    @blp.response(200, RunSchema)
+    def get(self, run_id):
+        """A run with its method record (404 for a unit token until published)."""
+        return run_dict(runs.get_run(db_session(), run_id, current_principal()), detail=True)
+
+    @roles("planner")
+    @blp.response(204)
+    def delete(self, run_id):
+        """Delete a computed run; 409 for a published one."""
+        runs.delete_run(db_session(), run_id)
+
+
+@blp.route("/runs/<int:run_id>/inputs")
+class RunInputs(MethodView):
+    @roles("planner", "analyst")
+    @blp.response(200)
+    def get(self, run_id):
+        """The stored input snapshot (its SHA-256 is the run's ``inputs_sha256``)."""
+        return runs.get_run(db_session(), run_id).inputs
+
+
+@blp.route("/runs/<int:run_id>/publish")
+class RunPublish(MethodView):
+    @roles("planner")
+    @blp.response(200, RunSchema)
+    def post(self, run_id):
+        """computed → published; freezes the scheme version; 409 when already published."""
+        return run_dict(runs.publish(db_session(), run_id, current_principal().sub),
+                        detail=True)
+
+
+@blp.route("/runs/<int:run_id>/recompute")
+class RunRecompute(MethodView):
+    @roles("planner", "analyst")
+    @blp.response(200, RecomputeSchema)
+    def post(self, run_id):
+        """Score the stored snapshot again and compare every number and both hashes."""
+        return runs.recompute(db_session(), run_id)
+
+
+@blp.route("/runs/<int:run_id>/ranking")
+class RunRanking(MethodView):
+    @roles(*READERS)
+    @blp.arguments(RankingQuerySchema, location="query")
+    @blp.response(200, RankingRowSchema(many=True))
+    def get(self, query, run_id):
+        """Ranking per peer group with intervals, probabilities and the change since the
+        previous run of the same kind; ``format=csv|xlsx`` for spreadsheets."""
+        principal = current_principal()
+        session = db_session()
+        run = runs.get_run(session, run_id, principal)
+        rows = results.ranking(session, run, query.get("group"), principal)
+        if query["format"] == "json":
+            return rows
+        columns, cells = results.export_rows(run, rows)
+        return export(query["format"], f"run_{run.id}_{run.period}_ranking", columns, cells)
+
+
+@blp.route("/runs/<int:run_id>/units/<code>")
+class RunUnit(MethodView):
+    @roles(*READERS)
+    @blp.response(200, BreakdownSchema)
+    def get(self, run_id, code):
+        """A unit's breakdown: contributions (adding up to the composite), what pulled it
+        up or down against its group, horizontal and vertical comparison."""
+        principal = current_principal()
+        session = db_session()
+        run = runs.get_run(session, run_id, principal)
+        return results.breakdown(session, run, code, principal)

@@ -1,0 +1,177 @@
+"""Reading a run's results: ranking tables, a unit's breakdown, comparisons, exports.
+
+Breakdown: the composite is the sum of the indicators' contributions (the engine splits
+each node's score down the tree by w·v shares). What pulled a unit up or down is its
+contribution minus the mean contribution of that indicator in its peer group; these
+pulls add up to (composite − group mean composite).
+
+Vertical comparison: the same unit in the previous run of the same kind and scheme
+(:func:`services.scoring.runs.previous_run`). Horizontal: the unit against its peer
+group (mean, best, gap, units just above and below).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from services.scoring.models.runs import ScoreRun
+from services.scoring.runs import previous_run
+from shared.auth import Principal
+from shared.errors import NotFound
+
+RANKING_COLUMNS = ("peer_group", "rank", "unit", "name_zh", "name_en", "composite",
+                   "composite_lo", "composite_hi", "rank_lo", "rank_hi", "p_top_k",
+                   "p_advanced", "advanced", "near_cutoff", "flags", "previous_composite",
+                   "previous_rank", "composite_change", "rank_change")
+
+
+def _names(run: ScoreRun) -> dict[str, dict[str, Any]]:
+    return {u["code"]: u for u in run.inputs["units"]}
+
+
+def _leaves(run: ScoreRun) -> dict[str, dict[str, Any]]:
+    """Indicator id → its definition (with ``path`` of ancestor ids) in the scheme."""
+    out: dict[str, dict[str, Any]] = {}
+
+    def walk(node: dict, trail: list[str]) -> None:
+        for child in node.get("children", []):
+            walk(child, [*trail, node["id"]])
+        if "children" not in node:
+            out[node["id"]] = {**node, "path": trail}
+
+    walk(run.inputs["scheme_version"]["document"]["root"], [])
+    return out
+
+
+def _scoped(principal: Principal | None) -> str | None:
+    return principal.unit if principal is not None and principal.role == "unit" else None
+
+
+def ranking(session: Session, run: ScoreRun, group: str | None = None,
+            principal: Principal | None = None) -> list[dict[str, Any]]:
+    """Rows by peer group and rank, with the vertical comparison. A unit token gets only
+    its own row; an unknown group is a NotFound."""
+    results = sorted(run.results, key=lambda r: (r.peer_group, r.rank, r.unit))
+    if group is not None:
+        results = [r for r in results if r.peer_group == group]
+        if not results:
+            raise NotFound(f"Run {run.id} has no peer group {group!r}")
+    scope = _scoped(principal)
+    if scope is not None:
+        results = [r for r in results if r.unit == scope]
+    names = _names(run)
+    previous = previous_run(session, run, published_only=scope is not None
+                            or run.state == "published")
+    before = {r.unit: r for r in previous.results} if previous else {}
+    rows = []
+    for r in results:
+        old = before.get(r.unit)
+        row = {"run_id": run.id, "period": run.period, "peer_group": r.peer_group,
+               "rank": r.rank, "group_size": r.group_size, "unit": r.unit,
+               "name_zh": names[r.unit]["name_zh"], "name_en": names[r.unit]["name_en"],
+               "composite": r.composite, "composite_lo": r.composite_lo,
+               "composite_hi": r.composite_hi, "rank_lo": r.rank_lo, "rank_hi": r.rank_hi,
+               "p_top_k": r.p_top_k, "p_advanced": r.p_advanced, "advanced": r.advanced,
+               "near_cutoff": r.near_cutoff, "flags": list(r.flags or []),
+               "previous_run_id": previous.id if previous else None,
+               "previous_composite": old.composite if old else None,
+               "previous_rank": old.rank if old else None,
+               "composite_change": _diff(r.composite, old.composite if old else None),
+               "rank_change": (old.rank - r.rank) if old else None}
+        rows.append(row)
+    return rows
+
+
+def _diff(new: float | None, old: float | None) -> float | None:
+    return None if new is None or old is None else new - old
+
+
+def _mean(values: list[float]) -> float | None:
+    values = [v for v in values if v is not None]
+    return math.fsum(values) / len(values) if values else None
+
+
+def breakdown(session: Session, run: ScoreRun, code: str,
+              principal: Principal | None = None) -> dict[str, Any]:
+    """One unit's composite explained; NotFound for a unit not in the run (or, for a
+    unit token, any unit but its own)."""
+    scope = _scoped(principal)
+    by_unit = {r.unit: r for r in run.results}
+    if code not in by_unit or (scope is not None and scope != code):
+        raise NotFound(f"Unit {code!r} is not in run {run.id}")
+    me = by_unit[code]
+    peers = [r for r in run.results if r.peer_group == me.peer_group]
+    leaves = _leaves(run)
+    indicators = []
+    for ind, cell in me.indicators.items():
+        group_mean = _mean([p.indicators.get(ind, {}).get("contribution") for p in peers])
+        contribution = cell.get("contribution")
+        leaf = leaves.get(ind, {})
+        indicators.append({
+            "indicator": ind, "name_zh": leaf.get("name_zh", ind),
+            "name_en": leaf.get("name_en", ind), "path": leaf.get("path", []),
+            "source": leaf.get("source", "direct"), "raw": cell.get("raw"),
+            "se": cell.get("se"), "fields": cell.get("fields"), "value": cell.get("value"),
+            "normalised": cell.get("normalised"), "contribution": contribution,
+            "group_mean_contribution": group_mean,
+            "pull": _diff(contribution, group_mean)})
+    indicators.sort(key=lambda i: -(i["pull"] or 0.0))
+    group_mean = _mean([p.composite for p in peers])
+    ordered = sorted(peers, key=lambda p: p.rank)
+    position = ordered.index(me)
+    horizontal = {
+        "peer_group": me.peer_group, "group_size": me.group_size, "rank": me.rank,
+        "group_mean": group_mean, "group_best": ordered[0].composite,
+        "gap_to_best": _diff(me.composite, ordered[0].composite),
+        "gap_to_mean": _diff(me.composite, group_mean),
+        "above": _neighbour(ordered, position - 1), "below": _neighbour(ordered, position + 1),
+    }
+    previous = previous_run(session, run, published_only=scope is not None
+                            or run.state == "published")
+    old = next((r for r in previous.results if r.unit == code), None) if previous else None
+    vertical = None
+    if old is not None:
+        vertical = {"run_id": previous.id, "period": previous.period, "kind": previous.kind,
+                    "composite": old.composite, "rank": old.rank,
+                    "composite_change": _diff(me.composite, old.composite),
+                    "rank_change": old.rank - me.rank}
+    names = _names(run)[code]
+    total = math.fsum(i["contribution"] or 0.0 for i in indicators)
+    return {
+        "run_id": run.id, "period": run.period, "kind": run.kind, "state": run.state,
+        "unit": code, "name_zh": names["name_zh"], "name_en": names["name_en"],
+        "peer_group": me.peer_group, "composite": me.composite, "rank": me.rank,
+        "composite_lo": me.composite_lo, "composite_hi": me.composite_hi,
+        "rank_lo": me.rank_lo, "rank_hi": me.rank_hi, "p_top_k": me.p_top_k,
+        "p_advanced": me.p_advanced, "advanced": me.advanced, "flags": me.flags,
+        "credibility": me.credibility, "sum_of_contributions": total,
+        "indicators": indicators, "nodes": me.nodes, "segments": me.segments,
+        "missing": me.missing, "horizontal": horizontal, "vertical": vertical,
+    }
+
+
+def _neighbour(ordered, index) -> dict[str, Any] | None:
+    if not 0 <= index < len(ordered):
+        return None
+    r = ordered[index]
+    return {"unit": r.unit, "rank": r.rank, "composite": r.composite}
+
+
+def export_rows(run: ScoreRun, rows: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
+    """Ranking rows as a sheet: the ranking columns, then one column per indicator's
+    normalised score and contribution."""
+    indicator_ids = sorted({i for r in run.results for i in r.indicators})
+    columns = [*RANKING_COLUMNS, *(f"{kind}:{i}" for i in indicator_ids
+                                   for kind in ("normalised", "contribution"))]
+    by_unit = {r.unit: r for r in run.results}
+    out = []
+    for row in rows:
+        cells = by_unit[row["unit"]].indicators
+        values = [" ".join(row[c]) if c == "flags" else row[c] for c in RANKING_COLUMNS]
+        for i in indicator_ids:
+            values += [cells.get(i, {}).get("normalised"), cells.get(i, {}).get("contribution")]
+        out.append(values)
+    return columns, out

@@ -1,0 +1,319 @@
+"""What a score run reads, frozen into one JSON snapshot.
+
+Sources: poll estimates from the survey service and inspection scores and discrepancy
+rates from the inspection service (over HTTP with a ``service`` token, timeouts and
+retries), and this service's own self-checks, key-task metrics and direct values.
+
+A run of kind monthly or quarterly has one *segment*: its own period. A mid-year or
+year-end run has the quarters of its period as day-to-day segments plus the period
+itself as the snapshot segment (polls belong to the snapshot only). Each segment holds
+long rows ``[unit, indicator, field, value, se]`` (``field`` "" for the value itself,
+else a reported field a ratio transform reads) and the units' discrepancy rates.
+
+A source that cannot be reached fails the run with 503 naming it (policy ``fail``),
+or, with ``missing_source: skip``, is left out and named in the snapshot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from services.scoring import direct_values, keytasks, registry, selfchecks
+from services.scoring.models.scheme import SchemeVersion
+from services.scoring.periods import months_in, parse_period
+from services.scoring.scheme_document import indicators
+from shared.auth import issue_token
+from shared.client import ServiceClient
+from shared.config import env_float, env_int
+from shared.errors import DependencyDown, ValidationFailed
+from shared.gunicorn_settings import service_url
+
+SNAPSHOT_FORMAT = 1
+PERIOD_KIND_OF_RUN = {"monthly": "month", "quarterly": "quarter", "mid-year": "half_year",
+                      "year-end": "year"}
+MISSING_SOURCE_POLICIES = ("fail", "skip")
+
+
+@dataclass
+class Sources:
+    """Clients of the other services; None means the source is not configured."""
+
+    survey: ServiceClient | None
+    inspection: ServiceClient | None
+
+
+def service_sources(survey_url: str | None = None, inspection_url: str | None = None) -> Sources:
+    """Clients with a short-lived ``service`` token; URLs default to ``SURVEY_URL`` and
+    ``INSPECTION_URL``. Timeout ``SCORING_SOURCE_TIMEOUT`` (10 s), retries
+    ``SCORING_SOURCE_RETRIES`` (2)."""
+    token = issue_token("scoring", "service", ttl=600)
+    timeout = env_float("SCORING_SOURCE_TIMEOUT", 10.0)
+    retries = env_int("SCORING_SOURCE_RETRIES", 2, minimum=0)
+
+    def client(name: str, url: str | None) -> ServiceClient:
+        return ServiceClient(name, url or service_url(name), token, timeout=timeout,
+                             retries=retries)
+
+    return Sources(client("survey", survey_url), client("inspection", inspection_url))
+
+
+def canonical_sha256(data: Any) -> str:
+    """SHA-256 of canonical JSON (sorted keys, no spaces, floats by repr)."""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def segment_periods(kind: str, period: str) -> list[tuple[str, str]]:
+    """``[(period, role)]``: role ``day_to_day`` or ``snapshot``; raise ValidationFailed
+    when the period code does not fit the kind."""
+    period_kind, start, end = parse_period(period)
+    if PERIOD_KIND_OF_RUN.get(kind) != period_kind:
+        raise ValidationFailed(f"A {kind} run needs a {PERIOD_KIND_OF_RUN.get(kind)} period",
+                               {"period": [f"{period!r} is a {period_kind}"]})
+    if kind in ("monthly", "quarterly"):
+        return [(period, "snapshot")]
+    quarters = [f"{start.year}-Q{q}" for q in range((start.month + 2) // 3, end.month // 3 + 1)]
+    return [*((q, "day_to_day") for q in quarters), (period, "snapshot")]
+
+
+def collect(session: Session, version: SchemeVersion, kind: str, period: str,
+            polls: list[int], missing_source: str, sources: Sources) -> dict[str, Any]:
+    """Read every input of a run into a JSON-ready snapshot (see the module docstring).
+
+    Raises ValidationFailed (period, no units), DependencyDown (policy ``fail``) and
+    ServiceError (a source answered 4xx, e.g. an unknown poll).
+    """
+    segments = segment_periods(kind, period)
+    _kind, start, end = parse_period(period)
+    leaves = indicators(version.document)
+    units = [u for u in registry.list_units(session)
+             if u.peer_group is not None
+             and (registry.is_active(u, start) or registry.is_active(u, end))]
+    if not units:
+        raise ValidationFailed("No active unit with a peer group in the period",
+                               {"period": [period]})
+    codes = {u.code for u in units}
+    status: dict[str, Any] = {}
+    pulled: dict[str, Any] = {}
+    poll_rows = _polls(leaves, polls, codes, missing_source, sources, status, pulled)
+    reader = _LocalReader(session, codes)
+    out_segments = []
+    for code, role in segments:
+        rows: list[list[Any]] = []
+        rows += reader.self_checks(code, leaves)
+        rows += reader.key_tasks(code, leaves)
+        rows += reader.direct(code, leaves)
+        inspection, rates = _inspection(code, leaves, codes, missing_source, sources, status,
+                                        pulled)
+        rows += inspection
+        if role == "snapshot":
+            rows += poll_rows
+        rows.sort(key=lambda r: (r[0], r[1], r[2]))
+        _p_kind, seg_start, seg_end = parse_period(code)
+        out_segments.append({"period": code, "role": role,
+                             "window": [seg_start.isoformat(), seg_end.isoformat()],
+                             "rows": rows, "discrepancy": dict(sorted(rates.items()))})
+    snapshot = {
+        "format": SNAPSHOT_FORMAT, "kind": kind, "period": period,
+        "scheme_version": {"id": version.id, "scheme": version.scheme.code,
+                           "version": version.version, "document": version.document},
+        "registry": registry.registry_version(session),
+        "units": [{"code": u.code, "kind": u.kind, "peer_group": u.peer_group.code,
+                   "name_zh": u.name_zh, "name_en": u.name_en}
+                  for u in sorted(units, key=lambda u: u.code)],
+        "sources": status, "pulled": pulled, "segments": out_segments,
+    }
+    return json.loads(json.dumps(snapshot, default=str, ensure_ascii=False))
+
+
+# -- this service's own data -------------------------------------------------------------
+
+class _LocalReader:
+    """Self-checks, key-task metrics and direct values, month lists cached."""
+
+    def __init__(self, session: Session, codes: set[str]):
+        self.session, self.codes = session, codes
+        self._self_checks: dict[str, list[dict]] = {}
+        self._direct: dict[str, list[dict]] = {}
+
+    def _month_checks(self, month: str) -> list[dict]:
+        if month not in self._self_checks:
+            self._self_checks[month] = selfchecks.current_values(self.session, period=month)
+        return self._self_checks[month]
+
+    def self_checks(self, period: str, leaves: list[dict]) -> list[list[Any]]:
+        """Per unit and indicator: the mean over the period's months of each reported
+        field (a ratio reads the ratio of the means, i.e. of the totals)."""
+        wanted = {leaf["id"]: leaf for leaf in leaves if leaf["source"] == "self_check"}
+        if not wanted:
+            return []
+        sums: dict[tuple[str, str, str], list[float]] = defaultdict(list)
+        for month in months_in(period):
+            for row in self._month_checks(month):
+                if row["indicator"] in wanted and row["unit"] in self.codes:
+                    for fld in ("actual", "target"):
+                        if row[fld] is not None:
+                            sums[(row["unit"], row["indicator"], fld)].append(row[fld])
+        out = []
+        for (unit, ind, fld), values in sorted(sums.items()):
+            leaf = wanted[ind]
+            mean = math.fsum(values) / len(values)
+            transform = leaf.get("transform") or {}
+            if transform.get("kind") == "ratio":
+                if fld in (transform.get("numerator"), transform.get("denominator")):
+                    out.append([unit, ind, fld, mean, None])
+            elif fld == leaf.get("field", "actual"):
+                out.append([unit, ind, "", mean, None])
+        return out
+
+    def key_tasks(self, period: str, leaves: list[dict]) -> list[list[Any]]:
+        wanted = [leaf for leaf in leaves if leaf["source"] == "key_task"]
+        if not wanted:
+            return []
+        out = []
+        for row in keytasks.metrics(self.session, period):
+            if row["unit"] not in self.codes:
+                continue
+            for leaf in wanted:
+                value = row.get(leaf["metric"])
+                if value is not None:
+                    out.append([row["unit"], leaf["id"], "", float(value), None])
+        return out
+
+    def _period_direct(self, period: str) -> list[dict]:
+        if period not in self._direct:
+            self._direct[period] = direct_values.list_values(self.session, period=period)
+        return self._direct[period]
+
+    def direct(self, period: str, leaves: list[dict]) -> list[list[Any]]:
+        """A value imported for the period itself, else the mean of its months' values."""
+        wanted = {leaf["id"] for leaf in leaves if leaf["source"] == "direct"}
+        if not wanted:
+            return []
+        own: dict[tuple[str, str], float] = {}
+        monthly: dict[tuple[str, str], list[float]] = defaultdict(list)
+        for row in self._period_direct(period):
+            own[(row["unit"], row["indicator"])] = row["value"]
+        months = months_in(period)
+        if months != [period]:
+            for month in months:
+                for row in self._period_direct(month):
+                    monthly[(row["unit"], row["indicator"])].append(row["value"])
+        out = []
+        for key in sorted(set(own) | set(monthly)):
+            unit, ind = key
+            if ind not in wanted or unit not in self.codes:
+                continue
+            value = own[key] if key in own else math.fsum(monthly[key]) / len(monthly[key])
+            out.append([unit, ind, "", value, None])
+        return out
+
+
+# -- the other services ------------------------------------------------------------------
+
+def _fetch(client: ServiceClient | None, name: str, path: str, missing_source: str,
+           status: dict[str, Any]) -> Any:
+    """GET JSON from a source; on failure raise (``fail``) or note and return None."""
+    if client is None:
+        error = DependencyDown(f"{name} service is not configured", {"service": [name]})
+    else:
+        try:
+            return client.get_json(path)
+        except DependencyDown as exc:
+            error = exc
+    if missing_source == "fail":
+        raise DependencyDown(f"Cannot run: the {name} service is unavailable ({error.message}); "
+                             "retry later or run with missing_source 'skip'",
+                             {"service": [name]})
+    status[name] = {"status": "skipped", "reason": error.message}
+    return None
+
+
+def _polls(leaves, polls, codes, missing_source, sources, status, pulled) -> list[list[Any]]:
+    """Poll leaves' values per township: each poll's estimate of the leaf's statistic
+    (and ``question``, else the first question that has it); several polls are pooled
+    by inverse variance: θ = Σ θ_p/se_p² / Σ 1/se_p², se = (Σ 1/se_p²)^-½."""
+    wanted = [leaf for leaf in leaves if leaf["source"] == "poll"]
+    if not wanted:
+        return []
+    if not polls:
+        status["survey"] = {"status": "not requested", "polls": []}
+        return []
+    found: dict[tuple[str, str], list[tuple[float, float | None]]] = defaultdict(list)
+    pulled["survey"] = {}
+    for poll_id in polls:
+        body = _fetch(sources.survey, "survey", f"/api/v1/polls/{poll_id}/estimates",
+                      missing_source, status)
+        if body is None:
+            return []
+        kept = []
+        for leaf in wanted:
+            statistic = leaf.get("statistic", "satisfaction_rate")
+            rows = [r for r in body.get("rows", []) if r.get("statistic") == statistic
+                    and r.get("township") in codes and r.get("estimate") is not None
+                    and (leaf.get("category") is None or r.get("category") == leaf["category"])]
+            question = leaf.get("question") or (rows[0]["question"] if rows else None)
+            for row in rows:
+                if row["question"] == question:
+                    found[(row["township"], leaf["id"])].append((row["estimate"], row.get("se")))
+                    kept.append(row)
+        pulled["survey"][str(poll_id)] = {"method": body.get("method"), "rows": kept}
+    status["survey"] = {"status": "ok", "polls": list(polls)}
+    out = []
+    for (unit, ind), estimates in sorted(found.items()):
+        out.append([unit, ind, "", *_pool(estimates)])
+    return out
+
+
+def _pool(estimates: list[tuple[float, float | None]]) -> tuple[float, float | None]:
+    if len(estimates) == 1:
+        return estimates[0]
+    if all(se is not None and se > 0 for _v, se in estimates):
+        precision = [1.0 / se ** 2 for _v, se in estimates]
+        total = math.fsum(precision)
+        value = math.fsum(p * v for p, (v, _se) in zip(precision, estimates, strict=True)) / total
+        return value, 1.0 / math.sqrt(total)
+    return math.fsum(v for v, _se in estimates) / len(estimates), None
+
+
+def _inspection(period, leaves, codes, missing_source, sources, status, pulled):
+    """Mean visit score per unit in the period's window, se = sd/√n (n ≥ 2), and the
+    discrepancy rates of the same window (read when the scheme has self-checks, whose
+    credibility they set)."""
+    wanted = [leaf for leaf in leaves if leaf["source"] == "inspection"]
+    discounted = any(leaf["source"] == "self_check" for leaf in leaves)
+    if status.get("inspection", {}).get("status") == "skipped" or not (wanted or discounted):
+        return [], {}
+    _kind, start, end = parse_period(period)
+    window = f"from={start.isoformat()}&to={end.isoformat()}"
+    scores = []
+    if wanted:
+        scores = _fetch(sources.inspection, "inspection", f"/api/v1/unit-scores?{window}",
+                        missing_source, status)
+        if scores is None:
+            return [], {}
+    rates_rows = _fetch(sources.inspection, "inspection", f"/api/v1/discrepancy-rates?{window}",
+                        missing_source, status)
+    if rates_rows is None:
+        return [], {}
+    status["inspection"] = {"status": "ok"}
+    pulled.setdefault("inspection", {})[period] = {"unit_scores": scores,
+                                                   "discrepancy_rates": rates_rows}
+    out = []
+    for row in scores:
+        if row.get("unit") not in codes or row.get("mean") is None:
+            continue
+        n, sd = row.get("n") or 0, row.get("sd")
+        se = sd / math.sqrt(n) if n >= 2 and sd is not None and sd > 0 else None
+        out.extend([row["unit"], leaf["id"], "", float(row["mean"]), se] for leaf in wanted)
+    rates = {r["unit"]: float(r["rate"]) for r in rates_rows
+             if r.get("unit") in codes and r.get("rate") is not None}
+    return out, rates

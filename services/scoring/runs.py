@@ -1,0 +1,168 @@
+"""Score runs: collect inputs, snapshot them, compute, store; recompute; publish.
+
+A run is computed once from an immutable snapshot (inputs, scheme version, options,
+seed) and stored with the SHA-256 of the snapshot and of its results. ``recompute``
+scores the stored snapshot again and compares every number. ``publish`` moves a run
+from ``computed`` to ``published`` and freezes the scheme version it used
+(:func:`services.scoring.schemes.freeze_scheme_version`); a published run is never
+changed or deleted (409).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.scoring import schemes
+from services.scoring.assessment import compute_snapshot
+from services.scoring.models.runs import ScoreResult, ScoreRun
+from services.scoring.models.scheme import SchemeVersion
+from services.scoring.periods import parse_period
+from services.scoring.run_inputs import Sources, canonical_sha256, collect
+from shared.auth import Principal
+from shared.db import utcnow
+from shared.errors import Conflict, NotFound
+
+RESULT_FIELDS = ("unit", "peer_group", "composite", "rank", "group_size", "composite_lo",
+                 "composite_hi", "rank_lo", "rank_hi", "p_top_k", "p_advanced", "advanced",
+                 "near_cutoff", "credibility", "flags", "indicators", "nodes", "segments",
+                 "missing")
+OPTION_KEYS = ("polls", "missing_source", "draws", "level", "top_k", "advanced",
+               "period_weighting")
+
+
+def run_options(data: dict[str, Any]) -> dict[str, Any]:
+    """The options a run records (and recomputes with); the seed is drawn when absent."""
+    options = {k: data[k] for k in OPTION_KEYS if data.get(k) is not None}
+    options["seed"] = data["seed"] if data.get("seed") is not None else secrets.randbelow(2 ** 31)
+    return options
+
+
+def create_run(session: Session, data: dict[str, Any], actor: str, sources: Sources) -> ScoreRun:
+    """Collect, snapshot, compute and store a run in state ``computed``.
+
+    Raises NotFound (scheme version), ValidationFailed (period/kind, engine errors),
+    DependencyDown (a source is down and ``missing_source`` is ``fail``).
+    """
+    version = schemes.get_version_by_id(session, data["scheme_version_id"])
+    options = run_options(data)
+    snapshot = collect(session, version, data["kind"], data["period"], options.get("polls", []),
+                       options.get("missing_source", "fail"), sources)
+    computed = compute_snapshot(snapshot, options)
+    run = ScoreRun(scheme_version_id=version.id, period=data["period"], kind=data["kind"],
+                   seed=options["seed"], state="computed", options=options,
+                   method=computed.method, inputs=snapshot,
+                   inputs_sha256=canonical_sha256(snapshot),
+                   results_sha256=computed.results_sha256, units=len(computed.rows),
+                   created_by=actor, created_at=utcnow())
+    run.results = [ScoreResult(**row) for row in computed.rows]
+    session.add(run)
+    session.flush()
+    return run
+
+
+def _visible(run: ScoreRun, principal: Principal | None) -> bool:
+    return principal is None or principal.role != "unit" or run.state == "published"
+
+
+def get_run(session: Session, run_id: int, principal: Principal | None = None) -> ScoreRun:
+    """Raise NotFound for an unknown run, and for an unpublished run asked by a unit."""
+    run = session.get(ScoreRun, run_id)
+    if run is None or not _visible(run, principal):
+        raise NotFound(f"Run {run_id} not found")
+    return run
+
+
+def list_runs(session: Session, principal: Principal | None = None, kind: str | None = None,
+              period: str | None = None, state: str | None = None) -> list[ScoreRun]:
+    query = select(ScoreRun).order_by(ScoreRun.id.desc())
+    if kind:
+        query = query.where(ScoreRun.kind == kind)
+    if period:
+        query = query.where(ScoreRun.period == period)
+    if state:
+        query = query.where(ScoreRun.state == state)
+    if principal is not None and principal.role == "unit":
+        query = query.where(ScoreRun.state == "published")
+    return list(session.scalars(query))
+
+
+def _ensure_computed(run: ScoreRun) -> None:
+    if run.state == "published":
+        raise Conflict(f"Run {run.id} is published and frozen; start a new run instead",
+                       {"state": ["published"]})
+
+
+def publish(session: Session, run_id: int, actor: str) -> ScoreRun:
+    """computed → published; freezes the scheme version. Conflict if already published."""
+    run = get_run(session, run_id)
+    _ensure_computed(run)
+    schemes.freeze_scheme_version(session, run.scheme_version_id)
+    run.state = "published"
+    run.published_by = actor
+    run.published_at = utcnow()
+    session.flush()
+    return run
+
+
+def delete_run(session: Session, run_id: int) -> None:
+    """Delete a computed run; Conflict for a published one."""
+    run = get_run(session, run_id)
+    _ensure_computed(run)
+    session.delete(run)
+    session.flush()
+
+
+def result_dict(result: ScoreResult) -> dict[str, Any]:
+    return {name: getattr(result, name) for name in RESULT_FIELDS}
+
+
+def recompute(session: Session, run_id: int) -> dict[str, Any]:
+    """Score the stored snapshot again; compare hashes and every stored number."""
+    run = get_run(session, run_id)
+    inputs_hash = canonical_sha256(run.inputs)
+    computed = compute_snapshot(run.inputs, run.options)
+    stored = {r.unit: result_dict(r) for r in run.results}
+    differences = []
+    for row in computed.rows:
+        old = stored.pop(row["unit"], None)
+        if old is None:
+            differences.append({"unit": row["unit"], "field": "*", "stored": None,
+                                "recomputed": "present"})
+            continue
+        differences.extend({"unit": row["unit"], "field": name, "stored": old[name],
+                            "recomputed": row[name]}
+                           for name in RESULT_FIELDS if old[name] != row[name])
+    differences.extend({"unit": unit, "field": "*", "stored": "present", "recomputed": None}
+                       for unit in stored)
+    stored_hash = canonical_sha256([result_dict(r) for r in
+                                    sorted(run.results, key=lambda r: r.unit)])
+    return {
+        "run_id": run.id,
+        "reproduced": (not differences and computed.results_sha256 == run.results_sha256
+                       and inputs_hash == run.inputs_sha256 and stored_hash == run.results_sha256),
+        "inputs_sha256": run.inputs_sha256, "inputs_sha256_recomputed": inputs_hash,
+        "results_sha256": run.results_sha256,
+        "results_sha256_recomputed": computed.results_sha256,
+        "results_sha256_of_stored_rows": stored_hash,
+        "differences": differences[:50], "difference_count": len(differences),
+    }
+
+
+def previous_run(session: Session, run: ScoreRun, published_only: bool) -> ScoreRun | None:
+    """The latest run of the same kind and scheme for the closest earlier period
+    (published ones first) — what a vertical comparison compares with."""
+    version = session.get(SchemeVersion, run.scheme_version_id)
+    query = (select(ScoreRun).join(SchemeVersion, ScoreRun.scheme_version_id == SchemeVersion.id)
+             .where(ScoreRun.kind == run.kind, ScoreRun.id != run.id,
+                    SchemeVersion.scheme_id == version.scheme_id))
+    if published_only:
+        query = query.where(ScoreRun.state == "published")
+    start = parse_period(run.period)[1]
+    earlier = [r for r in session.scalars(query) if parse_period(r.period)[1] < start]
+    if not earlier:
+        return None
+    return max(earlier, key=lambda r: (parse_period(r.period)[1], r.state == "published", r.id))

@@ -1,0 +1,140 @@
+"""Marshmallow schemas of score runs and their results."""
+
+from marshmallow import Schema, fields, validate
+
+from services.scoring.engine.periods import YEAR_END_WEIGHTS
+from services.scoring.models.runs import RUN_KINDS, RUN_STATES
+from services.scoring.run_inputs import MISSING_SOURCE_POLICIES
+
+FORMATS = ("json", "csv", "xlsx")
+
+
+class AdvancedSchema(Schema):
+    share = fields.Float(validate=validate.Range(min=0, max=1))
+    seats = fields.Integer(validate=validate.Range(min=0))
+
+
+class RunCreateSchema(Schema):
+    scheme_version_id = fields.Integer(required=True)
+    period = fields.String(required=True, metadata={"example": "2026-H1"})
+    kind = fields.String(required=True, validate=validate.OneOf(RUN_KINDS))
+    seed = fields.Integer(validate=validate.Range(min=0, max=2 ** 31 - 1),
+                          metadata={"description": "Monte Carlo seed; drawn when absent"})
+    polls = fields.List(fields.Integer(), load_default=list,
+                        metadata={"description": "survey poll ids whose estimates feed the "
+                                                 "poll indicators (pooled by inverse variance)"})
+    missing_source = fields.String(load_default="fail",
+                                   validate=validate.OneOf(MISSING_SOURCE_POLICIES))
+    draws = fields.Integer(load_default=2000, validate=validate.Range(min=0, max=20000))
+    level = fields.Float(load_default=0.9, validate=validate.Range(min=0.5, max=0.999))
+    top_k = fields.Integer(load_default=3, validate=validate.Range(min=1))
+    advanced = fields.Nested(AdvancedSchema)
+    period_weighting = fields.String(validate=validate.OneOf(sorted(YEAR_END_WEIGHTS)),
+                                     metadata={"description": "day-to-day/snapshot weights of "
+                                                              "mid-year and year-end runs"})
+
+
+class RunQuerySchema(Schema):
+    kind = fields.String(validate=validate.OneOf(RUN_KINDS))
+    period = fields.String()
+    state = fields.String(validate=validate.OneOf(RUN_STATES))
+
+
+class RunSummarySchema(Schema):
+    id = fields.Integer()
+    scheme_version_id = fields.Integer()
+    scheme = fields.String()
+    scheme_version = fields.Integer()
+    period = fields.String()
+    kind = fields.String()
+    seed = fields.Integer()
+    state = fields.String()
+    units = fields.Integer()
+    options = fields.Dict()
+    sources = fields.Dict()
+    inputs_sha256 = fields.String()
+    results_sha256 = fields.String()
+    created_by = fields.String()
+    created_at = fields.DateTime()
+    published_by = fields.String(allow_none=True)
+    published_at = fields.DateTime(allow_none=True)
+
+
+class RunSchema(RunSummarySchema):
+    """A run with its method record."""
+
+    method = fields.Dict()
+
+
+class RankingQuerySchema(Schema):
+    group = fields.String()
+    format = fields.String(load_default="json", validate=validate.OneOf(FORMATS))
+
+
+class RankingRowSchema(Schema):
+    run_id = fields.Integer()
+    period = fields.String()
+    peer_group = fields.String()
+    rank = fields.Integer()
+    group_size = fields.Integer()
+    unit = fields.String()
+    name_zh = fields.String()
+    name_en = fields.String()
+    composite = fields.Float(allow_none=True)
+    composite_lo = fields.Float(allow_none=True)
+    composite_hi = fields.Float(allow_none=True)
+    rank_lo = fields.Integer(allow_none=True)
+    rank_hi = fields.Integer(allow_none=True)
+    p_top_k = fields.Float(allow_none=True)
+    p_advanced = fields.Float(allow_none=True)
+    advanced = fields.Boolean(allow_none=True)
+    near_cutoff = fields.Boolean()
+    flags = fields.List(fields.String())
+    previous_run_id = fields.Integer(allow_none=True)
+    previous_composite = fields.Float(allow_none=True)
+    previous_rank = fields.Integer(allow_none=True)
+    composite_change = fields.Float(allow_none=True)
+    rank_change = fields.Integer(allow_none=True)
+
+
+class BreakdownSchema(Schema):
+    """A unit's composite explained (contributions add up to the composite)."""
+
+    run_id = fields.Integer()
+    period = fields.String()
+    kind = fields.String()
+    state = fields.String()
+    unit = fields.String()
+    name_zh = fields.String()
+    name_en = fields.String()
+    peer_group = fields.String()
+    composite = fields.Float(allow_none=True)
+    rank = fields.Integer()
+    composite_lo = fields.Float(allow_none=True)
+    composite_hi = fields.Float(allow_none=True)
+    rank_lo = fields.Integer(allow_none=True)
+    rank_hi = fields.Integer(allow_none=True)
+    p_top_k = fields.Float(allow_none=True)
+    p_advanced = fields.Float(allow_none=True)
+    advanced = fields.Boolean(allow_none=True)
+    flags = fields.List(fields.String())
+    credibility = fields.Float(allow_none=True)
+    sum_of_contributions = fields.Float()
+    indicators = fields.List(fields.Dict())
+    nodes = fields.Dict()
+    segments = fields.Dict()
+    missing = fields.List(fields.Dict())
+    horizontal = fields.Dict()
+    vertical = fields.Dict(allow_none=True)
+
+
+class RecomputeSchema(Schema):
+    run_id = fields.Integer()
+    reproduced = fields.Boolean()
+    inputs_sha256 = fields.String()
+    inputs_sha256_recomputed = fields.String()
+    results_sha256 = fields.String()
+    results_sha256_recomputed = fields.String()
+    results_sha256_of_stored_rows = fields.String()
+    difference_count = fields.Integer()
+    differences = fields.List(fields.Dict())
