@@ -99,7 +99,7 @@ def list_values(session: Session, period: str | None = None, unit: str | None = 
     query = (select(DirectValue, Unit.code, Period.code)
              .join(Unit, DirectValue.unit_id == Unit.id)
              .join(Period, DirectValue.period_id == Period.id)
-             .order_by(Period.starts_on, Unit.code, DirectValue.indicator))
+             .order_by(Period.starts_on, Period.ends_on, Unit.code, DirectValue.indicator))
     if period:
         query = query.where(Period.code == period)
     if unit:

@@ -321,8 +321,17 @@ def _store_margins(session: Session, unit: Unit, rows: list[dict[str, Any]]) -> 
 # -- imports -------------------------------------------------------------------------
 
 def parse_number(text: str) -> float:
-    """A number from a cell: ``1,234.5`` and ``85%`` are read as 1234.5 and 85."""
-    return float(text.replace(",", "").rstrip("%").strip())
+    """A number from a cell: ``1,234.5`` and ``85%`` are read as 1234.5 and 85.
+
+    Raises ValueError for text that is not a finite number.
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        value = float(text.replace(",", "").rstrip("%").strip())
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"not a finite number: {text!r}")
+    return value
 
 
 def _parse_unit_row(number: int, row: dict[str, str], errors: RowErrors) -> dict[str, Any]:

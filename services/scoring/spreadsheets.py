@@ -87,24 +87,29 @@ class Table:
     """Rows of an uploaded sheet as ``(row_number, {column: text})``; text is stripped."""
 
     def __init__(self, header: list[str], rows: Iterator[tuple[int, list[Any]]],
-                 errors: RowErrors):
+                 errors: RowErrors, texts_only: bool = False):
         self.header = header
         self._rows = rows
         self.errors = errors
+        self._texts_only = texts_only  # CSV cells are str already: the fast path
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
         header = self.header
         width = len(header)
         for number, cells in self._rows:
-            texts = [_cell_text(c) for c in cells[:width]]
+            if self._texts_only:
+                texts = [c.strip() for c in cells[:width]]
+            else:
+                texts = [_cell_text(c) for c in cells[:width]]
             if not any(texts):
                 continue  # blank lines are not rows
             if len(texts) < width:
                 texts.extend([""] * (width - len(texts)))
             row = dict(zip(header, texts, strict=True))
-            for column, text in row.items():
-                if text.startswith("="):
-                    self.errors.add(number, column, "formulas are not accepted; paste values")
+            if "=" in "\x00".join(texts):
+                for column, text in row.items():
+                    if text.startswith("="):
+                        self.errors.add(number, column, "formulas are not accepted; paste values")
             yield number, row
 
 
@@ -164,7 +169,7 @@ def read_table(filename: str, content: bytes, required: Sequence[str],
     if first is None:
         raise ValidationFailed("The file is empty", {"file": ["no header row"]})
     header = _check_header([_cell_text(c) for c in first[1]], required, optional)
-    return Table(header, rows, errors)
+    return Table(header, rows, errors, texts_only=not is_xlsx)
 
 
 def guard(value: Any) -> Any:

@@ -9,6 +9,7 @@ from services.scoring.schemas.registry import (
     ChangeQuerySchema,
     ExportQuerySchema,
     ImportResultSchema,
+    MarginImportResultSchema,
     MarginQuerySchema,
     MarginSchema,
     PeerGroupPatchSchema,
@@ -192,7 +193,7 @@ class Margins(MethodView):
 class MarginImport(MethodView):
     @roles("planner")
     @blp.doc(**SPREADSHEET_BODY)
-    @blp.response(200, ImportResultSchema)
+    @blp.response(200, MarginImportResultSchema)
     def post(self):
         """Replace the margins of each township in the file: unit, variable, category, count."""
         return registry.import_margins(db_session(), _table(registry.MARGIN_COLUMNS), _actor())

@@ -106,9 +106,11 @@ class ExportQuerySchema(Schema):
 
 
 class ImportResultSchema(Schema):
-    class Meta:
-        unknown = "include"
-
     rows = fields.Integer()
     created = fields.Integer()
     updated = fields.Integer()
+
+
+class MarginImportResultSchema(Schema):
+    rows = fields.Integer()
+    units = fields.Integer(metadata={"description": "townships whose margins were replaced"})

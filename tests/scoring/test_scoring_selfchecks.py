@@ -1,0 +1,153 @@
+"""Self-checks: unit scoping, the contract read, late flag, corrections, closed periods."""
+
+import pytest
+from scoring_intake_support import csv_bytes, seed, upload
+
+CONTRACT_KEYS = {"unit", "period", "indicator", "target", "actual", "unit_of_measure",
+                 "version"}
+
+
+def _submit(client, headers, unit="T01", period="2026-06", reason="", **item):
+    body = {"unit": unit, "period": period, "reason": reason,
+            "items": [{"indicator": "sc_rate", "target": 90, "actual": 91, **item}]}
+    return client.post("/api/v1/self-checks", json=body, headers=headers)
+
+
+def test_a_unit_writes_and_reads_only_its_own_unit(scoring_client, auth):
+    seed(scoring_client, auth)
+    t01 = auth("unit", "T01")
+    response = _submit(scoring_client, t01, narrative="完成", evidence=["https://oa.example/1"])
+    assert response.status_code == 201 and response.json["values"] == 1
+    denied = _submit(scoring_client, t01, unit="T02")
+    assert denied.status_code == 403 and "T01" in denied.json["errors"]["items[0]"]["unit"][0]
+    upload_denied = upload(scoring_client, "/api/v1/self-checks/import?period=2026-06", t01,
+                           csv_bytes(["unit,indicator,target,actual", "T01,sc_count,0,0",
+                                      "T02,sc_rate,90,90"]))
+    assert upload_denied.status_code == 403 and set(upload_denied.json["errors"]) == {"row 3"}
+    assert _submit(scoring_client, auth("unit", "T02"), unit="T02").status_code == 201
+    own = scoring_client.get("/api/v1/self-checks?period=2026-06", headers=t01).json
+    assert [(r["unit"], r["indicator"]) for r in own] == [("T01", "sc_rate")]
+    assert set(own[0]) == CONTRACT_KEYS
+    for path in ("/api/v1/self-checks?unit=T02", "/api/v1/self-checks/history?unit=T02"):
+        assert scoring_client.get(path, headers=t01).status_code == 403
+    everyone = scoring_client.get("/api/v1/self-checks?period=2026-06",
+                                  headers=auth("service")).json
+    assert [r["unit"] for r in everyone] == ["T01", "T02"]
+    assert scoring_client.get("/api/v1/self-checks", headers=auth("inspector")).status_code == 403
+
+
+@pytest.mark.parametrize("role", ["service", "planner", "analyst"])
+def test_contract_read_returns_current_versions(scoring_client, auth, role):
+    headers = seed(scoring_client, auth)
+    _submit(scoring_client, headers, target=90, actual=88)
+    _submit(scoring_client, headers, reason="figure corrected", target=90, actual=93)
+    rows = scoring_client.get("/api/v1/self-checks?unit=T01&period=2026-06",
+                              headers=auth(role)).json
+    assert rows == [{"unit": "T01", "period": "2026-06", "indicator": "sc_rate",
+                     "target": 90.0, "actual": 93.0, "unit_of_measure": "%", "version": 2}]
+
+
+def test_corrections_need_a_reason_and_keep_history(scoring_client, auth):
+    seed(scoring_client, auth)
+    t01 = auth("unit", "T01", sub="reporter-1")
+    assert _submit(scoring_client, t01, actual=80).status_code == 201
+    again = _submit(scoring_client, t01, actual=85)
+    assert again.status_code == 409
+    assert "needs a reason" in again.json["errors"]["items[0]"]["reason"][0]
+    fixed = _submit(scoring_client, t01, reason="漏填一项 / missed an item", actual=85)
+    assert fixed.status_code == 201 and fixed.json["corrections"] == 1
+    third = upload(scoring_client, "/api/v1/self-checks/import?period=2026-06", t01,
+                   csv_bytes(["unit,indicator,target,actual,reason",
+                              "T01,sc_rate,90,86,finance review"]))
+    assert third.status_code == 201
+    history = scoring_client.get(
+        "/api/v1/self-checks/history?period=2026-06&indicator=sc_rate", headers=t01).json
+    assert [(h["version"], h["actual"], h["current"], h["reason"]) for h in history] == [
+        (1, 80.0, False, None), (2, 85.0, False, "漏填一项 / missed an item"),
+        (3, 86.0, True, "finance review")]
+    assert {h["submitted_by"] for h in history} == {"reporter-1"}
+    current = scoring_client.get("/api/v1/self-checks/history?current=true&unit=T01",
+                                 headers=auth("analyst")).json
+    assert [h["version"] for h in current] == [3]
+
+
+def test_late_flag_follows_the_period_deadline(scoring_client, auth):
+    planner = seed(scoring_client, auth)
+    scoring_client.patch("/api/v1/periods/2026-05", headers=planner,
+                         json={"deadline": "2020-01-01T00:00:00+00:00"})
+    scoring_client.patch("/api/v1/periods/2026-06", headers=planner,
+                         json={"deadline": "2099-01-01T00:00:00+00:00"})
+    t01 = auth("unit", "T01")
+    assert _submit(scoring_client, t01, period="2026-05").json["late"] == 1
+    assert _submit(scoring_client, t01, period="2026-06").json["late"] == 0
+    late = {h["period"]: h["late"] for h in scoring_client.get(
+        "/api/v1/self-checks/history?unit=T01", headers=t01).json}
+    assert late == {"2026-05": True, "2026-06": False}
+    backfill = upload(scoring_client, "/api/v1/self-checks/import?period=2026-04", planner,
+                      csv_bytes(["unit,indicator,target,actual,submitted_at",
+                                 "T02,sc_rate,1,1,2026-05-01T09:00:00+08:00",
+                                 "D001,sc_rate,1,1,2026-05-30T09:00:00+08:00"]))
+    assert backfill.status_code == 201 and backfill.json["late"] == 1
+    denied = upload(scoring_client, "/api/v1/self-checks/import?period=2026-04", t01,
+                    csv_bytes(["unit,indicator,target,actual,submitted_at",
+                               "T01,sc_rate,1,1,2026-05-01T09:00:00+08:00"]))
+    assert denied.status_code == 403 and "submitted_at" in denied.json["errors"]["row 2"]
+
+
+def test_a_closed_period_takes_only_corrections_with_a_reason(scoring_client, auth):
+    planner = seed(scoring_client, auth)
+    t01 = auth("unit", "T01")
+    _submit(scoring_client, t01, period="2026-03", actual=70)
+    scoring_client.patch("/api/v1/periods/2026-03", headers=planner, json={"state": "closed"})
+    new = _submit(scoring_client, t01, period="2026-03", indicator="sc_count", target=0, actual=1)
+    assert new.status_code == 409 and "closed" in new.json["errors"]["items[0]"]["period"][0]
+    fix = _submit(scoring_client, t01, period="2026-03", reason="审计后更正", actual=72)
+    assert fix.status_code == 201
+    late_entry = _submit(scoring_client, t01, period="2026-03", reason="补报 / late entry",
+                         indicator="sc_count", target=0, actual=1)
+    assert late_entry.status_code == 201
+    rows = scoring_client.get("/api/v1/self-checks?unit=T01&period=2026-03", headers=t01).json
+    assert [(r["indicator"], r["actual"], r["version"]) for r in rows] == [
+        ("sc_count", 1.0, 1), ("sc_rate", 72.0, 2)]
+
+
+def test_submission_validation_is_all_or_nothing(scoring_client, auth):
+    seed(scoring_client, auth)
+    body = {"unit": "T01", "period": "2026-06", "items": [
+        {"indicator": "sc_rate", "target": 90, "actual": 91},
+        {"indicator": "sc_count", "target": 0, "actual": -2},
+        {"indicator": "sc_rate", "target": 1, "actual": 1, "unit_of_measure": "kg"},
+        {"indicator": "zz", "actual": 1}]}
+    response = scoring_client.post("/api/v1/self-checks", json=body, headers=auth("unit", "T01"))
+    assert response.status_code == 422
+    errors = response.json["errors"]
+    assert set(errors) == {"items[1]", "items[2]", "items[3]"}
+    assert "unit_of_measure" in errors["items[2]"] and "indicator" in errors["items[2]"]
+    assert scoring_client.get("/api/v1/self-checks", headers=auth("analyst")).json == []
+    schema = scoring_client.post("/api/v1/self-checks", headers=auth("planner"), json={
+        "unit": "T01", "period": "2026-06", "items": [{"indicator": "sc_rate"}]})
+    assert schema.status_code == 422 and "items" in schema.json["errors"]["json"]
+    delta = scoring_client.post("/api/v1/self-checks", headers=auth("unit", "T02"), json={
+        "unit": "T02", "period": "2026-06",
+        "items": [{"indicator": "sc_delta", "target": 1, "actual": -0.4}]})
+    assert delta.status_code == 201  # allow_negative
+
+
+def test_completeness_counts_expected_values_by_kind(scoring_client, auth):
+    planner = seed(scoring_client, auth)
+    upload(scoring_client, "/api/v1/self-checks/import?period=2026-01", planner, csv_bytes([
+        "unit,indicator,target,actual,submitted_at",
+        "T01,sc_rate,1,1,2026-02-01T00:00:00+00:00", "T01,sc_count,1,1,2026-02-01T00:00:00+00:00",
+        "T01,sc_delta,1,1,2026-02-01T00:00:00+00:00",
+        "D001,sc_rate,1,1,2026-03-01T00:00:00+00:00"]))
+    upload(scoring_client, "/api/v1/self-checks/import?period=2026-01", planner, csv_bytes([
+        "unit,indicator,target,actual,reason", "T01,sc_rate,1,2,fix"]))
+    report = scoring_client.get("/api/v1/self-checks/completeness?period=2026-Q1",
+                                headers=auth("analyst")).json
+    january = report["months"][0]
+    # townships: 3 indicators each (sc_delta is township-only); the department: 2.
+    # Late: D001 (after 2026-02-10) and T01's correction, sent now.
+    assert january == {"period": "2026-01", "defined": True, "units": 3, "expected_values": 8,
+                       "units_reporting": 2, "values": 4, "late": 2, "corrected": 1,
+                       "units_late": 2, "completeness": 0.5}
+    assert [m["values"] for m in report["months"]] == [4, 0, 0]
