@@ -101,3 +101,13 @@ def test_task_export_lists_milestones(scoring_client, auth, task):
     assert lines[0] == ("task,title_zh,title_en,category,unit,leader,cadence,milestone,"
                         "milestone_title,due_on,planned_percent")
     assert len(lines) == 1 + 4 + 2 and lines[1].startswith("CP01,招商引资")
+
+
+def test_progress_retry_with_the_same_key_is_stored_once(scoring_client, auth, task):
+    headers = {**auth("unit", "T01"), "Idempotency-Key": "p-1"}
+    body = {"milestone": 1, "percent": 20, "status": "done", "completed_on": "2026-01-20"}
+    first = _report(scoring_client, headers, **body)
+    second = _report(scoring_client, headers, **body)
+    assert first.status_code == second.status_code == 201
+    assert second.json["id"] == first.json["id"] and second.json["completed_on"] == "2026-01-20"
+    assert len(scoring_client.get("/api/v1/key-tasks/KT01/progress", headers=headers).json) == 1

@@ -151,3 +151,20 @@ def test_completeness_counts_expected_values_by_kind(scoring_client, auth):
                        "units_reporting": 2, "values": 4, "late": 2, "corrected": 1,
                        "units_late": 2, "completeness": 0.5}
     assert [m["values"] for m in report["months"]] == [4, 0, 0]
+
+
+def test_a_retried_write_with_an_idempotency_key_is_not_applied_twice(scoring_client, auth):
+    seed(scoring_client, auth)
+    t01 = {**auth("unit", "T01"), "Idempotency-Key": "6f1c0c1e-2f52-4b8e-9a8f-1"}
+    first = _submit(scoring_client, t01, reason="fix", actual=77)
+    again = _submit(scoring_client, t01, reason="fix", actual=77)
+    assert first.status_code == again.status_code == 201 and again.json == first.json
+    changed = _submit(scoring_client, t01, reason="fix", actual=78)
+    assert changed.status_code == 409
+    content = csv_bytes(["unit,indicator,target,actual", "T01,sc_count,0,2"])
+    key = {**t01, "Idempotency-Key": "upload-1"}
+    path = "/api/v1/self-checks/import?period=2026-06"
+    assert upload(scoring_client, path, key, content).json == \
+        upload(scoring_client, path, key, content).json
+    rows = scoring_client.get("/api/v1/self-checks/history?unit=T01", headers=t01).json
+    assert [(r["indicator"], r["version"]) for r in rows] == [("sc_count", 1), ("sc_rate", 1)]

@@ -4,7 +4,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.scoring import keytasks
-from services.scoring.api.selfchecks import scoped_unit, submitter
+from services.scoring.api.selfchecks import IDEMPOTENCY_DOC, idempotent, scoped_unit, submitter
 from services.scoring.api.uploads import EXPORT_DOC, SPREADSHEET_BODY
 from services.scoring.schemas.intake import (
     KeyTaskMetricSchema,
@@ -118,9 +118,10 @@ class TaskProgress(MethodView):
                 for r in keytasks.list_progress(db_session(), code)]
 
     @roles("unit", "planner")
+    @blp.doc(**IDEMPOTENCY_DOC)
     @blp.arguments(ProgressSchema)
     @blp.response(201, ProgressSchema)
     def post(self, data, code):
         """Report progress; `completed_on` dates a finished milestone."""
-        report = keytasks.report_progress(db_session(), code, data, submitter())
-        return keytasks.progress_dict(report, code)
+        return idempotent(f"progress:{code}", data, lambda: keytasks.progress_dict(
+            keytasks.report_progress(db_session(), code, data, submitter()), code))
