@@ -44,6 +44,8 @@ class Options:
     sensitivity: bool = False
     near_cutoff: tuple[float, float] = (0.2, 0.8)
     memory_budget_mb: int = 256
+    mc_dtype: str = "float32"
+    threads: int = 2
 
     @classmethod
     def build(cls, scheme_options: dict | None = None, **given) -> Options:
@@ -124,6 +126,7 @@ class Model:
         self.base_weights: dict[str, np.ndarray] = {}
         self.unit_weights: dict[str, np.ndarray] = {}
         self.ahp: dict[str, dict] = {}
+        self._plan()
 
     # ---- preparation -------------------------------------------------------------
 
@@ -265,105 +268,218 @@ class Model:
 
     # ---- evaluation ---------------------------------------------------------------
 
-    def evaluate(
-        self, x: np.ndarray, point: bool = False
-    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        """Node scores {node id: (D, N)} and normalised indicators (D, N, K) of values x.
-
-        ``x`` (D, N, K) is modified in place. Node weights must be fixed already, except
-        on the first (point) call, which fixes them.
-        """
-        self._transform(x, point)
-        x *= self.direction
-        s = self._normalise(x)
-        if (
-            self.credibility is not None
-            and self.credibility_rule.mode == "value"
-            and self.self_check_cols.size
-        ):
-            self._discount_values(s)
-        scores: dict[str, np.ndarray] = {}
-        for node in self.nodes:
-            vals = self._children_values(node, s, scores)
-            if node.id not in self.unit_weights:
-                self._fix_weights(node, vals[0])
-            scores[node.id] = aggregate(
-                vals, self.unit_weights[node.id], node.aggregation, self.options.geometric_floor
-            )
-        return scores, s
-
-    def _transform(self, x: np.ndarray, point: bool) -> None:
-        for j, ind in enumerate(self.indicators):
-            t = ind.transform
-            if t is None:
-                continue
-            if t.kind == "cap":
-                np.minimum(x[..., j], t.value, out=x[..., j])
-            elif t.kind == "log":
-                col = x[..., j]
-                if point and np.any(col[~np.isnan(col)] <= 0):
-                    raise EngineError(
-                        f"log transform of {ind.id} needs positive values", {ind.id: ["value ≤ 0"]}
-                    )
-                x[..., j] = np.log(np.maximum(col, LOG_FLOOR))
-
-    def _normalise(self, x: np.ndarray) -> np.ndarray:
-        out = np.empty_like(x)
+    def _plan(self) -> None:
+        """Fix once how the columns are normalised and the units blocked."""
+        self.complete = not np.isnan(self.x0).any()
+        self.lower = np.flatnonzero(self.direction < 0)
         plans: dict[tuple, list[int]] = {}
         for j, norm in enumerate(self.norms):
-            key = (norm, self.direction[j] if norm.method == "goalposts" else 1.0)
-            plans.setdefault(key, []).append(j)
+            plans.setdefault(
+                (norm, self.direction[j] if norm.method == "goalposts" else 1.0), []
+            ).append(j)
+        self.global_plans, self.block_plans = [], []
         for (norm, direction), cols in plans.items():
-            out[..., cols] = self._apply(x[..., cols], norm, direction)
+            target = (
+                self.global_plans
+                if norm.scope == "all" and norm.method not in ("none", "goalposts")
+                else self.block_plans
+            )
+            target.append((norm, direction, _as_index(cols)))
+        self.override_norms = []
         for ov in self.scheme.overrides:
-            if ov.peer_group not in self.group_codes:
-                continue
-            seg = self.segments[self.group_codes.index(ov.peer_group)]
-            for ind_id, norm in ov.normalisation.items():
-                if ind_id in self.col:
-                    j = self.col[ind_id]
-                    out[..., seg, j] = self._apply(x[..., [j]], norm, self.direction[j])[
-                        ..., seg, 0
+            if ov.peer_group in self.group_codes:
+                g = self.group_codes.index(ov.peer_group)
+                self.override_norms += [
+                    (g, self.col[i], n) for i, n in ov.normalisation.items() if i in self.col
+                ]
+        self.children_index = {
+            node.id: _as_index([self.col[c.id] for c in node.children])
+            for node in self.nodes
+            if all(isinstance(c, Indicator) for c in node.children)
+        }
+        self._block_cache: dict[int, list] = {}
+        self._weights_cache: dict[tuple, np.ndarray] = {}
+
+    def evaluate(
+        self, x: np.ndarray, point: bool = False
+    ) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+        """Scores of the value stack ``x`` (K indicators, D draws, N units), left unchanged.
+
+        ``point``: one block over all units; fixes the node weights on first use and
+        returns every node's scores {id: (D, N)} and the normalised values (K, D, N).
+        Otherwise only the composite {root id: (D, N)} is returned (normalised None).
+        """
+
+        def values_of(rows, cols):
+            return x[cols][..., rows].copy()
+
+        return self._evaluate(values_of, x.shape[1], point)
+
+    def evaluate_draws(self, z: np.ndarray, scale: np.ndarray, noisy: list[int]) -> np.ndarray:
+        """Composite (D, N) of the draws x0 + z·scale on the columns ``noisy``.
+
+        ``z`` (len(noisy), D, N) holds standard normal variates and ``scale``
+        (len(noisy), N) the standard errors (0 where a value is exact). Values are built
+        block by block, so no (K, D, N) array is ever held.
+        """
+        x0t = self.x0.T.astype(z.dtype)
+
+        def values_of(rows, cols):
+            out = np.empty((len(self.indicators), z.shape[1], x0t[:, rows].shape[1]), dtype=z.dtype)
+            out[...] = x0t[:, None, rows]
+            for i, j in enumerate(noisy):
+                out[j] += z[i][:, rows] * scale[i, rows]
+            return out if cols == slice(None) else out[cols]
+
+        scores, _ = self._evaluate(values_of, z.shape[1], point=False)
+        return scores[self.scheme.root.id]
+
+    def _evaluate(self, values_of, d: int, point: bool):
+        """Run the pipeline; ``values_of(rows, cols)`` gives a fresh (cols, D, rows) array.
+
+        Units are processed in cache-sized blocks of whole peer groups (one block for the
+        point evaluation, which fixes the node weights on first use)."""
+        n = len(self.units)
+        shared = self._shared_scores(values_of, point)
+        s_full = np.empty((len(self.indicators), d, n)) if point else None
+        keep = [node.id for node in self.nodes] if point else [self.scheme.root.id]
+        scores: dict[str, np.ndarray] = {}
+        for bs, segs, gids in self._blocks(d, point):
+            xb = values_of(bs, slice(None))
+            if not scores:
+                scores = {node_id: np.empty((d, n), dtype=xb.dtype) for node_id in keep}
+            self._prepare(xb, slice(None), point)
+            sb = np.empty_like(xb)
+            self._normalise_block(xb, sb, bs, segs, gids, shared)
+            if (
+                self.credibility is not None
+                and self.credibility_rule.mode == "value"
+                and self.self_check_cols.size
+            ):
+                self._discount_values(sb, bs, segs)
+            if point:
+                s_full[..., bs] = sb
+            values: dict[str, np.ndarray] = {}
+            for node in self.nodes:
+                vals = self._children_values(node, sb, values)
+                if node.id not in self.unit_weights:
+                    self._fix_weights(node, vals[:, 0, :].T)
+                values[node.id] = aggregate(
+                    vals,
+                    self._weights_t(node.id, vals.dtype)[:, bs],
+                    node.aggregation,
+                    self.options.geometric_floor,
+                    self.complete,
+                )
+                if node.id in scores:
+                    scores[node.id][:, bs] = values[node.id]
+        return scores, s_full
+
+    def _weights_t(self, node_id: str, dtype) -> np.ndarray:
+        """Per-unit weights of a node as (children, units) in the dtype of the values."""
+        key = (node_id, np.dtype(dtype).str)
+        if key not in self._weights_cache:
+            self._weights_cache[key] = np.ascontiguousarray(
+                self.unit_weights[node_id].T, dtype=dtype
+            )
+        return self._weights_cache[key]
+
+    def _blocks(self, d: int, point: bool) -> list:
+        if point:
+            return [(slice(0, len(self.units)), self.segments, list(range(len(self.segments))))]
+        if d not in self._block_cache:
+            target = max(1, BLOCK_ELEMENTS // (d * len(self.indicators)))
+            blocks, members = [], []
+            for g, seg in enumerate(self.segments):
+                members.append(g)
+                start = self.segments[members[0]].start
+                if seg.stop - start >= target or g == len(self.segments) - 1:
+                    segs = [
+                        slice(self.segments[m].start - start, self.segments[m].stop - start)
+                        for m in members
                     ]
+                    blocks.append((slice(start, seg.stop), segs, members))
+                    members = []
+            self._block_cache[d] = blocks
+        return self._block_cache[d]
+
+    def _prepare(self, x: np.ndarray, cols, point: bool) -> None:
+        """Transforms and direction, in place, on the model columns ``cols`` (x's first axis)."""
+        index = np.arange(len(self.indicators))[cols]
+        for pos, j in enumerate(index):
+            t = self.indicators[j].transform
+            col = x[pos]
+            if t is not None and t.kind == "cap":
+                np.minimum(col, t.value, out=col)
+            elif t is not None and t.kind == "log":
+                if point and np.any(col[~np.isnan(col)] <= 0):
+                    raise EngineError(
+                        f"log transform of {self.indicators[j].id} needs positive values",
+                        {self.indicators[j].id: ["value ≤ 0"]},
+                    )
+                np.log(np.maximum(col, LOG_FLOOR), out=col)
+            if self.direction[j] < 0:
+                np.negative(col, out=col)
+
+    def _shared_scores(self, values_of, point: bool) -> dict:
+        """Scores that need every unit at once: scope "all" and per-group overrides."""
+        out = {}
+        everyone = slice(None)
+        for p, (norm, direction, cols) in enumerate(self.global_plans):
+            part = values_of(everyone, cols)
+            self._prepare(part, cols, point)
+            out[("plan", p)] = self._apply(part, norm, direction, self.segments)
+        for g, j, norm in self.override_norms:
+            part = values_of(everyone, [j])
+            self._prepare(part, [j], point)
+            out[("override", g, j)] = self._apply(part, norm, self.direction[j], self.segments)
         return out
 
-    def _apply(self, x: np.ndarray, norm: Normalisation, direction: float) -> np.ndarray:
+    def _normalise_block(self, xb, sb, bs, segs, gids, shared) -> None:
+        for norm, direction, cols in self.block_plans:
+            sb[cols] = self._apply(xb[cols], norm, direction, segs)
+        for p, (_, _, cols) in enumerate(self.global_plans):
+            sb[cols] = shared[("plan", p)][..., bs]
+        for g, j, _ in self.override_norms:
+            if g in gids:
+                seg = self.segments[g]
+                sb[j, :, seg.start - bs.start : seg.stop - bs.start] = shared[("override", g, j)][
+                    0, :, seg
+                ]
+
+    def _apply(
+        self, x: np.ndarray, norm: Normalisation, direction: float, segs: list[slice]
+    ) -> np.ndarray:
         if norm.method == "none":
             return x.copy()
         if norm.method == "goalposts":
             lo, hi = (norm.lower, norm.upper) if direction > 0 else (-norm.upper, -norm.lower)
             return normalise.goalposts(x, lo, hi)
-        scopes = [slice(0, x.shape[-2])] if norm.scope == "all" else self.segments
+        scopes = [slice(0, x.shape[-1])] if norm.scope == "all" else segs
         out = np.empty_like(x)
+        has_nan = None if not self.complete else False
         for seg in scopes:
-            part = x[..., seg, :]
+            part = x[..., seg]
             if norm.winsorise:
                 part = normalise.winsorise(part, norm.winsorise, 1.0 - norm.winsorise)
-            out[..., seg, :] = normalise.normalise(part, _ENGINE_METHOD[norm.method])
+            out[..., seg] = normalise.normalise(part, _ENGINE_METHOD[norm.method], has_nan=has_nan)
         return out
 
-    def _discount_values(self, s: np.ndarray) -> None:
-        c = self.credibility[:, None]
+    def _discount_values(self, sb: np.ndarray, bs: slice, segs: list[slice]) -> None:
+        c = self.credibility[bs]
         cols = self.self_check_cols
-        part = s[..., cols]
+        part = sb[cols]
         floor = np.empty_like(part)
-        for seg in self.segments:
-            floor[..., seg, :] = (
-                np.nanmin(part[..., seg, :], axis=-2, keepdims=True)
-                if part[..., seg, :].size
-                else 0
-            )
-        s[..., cols] = c * part + (1.0 - c) * floor
+        for seg in segs:
+            floor[..., seg] = np.nanmin(part[..., seg], axis=-1, keepdims=True)
+        sb[cols] = c * part + (1.0 - c) * floor
 
-    def _children_values(self, node: Node, s: np.ndarray, scores: dict) -> np.ndarray:
-        if all(isinstance(c, Indicator) for c in node.children):
-            return s[..., [self.col[c.id] for c in node.children]]
+    def _children_values(self, node: Node, s: np.ndarray, values: dict) -> np.ndarray:
+        """Children's scores stacked on the first axis: (children, D, units)."""
+        if node.id in self.children_index:
+            return s[self.children_index[node.id]]
         return np.stack(
-            [
-                scores[c.id] if isinstance(c, Node) else s[..., self.col[c.id]]
-                for c in node.children
-            ],
-            axis=-1,
+            [values[c.id] if isinstance(c, Node) else s[self.col[c.id]] for c in node.children]
         )
 
     def _fix_weights(self, node: Node, point_values: np.ndarray) -> None:
@@ -409,6 +525,16 @@ class Model:
         self.unit_weights[node.id] = np.divide(w, total, out=np.zeros_like(w), where=total > 0)
 
 
+BLOCK_ELEMENTS = 1 << 18  # values per block of units: a few MB, so a block stays in cache
+
+
+def _as_index(cols: list[int]):
+    """A slice when the columns are consecutive (a view, no copy), else the list."""
+    if cols == list(range(cols[0], cols[-1] + 1)):
+        return slice(cols[0], cols[-1] + 1)
+    return cols
+
+
 _ENGINE_METHOD = {
     "zscore": "z",
     "tscore": "t",
@@ -418,18 +544,21 @@ _ENGINE_METHOD = {
 }
 
 
-def aggregate(vals: np.ndarray, w: np.ndarray, method: str, floor: float) -> np.ndarray:
-    """Weighted arithmetic or geometric mean over the last axis with per-unit weights
-    ``w`` (N, children); missing children drop out and the present ones are re-weighted.
-    The geometric mean floors its inputs at ``floor`` (> 0)."""
+def aggregate(
+    vals: np.ndarray, w: np.ndarray, method: str, floor: float, complete: bool = False
+) -> np.ndarray:
+    """Weighted arithmetic or geometric mean over the first axis (children) of ``vals``
+    (children, D, units) with per-unit weights ``w`` (children, units); missing children
+    drop out and the present ones are re-weighted. The geometric mean floors its inputs
+    at ``floor`` (> 0). ``complete`` promises that no value is missing."""
     if method == "geometric":
         vals = np.log(np.maximum(vals, floor))
-    present = ~np.isnan(vals)
-    if present.all():
-        out = np.einsum("...nc,nc->...n", vals, w)
+    present = None if complete else ~np.isnan(vals)
+    if complete or present.all():
+        out = np.einsum("cdn,cn->dn", vals, w)
     else:
-        num = np.einsum("...nc,nc->...n", np.where(present, vals, 0.0), w)
-        den = np.einsum("...nc,nc->...n", present.astype(float), w)
+        num = np.einsum("cdn,cn->dn", np.where(present, vals, 0.0), w)
+        den = np.einsum("cdn,cn->dn", present.astype(float), w)
         with np.errstate(invalid="ignore", divide="ignore"):
             out = np.where(den > 0, num / den, np.nan)
     return np.exp(out) if method == "geometric" else out

@@ -1,8 +1,8 @@
-"""Per-indicator normalisation, applied along the unit axis of ``(..., units, indicators)``.
+"""Per-indicator normalisation, applied along the last (unit) axis.
 
-Every function takes an array whose second-to-last axis holds the units of one scope
-(a peer group, or all units) and returns scores of the same shape; statistics ignore
-missing values (NaN) and leave them NaN. Methods (OECD/JRC Handbook on Constructing
+Every function takes an array whose last axis holds the units of one scope (a peer
+group, or all units) — leading axes are indicators and draws — and returns scores of
+the same shape; statistics ignore missing values (NaN) and leave them NaN. Methods (OECD/JRC Handbook on Constructing
 Composite Indicators, 2008, §5):
 
 - ``z``: (x − mean) / s, s the sample standard deviation (ddof = 1);
@@ -31,14 +31,18 @@ METHODS = ("z", "t", "robust_z", "min_max", "goalposts", "percentile")
 POSITIVE_METHODS = ("t", "min_max", "goalposts", "percentile")
 
 
-def normalise(x: np.ndarray, method: str, params: dict | None = None) -> np.ndarray:
-    """Scores of ``x`` (…, n_units, k) by ``method``; raises EngineError for an unknown one."""
+def normalise(
+    x: np.ndarray, method: str, params: dict | None = None, has_nan: bool | None = None
+) -> np.ndarray:
+    """Scores of ``x`` (…, units) by ``method``; raises EngineError for an unknown one.
+
+    ``has_nan`` False promises no missing value (skips the check)."""
     params = params or {}
-    has_nan = bool(np.isnan(x).any())
-    if method == "z":
-        return _z(x, has_nan)
-    if method == "t":
-        return 50.0 + 10.0 * _z(x, has_nan)
+    if has_nan is None:
+        has_nan = bool(np.isnan(x).any())
+    if method in ("z", "t"):
+        scale, centre = (1.0, 0.0) if method == "z" else (10.0, 50.0)
+        return _affine_z(x, has_nan, scale, centre)
     if method == "robust_z":
         return _robust_z(x, has_nan)
     if method == "min_max":
@@ -50,29 +54,38 @@ def normalise(x: np.ndarray, method: str, params: dict | None = None) -> np.ndar
     raise EngineError(f"unknown normalisation {method!r}", {"normalisation": [f"one of {METHODS}"]})
 
 
-def _z(x, has_nan):
-    mean = (np.nanmean if has_nan else np.mean)(x, axis=-2, keepdims=True)
-    dev = x - mean
-    n = np.sum(~np.isnan(x), axis=-2, keepdims=True) if has_nan else x.shape[-2]
-    ss = (np.nansum if has_nan else np.sum)(dev * dev, axis=-2, keepdims=True)
+def _affine_z(x, has_nan, scale, centre):
+    """centre + scale·(x − mean)/s, computed as one affine map a·x + b per scope."""
+    if has_nan:
+        mean = np.nanmean(x, axis=-1, keepdims=True)
+        n = np.sum(~np.isnan(x), axis=-1, keepdims=True)
+        dev = x - mean
+        ss = np.nansum(dev * dev, axis=-1, keepdims=True)
+    else:
+        n = x.shape[-1]
+        mean = x.mean(axis=-1, keepdims=True)
+        dev = x - mean
+        ss = np.einsum("...i,...i->...", dev, dev)[..., None]
     with np.errstate(invalid="ignore", divide="ignore"):
         sd = np.sqrt(ss / (np.asarray(n) - 1))
-        out = dev / sd
-    return np.where(sd > 0, out, np.where(np.isnan(x), np.nan, 0.0))
+        a = np.where(sd > 0, scale / sd, 0.0)
+    dev *= a
+    dev += centre
+    return dev
 
 
 def _robust_z(x, has_nan):
     median_fn = np.nanmedian if has_nan else np.median
-    med = median_fn(x, axis=-2, keepdims=True)
-    mad = median_fn(np.abs(x - med), axis=-2, keepdims=True) * ROBUST_Z_SCALE
+    med = median_fn(x, axis=-1, keepdims=True)
+    mad = median_fn(np.abs(x - med), axis=-1, keepdims=True) * ROBUST_Z_SCALE
     with np.errstate(invalid="ignore", divide="ignore"):
         out = (x - med) / mad
     return np.where(mad > 0, out, np.where(np.isnan(x), np.nan, 0.0))
 
 
 def _min_max(x, has_nan):
-    lo = (np.nanmin if has_nan else np.min)(x, axis=-2, keepdims=True)
-    hi = (np.nanmax if has_nan else np.max)(x, axis=-2, keepdims=True)
+    lo = (np.nanmin if has_nan else np.min)(x, axis=-1, keepdims=True)
+    hi = (np.nanmax if has_nan else np.max)(x, axis=-1, keepdims=True)
     span = hi - lo
     with np.errstate(invalid="ignore", divide="ignore"):
         out = 100.0 * (x - lo) / span
@@ -90,11 +103,11 @@ def goalposts(x: np.ndarray, lower: float, upper: float) -> np.ndarray:
 
 def _percentile(x, has_nan):
     if not has_nan:
-        ranks = rankdata(x, axis=-2)
-        return 100.0 * (ranks - 0.5) / x.shape[-2]
+        ranks = rankdata(x, axis=-1)
+        return 100.0 * (ranks - 0.5) / x.shape[-1]
     missing = np.isnan(x)
-    ranks = rankdata(np.where(missing, np.inf, x), axis=-2)
-    n = np.sum(~missing, axis=-2, keepdims=True)
+    ranks = rankdata(np.where(missing, np.inf, x), axis=-1)
+    n = np.sum(~missing, axis=-1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = 100.0 * (ranks - 0.5) / n
     return np.where(missing, np.nan, out)
@@ -107,6 +120,6 @@ def winsorise(x: np.ndarray, lower: float, upper: float) -> np.ndarray:
             "winsorisation quantiles need 0 ≤ lower < upper ≤ 1", {"winsor": [f"{lower}, {upper}"]}
         )
     quantile = np.nanquantile if np.isnan(x).any() else np.quantile
-    lo = quantile(x, lower, axis=-2, keepdims=True)
-    hi = quantile(x, upper, axis=-2, keepdims=True)
+    lo = quantile(x, lower, axis=-1, keepdims=True)
+    hi = quantile(x, upper, axis=-1, keepdims=True)
     return np.clip(x, lo, hi)

@@ -14,6 +14,7 @@ seed) — not on the chunk size the memory budget picks — and is bit-for-bit r
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -150,7 +151,8 @@ def compute(
     if options is None:
         options = Options.build(scheme.options, **option_values)
     model = Model(scheme, table, options)
-    scores, s = model.evaluate(model.x0[None].copy(), point=True)
+    scores, s_kdn = model.evaluate(model.x0.T[:, None, :], point=True)
+    s = s_kdn.transpose(1, 2, 0)
     composite = scores[scheme.root.id][0]
     rank = quota.rank_within(composite, model.segments)
     sizes = {
@@ -216,36 +218,58 @@ def compute(
 def _monte_carlo(model: Model, seat_of_unit: np.ndarray | None) -> Uncertainty:
     opts = model.options
     n, k = model.x0.shape
-    noisy = np.flatnonzero(~np.isnan(model.se0.ravel()) & ~np.isnan(model.x0.ravel()))
-    scale = model.se0.ravel()[noisy]
+    noisy = sorted(set(np.nonzero(~np.isnan(model.se0) & ~np.isnan(model.x0))[1].tolist()))
+    dtype = np.dtype(opts.mc_dtype)
+    scale = (np.nan_to_num(model.se0[:, noisy]) * ~np.isnan(model.x0[:, noisy])).T.astype(dtype)
+    m = len(noisy)
     blocks = -(-opts.draws // BLOCK_DRAWS)
     streams = np.random.SeedSequence(opts.seed).spawn(blocks)
-    per_draw = n * k * 8 * 6  # values, normalised and temporaries
-    chunk_blocks = max(1, min(blocks, (opts.memory_budget_mb << 20) // (per_draw * BLOCK_DRAWS)))
-    comp = np.empty((opts.draws, n))
-    ranks = np.empty((opts.draws, n), dtype=np.int32)
+    per_block = BLOCK_DRAWS * n * max(m, 1) * dtype.itemsize
+    chunk_blocks = max(1, min(blocks, (opts.memory_budget_mb << 20) // per_block))
+    comp = np.empty((n, opts.draws), dtype=dtype)  # unit-major: quantiles read rows
+    ranks = np.empty((n, opts.draws), dtype=np.int32)
     top = np.zeros(n, dtype=np.int64)
     awarded = np.zeros(n, dtype=np.int64)
-    for first in range(0, blocks, chunk_blocks):
+
+    def draw(first: int, buf: np.ndarray) -> tuple[int, int, np.ndarray]:
         chunk = range(first, min(blocks, first + chunk_blocks))
-        lo, hi = first * BLOCK_DRAWS, min(opts.draws, chunk[-1] * BLOCK_DRAWS + BLOCK_DRAWS)
-        z = np.concatenate(
-            [
-                np.random.Generator(np.random.PCG64(streams[b])).standard_normal(
-                    (BLOCK_DRAWS, noisy.size)
-                )
-                for b in chunk
-            ]
-        )[: hi - lo]
-        x = np.repeat(model.x0.reshape(1, -1), hi - lo, axis=0)
-        x[:, noisy] += z * scale
-        scores, _ = model.evaluate(x.reshape(hi - lo, n, k))
-        c = scores[model.scheme.root.id]
+        for i, b in enumerate(chunk):
+            gen = np.random.Generator(np.random.PCG64(streams[b]))
+            gen.standard_normal(out=buf[i * BLOCK_DRAWS : (i + 1) * BLOCK_DRAWS], dtype=dtype)
+        lo, hi = first * BLOCK_DRAWS, min(opts.draws, (chunk[-1] + 1) * BLOCK_DRAWS)
+        return lo, hi, buf[: hi - lo]
+
+    def score(lo: int, hi: int, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        c = model.evaluate_draws(z.transpose(1, 0, 2), scale, noisy)
         r = quota.rank_within(c, model.segments)
-        comp[lo:hi], ranks[lo:hi] = c, r
-        top += np.sum(r <= opts.top_k, axis=0)
-        if seat_of_unit is not None:
-            awarded += np.sum(r <= seat_of_unit, axis=0)
+        comp[:, lo:hi], ranks[:, lo:hi] = c.T, r.T
+        adv = np.sum(r <= seat_of_unit, axis=0) if seat_of_unit is not None else 0
+        return np.sum(r <= opts.top_k, axis=0), adv
+
+    # Drawing holds the GIL, scoring mostly runs in numpy without it: with two threads
+    # the next chunk is drawn while the current one is scored. Each chunk writes its own
+    # columns, so the result does not depend on the timing.
+    buffers = [
+        np.empty((chunk_blocks * BLOCK_DRAWS, m, n), dtype=dtype)
+        for _ in range(2 if opts.threads > 1 else 1)
+    ]
+    firsts = list(range(0, blocks, chunk_blocks))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = None
+        for index, first in enumerate(firsts):
+            job = draw(first, buffers[index % len(buffers)])
+            if opts.threads <= 1:
+                counts = [score(*job)]
+            else:
+                counts = [pending.result()] if pending is not None else []
+                pending = pool.submit(score, *job)
+            for t, a in counts:
+                top += t
+                awarded += a
+        if pending is not None:
+            t, a = pending.result()
+            top += t
+            awarded += a
     alpha = (1.0 - opts.level) / 2.0
     c_lo, c_hi = _quantiles(comp, alpha, "linear")
     r_lo, r_hi = _quantiles(ranks, alpha, "inverted_cdf")
@@ -256,7 +280,7 @@ def _monte_carlo(model: Model, seat_of_unit: np.ndarray | None) -> Uncertainty:
         seed=opts.seed,
         level=opts.level,
         top_k=opts.top_k,
-        composite_mean=comp.mean(axis=0),
+        composite_mean=comp.mean(axis=1, dtype=np.float64),
         composite_lo=c_lo,
         composite_hi=c_hi,
         rank_lo=r_lo.astype(int),
@@ -267,12 +291,12 @@ def _monte_carlo(model: Model, seat_of_unit: np.ndarray | None) -> Uncertainty:
     )
 
 
-def _quantiles(a: np.ndarray, alpha: float, method: str, block: int = 16384):
-    lo = np.empty(a.shape[1])
-    hi = np.empty(a.shape[1])
-    for start in range(0, a.shape[1], block):
-        part = a[:, start : start + block]
-        q = np.quantile(part, [alpha, 1.0 - alpha], axis=0, method=method)
+def _quantiles(a: np.ndarray, alpha: float, method: str, block: int = 4096):
+    """Per-row (unit) quantiles alpha and 1 − alpha of a (units, draws) array."""
+    lo = np.empty(a.shape[0])
+    hi = np.empty(a.shape[0])
+    for start in range(0, a.shape[0], block):
+        q = np.quantile(a[start : start + block], [alpha, 1.0 - alpha], axis=1, method=method)
         lo[start : start + block], hi[start : start + block] = q[0], q[1]
     return lo, hi
 
