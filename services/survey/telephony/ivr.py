@@ -93,9 +93,9 @@ class Voice:
     max_tries: int = 3
     prompts: Mapping[str, str] = field(default_factory=dict)
 
-    def phrase(self, key: str, **values: Any) -> str:
+    def phrase(self, name: str, **values: Any) -> str:
         table = PHRASES.get(self.language, PHRASES["zh-CN"])
-        return table[key].format(**values)
+        return table[name].format(**values)
 
 
 @dataclass(frozen=True)

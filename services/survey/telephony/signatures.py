@@ -29,7 +29,7 @@ def check_signature() -> None:
     if not signature:
         raise Forbidden("Missing X-Twilio-Signature")
     validator = RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"])
-    params = request.form.to_dict(flat=False) if request.method == "POST" else {}
+    params = request.form if request.method == "POST" else {}
     if not validator.validate(public_url(), params, signature):
         raise Forbidden("Invalid X-Twilio-Signature")
 

@@ -1,0 +1,205 @@
+"""Campaigns: settings, the sampling frame import, pause/resume/cancel, live progress,
+and the do-not-call list.
+
+Each frame number becomes a phone ``Interview`` of the poll (disposition 3.11, not
+attempted) and a ``PhoneContact`` holding the encrypted number and the case's calling
+state. Numbers on the do-not-call list are left out at import and at dial time.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from services.survey.estimation.aapor import Dispositions, outcome_rates
+from services.survey.interviews import DISPOSITIONS, new_interview
+from services.survey.models.interview import Interview
+from services.survey.models.poll import Poll
+from services.survey.models.telephony import CallAttempt, Campaign, DoNotCall, PhoneContact
+from services.survey.telephony.frame import FrameError, normalise_number, parse_frame, read_rows
+from services.survey.telephony.vault import PhoneVault
+from services.survey.telephony.windows import CallingWindows
+from shared.db import utcnow
+from shared.errors import Conflict, NotFound, ValidationFailed
+
+DEFAULT_DELAYS = {"no-answer": 3600, "busy": 900, "machine": 7200, "failed": None,
+                  "break-off": 1800, "canceled": 600}
+DEFAULT_WINDOWS = ["09:00-12:00", "14:00-20:30"]
+IN_FLIGHT = ("placing", "placed", "in-progress")
+TRANSITIONS = {"start": (("draft", "paused"), "running"), "resume": (("paused",), "running"),
+               "pause": (("running",), "paused"),
+               "cancel": (("draft", "running", "paused"), "cancelled")}
+
+
+def get_campaign(session: Session, campaign_id: int) -> Campaign:
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound(f"Campaign {campaign_id} not found")
+    return campaign
+
+
+def list_campaigns(session: Session, poll_id: int | None = None) -> list[Campaign]:
+    query = select(Campaign).order_by(Campaign.id)
+    if poll_id is not None:
+        query = query.where(Campaign.poll_id == poll_id)
+    return list(session.scalars(query))
+
+
+def _validate(data: dict[str, Any]) -> None:
+    problems: dict[str, list[str]] = {}
+    try:
+        CallingWindows.from_config(data["windows"], data["weekdays"], data["zone"])
+    except (ValueError, KeyError) as exc:
+        problems["windows"] = [str(exc)]
+    unknown = set(data["delays"]) - set(DEFAULT_DELAYS)
+    if unknown:
+        problems["delays"] = [f"unknown outcomes {sorted(unknown)}; one of {list(DEFAULT_DELAYS)}"]
+    if any(v is not None and (not isinstance(v, int) or v < 0) for v in data["delays"].values()):
+        problems.setdefault("delays", []).append("seconds must be whole numbers >= 0 or null")
+    try:
+        normalise_number(data["from_number"])
+    except ValueError as exc:
+        problems["from_number"] = [str(exc)]
+    if problems:
+        raise ValidationFailed("Invalid campaign", problems)
+
+
+def create_campaign(session: Session, data: dict[str, Any]) -> Campaign:
+    """A draft campaign of a phone-mode poll; ValidationFailed / NotFound / Conflict."""
+    poll = session.get(Poll, data["poll_id"])
+    if poll is None:
+        raise NotFound(f"Poll {data['poll_id']} not found")
+    if "phone" not in poll.modes:
+        raise Conflict(f"Poll {poll.id} is not fielded by phone", {"poll_id": ["no phone mode"]})
+    data = {"windows": DEFAULT_WINDOWS, "weekdays": [0, 1, 2, 3, 4], "zone": "Asia/Shanghai",
+            **data}
+    data["delays"] = {**DEFAULT_DELAYS, **(data.get("delays") or {})}
+    _validate(data)
+    data["from_number"] = normalise_number(data["from_number"])
+    campaign = Campaign(**data)
+    session.add(campaign)
+    session.flush()
+    return campaign
+
+
+def change_state(session: Session, campaign: Campaign, action: str) -> Campaign:
+    """start, pause, resume or cancel; Conflict when the state does not allow it."""
+    allowed, target = TRANSITIONS[action]
+    if campaign.state not in allowed:
+        raise Conflict(f"Campaign {campaign.id} is {campaign.state}; cannot {action}",
+                       {"state": [campaign.state]})
+    if target == "running":
+        if campaign.poll.status != "fielding":
+            raise Conflict(f"Poll {campaign.poll_id} is {campaign.poll.status}, not fielding",
+                           {"poll": [campaign.poll.status]})
+        campaign.started_at = campaign.started_at or utcnow()
+    if target == "cancelled":
+        campaign.finished_at = utcnow()
+    campaign.state = target
+    session.flush()
+    return campaign
+
+
+def is_do_not_call(session: Session, number_hash: str) -> bool:
+    return session.scalar(select(DoNotCall.id).where(DoNotCall.number_hash == number_hash)) \
+        is not None
+
+
+def add_do_not_call(session: Session, number_hash: str, source: str) -> bool:
+    """Add a hash to the list; False when it was there already."""
+    if is_do_not_call(session, number_hash):
+        return False
+    with session.begin_nested():
+        session.add(DoNotCall(number_hash=number_hash, source=source))
+    return True
+
+
+def import_frame(session: Session, campaign: Campaign, filename: str, content: bytes,
+                 vault: PhoneVault) -> dict[str, int]:
+    """Validate every row, then add all new numbers (all or nothing).
+
+    Raises ValidationFailed with ``{"row N": {column: [reasons]}}``. Numbers already
+    in the campaign are counted as duplicates; do-not-call numbers are left out.
+    """
+    if campaign.state in ("cancelled", "finished"):
+        raise Conflict(f"Campaign {campaign.id} is {campaign.state}", {"state": [campaign.state]})
+    poll = campaign.poll
+    try:
+        rows = read_rows(filename, content)
+    except FrameError as exc:
+        raise ValidationFailed(str(exc), exc.errors) from None
+    entries, errors = parse_frame(rows, townships={t.township for t in poll.townships})
+    if errors:
+        raise ValidationFailed("Invalid sampling frame", errors)
+    existing = set(session.scalars(select(PhoneContact.number_hash)
+                                   .where(PhoneContact.campaign_id == campaign.id)))
+    blocked = set(session.scalars(select(DoNotCall.number_hash)))
+    report = Counter(rows=len(entries))
+    for entry in entries:
+        digest = vault.digest(entry.e164)
+        if digest in existing:
+            report["duplicates"] += 1
+            continue
+        if digest in blocked:
+            report["do_not_call"] += 1
+            continue
+        existing.add(digest)
+        interview = new_interview(session, poll, "phone", township=entry.township,
+                                  stratum=entry.stratum, disposition="3.11")
+        session.add(PhoneContact(campaign_id=campaign.id, interview_id=interview.id,
+                                 township=entry.township, stratum=entry.stratum,
+                                 number_encrypted=vault.encrypt(entry.e164),
+                                 number_hash=digest, outcomes=[], skipped=[]))
+        report["imported"] += 1
+    session.flush()
+    return {k: report.get(k, 0) for k in ("rows", "imported", "duplicates", "do_not_call")}
+
+
+def progress(session: Session, campaign: Campaign) -> dict[str, Any]:
+    """Per township: dialled, in progress, completes, partials, refusals, non-contacts,
+    unknown eligibility, not eligible, RR3 (AAPOR, e from resolved cases), quota fill."""
+    poll = campaign.poll
+    targets = {t.township: t.target_completes for t in poll.townships}
+    codes = session.execute(
+        select(PhoneContact.township, Interview.disposition, func.count())
+        .join(Interview, Interview.id == PhoneContact.interview_id)
+        .where(PhoneContact.campaign_id == campaign.id)
+        .group_by(PhoneContact.township, Interview.disposition))
+    groups: dict[str, Counter] = {}
+    for township, code, n in codes:
+        groups.setdefault(township, Counter())[DISPOSITIONS[code].category] += n
+    dialled = dict(session.execute(
+        select(PhoneContact.township, func.count(CallAttempt.id))
+        .join(CallAttempt, CallAttempt.contact_id == PhoneContact.id)
+        .where(PhoneContact.campaign_id == campaign.id, CallAttempt.direction == "outbound")
+        .group_by(PhoneContact.township)).all())
+    flying = dict(session.execute(
+        select(PhoneContact.township, func.count(CallAttempt.id))
+        .join(CallAttempt, CallAttempt.contact_id == PhoneContact.id)
+        .where(PhoneContact.campaign_id == campaign.id, CallAttempt.state.in_(IN_FLIGHT))
+        .group_by(PhoneContact.township)).all())
+    rows = []
+    for township in sorted(groups):
+        g = groups[township]
+        counts = Dispositions(**{k: g.get(k, 0) for k in ("I", "P", "R", "NC", "O", "UH", "UO",
+                                                          "NE")})
+        rates = outcome_rates(counts)
+        target = targets.get(township, 0)
+        rows.append({"township": township, "cases": sum(g.values()),
+                     "dialled": dialled.get(township, 0),
+                     "in_progress": flying.get(township, 0), "completes": g["I"],
+                     "partials": g["P"], "refusals": g["R"], "non_contacts": g["NC"],
+                     "other": g["O"], "unknown": g["UH"] + g["UO"], "not_eligible": g["NE"],
+                     "rr1": rates.rates["RR1"], "rr3": rates.rates["RR3"],
+                     "coop1": rates.rates["COOP1"], "target_completes": target,
+                     "quota_fill": (g["I"] / target) if target else None})
+    total = Dispositions.total(Dispositions(**{k: groups[t].get(k, 0) for k in (
+        "I", "P", "R", "NC", "O", "UH", "UO", "NE")}) for t in groups)
+    return {"campaign_id": campaign.id, "state": campaign.state, "townships": rows,
+            "overall": outcome_rates(total).to_dict(),
+            "pending": session.scalar(select(func.count(PhoneContact.id)).where(
+                PhoneContact.campaign_id == campaign.id, PhoneContact.state != "done")),
+            "in_progress": sum(flying.values())}

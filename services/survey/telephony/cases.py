@@ -1,0 +1,91 @@
+"""A case's life between calls: what an ended call means for the case (outcome, AAPOR
+disposition, the next attempt or the end), and the interview's next question.
+
+Used by the status-callback webhook and by the dialer when it reconciles a call whose
+callback never came.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from services.survey.interviews import answered_share, answers_of
+from services.survey.models.interview import Interview
+from services.survey.models.poll import Poll
+from services.survey.models.telephony import CallAttempt, PhoneContact
+from services.survey.questionnaires import route
+from services.survey.telephony.dispositions import (
+    COMPLETE,
+    FINAL_OUTCOMES,
+    PARTIAL,
+    call_outcome,
+    case_disposition,
+)
+
+FINAL_CALL_STATUSES = ("completed", "busy", "no-answer", "failed", "canceled")
+
+
+def next_phone_question(poll: Poll, interview: Interview, skipped: list[str]) -> str | None:
+    """First question on the route that is neither answered nor coded "no answer"."""
+    answers = answers_of(interview)
+    for qid in route(poll.questionnaire.document, answers, "phone"):
+        if qid not in answers and qid not in skipped:
+            return qid
+    return None
+
+
+def finish_attempt(session: Session, attempt: CallAttempt, *, call_status: str,
+                   answered_by: str | None, duration: int | None, now: datetime) -> bool:
+    """Record a call's end and schedule the case; False when it was already recorded."""
+    if attempt.state in ("ended", "lost"):
+        return False
+    contact: PhoneContact = attempt.contact
+    campaign = contact.campaign
+    poll = campaign.poll
+    interview = session.get(Interview, contact.interview_id)
+    attempt.call_status = call_status
+    attempt.answered_by = answered_by or attempt.answered_by
+    attempt.duration = duration
+    attempt.ended_at = now
+    attempt.state = "ended"
+    finished = interview.status == "complete"
+    outcome = call_outcome(call_status, attempt.answered_by, consent=attempt.consent,
+                           opted_out=attempt.opted_out, finished=finished)
+    attempt.outcome = outcome
+    contact.outcomes = [*contact.outcomes, outcome]
+    share = answered_share(interview, poll)
+    disposition = COMPLETE if finished else case_disposition(
+        contact.outcomes, answered_share=share, partial_threshold=poll.partial_threshold)
+    attempt.disposition = disposition
+    if interview.status != "complete":
+        interview.disposition = disposition
+        interview.updated_at = now
+    contact.lease_owner = contact.lease_until = None
+    delay = campaign.delays.get(outcome)
+    final = (outcome in FINAL_OUTCOMES or delay is None
+             or contact.attempts >= campaign.max_attempts
+             or campaign.state in ("cancelled", "finished"))
+    if attempt.direction == "inbound" and contact.state == "pending" and not finished:
+        final = False  # a call-back does not use up the outbound attempts
+    if final:
+        close_case(contact, interview, disposition)
+    else:
+        contact.state = "pending"
+        contact.next_attempt_at = (attempt.placed_at or now) + timedelta(seconds=delay or 0)
+    session.flush()
+    return True
+
+
+def close_case(contact: PhoneContact, interview: Interview, disposition: str) -> None:
+    """No more calls: the interview keeps its final code and status."""
+    contact.state = "done"
+    contact.next_attempt_at = None
+    if interview.status == "complete":
+        return
+    interview.disposition = disposition
+    if interview.status in ("in_progress", "not_started") and interview.answers:
+        interview.status = "partial" if disposition == PARTIAL else "ended"
+    elif interview.status == "not_started":
+        interview.status = "ended"

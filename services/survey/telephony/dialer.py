@@ -1,0 +1,290 @@
+"""The dialer worker: claims due cases, places calls with the twilio REST client,
+recovers from crashes.
+
+Claiming: one transaction selects due contacts (``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL, so that several workers never take the same row) and flips each from
+``pending`` to ``dialing`` with a conditional UPDATE (on SQLite, where writes are
+serialised, that UPDATE alone is the lease), and inserts a ``CallAttempt`` in state
+``placing``. Only after that commit is a call placed; ``placed_at`` is stamped just
+before the REST request, and the next attempt's delay counts from it.
+
+Crash recovery (every tick): an attempt still ``placing`` after the lease
+(``DIALER_LEASE_SECONDS``) whose call never reached a webhook is marked ``lost`` and its
+case is due again (the lost attempt does not count); an attempt in flight for longer
+than ``DIALER_STALE_SECONDS`` is looked up over the REST API and finished from the
+call's final status. Webhooks carry the attempt id, so a call placed just before a
+crash is still matched when its callbacks arrive.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session, lazyload, sessionmaker
+
+from services.survey.models.interview import Interview
+from services.survey.models.telephony import CallAttempt, Campaign, PhoneContact
+from services.survey.polls import quota_status
+from services.survey.telephony.campaigns import IN_FLIGHT, is_do_not_call
+from services.survey.telephony.cases import (
+    FINAL_CALL_STATUSES,
+    close_case,
+    finish_attempt,
+)
+from services.survey.telephony.dispositions import NOT_ATTEMPTED, REFUSAL
+from services.survey.telephony.pacing import Pacer, free_lines
+from services.survey.telephony.vault import PhoneVault
+from services.survey.telephony.windows import CallingWindows
+from shared.db import is_postgres, session_scope, utcnow
+
+log = logging.getLogger("kaoping.dialer")
+QUOTA_FILLED = "4.80"
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+class Dialer:
+    def __init__(self, sessions: sessionmaker[Session], config: dict[str, str], vault: PhoneVault,
+                 *, client=None, worker: str | None = None,
+                 clock: Callable[[], datetime] = utcnow, lease_seconds: float = 120.0,
+                 stale_seconds: float = 3600.0, batch: int = 20):
+        from services.survey.telephony.settings import rest_client
+
+        self.sessions = sessions
+        self.config = config
+        self.vault = vault
+        self.client = client or rest_client(config)
+        self.worker = worker or default_worker_id()
+        self.clock = clock
+        self.lease = timedelta(seconds=lease_seconds)
+        self.stale = timedelta(seconds=stale_seconds)
+        self.batch = batch
+        self.pacers: dict[int, Pacer] = {}
+
+    # --- one pass -------------------------------------------------------------------
+    def tick(self) -> int:
+        """Recover, then claim and place what is due; return the number of calls placed."""
+        self.recover()
+        placed = 0
+        with session_scope(self.sessions) as session:
+            campaigns = [c.id for c in session.scalars(
+                select(Campaign).where(Campaign.state == "running").order_by(Campaign.id))]
+        for campaign_id in campaigns:
+            claimed = self.claim(campaign_id)
+            for attempt_id in claimed:
+                placed += self.place(attempt_id)
+            self.maybe_finish(campaign_id)
+        return placed
+
+    def run(self, stop: threading.Event, interval: float = 0.5) -> None:
+        log.info("dialer %s started", self.worker)
+        while not stop.is_set():
+            try:
+                placed = self.tick()
+            except Exception:
+                log.exception("dialer tick failed")
+                placed = 0
+            if not placed:
+                stop.wait(interval)
+        log.info("dialer %s stopped", self.worker)
+
+    # --- claiming -------------------------------------------------------------------
+    def claim(self, campaign_id: int) -> list[int]:
+        """Claim due cases of a running campaign within its window and free lines."""
+        now = self.clock()
+        with session_scope(self.sessions) as session:
+            campaign = session.get(Campaign, campaign_id)
+            if campaign is None or campaign.state != "running":
+                return []
+            windows = CallingWindows.from_config(campaign.windows, campaign.weekdays,
+                                                 campaign.zone)
+            if not windows.is_open(now):
+                return []
+            in_flight = session.scalar(select(func.count(CallAttempt.id)).where(
+                CallAttempt.campaign_id == campaign.id, CallAttempt.state.in_(IN_FLIGHT)))
+            room = min(free_lines(campaign.max_concurrent, in_flight), self.batch)
+            if room <= 0:
+                return []
+            filled = self._filled_townships(session, campaign)
+            query = (select(PhoneContact)
+                     .where(PhoneContact.campaign_id == campaign.id,
+                            PhoneContact.state == "pending",
+                            or_(PhoneContact.next_attempt_at.is_(None),
+                                PhoneContact.next_attempt_at <= now))
+                     .order_by(PhoneContact.next_attempt_at.is_not(None),
+                               PhoneContact.next_attempt_at, PhoneContact.id)
+                     .options(lazyload("*"))
+                     .limit(room * 3 + len(filled) * 5))
+            if is_postgres(session.get_bind()):
+                query = query.with_for_update(skip_locked=True, of=PhoneContact)
+            claimed: list[int] = []
+            for contact in session.scalars(query).unique().all():
+                if len(claimed) >= room:
+                    break
+                if self._screen(session, contact, filled):
+                    continue
+                took = session.execute(
+                    update(PhoneContact)
+                    .where(PhoneContact.id == contact.id, PhoneContact.state == "pending")
+                    .values(state="dialing", lease_owner=self.worker,
+                            lease_until=now + self.lease,
+                            attempts=PhoneContact.attempts + 1)
+                    .execution_options(synchronize_session=False)).rowcount
+                if not took:
+                    continue
+                number = 1 + session.scalar(select(func.count(CallAttempt.id)).where(
+                    CallAttempt.contact_id == contact.id))
+                attempt = CallAttempt(campaign_id=campaign.id, contact_id=contact.id,
+                                      attempt_number=number, worker=self.worker,
+                                      queued_at=now, state="placing")
+                session.add(attempt)
+                session.flush()
+                claimed.append(attempt.id)
+            return claimed
+
+    def _filled_townships(self, session: Session, campaign: Campaign) -> set[str]:
+        if not campaign.poll.stop_at_quota:
+            return set()
+        return {row["township"] for row in quota_status(session, campaign.poll) if row["filled"]}
+
+    def _screen(self, session: Session, contact: PhoneContact, filled: set[str]) -> bool:
+        """Close cases that must not be called (quota met, do-not-call); True if closed."""
+        interview = session.get(Interview, contact.interview_id)
+        if contact.township in filled:
+            close_case(contact, interview, QUOTA_FILLED if contact.attempts == 0
+                       else interview.disposition)
+            return True
+        if is_do_not_call(session, contact.number_hash):
+            close_case(contact, interview, REFUSAL if contact.attempts else NOT_ATTEMPTED)
+            return True
+        return False
+
+    # --- placing --------------------------------------------------------------------
+    def _pacer(self, campaign: Campaign) -> Pacer:
+        pacer = self.pacers.get(campaign.id)
+        if pacer is None or abs(pacer.interval - 1.0 / campaign.cps) > 1e-9:
+            pacer = self.pacers[campaign.id] = Pacer(campaign.cps)
+        return pacer
+
+    def webhook(self, step: str, **params) -> str:
+        base = self.config["PUBLIC_BASE_URL"].rstrip("/")
+        query = "&".join(f"{k}={v}" for k, v in params.items())
+        return f"{base}/api/v1/telephony/voice/{step}" + (f"?{query}" if query else "")
+
+    def place(self, attempt_id: int) -> int:
+        """Place one claimed call; return 1 when the carrier accepted it."""
+        with session_scope(self.sessions) as session:
+            attempt = session.get(CallAttempt, attempt_id)
+            campaign = attempt.contact.campaign
+            number = self.vault.decrypt(attempt.contact.number_encrypted)
+            pacer = self._pacer(campaign)
+            settings = (campaign.from_number, campaign.machine_detection, campaign.record_calls)
+        pacer.wait()
+        with session_scope(self.sessions) as session:
+            session.execute(update(CallAttempt).where(CallAttempt.id == attempt_id)
+                            .values(placed_at=self.clock()))
+        from_number, detection, record = settings
+        options = {"to": number, "from_": from_number,
+                   "url": self.webhook("answer", attempt=attempt_id), "method": "POST",
+                   "status_callback": self.webhook("status", attempt=attempt_id),
+                   "status_callback_method": "POST",
+                   "status_callback_event": ["initiated", "ringing", "answered", "completed"],
+                   "timeout": 30}
+        if detection:
+            options["machine_detection"] = "Enable"
+        if record:
+            options["record"] = True
+        try:
+            call = self.client.api.v2010.account.calls.create(**options)
+        except Exception as exc:  # TwilioRestException or a network error
+            self._not_placed(attempt_id, exc)
+            return 0
+        with session_scope(self.sessions) as session:
+            session.execute(update(CallAttempt)
+                            .where(CallAttempt.id == attempt_id, CallAttempt.call_sid.is_(None))
+                            .values(call_sid=call.sid))
+            session.execute(update(CallAttempt)
+                            .where(CallAttempt.id == attempt_id, CallAttempt.state == "placing")
+                            .values(state="placed"))
+        return 1
+
+    def _not_placed(self, attempt_id: int, exc: Exception) -> None:
+        status = getattr(exc, "status", None)
+        with session_scope(self.sessions) as session:
+            attempt = session.get(CallAttempt, attempt_id)
+            attempt.error = f"{exc.__class__.__name__}: {getattr(exc, 'msg', exc)}"[:300]
+            if status is not None and 400 <= status < 500:
+                # The carrier refused the number itself (e.g. 21211): not a working number.
+                finish_attempt(session, attempt, call_status="failed", answered_by=None,
+                               duration=0, now=self.clock())
+            else:
+                self._lose(session, attempt, retry_in=60)
+        log.warning("call for attempt %s not placed: %s", attempt_id, exc)
+
+    # --- recovery -------------------------------------------------------------------
+    def _lose(self, session: Session, attempt: CallAttempt, retry_in: float = 0) -> None:
+        contact = attempt.contact
+        attempt.state = "lost"
+        contact.state = "pending"
+        contact.attempts = max(0, contact.attempts - 1)
+        contact.lease_owner = contact.lease_until = None
+        contact.next_attempt_at = self.clock() + timedelta(seconds=retry_in)
+
+    def recover(self) -> None:
+        now = self.clock()
+        with session_scope(self.sessions) as session:
+            stuck = session.scalars(select(CallAttempt).where(
+                CallAttempt.state == "placing", CallAttempt.call_sid.is_(None),
+                or_(CallAttempt.placed_at < now - self.lease,
+                    (CallAttempt.placed_at.is_(None)) & (CallAttempt.queued_at < now - self.lease))
+            )).all()
+            for attempt in stuck:
+                log.warning("attempt %s was never placed (worker %s); due again",
+                            attempt.id, attempt.worker)
+                self._lose(session, attempt)
+            stale = session.scalars(select(CallAttempt).where(
+                CallAttempt.state.in_(IN_FLIGHT), CallAttempt.call_sid.is_not(None),
+                CallAttempt.placed_at < now - self.stale)).all()
+            for attempt in stale:
+                self._reconcile(session, attempt, now)
+
+    def _reconcile(self, session: Session, attempt: CallAttempt, now: datetime) -> None:
+        try:
+            call = self.client.api.v2010.account.calls(attempt.call_sid).fetch()
+        except Exception as exc:
+            log.warning("cannot look up call %s: %s", attempt.call_sid, exc)
+            return
+        if call.status in FINAL_CALL_STATUSES:
+            finish_attempt(session, attempt, call_status=call.status,
+                           answered_by=call.answered_by,
+                           duration=int(call.duration or 0), now=now)
+
+    def maybe_finish(self, campaign_id: int) -> None:
+        """A running campaign with no case left to call and no call in flight is finished."""
+        with session_scope(self.sessions) as session:
+            campaign = session.get(Campaign, campaign_id)
+            if campaign.state != "running":
+                return
+            open_cases = session.scalar(select(func.count(PhoneContact.id)).where(
+                PhoneContact.campaign_id == campaign_id, PhoneContact.state != "done"))
+            if open_cases == 0:
+                campaign.state = "finished"
+                campaign.finished_at = self.clock()
+
+
+def run_forever(dialer: Dialer, interval: float = 0.5) -> None:
+    """Run until SIGTERM/SIGINT (used by ``kaoping dialer``)."""
+    import signal
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    dialer.run(stop, interval)

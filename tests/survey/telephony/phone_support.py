@@ -1,0 +1,140 @@
+"""Helpers for telephone tests: a phone questionnaire, a poll in the field, the survey
+service and the simulated carrier over real HTTP, and a dialer with an injected clock."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from datetime import UTC, date, datetime, timedelta
+
+from flask import Flask, jsonify
+
+from services.carrier.app import create_app as create_carrier
+from services.survey.models.poll import Poll, PollTownship
+from services.survey.questionnaires import create_questionnaire
+from services.survey.telephony.dialer import Dialer
+from services.survey.telephony.vault import vault
+from shared.db import session_scope
+from tests.support import serving
+
+SID = "AC" + "5" * 32
+TOKEN = "phone-test-token"
+# Wednesday 2026-07-01 10:00 in Asia/Shanghai: inside the default calling windows.
+IN_WINDOW = datetime(2026, 7, 1, 2, 0, tzinfo=UTC)
+
+
+def texts(zh: str, en: str) -> dict:
+    return {"zh-CN": zh, "en": en}
+
+
+PHONE_DOCUMENT = {
+    "questions": [
+        {"id": "sat", "type": "single", "text": texts("您对乡镇政府的工作满意吗？", "Satisfied?"),
+         "options": [{"code": 1, "label": texts("满意", "satisfied")},
+                     {"code": 2, "label": texts("基本满意", "fairly satisfied")},
+                     {"code": 3, "label": texts("不满意", "dissatisfied")}],
+         "satisfied": [1, 2]},
+        {"id": "score", "type": "rating", "text": texts("请为办事效率打分。", "Rate efficiency."),
+         "scale": {"min": 1, "max": 5, "min_label": texts("很差", "very poor"),
+                   "max_label": texts("很好", "very good")}, "satisfied": [4, 5]},
+        {"id": "problem", "type": "yesno",
+         "text": texts("过去一年您是否向政府反映过问题？", "Did you report a problem?"),
+         "skip_to": [{"if": {"question": "problem", "in": [2, 98, 99]}, "to": "years"}]},
+        {"id": "solved", "type": "yesno", "text": texts("问题是否得到解决？", "Was it solved?"),
+         "satisfied": [1]},
+        {"id": "years", "type": "number", "text": texts("您在本地居住了多少年？", "Years here?"),
+         "range": {"min": 0, "max": 100}, "dk_code": 998, "refused_code": 999},
+        {"id": "advice", "type": "voice", "text": texts("请说出您的建议。", "Your advice?"),
+         "required": False, "max_seconds": 60},
+    ],
+}
+
+
+def make_phone_poll(engine, townships: list[str], *, target: int = 0,
+                    stop_at_quota: bool = False, partial_threshold: float = 0.5) -> int:
+    """A fielding poll with a phone questionnaire; returns its id."""
+    from sqlalchemy.orm import sessionmaker
+
+    with session_scope(sessionmaker(bind=engine, expire_on_commit=False)) as session:
+        questionnaire = create_questionnaire(session, code="phone-test", title_zh="电话调查",
+                                             title_en="Phone poll", document=PHONE_DOCUMENT)
+        today = date.today()
+        poll = Poll(name_zh="年中电话调查", name_en="Mid-year phone poll",
+                    questionnaire_id=questionnaire.id, modes=["phone"],
+                    field_start=today - timedelta(days=1), field_end=today + timedelta(days=30),
+                    status="fielding", stop_at_quota=stop_at_quota,
+                    partial_threshold=partial_threshold,
+                    townships=[PollTownship(township=t, target_completes=target)
+                               for t in townships])
+        session.add(poll)
+        questionnaire.frozen_at = datetime.now(UTC)
+        session.flush()
+        return poll.id
+
+
+def township_numbers(index: int, count: int) -> list[str]:
+    """Mobile numbers of one township's block: +86 139 TTTT NNNN."""
+    return [f"+86139{index:04d}{n:04d}" for n in range(count)]
+
+
+def frame_csv(townships: list[str], per_township: int) -> bytes:
+    lines = ["phone,township,stratum"]
+    for i, township in enumerate(townships, start=1):
+        for n, number in enumerate(township_numbers(i, per_township)):
+            lines.append(f"{number[3:]},{township},{'A' if n % 2 else 'B'}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def registry_stub(townships: list[str]) -> Flask:
+    """The scoring registry's contract (docs/CONTRACTS.md): units, and no margins."""
+    app = Flask("registry-stub")
+
+    @app.get("/api/v1/units")
+    def units():
+        return jsonify([{"code": t, "name_zh": t, "name_en": t, "kind": "township",
+                         "peer_group": "TOWN", "active_from": None, "active_to": None,
+                         "lat": None, "lon": None} for t in townships])
+
+    @app.get("/api/v1/margins")
+    def margins():
+        return jsonify([])
+
+    return app
+
+
+@contextlib.contextmanager
+def phone_stack(make_app, *, profile: dict | None = None, cps: float = 200.0,
+                townships: list[str] = ()):
+    """Serve the survey service and the carrier; yield (survey_url, survey_app, carrier)."""
+    carrier_app = create_carrier({"ACCOUNTS": {SID: TOKEN}, "PROFILE": profile or {},
+                                  "CPS": cps, "TIME_SCALE": 0.0, "MAX_ACTIVE": 64})
+    with serving(carrier_app) as carrier_url, serving(registry_stub(list(townships))) as reg:
+        survey_app = make_app("survey", TWILIO_ACCOUNT_SID=SID, TWILIO_AUTH_TOKEN=TOKEN,
+                              TWILIO_API_BASE_URL=carrier_url, PUBLIC_BASE_URL="http://x",
+                              SCORING_URL=reg)
+        with serving(survey_app) as survey_url:
+            survey_app.config["PUBLIC_BASE_URL"] = survey_url
+            yield survey_url, survey_app, carrier_app.extensions["carrier"]
+
+
+def make_dialer(survey_app, clock=lambda: IN_WINDOW, worker: str = "test-dialer", **kw) -> Dialer:
+    config = {k: survey_app.config[k] for k in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
+                                                "TWILIO_API_BASE_URL", "PUBLIC_BASE_URL")}
+    return Dialer(survey_app.extensions["kaoping"].sessions, config, vault(), worker=worker,
+                  clock=clock, **kw)
+
+
+def run_campaign(dialer: Dialer, board, campaign_id: int, timeout: float = 90.0) -> int:
+    """Tick the dialer and let the carrier play until the campaign is finished."""
+    from services.survey.models.telephony import Campaign
+
+    deadline = time.monotonic() + timeout
+    ticks = 0
+    while time.monotonic() < deadline:
+        dialer.tick()
+        board.wait_idle(10)
+        ticks += 1
+        with session_scope(dialer.sessions) as session:
+            if session.get(Campaign, campaign_id).state == "finished":
+                return ticks
+    raise AssertionError(f"campaign {campaign_id} not finished after {ticks} ticks")
