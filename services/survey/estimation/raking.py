@@ -223,6 +223,27 @@ def _trim(w, block, n_blocks, trim: Trim, resolved, tol):
     return w, rounds, converged, err, report
 
 
+def _check_totals(margins, resolved, block, n_blocks, rel: float = 1e-6) -> None:
+    """Every margin must add up to the same population within each block (township),
+    otherwise IPF cannot meet them all; the error names the margin and a category."""
+    cell_blocks, sums = [], []
+    for cells, targets, _ in resolved:
+        cell_block = np.zeros(targets.size, np.int64)
+        cell_block[cells] = block
+        cell_blocks.append(cell_block)
+        sums.append(np.bincount(cell_block, targets, minlength=n_blocks))
+    for m, total in zip(margins, sums, strict=True):
+        bad = np.flatnonzero(np.abs(total - sums[0]) > rel * sums[0])
+        if bad.size:
+            b = int(bad[0])
+            example = resolved[0][2][int(np.flatnonzero(cell_blocks[0] == b)[0])]
+            raise EstimationError(
+                f"margin {m.name} adds up to {total[b]:g} but margin {margins[0].name} to "
+                f"{sums[0][b]:g} (where {margins[0].name} has category {example!r})",
+                margin=m.name, category=example,
+                errors={m.name: ["total differs from the other margins"]})
+
+
 def rake(
     design: SurveyDesign,
     margins: Sequence[Margin],
@@ -244,18 +265,13 @@ def rake(
         raise EstimationError("rake needs at least one margin", errors={"margins": ["empty"]})
     n = design.n
     resolved = [m.resolve(n) for m in margins]
-    totals = [float(t.sum()) for _, t, _ in resolved]
-    for m, total in zip(margins, totals, strict=True):
-        if abs(total - totals[0]) > 1e-6 * totals[0]:
-            raise EstimationError(
-                f"margin {m.name} totals {total:g} but margin {margins[0].name} totals "
-                f"{totals[0]:g}", margin=m.name)
     offsets = np.cumsum([0] + [t.size for _, t, _ in resolved])
     cols = np.concatenate([cells + off for (cells, _, _), off in
                            zip(resolved, offsets[:-1], strict=True)])
     rows = np.tile(np.arange(n), len(resolved))
     x = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n, int(offsets[-1])))
     block, n_blocks = _blocks(x, resolved[0][0])
+    _check_totals(margins, resolved, block, n_blocks)
     w, iterations, converged, err = _ipf(design.weights, resolved, tol, max_iter)
     trim_report = None
     if trim is not None and (trim.lower is not None or trim.upper is not None):

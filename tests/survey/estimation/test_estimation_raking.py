@@ -257,3 +257,14 @@ def test_raked_se_with_clusters_and_fpc_matches_explicit_least_squares():
         assert table.get(0, t).se == pytest.approx(math.sqrt(v), rel=1e-7)
     assert table.get(0, "T3").se < domain_estimates(
         SurveyDesign(w, town, village), y, town).get(0, "T3").se  # fpc 12/12 → 0 here
+
+
+def test_margins_disagreeing_within_one_township_are_rejected():
+    town, sex, age, _, w, _, pop_sex, pop_age = poll()
+    pop_age = dict(pop_age)
+    pop_age[("T2", "60+")] += 500
+    pop_age[("T3", "60+")] -= 500  # grand totals still agree
+    with pytest.raises(EstimationError, match="age") as info:
+        rake(SurveyDesign(w, town), [Margin("sex", [town, sex], pop_sex),
+                                     Margin("age", [town, age], pop_age)])
+    assert info.value.margin == "age" and info.value.category[0] == "T2"
