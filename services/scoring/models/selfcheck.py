@@ -11,7 +11,6 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
-    Index,
     Integer,
     String,
     Text,
@@ -27,10 +26,9 @@ class SelfCheck(Base):
     """One version of one unit's reported value of one indicator in one period."""
 
     __tablename__ = "self_checks"
-    __table_args__ = (
-        UniqueConstraint("period_id", "unit_id", "indicator", "version"),
-        Index("ix_self_checks_current", "period_id", "is_current"),
-    )
+    # The unique index also serves reads by period; no second index, so that a
+    # 300,000-row month import maintains one B-tree besides the table.
+    __table_args__ = (UniqueConstraint("period_id", "unit_id", "indicator", "version"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"))

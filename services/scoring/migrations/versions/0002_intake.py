@@ -144,9 +144,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_self_checks')),
     sa.UniqueConstraint('period_id', 'unit_id', 'indicator', 'version', name=op.f('uq_self_checks_period_id_unit_id_indicator_version'))
     )
-    with op.batch_alter_table('self_checks', schema=None) as batch_op:
-        batch_op.create_index('ix_self_checks_current', ['period_id', 'is_current'], unique=False)
-
     op.create_table('township_margins',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=False),
@@ -207,9 +204,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_township_margins_unit_id'))
 
     op.drop_table('township_margins')
-    with op.batch_alter_table('self_checks', schema=None) as batch_op:
-        batch_op.drop_index('ix_self_checks_current')
-
     op.drop_table('self_checks')
     with op.batch_alter_table('key_tasks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_key_tasks_unit_id'))
