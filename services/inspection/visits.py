@@ -17,7 +17,7 @@ from services.inspection.evidence import check_declaration
 from services.inspection.models import IdempotencyRecord
 from services.inspection.models.plan import Plan
 from services.inspection.models.visit import Attachment, Finding, Visit, VisitResponse, VisitVersion
-from services.inspection.schemas.visit import VisitSchema
+from services.inspection.schemas.visit import SubmissionSchema
 from services.inspection.scores import RULE_VERSION, score_visit
 from services.inspection.visibility import can_see_visit, visit_filter
 from shared import idempotency
@@ -187,14 +187,23 @@ def submit(session: Session, principal: Principal, visit_id: int, data: dict[str
         raise ValidationFailed("Answers are not valid",
                                {f"answers.{k}": [v] for k, v in exc.args[0].items()}) from None
     version = _store_version(session, principal, visit, data, by_item, result, reason, key)
-    body = VisitSchema().dump(visit)
+    body = SubmissionSchema().dump({**_summary(visit), "version": version})
     idempotency.remember(session, IdempotencyRecord, "visit.submit", key, payload, 200, body)
+    # Last before the commit: on PostgreSQL the chain lock is held until then.
     audit.record(session, actor=principal.sub, role=principal.role,
                  action="visit.amend" if reason else "visit.submit", subject_type="visit",
                  subject_id=visit.id,
-                 details={"version": version.version, "client_uuid": key, "score": version.score,
-                          "reason": reason, "payload_sha256": idempotency.payload_hash(payload)})
+                 details={"version": version["version"], "client_uuid": key,
+                          "score": version["score"], "reason": reason,
+                          "payload_sha256": idempotency.payload_hash(payload)})
     return 200, body
+
+
+def _summary(visit: Visit) -> dict[str, Any]:
+    return {"id": visit.id, "plan_id": visit.plan_id, "unit_code": visit.unit_code,
+            "inspector": visit.inspector, "status": visit.status,
+            "checkin_at": visit.checkin_at, "current_version": visit.current_version,
+            "score": visit.score}
 
 
 def _check_state(visit: Visit, reason: str | None) -> None:
@@ -211,7 +220,7 @@ def _check_findings(rules: TemplateRules, findings: list[dict[str, Any]]) -> Non
     known = {rule.item_id for rule in rules.rules}
     problems = {f"findings.{i}.item_id": [f"{f['item_id']!r} is not on this checklist"]
                 for i, f in enumerate(findings) if f.get("item_id") and f["item_id"] not in known}
-    refs = [f.get("ref") for f in findings if f.get("ref")]
+    refs = [f.get("ref") or f"F{i + 1}" for i, f in enumerate(findings)]
     if len(refs) != len(set(refs)):
         problems["findings"] = ["finding refs must be unique"]
     if problems:
@@ -220,35 +229,39 @@ def _check_findings(rules: TemplateRules, findings: list[dict[str, Any]]) -> Non
 
 def _store_version(session: Session, principal: Principal, visit: Visit, data: dict[str, Any],
                    by_item: dict[str, dict], result, reason: str | None,
-                   key: str) -> VisitVersion:
-    version = VisitVersion(visit_id=visit.id, version=visit.current_version + 1, client_uuid=key,
-                           reason=reason, notes=data.get("notes"), submitted_by=principal.sub,
-                           submitted_at=utcnow(), score=result.score, score_raw=result.raw,
-                           capped=result.capped, rule_version=RULE_VERSION)
-    session.add(version)
-    session.flush()
-    rows = []
+                   key: str) -> dict[str, Any]:
+    """Insert the version, its answers and findings (one statement each); return it as a
+    dict for the response, so that nothing is read back."""
+    row = {"visit_id": visit.id, "version": visit.current_version + 1, "client_uuid": key,
+           "reason": reason, "notes": data.get("notes"), "submitted_by": principal.sub,
+           "submitted_at": utcnow(), "score": result.score, "score_raw": result.raw,
+           "capped": result.capped, "rule_version": RULE_VERSION}
+    version_id = session.execute(insert(VisitVersion).values(row)
+                                 .returning(VisitVersion.id)).scalar_one()
+    answers = []
     for item_id, answer in by_item.items():
         outcome = result.items[item_id]
-        rows.append({"version_id": version.id, "item_id": item_id, "result": outcome.result,
-                     "points": answer.get("points"), "value": answer.get("value"),
-                     "self_reported": answer.get("self_reported"),
-                     "discrepant": outcome.discrepant, "text": answer.get("text"),
-                     "score": outcome.score, "max_score": outcome.max_score})
-    session.execute(insert(VisitResponse), rows)
-    if data["findings"]:
-        session.execute(insert(Finding), [
-            {"version_id": version.id, "visit_id": visit.id,
-             "ref": f.get("ref") or f"F{i + 1}", "severity": f["severity"],
-             "item_id": f.get("item_id"), "description": f["description"]}
-            for i, f in enumerate(data["findings"])])
-    visit.current_version = version.version
+        answers.append({"version_id": version_id, "item_id": item_id, "result": outcome.result,
+                        "points": answer.get("points"), "value": answer.get("value"),
+                        "self_reported": answer.get("self_reported"),
+                        "discrepant": outcome.discrepant, "text": answer.get("text"),
+                        "score": outcome.score, "max_score": outcome.max_score})
+    # executemany of one cached statement: psycopg pipelines it in one round trip.
+    session.connection().execute(VisitResponse.__table__.insert(), answers)
+    findings = [{"version_id": version_id, "visit_id": visit.id,
+                 "ref": f.get("ref") or f"F{i + 1}", "severity": f["severity"],
+                 "item_id": f.get("item_id"), "description": f["description"]}
+                for i, f in enumerate(data["findings"])]
+    if findings:
+        table = Finding.__table__
+        ids = dict((ref, id_) for id_, ref in session.execute(
+            insert(table).values(findings).returning(table.c.id, table.c.ref)))
+        findings = [{**f, "id": ids[f["ref"]]} for f in findings]
+    visit.current_version = row["version"]
     visit.score = result.score
     visit.status = "submitted"
     visit.reviewed_by = visit.reviewed_at = visit.review_comment = None
-    session.flush()
-    session.expire(visit, ["versions"])
-    return version
+    return {**row, "responses": answers, "findings": findings}
 
 
 def review(session: Session, principal: Principal, visit_id: int, data: dict[str, Any]) -> Visit:

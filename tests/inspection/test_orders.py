@@ -16,7 +16,7 @@ def _finding(api):
     api.attach(visit["id"], PNG)
     result = api.submit(visit["id"], findings=[
         {"severity": "major", "item_id": "safety.fire_exits", "description": "blocked exit"}])
-    return result["versions"][0]["findings"][0]["id"], visit["id"]
+    return result["version"]["findings"][0]["id"], visit["id"]
 
 
 def _order(api, deadline="2099-07-15"):

@@ -48,7 +48,7 @@ def test_submit_scores_and_uses_the_self_check_from_the_registry(api):
     api.attach(visit_id, PNG)
     # trees: inspected 80 vs self-reported 100 (T01, 2026-06): beyond 10 % → fail.
     result = api.submit(visit_id, answers=good_answers(trees=80))
-    version = result["versions"][0]
+    version = result["version"]
     trees = next(a for a in version["answers"] if a["item_id"] == "env.trees_area")
     assert trees["self_reported"] == 100 and trees["discrepant"] is True
     # Σw·s = 2·1 + 8 + 0 = 10 of 2 + 10 + 1 = 13
@@ -159,8 +159,8 @@ def test_amendment_makes_a_new_version_with_reason(api):
     api.submit(visit_id)
     body = {"client_uuid": str(uuid.uuid4()), "answers": good_answers(fire="fail"),
             "findings": [], "reason": "fire exit was blocked behind the store"}
-    amended = api.call("POST", f"/visits/{visit_id}/amend", role="inspector", sub="insp-a",
-                       json=body)
+    api.call("POST", f"/visits/{visit_id}/amend", role="inspector", sub="insp-a", json=body)
+    amended = api.call("GET", f"/visits/{visit_id}")
     assert [v["version"] for v in amended["versions"]] == [1, 2]
     assert amended["versions"][1]["reason"] == body["reason"]
     assert amended["versions"][1]["capped"] is True and amended["score"] == 60

@@ -12,6 +12,7 @@ from services.inspection.schemas.visit import (
     AttachmentSchema,
     CheckInSchema,
     ReviewSchema,
+    SubmissionSchema,
     SubmitSchema,
     VisitQuerySchema,
     VisitSchema,
@@ -88,7 +89,7 @@ class VisitAttachmentContent(MethodView):
 class VisitSubmit(MethodView):
     @roles("inspector")
     @blp.arguments(SubmitSchema)
-    @blp.response(200, VisitSchema)
+    @blp.response(200, SubmissionSchema)
     def post(self, data, visit_id):
         """Submit the answers; idempotent on ``client_uuid`` (changed payload: 409)."""
         status, body = visits.submit(db_session(), current_principal(), visit_id, data)
@@ -101,7 +102,7 @@ class VisitSubmit(MethodView):
 class VisitAmend(MethodView):
     @roles("inspector", "planner")
     @blp.arguments(AmendSchema)
-    @blp.response(200, VisitSchema)
+    @blp.response(200, SubmissionSchema)
     def post(self, data, visit_id):
         """Store a new version of a submitted visit, with the reason."""
         reason = data.pop("reason")

@@ -32,7 +32,7 @@ class Plan(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     inspectors: Mapped[list[PlanInspector]] = relationship(
-        order_by="PlanInspector.id", lazy="selectin", cascade="all, delete-orphan")
+        order_by="PlanInspector.id", lazy="select", cascade="all, delete-orphan")
 
     @property
     def inspector_subs(self) -> list[str]:

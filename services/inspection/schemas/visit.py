@@ -156,6 +156,12 @@ class VisitSummarySchema(Schema):
     score = fields.Float(allow_none=True)
 
 
+class SubmissionSchema(VisitSummarySchema):
+    """What a submission or amendment answers: the visit and the version just stored."""
+
+    version = fields.Nested(VersionSchema)
+
+
 class VisitQuerySchema(Schema):
     plan_id = fields.Integer(load_default=None)
     unit = fields.String(load_default=None)
