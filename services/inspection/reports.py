@@ -1,7 +1,9 @@
-"""Scores per unit and discrepancies, over visits checked in within a window of local dates.
+"""Scores per unit and discrepancies, over the visits whose reference date is in a window.
 
-A visit counts when it is submitted or approved (a returned visit waits for its
-amendment); its current version is used. Dates are Asia/Shanghai calendar days.
+A visit's reference date is its check-in day (Asia/Shanghai) kept inside its plan's
+window: a visit counts for the period its plan was made for, and a check-in outside
+the window is flagged at check-in. A visit counts when it is submitted or approved (a
+returned visit waits for its amendment); its current version is used.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,15 +29,9 @@ LOCAL = ZoneInfo("Asia/Shanghai")
 COUNTED = ("submitted", "approved")
 
 
-def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    # In UTC: SQLite keeps the UTC wall time without an offset.
-    return (datetime.combine(start, time.min, LOCAL).astimezone(UTC),
-            datetime.combine(end + timedelta(days=1), time.min, LOCAL).astimezone(UTC))
-
-
 def _counted(start: date, end: date):
-    low, high = _bounds(start, end)
-    return and_(Visit.status.in_(COUNTED), Visit.checkin_at >= low, Visit.checkin_at < high)
+    return and_(Visit.status.in_(COUNTED), Visit.reference_date >= start,
+                Visit.reference_date <= end)
 
 
 def visit_scores(session: Session, start: date, end: date) -> list[dict[str, Any]]:
@@ -46,7 +42,8 @@ def visit_scores(session: Session, start: date, end: date) -> list[dict[str, Any
              .join(Plan, Plan.id == Visit.plan_id)
              .where(_counted(start, end)).order_by(Visit.unit_code, Visit.id))
     return [{"visit_id": v.id, "plan_id": v.plan_id, "plan_kind": kind, "unit": v.unit_code,
-             "inspector": v.inspector, "checkin_at": v.checkin_at, "status": v.status,
+             "inspector": v.inspector, "checkin_at": v.checkin_at,
+             "reference_date": v.reference_date, "status": v.status,
              "version": ver.version, "score": ver.score, "score_raw": ver.score_raw,
              "capped": ver.capped, "rule_version": ver.rule_version}
             for v, ver, kind in session.execute(query)]
@@ -77,16 +74,12 @@ def discrepancies(session: Session, start: date, end: date,
         query = query.where(Visit.unit_code == unit)
     return [{"visit_id": v.id, "unit": v.unit_code,
              "period": (v.self_reports or {}).get("period")
-             or _local(v.checkin_at).strftime("%Y-%m"),
+             or v.reference_date.strftime("%Y-%m"),
              "item_id": r.item_id, "unit_of_measure": item.unit_of_measure, "inspected": r.value,
              "self_reported": r.self_reported, "difference": r.value - r.self_reported,
              "tolerance": item.tolerance, "tolerance_kind": item.tolerance_kind,
              "discrepant": r.discrepant}
             for v, r, item in session.execute(query)]
-
-
-def _local(value: datetime) -> datetime:
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(LOCAL)
 
 
 def discrepancy_rates(session: Session, start: date, end: date) -> list[dict[str, Any]]:

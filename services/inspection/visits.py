@@ -95,6 +95,11 @@ def check_in(session: Session, principal: Principal, visit_id: int,
         flags.append("mock_location")
     if data["accuracy_m"] > config["INSPECTION_CHECKIN_MAX_ACCURACY_M"]:
         flags.append("low_accuracy")
+    local_day = now.astimezone(LOCAL).date()
+    plan = visit.plan
+    visit.reference_date = min(max(local_day, plan.window_from), plan.window_to)
+    if visit.reference_date != local_day:
+        flags.append("outside_plan_window")
     visit.self_reports = _self_reports(session, visit, now)
     if visit.self_reports is None:
         flags.append("self_check_unavailable")

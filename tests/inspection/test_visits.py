@@ -21,10 +21,13 @@ def test_check_in_records_gps_and_flags_distance(api):
     near = api.check_in(v1, lat=30.001, lon=120.0)["checkin"]
     # 0.001° of latitude is about 111 m (R = 6371.0088 km): within the 500 m default.
     assert abs(near["distance_m"] - 111.19) < 0.1
-    assert near["flags"] == [] and near["provider"] == "gps" and near["at"]
+    # The plan is for June 2026; a later check-in counts for the window's last day.
+    assert near["flags"] == ["outside_plan_window"] and near["reference_date"] == "2026-06-30"
+    assert near["provider"] == "gps" and near["at"]
     far = api.check_in(v2, lat=30.0, lon=120.0, mock_location=True, accuracy_m=250)["checkin"]
     assert far["distance_m"] > 10_000
-    assert set(far["flags"]) == {"far_from_unit", "mock_location", "low_accuracy"}
+    assert set(far["flags"]) == {"far_from_unit", "mock_location", "low_accuracy",
+                                 "outside_plan_window"}
     unknown = api.check_in(v3)["checkin"]
     assert unknown["distance_m"] is None and "location_unknown" in unknown["flags"]
     api.call(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -54,6 +55,8 @@ class Visit(Base):
                                                                  nullable=True)
     checkin_distance_m: Mapped[float | None] = mapped_column(Float, nullable=True)
     checkin_flags: Mapped[Any] = mapped_column(JSON, nullable=True)
+    # The day the visit counts for: the local check-in date, kept inside the plan window.
+    reference_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     # Self-reported values of this unit for the plan's period: {item_id: value}.
     self_reports: Mapped[Any] = mapped_column(JSON, nullable=True)
     current_version: Mapped[int] = mapped_column(Integer, default=0)

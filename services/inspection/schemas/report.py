@@ -37,6 +37,7 @@ class VisitScoreRowSchema(Schema):
     unit = fields.String()
     inspector = fields.String()
     checkin_at = fields.DateTime()
+    reference_date = fields.Date()
     status = fields.String()
     version = fields.Integer()
     score = fields.Float(allow_none=True)

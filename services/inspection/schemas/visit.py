@@ -122,6 +122,7 @@ class CheckInOutSchema(Schema):
     device_time = fields.DateTime(attribute="checkin_device_time", allow_none=True)
     distance_m = fields.Float(attribute="checkin_distance_m", allow_none=True)
     flags = fields.List(fields.String(), attribute="checkin_flags")
+    reference_date = fields.Date(metadata={"description": "the day the visit counts for"})
 
 
 class VisitSchema(Schema):
