@@ -82,7 +82,8 @@ def compute_snapshot(snapshot: dict[str, Any], options: dict[str, Any]) -> Compu
         "sources": snapshot["sources"],
         "inputs": {
             "poll": "each poll's estimate of the leaf's statistic (its question, else the "
-                    "first question with it); several polls pooled by inverse variance",
+                    "first question with it); several polls pooled by inverse variance; "
+                    "a rate of 0 or 1 (design SE 0) gets the Agresti-Coull SE",
             "inspection": "mean visit score in the period window, se = sd/sqrt(n) (n >= 2); "
                           "discrepancy rates of the same window",
             "self_check": "mean over the period's months of the current version of each "

@@ -240,7 +240,8 @@ def _fetch(client: ServiceClient | None, name: str, path: str, missing_source: s
 def _polls(leaves, polls, codes, missing_source, sources, status, pulled) -> list[list[Any]]:
     """Poll leaves' values per township: each poll's estimate of the leaf's statistic
     (and ``question``, else the first question that has it); several polls are pooled
-    by inverse variance: θ = Σ θ_p/se_p² / Σ 1/se_p², se = (Σ 1/se_p²)^-½."""
+    by inverse variance: θ = Σ θ_p/se_p² / Σ 1/se_p², se = (Σ 1/se_p²)^-½ (a rate of
+    0 or 1 gets the Agresti–Coull SE, see :func:`usable_se`)."""
     wanted = [leaf for leaf in leaves if leaf["source"] == "poll"]
     if not wanted:
         return []
@@ -263,7 +264,8 @@ def _polls(leaves, polls, codes, missing_source, sources, status, pulled) -> lis
             question = leaf.get("question") or (rows[0]["question"] if rows else None)
             for row in rows:
                 if row["question"] == question:
-                    found[(row["township"], leaf["id"])].append((row["estimate"], row.get("se")))
+                    found[(row["township"], leaf["id"])].append(
+                        (row["estimate"], usable_se(row, statistic)))
                     kept.append(row)
         pulled["survey"][str(poll_id)] = {"method": body.get("method"), "rows": kept}
     status["survey"] = {"status": "ok", "polls": list(polls)}
@@ -271,6 +273,18 @@ def _polls(leaves, polls, codes, missing_source, sources, status, pulled) -> lis
     for (unit, ind), estimates in sorted(found.items()):
         out.append([unit, ind, "", *_pool(estimates)])
     return out
+
+
+def usable_se(row: dict[str, Any], statistic: str) -> float | None:
+    """The row's SE; for a rate of exactly 0 or 1 (design SE 0) the Agresti–Coull SE
+    √(p̃(1−p̃)/(n+4)), p̃ = (p·n + 2)/(n + 4), with n the effective sample size."""
+    se, n = row.get("se"), row.get("n_eff") or row.get("n")
+    if se is not None and se > 0:
+        return se
+    if statistic in ("satisfaction_rate", "proportion") and n:
+        p = (row["estimate"] * n + 2) / (n + 4)
+        return math.sqrt(p * (1 - p) / (n + 4))
+    return None
 
 
 def _pool(estimates: list[tuple[float, float | None]]) -> tuple[float, float | None]:

@@ -259,3 +259,13 @@ def test_bad_input_is_a_422_per_field(runs_client, auth):
                                 json={"kind": "weekly", "draws": -1})
     assert response.status_code == 422
     assert {"kind", "draws", "scheme_version_id", "period"} <= set(response.json["errors"]["json"])
+
+
+def test_a_degenerate_rate_gets_the_agresti_coull_se():
+    from services.scoring.run_inputs import usable_se
+
+    row = {"estimate": 1.0, "se": 0.0, "n": 12, "n_eff": 8.0}
+    p = (8 + 2) / 12
+    assert usable_se(row, "satisfaction_rate") == pytest.approx(math.sqrt(p * (1 - p) / 12))
+    assert usable_se({**row, "se": 0.05}, "satisfaction_rate") == 0.05
+    assert usable_se({**row, "se": None}, "mean") is None
