@@ -120,15 +120,16 @@ def baseline_sqlite(folder: Path) -> float:
     database.unlink(missing_ok=True)
     connection = sqlite3.connect(database)
     connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("CREATE TABLE t (unit TEXT, indicator TEXT, target REAL, actual REAL, "
-                       "uom TEXT, narrative TEXT, UNIQUE (unit, indicator))")
+    connection.execute("CREATE TABLE t (month TEXT, unit TEXT, indicator TEXT, target REAL, "
+                       "actual REAL, uom TEXT, narrative TEXT, UNIQUE (month, unit, indicator))")
     started = time.perf_counter()
     for path in sorted(folder.glob("self_checks_*.csv")):
-        connection.execute("DELETE FROM t")
+        month = path.stem.split("_")[-1]
         with path.open(encoding="utf-8", newline="") as handle:
             reader = csv.reader(handle)
             next(reader)
-            connection.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)", reader)
+            connection.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                   ((month, *row) for row in reader))
         connection.commit()
     elapsed = time.perf_counter() - started
     connection.close()
