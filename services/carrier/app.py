@@ -52,7 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(
         ACCOUNTS=config.pop("ACCOUNTS", None) or {sid: token},
         PROFILE=config.pop("PROFILE", None) or _profile_from_env(),
-        CPS=config.pop("CPS", None) or env_float("CARRIER_CPS", 10.0),
+        CPS=config.pop("CPS", None) or env_float("CARRIER_CPS", 50.0),
         MAX_ACTIVE=config.pop("MAX_ACTIVE", None) or env_int("CARRIER_MAX_ACTIVE", 100, minimum=1),
         TIME_SCALE=config.pop("TIME_SCALE", env_float("CARRIER_TIME_SCALE", 0.02)),
         PUBLIC_URL=config.pop("PUBLIC_URL", os.environ.get("CARRIER_PUBLIC_URL")),

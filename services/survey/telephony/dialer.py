@@ -113,7 +113,7 @@ class Dialer:
             room = min(free_lines(campaign.max_concurrent, in_flight), self.batch)
             if room <= 0:
                 return []
-            filled = self._filled_townships(session, campaign)
+            filled, saturated = self._filled_townships(session, campaign)
             query = (select(PhoneContact)
                      .where(PhoneContact.campaign_id == campaign.id,
                             PhoneContact.state == "pending",
@@ -129,7 +129,7 @@ class Dialer:
             for contact in session.scalars(query).unique().all():
                 if len(claimed) >= room:
                     break
-                if self._screen(session, contact, filled):
+                if self._screen(session, contact, filled) or contact.township in saturated:
                     continue
                 took = session.execute(
                     update(PhoneContact)
@@ -150,10 +150,22 @@ class Dialer:
                 claimed.append(attempt.id)
             return claimed
 
-    def _filled_townships(self, session: Session, campaign: Campaign) -> set[str]:
+    def _filled_townships(self, session: Session, campaign: Campaign
+                          ) -> tuple[set[str], set[str]]:
+        """Townships whose quota is filled, and those whose completes plus interviews in
+        flight reach it (not dialled for now, so that running calls do not overshoot)."""
         if not campaign.poll.stop_at_quota:
-            return set()
-        return {row["township"] for row in quota_status(session, campaign.poll) if row["filled"]}
+            return set(), set()
+        flying = dict(session.execute(
+            select(PhoneContact.township, func.count(CallAttempt.id))
+            .join(CallAttempt, CallAttempt.contact_id == PhoneContact.id)
+            .where(CallAttempt.campaign_id == campaign.id, CallAttempt.state == "in-progress")
+            .group_by(PhoneContact.township)).all())
+        rows = quota_status(session, campaign.poll)
+        return ({row["township"] for row in rows if row["filled"]},
+                {row["township"] for row in rows if row["target_completes"] > 0
+                 and row["completes"] + flying.get(row["township"], 0)
+                 >= row["target_completes"]})
 
     def _screen(self, session: Session, contact: PhoneContact, filled: set[str]) -> bool:
         """Close cases that must not be called (quota met, do-not-call); True if closed."""

@@ -29,12 +29,13 @@ def purge_expired(session: Session, now: datetime | None = None) -> int:
             created = created.replace(tzinfo=now.tzinfo)
         if created + timedelta(days=days) > now:
             continue
-        recording.url = None
+        url, recording.url = recording.url, None
         recording.purged_at = now
         answer = session.scalar(select(Answer).where(
             Answer.interview_id == recording.interview_id,
             Answer.question_id == recording.question_id))
-        if answer is not None and isinstance(answer.value, dict):
+        if (answer is not None and isinstance(answer.value, dict) and url
+                and answer.value.get("recording_url") == url):
             answer.value = {"recording_sid": recording.recording_sid,
                             "duration": answer.value.get("duration"),
                             "purged_at": now.isoformat()}

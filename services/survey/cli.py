@@ -1,0 +1,69 @@
+"""``kaoping`` commands of the survey service: the dialer worker, recording retention,
+phone key rotation."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from shared.config import database_url
+from shared.db import make_engine, session_factory, session_scope
+from shared.logs import configure_logging
+
+
+def register(sub) -> None:
+    dialer = sub.add_parser("dialer", help="run the telephone dialer worker (until stopped)")
+    dialer.add_argument("--once", action="store_true", help="one pass, then exit")
+    dialer.add_argument("--interval", type=float, default=0.5,
+                        help="seconds between passes when idle (default 0.5)")
+    dialer.add_argument("--worker-id", default=None, help="name in the attempts' process data")
+    dialer.set_defaults(func=_dialer)
+    survey = sub.add_parser("survey", help="survey service maintenance")
+    actions = survey.add_subparsers(dest="action", required=True, metavar="ACTION")
+    purge = actions.add_parser("purge-recordings",
+                               help="drop references of recordings past their retention")
+    purge.set_defaults(func=_purge)
+    rotate = actions.add_parser("rotate-phone-keys",
+                                help="re-encrypt stored numbers with the first key")
+    rotate.set_defaults(func=_rotate)
+
+
+def _sessions():
+    return session_factory(make_engine(database_url("survey")))
+
+
+def _dialer(args) -> int:
+    from services.survey.telephony.dialer import Dialer, run_forever
+    from services.survey.telephony.settings import twilio_config
+    from services.survey.telephony.vault import vault
+
+    configure_logging("dialer")
+    logging.getLogger("kaoping.dialer").setLevel(logging.INFO)
+    dialer = Dialer(_sessions(), twilio_config(), vault(), worker=args.worker_id)
+    if args.once:
+        print(f"placed {dialer.tick()} calls")
+        return 0
+    run_forever(dialer, args.interval)
+    return 0
+
+
+def _purge(_args) -> int:
+    from services.survey.telephony.recordings import purge_expired
+
+    with session_scope(_sessions()) as session:
+        print(f"purged {purge_expired(session)} recordings")
+    return 0
+
+
+def _rotate(_args) -> int:
+    from services.survey.models.telephony import PhoneContact
+    from services.survey.telephony.vault import vault
+
+    keys = vault()
+    with session_scope(_sessions()) as session:
+        contacts = session.scalars(select(PhoneContact)).all()
+        for contact in contacts:
+            contact.number_encrypted = keys.rotate(contact.number_encrypted)
+        print(f"re-encrypted {len(contacts)} numbers")
+    return 0

@@ -1,0 +1,122 @@
+"""Demo step: the mid-year telephone poll of every township through the simulated carrier.
+
+Creates a phone questionnaire and poll, a campaign that calls around the clock (so the
+demo works at any hour), imports a frame of 25 numbers per township, starts the
+campaign, follows the dialer with a progress line, and prints each township's
+dispositions and AAPOR RR3.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date, timedelta
+
+PER_TOWNSHIP = 25
+TARGET = 10
+
+
+def _t(zh: str, en: str) -> dict[str, str]:
+    return {"zh-CN": zh, "en": en}
+
+
+DOCUMENT = {
+    "questions": [
+        {"id": "sat", "type": "single", "text": _t("您对本乡镇政府的工作满意吗？",
+                                                   "Satisfied with the township government?"),
+         "options": [{"code": 1, "label": _t("满意", "satisfied")},
+                     {"code": 2, "label": _t("基本满意", "fairly satisfied")},
+                     {"code": 3, "label": _t("不满意", "dissatisfied")}],
+         "satisfied": [1, 2]},
+        {"id": "efficiency", "type": "rating", "text": _t("请为办事效率打分。",
+                                                          "Rate the efficiency."),
+         "scale": {"min": 1, "max": 5, "min_label": _t("很差", "very poor"),
+                   "max_label": _t("很好", "very good")}, "satisfied": [4, 5]},
+        {"id": "reported", "type": "yesno", "text": _t("过去一年您是否向政府反映过问题？",
+                                                        "Reported a problem this year?"),
+         "skip_to": [{"if": {"question": "reported", "in": [2, 98, 99]}, "to": "advice"}]},
+        {"id": "solved", "type": "yesno", "text": _t("问题是否得到解决？", "Was it solved?"),
+         "satisfied": [1]},
+        {"id": "advice", "type": "voice", "text": _t("请说出您对政府工作的建议。",
+                                                     "Please say your advice to the government."),
+         "required": False, "max_seconds": 60},
+    ],
+}
+
+
+def _townships(ctx) -> list[str]:
+    townships = ctx.state.get("townships") or [f"T{i:02d}" for i in range(1, 13)]
+    return [t["code"] if isinstance(t, dict) else str(t) for t in townships]
+
+
+def _frame(townships: list[str]) -> bytes:
+    lines = ["phone,township"]
+    for i, township in enumerate(townships, start=1):
+        lines += [f"139{i:04d}{n:04d},{township}" for n in range(PER_TOWNSHIP)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _setup(ctx, planner, townships: list[str]) -> tuple[int, int]:
+    questionnaire = planner.post_json("/api/v1/questionnaires", {
+        "code": "phone-midyear", "title_zh": "年中群众满意度电话调查",
+        "title_en": "Mid-year resident satisfaction telephone poll", "document": DOCUMENT})
+    today = date.today()
+    poll = planner.post_json("/api/v1/polls", {
+        "name_zh": "年中电话调查", "name_en": "Mid-year telephone poll",
+        "questionnaire_id": questionnaire["id"], "modes": ["phone"],
+        "field_start": today.isoformat(), "field_end": (today + timedelta(days=30)).isoformat(),
+        "townships": [{"code": t, "target_completes": TARGET} for t in townships],
+        "stop_at_quota": True})
+    planner.request("POST", f"/api/v1/polls/{poll['id']}/open")
+    campaign = planner.post_json("/api/v1/telephony/campaigns", {
+        "poll_id": poll["id"], "name": "年中电话调查", "from_number": "+8657488880000",
+        "windows": ["00:00-24:00"], "weekdays": list(range(7)), "max_attempts": 3,
+        "max_concurrent": 40, "cps": 25,
+        "delays": {"no-answer": 3, "busy": 3, "machine": 3, "break-off": 3}})
+    frame = planner.request("POST", f"/api/v1/telephony/campaigns/{campaign['id']}/frame",
+                            files={"file": ("frame.csv", _frame(townships), "text/csv")}).json()
+    ctx.say(f"  frame: {frame['imported']} numbers imported for {len(townships)} townships "
+            f"(stored encrypted; {frame['duplicates']} duplicates, {frame['do_not_call']} "
+            "on the do-not-call list)")
+    planner.request("POST", f"/api/v1/telephony/campaigns/{campaign['id']}/start")
+    return poll["id"], campaign["id"]
+
+
+def _follow(ctx, analyst, campaign_id: int, limit: float = 55.0) -> dict:
+    started = time.monotonic()
+    while True:
+        progress = analyst.get_json(f"/api/v1/telephony/campaigns/{campaign_id}/progress")
+        rows = progress["townships"]
+        line = (f"  [{time.monotonic() - started:4.0f}s] dialled {sum(r['dialled'] for r in rows)}"
+                f"  in progress {progress['in_progress']}  completes "
+                f"{sum(r['completes'] for r in rows)}  cases open {progress['pending']}")
+        print("\r" + line.ljust(78), end="", flush=True)
+        if progress["state"] == "finished" or time.monotonic() - started > limit:
+            print(flush=True)
+            return progress
+        time.sleep(1.0)
+
+
+def run(ctx) -> None:
+    ctx.say("== Telephone poll of every township (simulated carrier, AAPOR dispositions) ==")
+    townships = _townships(ctx)
+    planner = ctx.client("survey", "planner")
+    poll_id, campaign_id = _setup(ctx, planner, townships)
+    progress = _follow(ctx, ctx.client("survey", "analyst"), campaign_id)
+    ctx.say(f"  campaign {campaign_id}: {progress['state']}")
+    header = (f"  {'township':<9}{'dialled':>8}{'I':>5}{'P':>5}{'R':>5}{'NC':>5}{'UH':>5}"
+              f"{'NE':>5}{'RR3':>7}{'quota':>8}")
+    ctx.say(header)
+    for row in progress["townships"]:
+        rr3 = f"{row['rr3']:.2f}" if row["rr3"] is not None else "-"
+        ctx.say(f"  {row['township']:<9}{row['dialled']:>8}{row['completes']:>5}"
+                f"{row['partials']:>5}{row['refusals']:>5}{row['non_contacts']:>5}"
+                f"{row['unknown']:>5}{row['not_eligible']:>5}{rr3:>7}"
+                f"{row['completes']:>5}/{row['target_completes']:<2}")
+    overall = progress["overall"]["rates"]
+    ctx.say(f"  overall RR1 {overall['RR1']:.3f}  RR3 {overall['RR3']:.3f}  "
+            f"COOP1 {overall['COOP1']:.3f}  (e = {progress['overall']['e']:.3f}, "
+            "estimated from resolved cases)")
+    ctx.save("phone_progress.json", json.dumps(progress, ensure_ascii=False, indent=2))
+    ctx.state["phone_poll_id"] = poll_id
+    ctx.state["phone_campaign_id"] = campaign_id

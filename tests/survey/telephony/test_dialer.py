@@ -1,0 +1,107 @@
+"""The dialer: calling windows with an injected clock, claims by concurrent workers,
+crash and restart without losing or double-dialling anyone."""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from services.survey.models.telephony import CallAttempt, PhoneContact
+from tests.survey.telephony.phone_support import (
+    IN_WINDOW,
+    TOKEN,
+    frame_csv,
+    make_dialer,
+    make_phone_poll,
+    phone_stack,
+    run_campaign,
+)
+
+
+def _campaign(app, engines, auth, townships, per_township, **settings) -> int:
+    poll_id = make_phone_poll(engines["survey"], townships)
+    client, planner = app.test_client(), auth("planner")
+    campaign = client.post("/api/v1/telephony/campaigns", headers=planner, json={
+        "poll_id": poll_id, "name": "c", "from_number": "+8657488880000", **settings})
+    assert campaign.status_code == 201, campaign.json
+    frame = client.post(f"/api/v1/telephony/campaigns/{campaign.json['id']}/frame",
+                        headers=planner, data={"file": (io.BytesIO(
+                            frame_csv(townships, per_township)), "f.csv")})
+    assert frame.status_code == 200, frame.json
+    client.post(f"/api/v1/telephony/campaigns/{campaign.json['id']}/start", headers=planner)
+    return campaign.json["id"]
+
+
+def test_calls_are_placed_only_inside_the_calling_windows(make_app, engines, auth):
+    app = make_app("survey", TWILIO_AUTH_TOKEN=TOKEN, PUBLIC_BASE_URL="http://s")
+    campaign_id = _campaign(app, engines, auth, ["T01"], 3,
+                            windows=["09:00-12:00", "14:00-20:30"], weekdays=[0, 1, 2, 3, 4])
+    shanghai = [datetime(2026, 7, 1, 8, 59), datetime(2026, 7, 1, 12, 0),
+                datetime(2026, 7, 1, 13, 30), datetime(2026, 7, 1, 20, 30),
+                datetime(2026, 7, 4, 10, 0), datetime(2026, 7, 5, 15, 0)]  # Sat, Sun
+    for local in shanghai:
+        moment = (local - timedelta(hours=8)).replace(tzinfo=UTC)
+        dialer = make_dialer(app, clock=lambda m=moment: m, client=object())
+        assert dialer.claim(campaign_id) == [], local
+    inside = make_dialer(app, clock=lambda: datetime(2026, 7, 1, 6, 30, tzinfo=UTC),
+                         client=object())  # 14:30 Wednesday in Shanghai
+    assert len(inside.claim(campaign_id)) == 3
+
+
+def test_two_workers_never_claim_the_same_contact(make_app, engines, auth):
+    app = make_app("survey", TWILIO_AUTH_TOKEN=TOKEN, PUBLIC_BASE_URL="http://s")
+    campaign_id = _campaign(app, engines, auth, ["T01", "T02"], 40, max_concurrent=1000)
+    claimed: dict[str, list[int]] = {"a": [], "b": []}
+    start = threading.Barrier(2)
+
+    def work(name: str) -> None:
+        dialer = make_dialer(app, worker=name, client=object(), batch=7)
+        start.wait()
+        while True:
+            got = dialer.claim(campaign_id)
+            if not got:
+                return
+            claimed[name].extend(got)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in claimed]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    with app.extensions["kaoping"].sessions() as session:
+        per_contact = Counter(session.scalars(select(CallAttempt.contact_id)))
+        workers = Counter(session.scalars(select(CallAttempt.worker)))
+    assert len(claimed["a"]) + len(claimed["b"]) == 80 == len(per_contact)
+    assert set(per_contact.values()) == {1}
+    assert workers["a"] > 0 and workers["b"] > 0
+
+
+def test_killed_dialer_restarts_without_losing_or_double_dialling(make_app, engines, auth):
+    profile = {"seed": 3, "rates": {"failed": 0.0}}
+    with phone_stack(make_app, profile=profile, townships=["T01"]) as (_url, app, board):
+        campaign_id = _campaign(app, engines, auth, ["T01"], 20, max_attempts=3,
+                                delays={"no-answer": 0, "busy": 0, "machine": 0,
+                                        "break-off": 0})
+        crashed = make_dialer(app, worker="crashed")
+        claimed = crashed.claim(campaign_id)
+        for attempt_id in claimed[:5]:  # placed five calls, then the process was killed
+            crashed.place(attempt_id)
+        board.wait_idle(10)
+        later = IN_WINDOW + timedelta(minutes=5)
+        restarted = make_dialer(app, worker="restarted", clock=lambda: later)
+        run_campaign(restarted, board, campaign_id)
+        calls_to = Counter(call.request.to for call in board.calls.values())
+    with app.extensions["kaoping"].sessions() as session:
+        attempts = session.scalars(select(CallAttempt)).all()
+        contacts = session.scalars(select(PhoneContact)).all()
+    lost = [a for a in attempts if a.state == "lost"]
+    assert len(lost) == len(claimed) - 5 and all(a.worker == "crashed" for a in lost)
+    assert {c.state for c in contacts} == {"done"} and len(contacts) == 20
+    dialled = Counter(a.contact_id for a in attempts if a.state == "ended")
+    assert sum(dialled.values()) == sum(calls_to.values())  # every carrier call is an attempt
+    assert all(1 <= dialled[c.id] == c.attempts <= 3 for c in contacts)
+    assert len({a.call_sid for a in attempts if a.call_sid}) == sum(calls_to.values())

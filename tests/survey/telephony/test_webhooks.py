@@ -1,0 +1,153 @@
+"""IVR webhooks: signatures, replays, re-prompts, consent and opt-out, recordings."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+from twilio.request_validator import RequestValidator
+
+from services.survey.models.interview import Answer, Interview
+from services.survey.models.telephony import CallAttempt, DoNotCall, PhoneContact, Recording
+from services.survey.telephony.recordings import purge_expired
+from tests.survey.telephony.phone_support import IN_WINDOW, TOKEN, make_dialer, make_phone_poll
+
+PUBLIC = "https://survey.example.org"
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app("survey", TWILIO_AUTH_TOKEN=TOKEN, PUBLIC_BASE_URL=PUBLIC)
+
+
+@pytest.fixture
+def attempt(app, engines, auth):
+    """A claimed call attempt of a one-number campaign; returns its id."""
+    poll_id = make_phone_poll(engines["survey"], ["T01"])
+    client, planner = app.test_client(), auth("planner")
+    campaign = client.post("/api/v1/telephony/campaigns", headers=planner, json={
+        "poll_id": poll_id, "name": "c", "from_number": "+8657488880000", "max_tries": 2})
+    frame = b"phone,township\n13900010001,T01\n"
+    client.post(f"/api/v1/telephony/campaigns/{campaign.json['id']}/frame", headers=planner,
+                data={"file": (io.BytesIO(frame), "f.csv")})
+    client.post(f"/api/v1/telephony/campaigns/{campaign.json['id']}/start", headers=planner)
+    dialer = make_dialer(app, client=object())
+    (attempt_id,) = dialer.claim(campaign.json["id"])
+    return attempt_id
+
+
+def signed(client, path: str, params: dict, token: str = TOKEN, signature: str | None = None):
+    sig = RequestValidator(token).compute_signature(PUBLIC + path, params)
+    headers = {} if signature == "" else {"X-Twilio-Signature": signature or sig}
+    return client.post(path, data=params, headers=headers)
+
+
+def call_params(**extra) -> dict:
+    return {"CallSid": "CA" + "a" * 32, "AccountSid": "AC" + "5" * 32, "From": "+8657488880000",
+            "To": "+8613900010001", "CallStatus": "in-progress", **extra}
+
+
+def answers(app) -> dict:
+    with app.extensions["kaoping"].sessions() as session:
+        return {a.question_id: a.value for a in session.scalars(select(Answer))}
+
+
+def test_missing_or_forged_signature_is_403(app, attempt):
+    client = app.test_client()
+    path = f"/api/v1/telephony/voice/answer?attempt={attempt}"
+    for response in (signed(client, path, call_params(), signature=""),
+                     signed(client, path, call_params(), token="forged"),
+                     client.post(path, data=call_params(), headers={
+                         "X-Twilio-Signature": RequestValidator(TOKEN).compute_signature(
+                             PUBLIC + path, call_params(Digits="1"))})):
+        assert response.status_code == 403
+        assert response.json["code"] == 403 and "Signature" in response.json["message"]
+    ok = signed(client, path, call_params(AnsweredBy="human"))
+    assert ok.status_code == 200 and ok.mimetype == "text/xml"
+    assert "<Gather" in ok.text and "按1" in ok.text and "录音" in ok.text
+
+
+def test_answers_are_stored_as_they_come_and_a_replay_changes_nothing(app, attempt):
+    client = app.test_client()
+    signed(client, f"/api/v1/telephony/voice/answer?attempt={attempt}", call_params())
+    first = signed(client, f"/api/v1/telephony/voice/consent?attempt={attempt}&tries=1",
+                   call_params(Digits="1"))
+    assert "q=sat" in first.text
+    path = f"/api/v1/telephony/voice/question?attempt={attempt}&q=sat&tries=1"
+    gathered = signed(client, path, call_params(Digits="2"))
+    assert answers(app) == {"sat": 2} and "q=score" in gathered.text
+    replayed = signed(client, path, call_params(Digits="2"))
+    assert replayed.text == gathered.text and answers(app) == {"sat": 2}
+    with app.extensions["kaoping"].sessions() as session:
+        assert session.scalar(select(func.count(Answer.id))) == 1
+    conflicting = signed(client, path, call_params(Digits="1"))
+    assert conflicting.status_code == 409 and answers(app) == {"sat": 2}
+
+
+def test_invalid_keypad_input_is_reprompted_then_coded_no_answer(app, attempt):
+    client = app.test_client()
+    signed(client, f"/api/v1/telephony/voice/consent?attempt={attempt}&tries=1",
+           call_params(Digits="1"))
+    base = f"/api/v1/telephony/voice/question?attempt={attempt}&q=sat"
+    again = signed(client, base + "&tries=1", call_params(Digits="7"))
+    assert "按键无效" in again.text and "q=sat&amp;tries=2" in again.text
+    assert answers(app) == {}
+    silent = signed(client, base + "&tries=2", call_params(Digits=""))
+    assert "q=score" in silent.text  # max_tries=2: coded no answer, next question
+    with app.extensions["kaoping"].sessions() as session:
+        assert session.scalar(select(PhoneContact.skipped)) == ["sat"]
+    assert answers(app) == {}
+
+
+def test_refusal_opt_out_and_status_codes_dispositions(app, attempt):
+    client = app.test_client()
+    bye = signed(client, f"/api/v1/telephony/voice/consent?attempt={attempt}&tries=1",
+                 call_params(Digits="9"))
+    assert "<Hangup" in bye.text
+    status = signed(client, f"/api/v1/telephony/voice/status?attempt={attempt}",
+                    call_params(CallStatus="completed", CallDuration="21", AnsweredBy="human"))
+    assert status.status_code == 204
+    with app.extensions["kaoping"].sessions() as session:
+        attempt_row = session.get(CallAttempt, attempt)
+        assert (attempt_row.outcome, attempt_row.disposition, attempt_row.duration) == (
+            "opt-out", "2.11", 21)
+        assert session.scalar(select(func.count(DoNotCall.id))) == 1
+        assert session.scalar(select(Interview.disposition)) == "2.11"
+        assert session.scalar(select(PhoneContact.state)) == "done"
+
+
+def test_voice_answer_recording_callbacks_and_retention(app, attempt):
+    client = app.test_client()
+    sessions = app.extensions["kaoping"].sessions
+    signed(client, f"/api/v1/telephony/voice/consent?attempt={attempt}&tries=1",
+           call_params(Digits="1"))
+    q = f"/api/v1/telephony/voice/question?attempt={attempt}"
+    signed(client, q + "&q=sat&tries=1", call_params(Digits="1"))
+    signed(client, q + "&q=score&tries=1", call_params(Digits="5"))
+    signed(client, q + "&q=problem&tries=1", call_params(Digits="2"))
+    record = signed(client, q + "&q=years&tries=1", call_params(Digits="12#"))
+    assert "<Record" in record.text and "recordingStatusCallback" in record.text
+    media = "https://carrier.example/Recordings/RE1"
+    thanks = signed(client, f"/api/v1/telephony/voice/recorded?attempt={attempt}&q=advice",
+                    call_params(RecordingUrl=media, RecordingSid="RE1", RecordingDuration="7"))
+    assert "<Hangup" in thanks.text
+    signed(client, f"/api/v1/telephony/voice/recording?attempt={attempt}&q=advice",
+           call_params(RecordingSid="RE1", RecordingStatus="completed", RecordingUrl=media,
+                       RecordingDuration="7"))
+    signed(client, f"/api/v1/telephony/voice/recording?attempt={attempt}&q=advice",
+           call_params(RecordingSid="RE2", RecordingStatus="absent", RecordingDuration="0"))
+    assert answers(app) == {"sat": 1, "score": 5, "problem": 2, "years": 12,
+                            "advice": {"recording_url": media, "duration": 7}}
+    with sessions() as session:
+        assert session.scalar(select(Interview.status)) == "complete"
+        statuses = dict(session.execute(select(Recording.recording_sid, Recording.status)).all())
+        assert statuses == {"RE1": "completed", "RE2": "absent"}
+    with sessions() as session:
+        assert purge_expired(session, IN_WINDOW + timedelta(days=10)) == 0
+        later = session.scalar(select(Recording.created_at)) + timedelta(days=91)
+        assert purge_expired(session, later) == 2
+        session.commit()
+    purged = answers(app)["advice"]
+    assert "recording_url" not in purged and purged["recording_sid"] == "RE1"
