@@ -470,8 +470,9 @@ class Model:
         cols = self.self_check_cols
         part = sb[cols]
         floor = np.empty_like(part)
-        for seg in segs:
-            floor[..., seg] = np.nanmin(part[..., seg], axis=-1, keepdims=True)
+        with normalise.tolerate_empty():
+            for seg in segs:
+                floor[..., seg] = np.nanmin(part[..., seg], axis=-1, keepdims=True)
         sb[cols] = c * part + (1.0 - c) * floor
 
     def _children_values(self, node: Node, s: np.ndarray, values: dict) -> np.ndarray:

@@ -2,8 +2,8 @@
 
 Every function takes an array whose last axis holds the units of one scope (a peer
 group, or all units) — leading axes are indicators and draws — and returns scores of
-the same shape; statistics ignore missing values (NaN) and leave them NaN. Methods (OECD/JRC Handbook on Constructing
-Composite Indicators, 2008, §5):
+the same shape; statistics ignore missing values (NaN) and leave them NaN. Methods
+(OECD/JRC Handbook on Constructing Composite Indicators, 2008, §5):
 
 - ``z``: (x − mean) / s, s the sample standard deviation (ddof = 1);
 - ``t``: 50 + 10 z;
@@ -20,6 +20,9 @@ centre of the scale (z 0, T 50, min-max 50): it carries no information to rank o
 """
 
 from __future__ import annotations
+
+import warnings
+from contextlib import contextmanager
 
 import numpy as np
 from scipy.stats import rankdata
@@ -40,6 +43,24 @@ def normalise(
     params = params or {}
     if has_nan is None:
         has_nan = bool(np.isnan(x).any())
+    if has_nan:
+        with tolerate_empty():
+            return _normalise(x, method, params, True)
+    return _normalise(x, method, params, False)
+
+
+@contextmanager
+def tolerate_empty():
+    """A scope where every value is missing is legitimate (the missing-data policy deals
+    with it): NumPy's empty-slice warnings are expected there and silenced."""
+    with warnings.catch_warnings():
+        for message in ("All-NaN slice encountered", "Mean of empty slice",
+                        "invalid value encountered", "Degrees of freedom"):
+            warnings.filterwarnings("ignore", message, RuntimeWarning)
+        yield
+
+
+def _normalise(x, method, params, has_nan):
     if method in ("z", "t"):
         scale, centre = (1.0, 0.0) if method == "z" else (10.0, 50.0)
         return _affine_z(x, has_nan, scale, centre)
@@ -119,7 +140,11 @@ def winsorise(x: np.ndarray, lower: float, upper: float) -> np.ndarray:
         raise EngineError(
             "winsorisation quantiles need 0 ≤ lower < upper ≤ 1", {"winsor": [f"{lower}, {upper}"]}
         )
-    quantile = np.nanquantile if np.isnan(x).any() else np.quantile
-    lo = quantile(x, lower, axis=-1, keepdims=True)
-    hi = quantile(x, upper, axis=-1, keepdims=True)
+    if np.isnan(x).any():
+        with tolerate_empty():
+            lo = np.nanquantile(x, lower, axis=-1, keepdims=True)
+            hi = np.nanquantile(x, upper, axis=-1, keepdims=True)
+    else:
+        lo = np.quantile(x, lower, axis=-1, keepdims=True)
+        hi = np.quantile(x, upper, axis=-1, keepdims=True)
     return np.clip(x, lo, hi)
