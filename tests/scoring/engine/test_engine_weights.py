@@ -116,7 +116,8 @@ def test_entropy_with_zeros_in_a_column():
     np.testing.assert_allclose(w, _entropy_by_hand(x), atol=1e-12)
 
     # by hand: column 0 scales to (0, 0, 2/3, 1) → p = (0, 0, .4, .6); column 1 to
-    # (0, .4, .2, 1) → p = (0, .25, .125, .625); column 2 to (0, 1/3, 2/3, 1) → p = (0, 1/6, 1/3, 1/2)
+    # (0, .4, .2, 1) → p = (0, .25, .125, .625); column 2 to (0, 1/3, 2/3, 1)
+    # → p = (0, 1/6, 1/3, 1/2)
     def d(ps):
         return 1 + sum(p * math.log(p) for p in ps if p > 0) / math.log(4)
 
