@@ -17,8 +17,9 @@ UNITS = {
     "T02": {"lat": 30.1, "lon": 120.1},
     "T03": {"lat": None, "lon": None},
 }
-SELF_CHECKS = {("T01", "2026-06"): {"env.trees_area": 100.0},
-               ("T02", "2026-06"): {"env.trees_area": 50.0}}
+SELF_CHECKS = {("T01", "2026-06"): {"env.trees_area": 100.0, "sc_investment": 1500.0,
+                                    "sc_complaints_closed": 97.5, "sc_safety_incidents": 0.0},
+               ("T02", "2026-06"): {"env.trees_area": 50.0, "sc_complaints_closed": 95.0}}
 
 CHECKLIST = {
     "code": "env-spot", "name_zh": "环境整治抽查", "name_en": "Environment spot check",
@@ -48,12 +49,20 @@ def stub_registry() -> Flask:
                         "peer_group": "G1", "active_from": None, "active_to": None,
                         **UNITS[code]})
 
+    @app.get("/api/v1/units")
+    def units():
+        return jsonify([{"code": code, "name_zh": code, "name_en": code, "kind": "township",
+                         "peer_group": "G1", "active_from": None, "active_to": None,
+                         **where} for code, where in UNITS.items()])
+
     @app.get("/api/v1/self-checks")
     def self_checks():
-        key = (request.args["unit"], request.args["period"])
-        return jsonify([{"unit": key[0], "period": key[1], "indicator": name, "target": None,
+        unit, period = request.args.get("unit"), request.args["period"]
+        return jsonify([{"unit": code, "period": month, "indicator": name, "target": None,
                          "actual": value, "unit_of_measure": "mu", "version": 1}
-                        for name, value in SELF_CHECKS.get(key, {}).items()])
+                        for (code, month), values in SELF_CHECKS.items()
+                        if month == period and unit in (None, code)
+                        for name, value in values.items()])
 
     return app
 
