@@ -43,14 +43,16 @@ def test_unit_xlsx_and_raw_body_and_update(scoring_client, auth):
     assert scoring_client.get("/api/v1/units/T10", headers=headers).json["lon"] == 111.0
 
 
-@pytest.mark.parametrize("content, expected", [
-    (b"\xff\xfe" + "code,name\n".encode("utf-16-le"), "file"),
-    (bytes([0x81, 0x30, 0x81]) + b",x\n", "file"),
-    (b"", "file"),
+@pytest.mark.parametrize("content, filename, expected", [
+    (b"\xff\xfe" + "code,name\n".encode("utf-16-le"), "u.csv", "file"),
+    (bytes([0x81, 0x30, 0x81]) + b",x\n", "u.csv", "file"),
+    (b"", "u.csv", "file"),
+    (b"PK\x03\x04 not really a workbook", "u.xlsx", "file"),
 ])
-def test_unreadable_files_are_422_naming_the_file(scoring_client, auth, content, expected):
+def test_unreadable_files_are_422_naming_the_file(scoring_client, auth, content, filename,
+                                                  expected):
     headers = seed(scoring_client, auth, scheme=False, year=False)
-    response = upload(scoring_client, "/api/v1/units/import", headers, content)
+    response = upload(scoring_client, "/api/v1/units/import", headers, content, filename)
     assert response.status_code == 422 and expected in response.json["errors"]
 
 
@@ -124,6 +126,13 @@ def test_peer_group_and_margin_imports(scoring_client, auth):
         ["code,name_zh,name_en,description", "G2,政法部门,Political-legal,", "G1,党群,Party,x"],
         "gbk"))
     assert groups.json == {"rows": 2, "created": 1, "updated": 1}
+    duplicate = upload(scoring_client, "/api/v1/peer-groups/import", headers, csv_bytes(
+        ["code,name_zh,name_en", "G3,甲,A", "G3,乙,B", "G4,,C"]))
+    assert duplicate.status_code == 422
+    assert duplicate.json["errors"] == {"row 3": {"code": ["duplicate of row 2"]},
+                                        "row 4": {"name_zh": ["is required"]}}
+    codes = [g["code"] for g in scoring_client.get("/api/v1/peer-groups", headers=headers).json]
+    assert codes == ["G1", "G2", "TS"]
     lines = ["unit,variable,category,count", "T01,sex,F,5100", "T01,sex,M,4900",
              "T02,sex,F,3000"]
     assert upload(scoring_client, "/api/v1/margins/import", headers,

@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from services.scoring.models.keytasks import PROGRESS_STATUSES, TASK_CATEGORIES
-from services.scoring.schemas.registry import CODE
+from services.scoring.schemas.registry import CODE, UtcDateTime
 
 LINK = fields.String(validate=validate.URL(schemes={"http", "https"}))
 
@@ -14,8 +14,7 @@ class PeriodSchema(Schema):
     starts_on = fields.Date(dump_only=True)
     ends_on = fields.Date(dump_only=True)
     state = fields.String(load_default="open", validate=validate.OneOf(("open", "closed")))
-    deadline = fields.AwareDateTime(allow_none=True, load_default=None,
-                                    default_timezone=None)
+    deadline = UtcDateTime(allow_none=True, load_default=None)
 
 
 class PeriodPatchSchema(Schema):
@@ -45,12 +44,12 @@ class SchemeVersionSchema(Schema):
     id = fields.Integer()
     scheme = fields.String()
     version = fields.Integer()
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
     created_by = fields.String()
-    updated_at = fields.DateTime()
+    updated_at = UtcDateTime()
     frozen = fields.Boolean()
     published = fields.Boolean()
-    frozen_at = fields.DateTime(allow_none=True)
+    frozen_at = UtcDateTime(allow_none=True)
     document = fields.Raw()
 
 
@@ -90,7 +89,7 @@ class SelfCheckVersionSchema(SelfCheckContractSchema):
     current = fields.Boolean()
     narrative = fields.String()
     evidence = fields.List(fields.String())
-    submitted_at = fields.DateTime()
+    submitted_at = UtcDateTime()
     submitted_by = fields.String()
     late = fields.Boolean()
     reason = fields.String(allow_none=True)
@@ -167,7 +166,7 @@ class ProgressSchema(Schema):
     completed_on = fields.Date(allow_none=True, load_default=None)
     narrative = fields.String(load_default="")
     evidence = fields.List(LINK, load_default=list)
-    reported_at = fields.DateTime(dump_only=True)
+    reported_at = UtcDateTime(dump_only=True)
     reported_by = fields.String(dump_only=True)
 
 
@@ -192,7 +191,7 @@ class DirectValueSchema(Schema):
     indicator = fields.String(required=True)
     value = fields.Float(required=True)
     source_label = fields.String(load_default="")
-    imported_at = fields.DateTime(dump_only=True)
+    imported_at = UtcDateTime(dump_only=True)
     imported_by = fields.String(dump_only=True)
 
 

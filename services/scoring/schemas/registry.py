@@ -1,8 +1,20 @@
 """Marshmallow schemas of the registry: peer groups, units, margins, changes."""
 
+from datetime import UTC
+
 from marshmallow import Schema, fields, validate
 
 from services.scoring.models.registry import UNIT_KINDS
+
+
+class UtcDateTime(fields.DateTime):
+    """ISO 8601 with offset; SQLite hands back naive UTC, which is marked as UTC here."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
+
 
 CODE = validate.Regexp(r"^[A-Za-z0-9_.\-]{1,40}$", error="1-40 letters, digits, '_', '.', '-'")
 
@@ -77,7 +89,7 @@ class MarginQuerySchema(Schema):
 
 class RegistryChangeSchema(Schema):
     version = fields.Integer(attribute="id")
-    changed_at = fields.DateTime()
+    changed_at = UtcDateTime()
     actor = fields.String()
     action = fields.String()
     entity = fields.String()
@@ -93,7 +105,7 @@ class ChangeQuerySchema(Schema):
 
 class RegistryVersionSchema(Schema):
     version = fields.Integer()
-    changed_at = fields.DateTime(allow_none=True)
+    changed_at = UtcDateTime(allow_none=True)
     sha256 = fields.String()
 
 
