@@ -54,8 +54,12 @@ def tolerate_empty():
     """A scope where every value is missing is legitimate (the missing-data policy deals
     with it): NumPy's empty-slice warnings are expected there and silenced."""
     with warnings.catch_warnings():
-        for message in ("All-NaN slice encountered", "Mean of empty slice",
-                        "invalid value encountered", "Degrees of freedom"):
+        for message in (
+            "All-NaN slice encountered",
+            "Mean of empty slice",
+            "invalid value encountered",
+            "Degrees of freedom",
+        ):
             warnings.filterwarnings("ignore", message, RuntimeWarning)
         yield
 

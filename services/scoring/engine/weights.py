@@ -38,6 +38,7 @@ RI_TABLES: dict[str, tuple[float, ...]] = {
 }
 DEFAULT_RI_TABLE = "saaty"
 CR_LIMIT = 0.1
+RECIPROCAL_TOLERANCE = 0.01  # |a_ij · a_ji − 1|, as the scheme intake accepts
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,9 @@ def ahp(matrix, ri_table: str = DEFAULT_RI_TABLE, cr_limit: float = CR_LIMIT) ->
     """Saaty's eigenvector method: w = principal right eigenvector of A (sum 1),
     CI = (λmax − n)/(n − 1), CR = CI / RI[n] (CR = 0 for n ≤ 2).
 
-    Raises EngineError if A is not square, positive and reciprocal (a_ji = 1/a_ij to
-    1e-6 relative), if the RI table is unknown or too short, or if CR ≥ ``cr_limit``.
+    Raises EngineError if A is not square, positive and reciprocal (a_ji = 1/a_ij within
+    1 %; the lower triangle is then replaced by the exact reciprocals of the upper), if
+    the RI table is unknown or too short, or if CR ≥ ``cr_limit``.
     """
     a = np.asarray(matrix, dtype=float)
     n = a.shape[0] if a.ndim == 2 else 0
@@ -77,10 +79,14 @@ def ahp(matrix, ri_table: str = DEFAULT_RI_TABLE, cr_limit: float = CR_LIMIT) ->
         raise EngineError("AHP matrix must be square", {"matrix": [f"shape {a.shape}"]})
     if np.any(~np.isfinite(a)) or np.any(a <= 0):
         raise EngineError("AHP matrix entries must be positive", {"matrix": ["non-positive entry"]})
-    if not np.allclose(a * a.T, 1.0, rtol=1e-6, atol=0):
+    if np.any(np.abs(a * a.T - 1.0) > RECIPROCAL_TOLERANCE):
         raise EngineError(
             "AHP matrix must be reciprocal (a_ji = 1/a_ij)", {"matrix": ["not reciprocal"]}
         )
+    # Entries typed or stored rounded are accepted within 1 %; the upper triangle is
+    # then taken as given and the lower one completed with exact reciprocals.
+    upper = np.triu(a, 1)
+    a = upper + np.tril(1.0 / np.where(upper.T > 0, upper.T, 1.0), -1) + np.eye(n)
     if ri_table not in RI_TABLES:
         raise EngineError(
             f"unknown RI table {ri_table!r}", {"ri_table": [f"one of {sorted(RI_TABLES)}"]}

@@ -146,3 +146,11 @@ def test_data_driven_weights_need_two_complete_rows():
         weights.entropy(np.array([[1.0, 2.0], [np.nan, 3.0]]))
     with pytest.raises(EngineError):
         weights.critic(np.array([[1.0, 2.0]]))
+
+
+def test_ahp_rounded_reciprocals_are_completed_from_the_upper_triangle():
+    rounded = [[1, 3, 0.5], [0.333, 1, 1 / 6], [2.001, 6, 1]]  # lower triangle rounded
+    exact = [[1, 3, 0.5], [1 / 3, 1, 1 / 6], [2, 6, 1]]
+    np.testing.assert_allclose(weights.ahp(rounded).weights, weights.ahp(exact).weights, rtol=1e-12)
+    with pytest.raises(EngineError):
+        weights.ahp([[1, 3], [0.3, 1]])  # 10 % off
