@@ -1,0 +1,191 @@
+"""Benchmark: the IVR's Gather webhook under gunicorn with concurrent signed requests.
+
+Each request is a keypad answer to the first question of a distinct call (signature
+check, attempt and interview load, idempotency record, answer stored, next TwiML),
+as Twilio would send it. The baseline in the same run is ``GET /healthz`` of the same
+server. Runs on SQLite and, when reachable, PostgreSQL (``BENCH_PG_URL``, default
+``postgresql+psycopg://postgres@127.0.0.1:5432/kaoping_bench_gather``). Prints the
+median over ``RUNS`` runs of throughput and p50/p99 latency.
+
+    .venv/bin/python bench/bench_gather_webhook.py
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import requests
+from twilio.request_validator import RequestValidator
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+TOKEN = "bench-token"
+RUNS = int(os.environ.get("RUNS", 3))
+REQUESTS = int(os.environ.get("REQUESTS", 1500))
+CONCURRENCY = int(os.environ.get("CONCURRENCY", 16))
+PG_URL = os.environ.get("BENCH_PG_URL",
+                        "postgresql+psycopg://postgres@127.0.0.1:5432/kaoping_bench_gather")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare(url: str, calls: int) -> tuple[list[int], str]:
+    """Migrate, create a fielding phone poll and ``calls`` claimed attempts with consent."""
+    os.environ["SURVEY_DATABASE_URL"] = url
+    from sqlalchemy import update
+
+    from services.survey.models.telephony import CallAttempt
+    from services.survey.telephony.campaigns import change_state, create_campaign, import_frame
+    from services.survey.telephony.dialer import Dialer
+    from services.survey.telephony.vault import vault
+    from shared.db import make_engine, session_factory, session_scope
+    from shared.migrations import service_migrations_dir, upgrade
+    from tests.survey.telephony.phone_support import make_phone_poll
+
+    if url.startswith("postgresql"):
+        from tests.conftest import _recreate_pg
+
+        _recreate_pg(url)
+    engine = make_engine(url)
+    upgrade(engine, service_migrations_dir("survey"))
+    poll_id = make_phone_poll(engine, ["T01"])
+    sessions = session_factory(engine)
+    frame = "phone,township\n" + "".join(f"139{n:08d},T01\n" for n in range(calls))
+    with session_scope(sessions) as session:
+        campaign = create_campaign(session, {"poll_id": poll_id, "name": "bench",
+                                             "from_number": "+8657488880000",
+                                             "max_concurrent": calls})
+        import_frame(session, campaign, "f.csv", frame.encode(), vault())
+        change_state(session, campaign, "start")
+        campaign_id = campaign.id
+    clock = datetime(2026, 7, 1, 2, 0, tzinfo=UTC)
+    dialer = Dialer(sessions, {"PUBLIC_BASE_URL": "http://x", "TWILIO_ACCOUNT_SID": "AC",
+                               "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_API_BASE_URL": "http://x"},
+                    vault(), client=object(), clock=lambda: clock, batch=calls)
+    attempts = dialer.claim(campaign_id)
+    with session_scope(sessions) as session:
+        session.execute(update(CallAttempt).values(consent=True, state="in-progress"))
+        session.execute(update(CallAttempt).values(call_sid="CA" + CallAttempt.id.cast(
+            __import__("sqlalchemy").String)))
+    engine.dispose()
+    return attempts, url
+
+
+def serve(url: str, port: int) -> subprocess.Popen:
+    env = {**os.environ, "SURVEY_DATABASE_URL": url, "TWILIO_AUTH_TOKEN": TOKEN,
+           "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "SURVEY_PORT": str(port),
+           "KAOPING_WORKERS": os.environ.get("KAOPING_WORKERS", "2"),
+           "KAOPING_THREADS": os.environ.get("KAOPING_THREADS", "4"),
+           "KAOPING_LOG_LEVEL": "WARNING"}
+    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c",
+                                str(ROOT / "services/survey/gunicorn.conf.py")], cwd=ROOT,
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
+                return process
+        except requests.RequestException:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def load(jobs: list, concurrency: int) -> tuple[float, float, float, int]:
+    """Send the jobs from threads; return (requests/s, p50 ms, p99 ms, errors)."""
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    index = [0]
+
+    def worker():
+        session = requests.Session()
+        while True:
+            with lock:
+                if index[0] >= len(jobs):
+                    return
+                job = jobs[index[0]]
+                index[0] += 1
+            method, url, data, headers = job
+            began = time.perf_counter()
+            response = session.request(method, url, data=data, headers=headers, timeout=30)
+            spent = time.perf_counter() - began
+            with lock:
+                latencies.append(spent)
+                errors[0] += response.status_code >= 400
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return (len(latencies) / elapsed, 1000 * latencies[len(latencies) // 2],
+            1000 * latencies[int(len(latencies) * 0.99) - 1], errors[0])
+
+
+def gather_jobs(port: int, attempts: list[int]) -> list:
+    validator = RequestValidator(TOKEN)
+    jobs = []
+    for attempt in attempts:
+        url = f"http://127.0.0.1:{port}/api/v1/telephony/voice/question?attempt={attempt}&q=sat&tries=1"
+        params = {"CallSid": f"CA{attempt}", "Digits": "1", "CallStatus": "in-progress"}
+        jobs.append(("POST", url, params,
+                     {"X-Twilio-Signature": validator.compute_signature(url, params)}))
+    return jobs
+
+
+def bench(name: str, url: str) -> None:
+    rows = {"healthz": [], "gather": []}
+    for _ in range(RUNS):
+        attempts, _ = prepare(url, REQUESTS)
+        port = free_port()
+        server = serve(url, port)
+        try:
+            health = [("GET", f"http://127.0.0.1:{port}/healthz", None, {})] * REQUESTS
+            rows["healthz"].append(load(health, CONCURRENCY))
+            rows["gather"].append(load(gather_jobs(port, attempts), CONCURRENCY))
+        finally:
+            server.terminate()
+            server.wait(10)
+    for kind, results in rows.items():
+        rps, p50, p99, errors = (statistics.median(r[i] for r in results) for i in range(4))
+        print(f"{name:<10} {kind:<8} {rps:8.0f} req/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms"
+              f"   errors {errors:.0f}   ({RUNS} runs x {REQUESTS} requests, "
+              f"{CONCURRENCY} concurrent)")
+
+
+def main() -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="bench-gather-"))
+    os.environ.setdefault("KAOPING_VAR_DIR", str(tmp / "var"))
+    os.environ.setdefault("KAOPING_ENV", "test")
+    print(f"bench_gather_webhook {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
+          f"gunicorn {os.environ.get('KAOPING_WORKERS', '2')} workers x "
+          f"{os.environ.get('KAOPING_THREADS', '4')} threads")
+    bench("sqlite", f"sqlite:///{tmp / 'survey.sqlite3'}")
+    try:
+        import psycopg
+
+        psycopg.connect(PG_URL.replace("+psycopg", "").rsplit("/", 1)[0] + "/postgres").close()
+    except Exception as exc:
+        print(f"postgresql skipped: {exc.__class__.__name__}")
+        return
+    bench("postgresql", PG_URL)
+
+
+if __name__ == "__main__":
+    main()
