@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import copy
 import math
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,8 +39,6 @@ BLEND_ROOT = "assessment"
 DAY_TO_DAY = "day_to_day"
 DEFAULT_DRAWS = 2000
 DEFAULT_ASSESSMENT_SHARE = 0.2
-ALL_NAN_WARNINGS = ("Mean of empty slice", "All-NaN slice encountered",
-                    "Degrees of freedom <= 0")
 
 
 @dataclass
@@ -127,12 +124,7 @@ def _score(document: dict, units: list[dict], segment: dict, seed: int,
         scheme = from_document(doc)
         ids = [leaf.id for leaf in scheme.indicators]
         table = _table(units, segment, ids)
-        with warnings.catch_warnings():
-            # A peer group without any value of an indicator in a period is legitimate
-            # (the missing-data policy handles it); NumPy warns on its all-NaN slices.
-            for message in ALL_NAN_WARNINGS:
-                warnings.filterwarnings("ignore", message, RuntimeWarning)
-            result = compute(scheme, table, seed=seed, **engine_options)
+        result = compute(scheme, table, seed=seed, **engine_options)
     except EngineError as exc:
         raise ValidationFailed(f"{segment['period']}: {exc.message}", exc.errors) from None
     record = {
@@ -164,8 +156,7 @@ def _table(units: list[dict], segment: dict, ids: list[str]) -> Table:
 
 def prune(document: dict, keep: set[str]) -> tuple[dict | None, list[str]]:
     """The document without the leaves not in ``keep`` (and nodes left empty); AHP
-    matrices lose the rows and columns of removed children (and are made exactly
-    reciprocal from their upper triangle), overrides lose their references.
+    matrices lose the rows and columns of removed children, overrides their references.
     Returns (document or None when nothing is left, removed ids)."""
     doc = copy.deepcopy(document)
     removed: list[str] = []
@@ -189,8 +180,7 @@ def prune(document: dict, keep: set[str]) -> tuple[dict | None, list[str]]:
         weighting = node.get("weighting")
         if isinstance(weighting, dict) and weighting.get("method") == "ahp":
             matrix = weighting["matrix"]
-            weighting["matrix"] = _reciprocal([[matrix[i][j] for j in kept_index]
-                                               for i in kept_index])
+            weighting["matrix"] = [[matrix[i][j] for j in kept_index] for i in kept_index]
         node["children"] = children
         return node
 
@@ -208,14 +198,6 @@ def prune(document: dict, keep: set[str]) -> tuple[dict | None, list[str]]:
         if override.get("exclude"):
             override["exclude"] = [k for k in override["exclude"] if k not in gone]
     return doc, removed
-
-
-def _reciprocal(matrix: list[list[float]]) -> list[list[float]]:
-    """The upper triangle with exact reciprocals below: the scheme intake accepts
-    reciprocals rounded to 1 %, the engine checks them to 1e-6."""
-    n = len(matrix)
-    return [[1.0 if i == j else matrix[i][j] if i < j else 1.0 / matrix[j][i]
-             for j in range(n)] for i in range(n)]
 
 
 def exclude_by_kind(document: dict, units: list[dict]) -> tuple[dict, dict[str, list[str]]]:

@@ -15,7 +15,7 @@ from typing import Any
 from services.scoring.models.runs import RUN_KINDS
 from shared.auth import issue_token
 from shared.client import ServiceClient
-from shared.errors import ValidationFailed
+from shared.errors import DomainError, ValidationFailed
 from shared.gunicorn_settings import service_url
 
 
@@ -54,6 +54,20 @@ def resolve_version(client: ServiceClient, scheme: str | None) -> int:
     return max(schemes[0]["versions"], key=lambda v: v["version"])["id"]
 
 
+def _post(client: ServiceClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """POST once and pass the service's own error on (its 503 names the missing source)."""
+    response = client.http.post(f"{client.base_url}{path}", json=body, timeout=client.timeout,
+                                headers={"Authorization": f"Bearer {client.token}"})
+    if response.status_code >= 400:
+        try:
+            error = response.json()
+        except ValueError:
+            error = {"message": response.text[:200]}
+        raise DomainError(f"HTTP {response.status_code}: {error.get('message')}",
+                          error.get("errors") or None)
+    return response.json()
+
+
 def _run(args) -> int:
     client = _client(args.url)
     version = args.scheme_version or resolve_version(client, args.scheme)
@@ -62,7 +76,7 @@ def _run(args) -> int:
                             "missing_source": args.missing_source}
     if args.seed is not None:
         body["seed"] = args.seed
-    run = client.post_json("/api/v1/runs", body)
+    run = _post(client, "/api/v1/runs", body)
     print(f"run {run['id']}: {run['kind']} {run['period']}, scheme {run['scheme']} "
           f"v{run['scheme_version']}, seed {run['seed']}, {run['units']} units, "
           f"inputs sha256 {run['inputs_sha256'][:12]}…")
@@ -72,7 +86,7 @@ def _run(args) -> int:
         print_ranking([r for r in rows if r["peer_group"] == group], print,
                       title=f"peer group {group}")
     if args.publish:
-        client.post_json(f"/api/v1/runs/{run['id']}/publish", {})
+        _post(client, f"/api/v1/runs/{run['id']}/publish", {})
         print(f"run {run['id']} published; scheme version {version} is frozen")
     return 0
 
