@@ -15,6 +15,7 @@ Baseline in the same run: the same rates as plain weighted proportions without S
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import time
@@ -83,13 +84,16 @@ def baseline(data) -> None:
         np.bincount(codes, weights * sat) / np.bincount(codes, weights * valid)
 
 
-def median_time(fn, data, runs: int) -> float:
-    times = []
+def median_time(fn, data, runs: int) -> tuple[float, float]:
+    """Median wall-clock and median CPU seconds of ``runs`` calls (CPU time is the
+    steadier figure on a machine shared with other jobs)."""
+    wall, cpu = [], []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         fn(data)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return statistics.median(wall), statistics.median(cpu)
 
 
 def main() -> None:
@@ -106,14 +110,15 @@ def main() -> None:
     for townships, per, target in cases:
         data = simulate(townships, per)
         iterations = estimate(data)
-        est = median_time(estimate, data, args.runs)
-        base = median_time(baseline, data, args.runs)
+        est, est_cpu = median_time(estimate, data, args.runs)
+        base, base_cpu = median_time(baseline, data, args.runs)
         print(f"{townships:>5} townships x {per:>5} respondents x {QUESTIONS} questions: "
-              f"estimates with raking {est:7.3f} s (target < {target:g} s, "
-              f"{'ok' if est < target else 'SLOW'}; {iterations} IPF cycles)  "
-              f"baseline weighted rates without SEs {base:7.3f} s  "
-              f"[median of {args.runs}]")
-
+              f"estimates with raking {est:6.3f} s wall, {est_cpu:6.3f} s CPU "
+              f"(target < {target:g} s, {'ok' if est < target else 'SLOW'}; "
+              f"{iterations} IPF cycles); baseline weighted rates without SEs "
+              f"{base:6.3f} s wall, {base_cpu:6.3f} s CPU  [median of {args.runs}]")
+    print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} "
+          f"on {os.cpu_count()} CPUs")
 
 if __name__ == "__main__":
     main()

@@ -13,6 +13,7 @@ ch. 6; Lumley 2010, §2.2). Without clusters every respondent is its own PSU.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 
@@ -100,9 +101,9 @@ class Calibration:
         # a tiny ridge plus iterative refinement converges to a least-squares solution
         # of the consistent system, so X·β̂ is the exact projection.
         lu, gram = self._factor
-        beta = lu.solve(rhs)
+        beta = np.ascontiguousarray(lu.solve(rhs))
         for _ in range(4):
-            beta = beta + lu.solve(rhs - gram @ beta)
+            beta = beta + np.ascontiguousarray(lu.solve(rhs - gram @ beta))
         return beta
 
     @property
@@ -218,9 +219,23 @@ class SurveyDesign:
         return int(self.weights.size)
 
     def with_weights(self, weights, calibration: Calibration | None = None) -> SurveyDesign:
-        """The same design (strata, PSUs, fpc, lonely rule) with other weights."""
-        return SurveyDesign(weights, lonely_psu=self.lonely_psu, calibration=calibration,
-                            **self._spec)
+        """The same design (strata, PSUs, fpc, lonely rule) with other weights.
+        Raises EstimationError for weights of another length or not positive."""
+        w = np.asarray(weights, dtype=float)
+        if w.shape != self.weights.shape or not np.all(np.isfinite(w)) or np.any(w <= 0):
+            raise EstimationError("weights must be finite, positive and one per respondent",
+                                  errors={"weights": ["invalid"]})
+        other = copy.copy(self)
+        other.weights = w
+        other.calibration = calibration
+        return other
+
+    def codes_of(self, labels) -> tuple[np.ndarray, np.ndarray] | None:
+        """The stratum codes and labels when ``labels`` is the very array the strata were
+        given as (saves sorting the township labels again), else None."""
+        if labels is not None and labels is self._spec["strata"]:
+            return self.stratum, self.stratum_labels
+        return None
 
     def total_variance(self, scores: np.ndarray, block=None, n_blocks: int = 1) -> np.ndarray:
         """Linearisation variance of Σ_i scores_i, per block and column.

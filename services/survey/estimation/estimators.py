@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from .design import SurveyDesign, _codes, _py
 from .errors import EstimationError
@@ -175,6 +176,8 @@ def domain_estimates(
                                   errors={"y": ["values other than 0/1"]})
     if by is None:
         dom, labels = np.zeros(n, np.int64), np.array([None], dtype=object)
+    elif (known := design.codes_of(by)) is not None:
+        dom, labels = known
     else:
         dom, labels = _codes(by, "by")
         if dom.size != n:
@@ -192,10 +195,14 @@ def domain_estimates(
     shape = (k, n_dom)
     est, var = np.full(shape, np.nan), np.full(shape, np.nan)
     cnt, sw, sw2 = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    members = sp.csr_matrix((np.ones(n), (dom, np.arange(n))), shape=(n_dom, n))
     per_chunk = max(1, _CHUNK_ELEMENTS // max(1, n * n_slots))
     for start in range(0, k, per_chunk):
-        cols = np.arange(start, min(k, start + per_chunk))
-        stats, z = _influence(ymat[:, cols], w, dom, n_dom, statistic)
+        stop = min(k, start + per_chunk)
+        cols = np.arange(start, stop)
+        # C order matters: sparse products copy non-contiguous operands
+        stats, z = _influence(np.ascontiguousarray(ymat[:, start:stop]), w, members, dom,
+                              statistic)
         cnt[cols], sw[cols], sw2[cols], est[cols] = stats
         if n_slots == 1:
             u = z
@@ -229,25 +236,21 @@ def domain_estimates(
     )
 
 
-def _influence(yc: np.ndarray, w: np.ndarray, dom: np.ndarray, n_dom: int, statistic: str):
+def _influence(yc: np.ndarray, w: np.ndarray, members: sp.csr_matrix, dom: np.ndarray,
+               statistic: str):
     """Per-domain sums for a block of columns at once, and the influence values z
-    (n × m, zero outside the column's valid answers)."""
-    n, m = yc.shape
+    (n × m, zero outside the column's valid answers). ``members`` is the D × n domain
+    indicator matrix."""
     valid = np.isfinite(yc)
-    flat = valid.ravel()
-    key = (dom[:, None] * m + np.arange(m)).ravel()[flat]
-    wv = np.broadcast_to(w[:, None], yc.shape).ravel()[flat]
-    yv = yc.ravel()[flat]
-
-    def per_domain(values=None):
-        sums = np.bincount(key, values, minlength=n_dom * m)
-        return sums.reshape(n_dom, m).T
-
-    cnt, sw, sw2, swy = per_domain(), per_domain(wv), per_domain(wv * wv), per_domain(wv * yv)
+    v = valid.astype(float)
+    wv = v * w[:, None]
+    y0 = np.where(valid, yc, 0.0)
+    cnt, sw = (members @ v).T, (members @ wv).T
+    sw2, swy = (members @ (wv * w[:, None])).T, (members @ (wv * y0)).T
     with np.errstate(divide="ignore", invalid="ignore"):
         if statistic == "total":
             est = swy
-            z = np.where(valid, yc, 0.0)
+            z = y0
         else:
             est = swy / sw
             z = np.where(valid, (yc - est.T[dom]) / sw.T[dom], 0.0)
@@ -287,24 +290,32 @@ def _missing(answers: np.ndarray) -> np.ndarray:
     if answers.dtype.kind == "f":
         return np.isnan(answers)
     if answers.dtype.kind == "O":
-        return np.fromiter((a is None or (isinstance(a, float) and a != a) for a in answers),
-                           dtype=bool, count=answers.size)
+        flat = np.fromiter((a is None or (isinstance(a, float) and a != a)
+                            for a in answers.ravel()), dtype=bool, count=answers.size)
+        return flat.reshape(answers.shape)
     return np.zeros(answers.shape, dtype=bool)
 
 
 def satisfaction_indicator(answers, satisfied_codes, invalid_codes=()) -> np.ndarray:
     """0/1 per answer: 1 if the code is in ``satisfied_codes``; NaN for a missing answer
     or one of ``invalid_codes`` (don't know, refused) — those are excluded from the rate,
-    so the rate is over valid answers only."""
+    so the rate is over valid answers only. Any shape; the result has the same shape."""
     a = np.asarray(answers)
-    if a.ndim != 1:
-        raise EstimationError("answers must be one-dimensional", errors={"answers": ["not 1-D"]})
-    out = np.isin(a, list(satisfied_codes)).astype(float)
-    excluded = _missing(a)
-    if len(invalid_codes):
-        excluded |= np.isin(a, list(invalid_codes))
-    out[excluded] = np.nan
+    out = _in_codes(a, satisfied_codes).astype(float)
+    out[_missing(a) | _in_codes(a, invalid_codes)] = np.nan
     return out
+
+
+def _in_codes(a: np.ndarray, codes) -> np.ndarray:
+    """Membership test; for numbers a few comparisons beat np.isin on large arrays."""
+    codes = list(codes)
+    numeric = all(isinstance(c, int | float | np.number) for c in codes)
+    if a.dtype.kind in "iuf" and numeric and len(codes) <= 16:
+        out = np.zeros(a.shape, dtype=bool)
+        for code in codes:
+            out |= a == code
+        return out
+    return np.isin(a, codes)
 
 
 def satisfaction_rates(
@@ -320,8 +331,7 @@ def satisfaction_rates(
     "satisfied"; answers that are missing or in ``invalid_codes`` (DK/refused) are left
     out of numerator and denominator. ``answers`` is (n,) or (n, k) (k questions with
     the same codes, one per column); per domain ``by`` (e.g. township)."""
-    a = np.asarray(answers)
-    columns = [a] if a.ndim == 1 else [a[:, j] for j in range(a.shape[1])]
-    ind = np.column_stack([satisfaction_indicator(c, satisfied_codes, invalid_codes)
-                           for c in columns])
+    ind = satisfaction_indicator(answers, satisfied_codes, invalid_codes)
+    if ind.ndim not in (1, 2):
+        raise EstimationError("answers must be (n,) or (n, k)", errors={"answers": ["shape"]})
     return domain_estimates(design, ind, by, statistic="proportion", level=level)

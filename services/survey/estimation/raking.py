@@ -44,8 +44,9 @@ class Margin:
         self.joint = is_joint
         self.population = dict(population)
 
-    def resolve(self, n: int) -> tuple[np.ndarray, np.ndarray, list]:
-        """(cell per row, target per cell, label per cell). Raises EstimationError naming
+    def resolve(self, n: int, known: dict | None = None) -> tuple[np.ndarray, np.ndarray, list]:
+        """(cell per row, target per cell, label per cell); ``known`` caches the codes of
+        arrays shared between margins. Raises EstimationError naming
         the margin when a respondent's category is missing or not in the population, when
         a population category has no respondents, or a count is not positive."""
         codes, labels = [], []
@@ -53,11 +54,16 @@ class Margin:
             if arr.shape != (n,):
                 raise EstimationError(f"margin {self.name}: codes have the wrong length",
                                       margin=self.name)
-            try:
-                c, lab = _codes(arr, self.name)
-            except EstimationError as exc:
-                raise EstimationError(f"margin {self.name}: a respondent has no category "
-                                      f"({exc.message})", margin=self.name) from exc
+            if known is not None and id(arr) in known:
+                c, lab = known[id(arr)][1]
+            else:
+                try:
+                    c, lab = _codes(arr, self.name)
+                except EstimationError as exc:
+                    raise EstimationError(f"margin {self.name}: a respondent has no category "
+                                          f"({exc.message})", margin=self.name) from exc
+                if known is not None:
+                    known[id(arr)] = (arr, (c, lab))  # keeps arr alive so the id stays unique
             codes.append(c)
             labels.append([_py(v) for v in lab])
         combined = np.zeros(n, np.int64)
@@ -264,7 +270,8 @@ def rake(
     if not margins:
         raise EstimationError("rake needs at least one margin", errors={"margins": ["empty"]})
     n = design.n
-    resolved = [m.resolve(n) for m in margins]
+    known: dict = {}  # the township array is usually in every margin: sort it once
+    resolved = [m.resolve(n, known) for m in margins]
     offsets = np.cumsum([0] + [t.size for _, t, _ in resolved])
     cols = np.concatenate([cells + off for (cells, _, _), off in
                            zip(resolved, offsets[:-1], strict=True)])
