@@ -226,8 +226,8 @@ def _monte_carlo(model: Model, seat_of_unit: np.ndarray | None) -> Uncertainty:
     streams = np.random.SeedSequence(opts.seed).spawn(blocks)
     per_block = BLOCK_DRAWS * n * max(m, 1) * dtype.itemsize
     chunk_blocks = max(1, min(blocks, (opts.memory_budget_mb << 20) // per_block))
-    comp = np.empty((n, opts.draws), dtype=dtype)  # unit-major: quantiles read rows
-    ranks = np.empty((n, opts.draws), dtype=np.int32)
+    comp = np.empty((opts.draws, n), dtype=dtype)
+    ranks = np.empty((opts.draws, n), dtype=np.int32)
     top = np.zeros(n, dtype=np.int64)
     awarded = np.zeros(n, dtype=np.int64)
 
@@ -242,7 +242,7 @@ def _monte_carlo(model: Model, seat_of_unit: np.ndarray | None) -> Uncertainty:
     def score(lo: int, hi: int, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         c = model.evaluate_draws(z.transpose(1, 0, 2), scale, noisy)
         r = quota.rank_within(c, model.segments)
-        comp[:, lo:hi], ranks[:, lo:hi] = c.T, r.T
+        comp[lo:hi], ranks[lo:hi] = c, r
         adv = np.sum(r <= seat_of_unit, axis=0) if seat_of_unit is not None else 0
         return np.sum(r <= opts.top_k, axis=0), adv
 
@@ -280,7 +280,7 @@ def _monte_carlo(model: Model, seat_of_unit: np.ndarray | None) -> Uncertainty:
         seed=opts.seed,
         level=opts.level,
         top_k=opts.top_k,
-        composite_mean=comp.mean(axis=1, dtype=np.float64),
+        composite_mean=comp.mean(axis=0, dtype=np.float64),
         composite_lo=c_lo,
         composite_hi=c_hi,
         rank_lo=r_lo.astype(int),
@@ -292,11 +292,13 @@ def _monte_carlo(model: Model, seat_of_unit: np.ndarray | None) -> Uncertainty:
 
 
 def _quantiles(a: np.ndarray, alpha: float, method: str, block: int = 4096):
-    """Per-row (unit) quantiles alpha and 1 − alpha of a (units, draws) array."""
-    lo = np.empty(a.shape[0])
-    hi = np.empty(a.shape[0])
-    for start in range(0, a.shape[0], block):
-        q = np.quantile(a[start : start + block], [alpha, 1.0 - alpha], axis=1, method=method)
+    """Per-unit quantiles alpha and 1 − alpha of a (draws, units) array, a block of units
+    at a time (each block copied unit-major, so the partition reads contiguous rows)."""
+    lo = np.empty(a.shape[1])
+    hi = np.empty(a.shape[1])
+    for start in range(0, a.shape[1], block):
+        part = np.ascontiguousarray(a[:, start : start + block].T)
+        q = np.quantile(part, [alpha, 1.0 - alpha], axis=1, method=method)
         lo[start : start + block], hi[start : start + block] = q[0], q[1]
     return lo, hi
 
