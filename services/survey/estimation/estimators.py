@@ -88,7 +88,12 @@ class DomainEstimates:
     def get(self, variable: int = 0, domain: Any = None) -> Estimate:
         """The Estimate of variable index ``variable`` in ``domain`` (label).
         Raises KeyError for an unknown domain."""
-        j = 0 if domain is None and len(self.domains) == 1 else self.domains.index(domain)
+        if domain is None and len(self.domains) == 1:
+            j = 0
+        elif domain in self.domains:
+            j = self.domains.index(domain)
+        else:
+            raise KeyError(domain)
         i = variable
         return Estimate(float(self.estimate[i, j]), float(self.se[i, j]), int(self.n[i, j]),
                         float(self.n_eff[i, j]), float(self.deff_kish[i, j]),

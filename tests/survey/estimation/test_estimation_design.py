@@ -214,3 +214,33 @@ def test_lonely_psu_rule_is_the_same_per_domain_and_for_a_domain_mask(rule):
     expected = var_total_by_loops(strata[keep], clusters[keep], x[keep]) + lonely_part
     got = domain_estimates(design, y, dom, statistic="total").get(0, "a")
     assert got.se == pytest.approx(math.sqrt(expected))
+
+
+def test_satisfaction_indicator_codes_missing_and_shapes():
+    from services.survey.estimation import satisfaction_indicator, satisfaction_rates
+
+    got = satisfaction_indicator(np.array([5, 4, 3, 98, 99, 1]), {4, 5}, {98, 99})
+    assert np.array_equal(got, [1, 1, 0, np.nan, np.nan, 0], equal_nan=True)
+    labels = np.array(["very", None, "not", "dk", "fairly"], dtype=object)
+    got = satisfaction_indicator(labels, {"very", "fairly"}, {"dk"})
+    assert np.array_equal(got, [1, np.nan, 0, np.nan, 1], equal_nan=True)
+    floats = np.array([[4.0, np.nan], [2.0, 5.0], [98.0, 4.0]])
+    got = satisfaction_indicator(floats, {4, 5}, {98})
+    assert np.array_equal(got, [[1, np.nan], [0, 1], [np.nan, 1]], equal_nan=True)
+    w = np.array([1.0, 3.0, 2.0])
+    table = satisfaction_rates(SurveyDesign(w), floats, {4, 5}, {98})
+    assert table.estimate[:, 0] == pytest.approx([1 / 4, 1.0])
+    assert table.n[:, 0].tolist() == [2, 2]
+
+
+def test_records_are_json_ready_and_unknown_domain_is_a_key_error():
+    strata, clusters, w, y, dom = sample()
+    table = domain_estimates(SurveyDesign(w, strata, clusters), np.column_stack([y, y]), dom,
+                             variables=["q1", "q2"])
+    records = table.records()
+    assert len(records) == 2 * 3 and {r["variable"] for r in records} == {"q1", "q2"}
+    assert set(records[0]) >= {"domain", "estimate", "se", "n", "n_eff", "deff_kish",
+                               "ci_low", "ci_high"}
+    assert all(isinstance(r["n"], int) and isinstance(r["se"], float) for r in records)
+    with pytest.raises(KeyError):
+        table.get(0, "zzz")
