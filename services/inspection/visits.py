@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.inspection import audit, registry
@@ -191,7 +192,11 @@ def submit(session: Session, principal: Principal, visit_id: int, data: dict[str
     except ValueError as exc:
         raise ValidationFailed("Answers are not valid",
                                {f"answers.{k}": [v] for k, v in exc.args[0].items()}) from None
-    version = _store_version(session, principal, visit, data, by_item, result, reason, key)
+    try:
+        version = _store_version(session, principal, visit, data, by_item, result, reason, key)
+    except IntegrityError:  # SQLite has no row lock: a concurrent submission got there first
+        raise Conflict("The visit was changed by a concurrent submission; send it again",
+                       {"client_uuid": ["concurrent submission"]}) from None
     body = SubmissionSchema().dump({**_summary(visit), "version": version})
     idempotency.remember(session, IdempotencyRecord, "visit.submit", key, payload, 200, body)
     # Last before the commit: on PostgreSQL the chain lock is held until then.

@@ -5,7 +5,7 @@ import io
 
 from openpyxl import load_workbook
 
-from tests.inspection.conftest import PNG
+from tests.inspection.inspection_support import PNG
 
 
 def _finding(api):

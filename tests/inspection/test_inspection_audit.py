@@ -4,7 +4,7 @@
 from sqlalchemy import text
 
 from services.cli import main as kaoping
-from tests.inspection.conftest import PNG
+from tests.inspection.inspection_support import PNG
 
 
 def _some_history(api):

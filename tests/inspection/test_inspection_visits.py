@@ -3,7 +3,7 @@
 import hashlib
 import uuid
 
-from tests.inspection.conftest import PNG, good_answers
+from tests.inspection.inspection_support import PNG, good_answers
 
 
 def _checked_in_visit(api, kind="unannounced"):

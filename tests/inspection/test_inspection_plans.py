@@ -5,7 +5,7 @@ from collections import Counter
 import numpy as np
 
 from services.inspection.plans import stratified_draw
-from tests.inspection.conftest import CHECKLIST
+from tests.inspection.inspection_support import CHECKLIST
 
 FRAME = [{"unit": f"T{i:02d}", "stratum": "north" if i <= 6 else "south"} for i in range(1, 13)]
 

@@ -1,6 +1,6 @@
 """Unannounced plans stay hidden from units (404) until check-in; every read is audited."""
 
-from tests.inspection.conftest import PNG, good_answers
+from tests.inspection.inspection_support import PNG, good_answers
 
 
 def test_unit_gets_404_before_check_in_and_sees_visit_after(api):

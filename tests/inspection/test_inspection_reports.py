@@ -5,7 +5,7 @@ import statistics
 
 from openpyxl import load_workbook
 
-from tests.inspection.conftest import PNG, good_answers
+from tests.inspection.inspection_support import PNG, good_answers
 
 # The plans' window is June 2026: visits checked in later count for its last day.
 WINDOW = "from=2026-06-01&to=2026-06-30"
