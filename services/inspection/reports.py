@@ -50,12 +50,16 @@ def visit_scores(session: Session, start: date, end: date) -> list[dict[str, Any
 
 
 def unit_scores(session: Session, start: date, end: date) -> list[dict[str, Any]]:
-    """Per unit: n, mean, sample SD, min, max of visit scores (0..100)."""
+    """Per unit: n, mean, sample SD, min, max of visit scores (0..100), and the scoring
+    rule version(s) of the visits counted."""
     by_unit: dict[str, list[float]] = defaultdict(list)
+    rules: dict[str, set[str]] = defaultdict(set)
     for row in visit_scores(session, start, end):
         if row["score"] is not None:
             by_unit[row["unit"]].append(row["score"])
-    return [{"unit": unit, **summarise(scores)} for unit, scores in sorted(by_unit.items())]
+            rules[row["unit"]].add(row["rule_version"])
+    return [{"unit": unit, **summarise(scores), "rule_version": ",".join(sorted(rules[unit]))}
+            for unit, scores in sorted(by_unit.items())]
 
 
 def discrepancies(session: Session, start: date, end: date,

@@ -38,7 +38,8 @@ def test_unit_scores_contract(api):
     rows = api.call("GET", f"/unit-scores?{WINDOW}", role="service")
     t01 = [100 * 11 / 13, 60.0]  # the second is capped: raw 8/13 = 61.5 > 60
     assert [r["unit"] for r in rows] == ["T01", "T02"]
-    assert set(rows[0]) == {"unit", "n", "mean", "sd", "min", "max"}
+    assert set(rows[0]) == {"unit", "n", "mean", "sd", "min", "max", "rule_version"}
+    assert rows[0]["rule_version"] == "insp-score-v1"
     assert rows[0]["n"] == 2
     assert abs(rows[0]["mean"] - statistics.fmean(t01)) < 1e-9
     assert abs(rows[0]["sd"] - statistics.stdev(t01)) < 1e-9

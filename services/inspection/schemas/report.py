@@ -21,6 +21,8 @@ class UnitScoreSchema(Schema):
     sd = fields.Float(allow_none=True, metadata={"description": "sample SD; null when n < 2"})
     min = fields.Float(allow_none=True)
     max = fields.Float(allow_none=True)
+    rule_version = fields.String(metadata={"description": "scoring rule of the visits counted "
+                                                          "(comma-separated if several)"})
 
 
 class DiscrepancyRateSchema(Schema):
