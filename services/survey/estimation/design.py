@@ -119,6 +119,19 @@ class Calibration:
         return cached
 
 
+@dataclass(frozen=True)
+class _VariancePlan:
+    agg: sp.csr_matrix  # rows → (PSU, block) pairs
+    gsum: sp.csr_matrix  # pairs → (stratum, block) groups
+    pair_block: np.ndarray
+    hb_h: np.ndarray
+    hb_b: np.ndarray
+    nh: np.ndarray  # sampled PSUs of the group's stratum, (groups, 1)
+    keep: np.ndarray  # 1 − f_h, (groups, 1)
+    lonely: np.ndarray  # the group's stratum has a single PSU
+    n_blocks: int
+
+
 class SurveyDesign:
     """A stratified, optionally clustered sample with weights.
 
@@ -250,34 +263,44 @@ class SurveyDesign:
         scores = np.asarray(scores, dtype=float)
         one_d = scores.ndim == 1
         x = scores[:, None] if one_d else scores
-        if block is None:
-            block = np.zeros(self.n, np.int64)
-        nb = int(n_blocks)
-        pair_key = self.psu * nb + block
-        pairs, pair_of_row = np.unique(pair_key, return_inverse=True)
+        plan = self._plan(block, int(n_blocks))
+        t = plan.agg @ x  # PSU × block totals
+        s1, s2 = plan.gsum @ t, plan.gsum @ (t * t)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            contrib = plan.keep * plan.nh / (plan.nh - 1.0) * (s2 - s1 * s1 / plan.nh)
+        contrib[plan.lonely] = 0.0
+        out = np.zeros((plan.n_blocks, x.shape[1]))
+        np.add.at(out, plan.hb_b, contrib)
+        if self.lonely_psu == "adjust" and np.any(self.psus_per_stratum == 1):
+            lonely = plan.lonely
+            out += self._lonely_adjustment(t, plan.pair_block, plan.n_blocks, s1[lonely],
+                                           s2[lonely], plan.hb_h[lonely], plan.hb_b[lonely])
+        return out[:, 0] if one_d else out
+
+    def _plan(self, block, nb: int) -> _VariancePlan:
+        """PSU × block aggregation matrices for ``block`` (cached: every question of a
+        poll uses the same ones)."""
+        cache = self.__dict__.setdefault("_plans", {})
+        key = (id(block), nb)
+        if key in cache and cache[key][0] is block:
+            return cache[key][1]
+        rows = np.zeros(self.n, np.int64) if block is None else np.asarray(block)
+        pairs, pair_of_row = np.unique(self.psu * nb + rows, return_inverse=True)
         pair_psu, pair_block = pairs // nb, pairs % nb
         agg = sp.csr_matrix((np.ones(self.n), (pair_of_row, np.arange(self.n))),
                             shape=(pairs.size, self.n))
-        t = agg @ x  # PSU × block totals
-        h = self.psu_stratum[pair_psu]
-        hb_key = h * nb + pair_block
-        hbs, hb_of_pair = np.unique(hb_key, return_inverse=True)
-        hb_h, hb_b = hbs // nb, hbs % nb
+        hbs, hb_of_pair = np.unique(self.psu_stratum[pair_psu] * nb + pair_block,
+                                    return_inverse=True)
+        hb_h = hbs // nb
         gsum = sp.csr_matrix((np.ones(pairs.size), (hb_of_pair, np.arange(pairs.size))),
                              shape=(hbs.size, pairs.size))
-        s1, s2 = gsum @ t, gsum @ (t * t)
         nh = self.psus_per_stratum[hb_h].astype(float)[:, None]
-        keep = 1.0 - self.fraction[hb_h][:, None]
-        lonely = (nh == 1.0)[:, 0]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            contrib = keep * nh / (nh - 1.0) * (s2 - s1 * s1 / nh)
-        contrib[lonely] = 0.0
-        out = np.zeros((nb, x.shape[1]))
-        np.add.at(out, hb_b, contrib)
-        if self.lonely_psu == "adjust" and np.any(self.psus_per_stratum == 1):
-            out += self._lonely_adjustment(t, pair_block, nb, s1[lonely], s2[lonely],
-                                           hb_h[lonely], hb_b[lonely])
-        return out[:, 0] if one_d else out
+        plan = _VariancePlan(agg, gsum, pair_block, hb_h, hbs % nb, nh,
+                             1.0 - self.fraction[hb_h][:, None], nh[:, 0] == 1.0, nb)
+        if len(cache) >= 8:
+            cache.clear()
+        cache[key] = (block, plan)
+        return plan
 
     def _lonely_adjustment(self, t, pair_block, nb, s1, s2, hb_h, hb_b) -> np.ndarray:
         """Σ over single-PSU strata of (1 − f_h)(t_h − ḡ)², ḡ the mean of all PSU totals.
