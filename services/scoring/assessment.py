@@ -81,7 +81,8 @@ def compute_snapshot(snapshot: dict[str, Any], options: dict[str, Any]) -> Compu
             "poll": "each poll's estimate of the leaf's statistic (its question, else the "
                     "first question with it); several polls pooled by inverse variance; "
                     "a rate of 0 or 1 (design SE 0) gets the Agresti-Coull SE",
-            "inspection": "mean visit score in the period window, se = sd/sqrt(n) (n >= 2); "
+            "inspection": "mean visit score in the period window, se = sd/sqrt(n); a unit "
+                          "with one visit takes the pooled within-unit SD of the window; "
                           "discrepancy rates of the same window",
             "self_check": "mean over the period's months of the current version of each "
                           "reported field; a ratio reads the ratio of the means",

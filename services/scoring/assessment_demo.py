@@ -29,13 +29,8 @@ def run(ctx) -> None:
     polls = [p for p in (ctx.state.get("web_poll_id"), ctx.state.get("phone_poll_id")) if p]
     planner = ctx.client("scoring", "planner")
     started = time.monotonic()
-    try:
-        run_ = planner.post_json("/api/v1/runs", {
-            "scheme_version_id": ctx.state["scheme_version_id"], "period": period,
-            "kind": "mid-year", "seed": 2026, "polls": polls, "draws": 2000,
-            "missing_source": "skip"})
-    except ServiceError as exc:
-        ctx.say(f"  the run was refused: {exc.message} {exc.errors}")
+    run_ = _start(ctx, planner, period, polls)
+    if run_ is None:
         return
     elapsed = time.monotonic() - started
     ctx.state["midyear_run_id"] = run_["id"]
@@ -66,6 +61,45 @@ def run(ctx) -> None:
         ctx.say(f"    {group:<3} {'; '.join(awarded) or '-'}"
                 + (f"   ~ {' '.join(near)}" if near else ""))
     _check_and_publish(ctx, planner, run_, rows)
+
+
+def _start(ctx, planner, period: str, polls: list[int]) -> dict | None:
+    body = {"scheme_version_id": ctx.state["scheme_version_id"], "period": period,
+            "kind": "mid-year", "seed": 2026, "polls": polls, "draws": 2000,
+            "missing_source": "skip"}
+    try:
+        return planner.post_json("/api/v1/runs", body)
+    except ServiceError as exc:
+        ctx.say(f"  the run was refused: {exc.message}")
+        fixed = _t_scored_under_geometric(planner, body["scheme_version_id"])
+        if exc.status != 422 or fixed is None:
+            return None
+    ctx.say(f"  stored scheme version {fixed['version']} with T-scores under geometric nodes; "
+            "running again")
+    ctx.state["scheme_version_id"] = body["scheme_version_id"] = fixed["id"]
+    return planner.post_json("/api/v1/runs", body)
+
+
+def _t_scored_under_geometric(planner, version_id: int) -> dict | None:
+    """A new scheme version whose z-scored children of geometric nodes are T-scored
+    (a geometric mean needs positive scores), or None when there is nothing to change."""
+    version = planner.get_json(f"/api/v1/scheme-versions/{version_id}")
+    document = version["document"]
+    changed = False
+
+    def walk(node: dict) -> None:
+        nonlocal changed
+        for child in node.get("children", []):
+            method = (child.get("normalisation") or {}).get("method")
+            if node.get("aggregation") == "geometric" and method in ("zscore", "z", "robust_z"):
+                child["normalisation"] = {**child["normalisation"], "method": "tscore"}
+                changed = True
+            walk(child)
+
+    walk(document["root"])
+    if not changed:
+        return None
+    return planner.post_json(f"/api/v1/schemes/{version['scheme']}/versions", document)
 
 
 def _check_and_publish(ctx, planner, run_, rows) -> None:

@@ -298,8 +298,18 @@ def _pool(estimates: list[tuple[float, float | None]]) -> tuple[float, float | N
     return math.fsum(v for v, _se in estimates) / len(estimates), None
 
 
+def pooled_sd(scores: list[dict[str, Any]]) -> float | None:
+    """Pooled within-unit SD of visit scores, √(Σ (n_i − 1) s_i² / Σ (n_i − 1)) over units
+    with n_i ≥ 2; what a unit with a single visit gets as its spread."""
+    parts = [((r["n"] - 1), r["sd"]) for r in scores
+             if (r.get("n") or 0) >= 2 and r.get("sd") is not None]
+    dof = sum(d for d, _sd in parts)
+    return math.sqrt(math.fsum(d * sd ** 2 for d, sd in parts) / dof) if dof else None
+
+
 def _inspection(period, leaves, codes, missing_source, sources, status, pulled):
-    """Mean visit score per unit in the period's window, se = sd/√n (n ≥ 2), and the
+    """Mean visit score per unit in the period's window, se = sd/√n (a single visit
+    takes the pooled within-unit SD, :func:`pooled_sd`), and the
     discrepancy rates of the same window (read when the scheme has self-checks, whose
     credibility they set)."""
     wanted = [leaf for leaf in leaves if leaf["source"] == "inspection"]
@@ -322,11 +332,13 @@ def _inspection(period, leaves, codes, missing_source, sources, status, pulled):
     pulled.setdefault("inspection", {})[period] = {"unit_scores": scores,
                                                    "discrepancy_rates": rates_rows}
     out = []
+    pooled = pooled_sd(scores)
     for row in scores:
         if row.get("unit") not in codes or row.get("mean") is None:
             continue
         n, sd = row.get("n") or 0, row.get("sd")
-        se = sd / math.sqrt(n) if n >= 2 and sd is not None and sd > 0 else None
+        spread = sd if n >= 2 and sd is not None else pooled
+        se = spread / math.sqrt(n) if n >= 1 and spread else None
         out.extend([row["unit"], leaf["id"], "", float(row["mean"]), se] for leaf in wanted)
     rates = {r["unit"]: float(r["rate"]) for r in rates_rows
              if r.get("unit") in codes and r.get("rate") is not None}

@@ -269,3 +269,17 @@ def test_a_degenerate_rate_gets_the_agresti_coull_se():
     assert usable_se(row, "satisfaction_rate") == pytest.approx(math.sqrt(p * (1 - p) / 12))
     assert usable_se({**row, "se": 0.05}, "satisfaction_rate") == 0.05
     assert usable_se({**row, "se": None}, "mean") is None
+
+
+def test_single_visits_take_the_pooled_within_unit_sd():
+    import statistics
+
+    from services.scoring.run_inputs import pooled_sd
+
+    visits = {"A": [70.0, 80.0, 90.0], "B": [60.0, 64.0], "C": [75.0]}
+    rows = [{"unit": u, "n": len(v), "mean": statistics.fmean(v),
+             "sd": statistics.stdev(v) if len(v) > 1 else None} for u, v in visits.items()]
+    deviations = [x - statistics.fmean(v) for v in visits.values() if len(v) > 1 for x in v]
+    expected = math.sqrt(sum(d * d for d in deviations) / (5 - 2))
+    assert pooled_sd(rows) == pytest.approx(expected, rel=1e-12)
+    assert pooled_sd([rows[2]]) is None
