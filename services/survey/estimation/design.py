@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse.linalg import splu
 
 from .errors import EstimationError
 
@@ -98,8 +99,8 @@ class Calibration:
 
     def _solve(self, rhs: np.ndarray) -> np.ndarray:
         # X'WX is singular (each margin's indicators sum to the same block indicator);
-        # a tiny ridge plus iterative refinement converges to a least-squares solution
-        # of the consistent system, so X·β̂ is the exact projection.
+        # a tiny ridge plus iterative refinement converges to a solution of the
+        # consistent normal equations, so X·β̂ is the exact projection.
         lu, gram = self._factor
         beta = np.ascontiguousarray(lu.solve(rhs))
         for _ in range(4):
@@ -112,8 +113,10 @@ class Calibration:
         if cached is None:
             x = self.indicators
             gram = (x.T @ sp.diags(self.base_weights) @ x).tocsc()
-            ridge = 1e-10 * float(gram.diagonal().max())
-            lu = sp.linalg.splu((gram + ridge * sp.identity(gram.shape[0], format="csc")).tocsc())
+            # ridge relative to each category's own weight total, so small categories
+            # are perturbed as little as large ones; components of β̂ in the null space
+            # of X'WX do not change Xβ̂.
+            lu = splu((gram + sp.diags(1e-10 * gram.diagonal())).tocsc())
             cached = (lu, gram)
             object.__setattr__(self, "_lu", cached)
         return cached

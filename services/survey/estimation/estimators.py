@@ -224,8 +224,6 @@ def domain_estimates(
     empty = cnt == 0
     est[empty] = np.nan
     var[empty] = np.nan
-    if statistic == "total":
-        est[empty] = 0.0
     se = np.sqrt(np.clip(var, 0.0, None))
     with np.errstate(divide="ignore", invalid="ignore"):
         n_eff = np.where(empty, np.nan, sw * sw / sw2)
