@@ -265,7 +265,8 @@ def rake(
     residuals with the input weights as base weights.
     Raises EstimationError naming the margin when a respondent lacks a category, a
     category has no population count or a population category has no respondents,
-    or when the margins' grand totals disagree.
+    when two margins add up to different populations within a block (township), or
+    when trimming bounds are empty.
     """
     if not margins:
         raise EstimationError("rake needs at least one margin", errors={"margins": ["empty"]})
