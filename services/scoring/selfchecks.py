@@ -13,7 +13,7 @@ with what is stored (already reported without a reason, closed period).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -52,17 +52,27 @@ def _catalogue(session: Session) -> dict[str, dict[str, Any]]:
     return {k: v for k, v in indicator_catalogue(session).items() if v["source"] == "self_check"}
 
 
+COLUMNS = ("unit_id", "indicator", "version", "target", "actual", "unit_of_measure", "narrative",
+           "evidence", "submitted_at", "late", "reason", "period_id", "is_current", "submitted_by")
+
+
 class _Ingest:
-    """Validates items one by one and keeps compact rows to write."""
+    """Validates values one by one and keeps the rows to write, ready for the driver.
+
+    This is the hot loop of a 300,000-row month: plain tuples and dicts, no ORM
+    objects, and each column's bind processing (times, JSON, booleans) done once per
+    distinct value.
+    """
 
     def __init__(self, session: Session, period: Period, who: Submitter, default_reason: str):
         self.period, self.who, self.default_reason = period, who, default_reason
-        # code -> (id, active during the period); plain values, no ORM access per row
+        # code -> (id, active during the period)
         self.units = {u.code: (u.id, is_active(u, period.starts_on) or is_active(u, period.ends_on))
-                      for u in session.scalars(select(Unit))}
-        self.late: dict[datetime, bool] = {}
+                      for u in session.execute(select(Unit.code, Unit.id, Unit.active_from,
+                                                      Unit.active_to))}
         self.closed = period.state == "closed"
-        self.catalogue = _catalogue(session)
+        self.catalogue = {k: (v.get("unit_of_measure", ""), bool(v.get("allow_negative")))
+                          for k, v in _catalogue(session).items()}
         self.existing = {(uid, ind): (sid, ver) for sid, uid, ind, ver in session.execute(
             select(SelfCheck.id, SelfCheck.unit_id, SelfCheck.indicator, SelfCheck.version)
             .where(SelfCheck.period_id == period.id, SelfCheck.is_current.is_(True)))}
@@ -71,13 +81,23 @@ class _Ingest:
         self.superseded: list[int] = []
         self.seen: dict[tuple[int, str], int | str] = {}
         self.now = utcnow()
+        self.late_count = 0
+        dialect = session.get_bind().dialect
+        table = SelfCheck.__table__
+        self._bind = {name: table.c[name].type._cached_bind_processor(dialect) or (lambda v: v)
+                      for name in ("evidence", "submitted_at", "late", "is_current")}
+        self._times: dict[datetime, tuple[Any, bool, Any]] = {}
+        self._evidence: dict[tuple, Any] = {}
+        self._tail = (period.id, self._bind["is_current"](True), who.actor)
 
-    def add(self, where: int | str, item: dict[str, Any]) -> None:
-        code, indicator = item.get("unit") or "", item.get("indicator") or ""
-        unit = self.units.get(code)
+    def add(self, where: int | str, code: str, indicator: str, target: float | None,
+            actual: float | None, uom: str | None, narrative: str, evidence: tuple,
+            reason: str | None, submitted_at: datetime | None) -> None:
+        """Check one value; problems go to the error lists, a good value to ``rows``."""
         if self.who.unit_scope is not None and code != self.who.unit_scope:
             self.denied.add(where, "unit", f"your token is scoped to unit {self.who.unit_scope}")
             return
+        unit = self.units.get(code)
         if unit is None:
             self.invalid.add(where, "unit", f"unknown unit {code!r}")
         elif not unit[1]:
@@ -85,21 +105,22 @@ class _Ingest:
         definition = self.catalogue.get(indicator)
         if definition is None:
             self.invalid.add(where, "indicator", f"unknown self-check indicator {indicator!r}")
-        uom = item.get("unit_of_measure")
-        if definition is not None:
-            expected = definition.get("unit_of_measure", "")
-            if uom not in (None, "") and uom != expected:
+        else:
+            expected, allow_negative = definition
+            if uom and uom != expected:
                 self.invalid.add(where, "unit_of_measure",
                                  f"wrong unit {uom!r}; {indicator} is measured in {expected!r}")
             uom = expected
-            for field in ("target", "actual"):
-                value = item.get(field)
-                if value is not None and value < 0 and not definition.get("allow_negative"):
-                    self.invalid.add(where, field, f"{indicator} cannot be negative")
-        if item.get("actual") is None:
+            if not allow_negative:
+                if target is not None and target < 0:
+                    self.invalid.add(where, "target", f"{indicator} cannot be negative")
+                if actual is not None and actual < 0:
+                    self.invalid.add(where, "actual", f"{indicator} cannot be negative")
+        if actual is None:
             self.invalid.add(where, "actual", "is required")
-        submitted_at = item.get("submitted_at") or self.now
-        if item.get("submitted_at") and not self.who.may_backfill:
+        if submitted_at is None:
+            submitted_at = self.now
+        elif not self.who.may_backfill:
             self.denied.add(where, "submitted_at", "only staff may backfill submission times")
         if unit is None or definition is None:
             return
@@ -108,25 +129,37 @@ class _Ingest:
             self.invalid.add(where, "indicator", f"duplicate of {_label(self.seen[key])}")
             return
         self.seen[key] = where
-        reason = (item.get("reason") or self.default_reason or "").strip() or None
+        reason = reason or self.default_reason or None
         previous = self.existing.get(key)
-        if previous is not None and not reason:
-            self.conflicts.add(where, "reason", f"{code}/{indicator} was reported already "
-                                                f"(version {previous[1]}); a correction needs "
-                                                "a reason")
+        if previous is not None:
+            if not reason:
+                self.conflicts.add(where, "reason", f"{code}/{indicator} was reported already "
+                                                    f"(version {previous[1]}); a correction "
+                                                    "needs a reason")
+            self.superseded.append(previous[0])
         elif self.closed and not reason:
             self.conflicts.add(where, "period", f"{self.period.code} is closed; only a "
                                                 "correction with a reason is accepted")
-        if previous is not None:
-            self.superseded.append(previous[0])
-        late = self.late.get(submitted_at)
-        if late is None:
-            late = self.late[submitted_at] = is_late(self.period, submitted_at)
-        self.rows.append((unit[0], indicator, previous[1] + 1 if previous else 1,
-                          item.get("target"), item.get("actual"), uom, item.get("narrative") or "",
-                          tuple(item.get("evidence") or ()), submitted_at, late, reason))
+        stamp = self._times.get(submitted_at)
+        if stamp is None:
+            late = is_late(self.period, submitted_at)
+            stamp = self._times[submitted_at] = (self._bind["submitted_at"](submitted_at), late,
+                                                 self._bind["late"](late))
+        self.late_count += stamp[1]
+        links = self._evidence.get(evidence)
+        if links is None:
+            links = self._evidence[evidence] = self._bind["evidence"](list(evidence))
+        self.rows.append((unit[0], indicator, previous[1] + 1 if previous else 1, target, actual,
+                          uom, narrative, links, stamp[0], stamp[2], reason, *self._tail))
+
+    def add_item(self, where: int | str, item: dict[str, Any]) -> None:
+        self.add(where, item.get("unit") or "", item.get("indicator") or "", item.get("target"),
+                 item.get("actual"), item.get("unit_of_measure"), item.get("narrative") or "",
+                 tuple(item.get("evidence") or ()), (item.get("reason") or "").strip() or None,
+                 item.get("submitted_at"))
 
     def finish(self, session: Session) -> dict[str, int]:
+        """Raise Forbidden, ValidationFailed or Conflict listing every problem; else write."""
         self.denied.raise_if_any("Self-check", Forbidden, "nothing was saved")
         self.invalid.raise_if_any("Self-check", outcome="nothing was saved")
         self.conflicts.raise_if_any("Self-check", Conflict, "nothing was saved")
@@ -135,48 +168,22 @@ class _Ingest:
             session.execute(update(table).where(table.c.id == bindparam("sid"))
                             .values(is_current=False),
                             [{"sid": sid} for sid in self.superseded[start:start + CHUNK]])
-        columns = ("unit_id", "indicator", "version", "target", "actual", "unit_of_measure",
-                   "narrative", "evidence", "submitted_at", "late", "reason", "period_id",
-                   "is_current", "submitted_by")
-        tail = (self.period.id, True, self.who.actor)
-        bulk_insert(session, table, columns, (row + tail for row in self.rows))
-        late = sum(1 for row in self.rows if row[9])
+        bulk_insert(session, table.name, COLUMNS, self.rows)
         return {"period": self.period.code, "values": len(self.rows),
-                "corrections": len(self.superseded), "late": late,
+                "corrections": len(self.superseded), "late": self.late_count,
                 "units": len({row[0] for row in self.rows})}
 
 
-def bulk_insert(session: Session, table, columns: tuple[str, ...], rows: Iterable[tuple]) -> None:
-    """Insert many rows through the driver's ``executemany``, in chunks.
-
-    SQLAlchemy's per-row parameter handling costs more than the database does at
-    300,000 rows; here each column's bind processor (dates, JSON, booleans) runs once
-    per distinct value and the driver gets plain tuples. Tuples stand for JSON lists.
-    """
+def bulk_insert(session: Session, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert rows that are ready for the driver (bind processing done) with its
+    ``executemany``, in chunks; SQLAlchemy's per-row parameter handling would cost more
+    than the database does at this size."""
     connection = session.connection()
-    dialect = connection.dialect
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    sql = (f"INSERT INTO {table} ({', '.join(columns)}) "
            f"VALUES ({', '.join([mark] * len(columns))})")
-    converters = []
-    for index, name in enumerate(columns):
-        processor = table.c[name].type._cached_bind_processor(dialect)
-        if processor is not None:
-            converters.append((index, processor, {}))
-    chunk: list[tuple] = []
-    for row in rows:
-        values = list(row)
-        for index, processor, memo in converters:
-            value = values[index]
-            if value not in memo:
-                memo[value] = processor(list(value) if isinstance(value, tuple) else value)
-            values[index] = memo[value]
-        chunk.append(tuple(values))
-        if len(chunk) >= CHUNK:
-            connection.exec_driver_sql(sql, chunk)
-            chunk = []
-    if chunk:
-        connection.exec_driver_sql(sql, chunk)
+    for start in range(0, len(rows), CHUNK):
+        connection.exec_driver_sql(sql, rows[start:start + CHUNK])
 
 
 def _label(where: int | str) -> str:
@@ -189,58 +196,62 @@ def submit(session: Session, period_code: str, items: Iterable[dict[str, Any]],
     period = get_period(session, period_code)
     ingest = _Ingest(session, period, who, reason)
     for index, item in enumerate(items):
-        ingest.add(f"items[{index}]", item)
+        ingest.add_item(f"items[{index}]", item)
     return ingest.finish(session)
 
 
-def _parse_rows(table: Table) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Sheet rows as items; numbers, links and times parsed in place (it is the hot loop)."""
-    errors = table.errors
-    for number, item in table:
-        for field in ("target", "actual"):
-            text = item.get(field)
-            if not text:
-                item[field] = None
-                continue
-            try:
-                item[field] = float(text)
-            except ValueError:
-                try:
-                    item[field] = parse_number(text)
-                except ValueError:
-                    item[field] = None
-                    errors.add(number, field, f"not a number: {text[:40]!r}")
-        evidence = item.get("evidence")
-        if evidence:
-            links = evidence.split()
-            bad = [link for link in links if not link.startswith(("https://", "http://"))]
-            if bad:
-                errors.add(number, "evidence", f"not a web link: {bad[0][:60]!r}")
-            item["evidence"] = links
-        stamp = item.get("submitted_at")
-        if stamp:
-            try:
-                item["submitted_at"] = as_utc(datetime.fromisoformat(stamp))
-            except ValueError:
-                item["submitted_at"] = None
-                errors.add(number, "submitted_at", "must be an ISO date-time")
-        yield number, item
+def _number(text: str, number: int, field: str, errors: RowErrors) -> float | None:
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        try:
+            return parse_number(text)
+        except ValueError:
+            errors.add(number, field, f"not a number: {text[:40]!r}")
+            return None
+
+
+def _links(text: str, number: int, errors: RowErrors) -> tuple[str, ...]:
+    links = tuple(text.split())
+    bad = [link for link in links if not link.startswith(("https://", "http://"))]
+    if bad:
+        errors.add(number, "evidence", f"not a web link: {bad[0][:60]!r}")
+    return links
+
+
+def _stamp(text: str, number: int, errors: RowErrors) -> datetime | None:
+    try:
+        return as_utc(datetime.fromisoformat(text))
+    except ValueError:
+        errors.add(number, "submitted_at", "must be an ISO date-time")
+        return None
 
 
 def import_month(session: Session, period_code: str, table: Table, who: Submitter,
                  reason: str = "") -> dict[str, int]:
     """Import a whole month from a CSV/XLSX sheet, all or nothing."""
     period = get_period(session, period_code)
+    errors = table.errors
     if period.kind != "month":
-        table.errors.add(1, "period", "self-checks are reported per month")
-    ingest = _Ingest(session, period, who, reason)
-    for number, item in _parse_rows(table):
-        ingest.add(number, item)
-    if table.errors:
-        for key, columns in table.errors.errors.items():
-            for column, reasons in columns.items():
-                for text in reasons:
-                    ingest.invalid.add(key, column, text)
+        errors.add(1, "period", "self-checks are reported per month")
+    ingest = _Ingest(session, period, who, reason.strip())
+    column = {name: table.header.index(name) if name in table.header else None
+              for name in IMPORT_REQUIRED + IMPORT_OPTIONAL}
+    i_unit, i_ind, i_target, i_actual = (column[c] for c in IMPORT_REQUIRED)
+    i_uom, i_text, i_evidence, i_reason, i_time = (column[c] for c in IMPORT_OPTIONAL)
+    for number, cells in table.lists():
+        ingest.add(number, cells[i_unit], cells[i_ind],
+                   _number(cells[i_target], number, "target", errors),
+                   _number(cells[i_actual], number, "actual", errors),
+                   cells[i_uom] if i_uom is not None else None,
+                   cells[i_text] if i_text is not None else "",
+                   _links(cells[i_evidence], number, errors) if i_evidence is not None else (),
+                   (cells[i_reason] or None) if i_reason is not None else None,
+                   _stamp(cells[i_time], number, errors) if i_time is not None and cells[i_time]
+                   else None)
+    ingest.invalid.merge(errors)
     return ingest.finish(session)
 
 

@@ -40,6 +40,16 @@ class RowErrors:
             return
         self.errors.setdefault(key, {}).setdefault(column, []).append(reason)
 
+    def merge(self, other: RowErrors) -> None:
+        """Add another collection's problems (its count included, listed or not)."""
+        listed = 0
+        for key, columns in other.errors.items():
+            for column, reasons in columns.items():
+                for reason in reasons:
+                    self.add(key, column, reason)
+                    listed += 1
+        self.count += other.count - listed
+
     def __bool__(self) -> bool:
         return self.count > 0
 
@@ -93,7 +103,9 @@ class Table:
         self.errors = errors
         self._texts_only = texts_only  # CSV cells are str already: the fast path
 
-    def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
+    def lists(self) -> Iterator[tuple[int, list[str]]]:
+        """Rows as lists of stripped text in header order (blank rows skipped); formula
+        cells are noted as errors."""
         header = self.header
         width = len(header)
         for number, cells in self._rows:
@@ -105,12 +117,16 @@ class Table:
                 continue  # blank lines are not rows
             if len(texts) < width:
                 texts.extend([""] * (width - len(texts)))
-            row = dict(zip(header, texts, strict=True))
             if "=" in "\x00".join(texts):
-                for column, text in row.items():
+                for column, text in zip(header, texts, strict=True):
                     if text.startswith("="):
                         self.errors.add(number, column, "formulas are not accepted; paste values")
-            yield number, row
+            yield number, texts
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
+        header = self.header
+        for number, texts in self.lists():
+            yield number, dict(zip(header, texts, strict=True))
 
 
 def _check_header(header: list[str], required: Sequence[str], optional: Sequence[str]) -> list[str]:
