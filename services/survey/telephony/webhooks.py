@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from services.survey.interviews import complete_interview, record_answer
 from services.survey.models import IdempotencyRecord
@@ -66,7 +66,11 @@ def voice_of(campaign: Campaign) -> Voice:
 def load_call(session: Session, attempt_id: int, call_sid: str, url) -> Call:
     """The call of a webhook; NotFound for an unknown attempt, Conflict for a CallSid that
     belongs to another attempt."""
-    attempt = session.get(CallAttempt, attempt_id)
+    # One query for the attempt, its case, campaign, poll, questionnaire and interview;
+    # the poll's township and quota lists are loaded only if a webhook needs them.
+    attempt = session.scalar(select(CallAttempt).where(CallAttempt.id == attempt_id).options(
+        joinedload(CallAttempt.contact).joinedload(PhoneContact.campaign)
+        .joinedload(Campaign.poll).options(lazyload(Poll.townships), lazyload(Poll.quotas))))
     if attempt is None:
         raise NotFound(f"Call attempt {attempt_id} not found")
     if attempt.call_sid is None and call_sid:
@@ -75,8 +79,8 @@ def load_call(session: Session, attempt_id: int, call_sid: str, url) -> Call:
         raise Conflict("CallSid does not match the attempt", {"CallSid": [call_sid]})
     contact = attempt.contact
     campaign = contact.campaign
-    return Call(attempt, contact, campaign, campaign.poll,
-                session.get(Interview, contact.interview_id), Ivr(voice_of(campaign), url))
+    return Call(attempt, contact, campaign, campaign.poll, contact.interview,
+                Ivr(voice_of(campaign), url))
 
 
 def _recorded_call(call: Call) -> bool:

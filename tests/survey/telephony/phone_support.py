@@ -124,7 +124,7 @@ def make_dialer(survey_app, clock=lambda: IN_WINDOW, worker: str = "test-dialer"
                   clock=clock, **kw)
 
 
-def run_campaign(dialer: Dialer, board, campaign_id: int, timeout: float = 90.0) -> int:
+def run_campaign(dialer: Dialer, board, campaign_id: int, timeout: float = 60.0) -> int:
     """Tick the dialer and let the carrier play until the campaign is finished."""
     from services.survey.models.telephony import Campaign
 
