@@ -283,3 +283,18 @@ def test_single_visits_take_the_pooled_within_unit_sd():
     expected = math.sqrt(sum(d * d for d in deviations) / (5 - 2))
     assert pooled_sd(rows) == pytest.approx(expected, rel=1e-12)
     assert pooled_sd([rows[2]]) is None
+
+
+def test_year_end_blends_four_quarters_with_a_named_weighting(runs_client, auth, county):
+    response = _start(runs_client, auth, county, kind="year-end", period="2026", draws=0,
+                      period_weighting="daily_80")
+    assert response.status_code == 201, response.json
+    blend = response.json["method"]["blend"]
+    assert blend["day_to_day_periods"] == ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
+    assert (blend["day_to_day"], blend["snapshot"]) == (0.8, 0.2)
+    unit = runs_client.get(f"/api/v1/runs/{response.json['id']}/units/T05",
+                           headers=auth("analyst")).json
+    quarters = [v for v in unit["segments"].values() if v is not None]
+    assert len(quarters) == 4
+    assert unit["composite"] == pytest.approx(
+        0.8 * sum(quarters) / 4 + 0.2 * unit["nodes"]["total"], abs=1e-9)
