@@ -48,8 +48,10 @@ def _int_arg(name: str, default: int | None = None) -> int:
 def _call():
     check_signature()
     session = db_session()
-    return session, webhooks.load_call(session, _int_arg("attempt"),
-                                       request.form.get("CallSid", ""), webhook_url)
+    call_sid = request.form.get("CallSid", "")
+    if "attempt" not in request.args:  # e.g. the inbound number's status callback
+        return session, webhooks.load_call_by_sid(session, call_sid, webhook_url)
+    return session, webhooks.load_call(session, _int_arg("attempt"), call_sid, webhook_url)
 
 
 def _twiml(xml: str) -> Response:

@@ -83,6 +83,14 @@ def load_call(session: Session, attempt_id: int, call_sid: str, url) -> Call:
                 Ivr(voice_of(campaign), url))
 
 
+def load_call_by_sid(session: Session, call_sid: str, url) -> Call:
+    """The call of a webhook that names no attempt (an inbound number's callbacks)."""
+    attempt_id = session.scalar(select(CallAttempt.id).where(CallAttempt.call_sid == call_sid))
+    if not call_sid or attempt_id is None:
+        raise NotFound(f"No call attempt has CallSid {call_sid!r}")
+    return load_call(session, attempt_id, call_sid, url)
+
+
 def _recorded_call(call: Call) -> bool:
     return call.campaign.record_calls or any(
         q["type"] in ("voice", "text") for q in call.document["questions"])

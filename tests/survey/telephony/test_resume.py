@@ -74,7 +74,8 @@ def test_inbound_call_from_a_sampled_number_continues_the_interview(make_app, en
         carrier = app.config["TWILIO_API_BASE_URL"]
         inbound = requests.post(f"{carrier}/sim/inbound", auth=(SID, TOKEN), data={
             "From": "+8613900010001", "To": "+8657488880000",
-            "Url": f"{url}/api/v1/telephony/voice/inbound"}, timeout=5)
+            "Url": f"{url}/api/v1/telephony/voice/inbound",
+            "StatusCallback": f"{url}/api/v1/telephony/voice/status"}, timeout=5)
         assert inbound.status_code == 201
         board.wait_idle(10)
         stranger = requests.post(f"{carrier}/sim/inbound", auth=(SID, TOKEN), data={
@@ -84,8 +85,9 @@ def test_inbound_call_from_a_sampled_number_continues_the_interview(make_app, en
         stranger_said = board.get(stranger["sid"]).transcript
     after = _answers(app)
     with app.extensions["kaoping"].sessions() as session:
-        directions = list(session.scalars(select(CallAttempt.direction)
-                                          .order_by(CallAttempt.id)))
-    assert directions == ["outbound", "inbound"]
+        calls = session.execute(select(CallAttempt.direction, CallAttempt.state,
+                                       CallAttempt.outcome).order_by(CallAttempt.id)).all()
+    assert [tuple(c) for c in calls] == [("outbound", "ended", "break-off"),
+                                         ("inbound", "ended", "break-off")]
     assert len(after) > len(before) and after[:len(before)] == before
     assert any("不在本次调查范围" in text for _, text in stranger_said)
