@@ -13,5 +13,5 @@ class IdempotencyRecord(IdempotencyMixin, Base):
     """Results of retried writes, keyed by scope and client key."""
 
 
-from . import interview, poll, questionnaire  # noqa: E402,F401  (complete Base.metadata)
-from . import telephony  # noqa: E402,F401  (telephone polls, issue 5)
+# Every model module, so that Base.metadata is complete (telephony: issue 5).
+from . import interview, poll, questionnaire, telephony  # noqa: E402,F401
