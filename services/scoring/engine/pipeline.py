@@ -234,8 +234,7 @@ def _monte_carlo(model: Model, seat_of_unit: np.ndarray | None) -> Uncertainty:
     def draw(first: int, buf: np.ndarray) -> tuple[int, int, np.ndarray]:
         chunk = range(first, min(blocks, first + chunk_blocks))
         for i, b in enumerate(chunk):
-            gen = np.random.Generator(np.random.PCG64(streams[b]))
-            gen.standard_normal(out=buf[i * BLOCK_DRAWS : (i + 1) * BLOCK_DRAWS], dtype=dtype)
+            standard_normals(streams[b], buf[i * BLOCK_DRAWS : (i + 1) * BLOCK_DRAWS])
         lo, hi = first * BLOCK_DRAWS, min(opts.draws, (chunk[-1] + 1) * BLOCK_DRAWS)
         return lo, hi, buf[: hi - lo]
 
@@ -289,6 +288,27 @@ def _monte_carlo(model: Model, seat_of_unit: np.ndarray | None) -> Uncertainty:
         p_advanced=p_adv,
         near_cutoff=((p_adv >= low) & (p_adv <= high)) if p_adv is not None else None,
     )
+
+
+def standard_normals(stream: np.random.SeedSequence, out: np.ndarray) -> None:
+    """Fill ``out`` (an even number of cells) with standard normal variates from the
+    PCG64 stream seeded by ``stream``: Box–Muller on uniforms, z₁ = r cos θ,
+    z₂ = r sin θ with r = √(−2 ln(1 − u₁)), θ = 2π u₂ (Box & Muller 1958). Only drawing the
+    uniforms holds the GIL; the rest is NumPy arithmetic. With float32 uniforms
+    (resolution 2⁻²⁴) |z| ≤ 5.77, a tail of probability 8·10⁻⁹ left out."""
+    flat = out.reshape(-1)
+    np.random.Generator(np.random.PCG64(stream)).random(out=flat, dtype=out.dtype)
+    half = flat.size // 2
+    r, theta = flat[:half], flat[half:]
+    np.subtract(1.0, r, out=r)
+    np.log(r, out=r)
+    r *= -2.0
+    np.sqrt(r, out=r)
+    theta *= out.dtype.type(2.0 * np.pi)
+    cos = np.cos(theta) * r
+    np.sin(theta, out=theta)
+    theta *= r
+    r[...] = cos
 
 
 def _quantiles(a: np.ndarray, alpha: float, method: str, block: int = 4096):

@@ -136,3 +136,22 @@ def test_sensitivity_reports_rank_moves(data):
     assert "weighting=entropy" in variants and "normalisation=percentile" in variants
     moved = max(v.get("max_abs_shift", 0) for v in variants.values())
     assert moved == max(r.sensitivity["max_abs_shift_per_unit"])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_standard_normals_are_standard_normal(dtype):
+    from scipy import stats
+
+    from services.scoring.engine.pipeline import standard_normals
+
+    z = np.empty((8, 25_000), dtype=dtype)
+    standard_normals(np.random.SeedSequence(2026), z)
+    assert z.dtype == dtype
+    assert abs(z.mean()) < 0.005 and abs(z.std() - 1) < 0.005
+    assert stats.kstest(z.ravel().astype(float), "norm").pvalue > 0.01
+    # the two halves of each Box–Muller pair are uncorrelated
+    half = z.size // 2
+    assert abs(np.corrcoef(z.ravel()[:half], z.ravel()[half:])[0, 1]) < 0.01
+    again = np.empty_like(z)
+    standard_normals(np.random.SeedSequence(2026), again)
+    assert again.tobytes() == z.tobytes()
