@@ -40,6 +40,7 @@ def entry_hash(prev_hash: str, seq: int, at: datetime, actor: str, role: str, ac
 def record(session: Session, *, actor: str, role: str, action: str, subject_type: str,
            subject_id: Any, details: dict[str, Any] | None = None) -> AuditEntry:
     """Append one entry in the caller's transaction (never commits)."""
+    session.flush()  # the caller's own writes go out before the chain lock is taken
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
     last = session.execute(select(AuditEntry.seq, AuditEntry.hash)
