@@ -8,13 +8,19 @@ import sys
 
 from services.cli.lifecycle import ProcessSpec
 from shared.config import ROOT, env_int
-from shared.gunicorn_settings import service_host
+from shared.gunicorn_settings import service_host, service_port
+
+
+def carrier_port() -> int:
+    """``CARRIER_PORT``, default ``SURVEY_PORT`` + 8 (5009), so that a suite started on
+    other ports brings its own carrier along."""
+    return env_int("CARRIER_PORT", service_port("survey") + 8, minimum=1)
 
 
 def carrier_url() -> str:
     host = service_host()
     host = "127.0.0.1" if host == "0.0.0.0" else host
-    return f"http://{host}:{env_int('CARRIER_PORT', 5009, minimum=1)}"
+    return f"http://{host}:{carrier_port()}"
 
 
 def processes() -> list[ProcessSpec]:
