@@ -45,7 +45,7 @@ def free_port() -> int:
 def prepare(url: str, calls: int) -> tuple[list[int], str]:
     """Migrate, create a fielding phone poll and ``calls`` claimed attempts with consent."""
     os.environ["SURVEY_DATABASE_URL"] = url
-    from sqlalchemy import update
+    from sqlalchemy import String, update
 
     from services.survey.models.telephony import CallAttempt
     from services.survey.telephony.campaigns import change_state, create_campaign, import_frame
@@ -78,8 +78,7 @@ def prepare(url: str, calls: int) -> tuple[list[int], str]:
     attempts = dialer.claim(campaign_id)
     with session_scope(sessions) as session:
         session.execute(update(CallAttempt).values(consent=True, state="in-progress"))
-        session.execute(update(CallAttempt).values(call_sid="CA" + CallAttempt.id.cast(
-            __import__("sqlalchemy").String)))
+        session.execute(update(CallAttempt).values(call_sid="CA" + CallAttempt.id.cast(String)))
     engine.dispose()
     return attempts, url
 
@@ -142,7 +141,8 @@ def gather_jobs(port: int, attempts: list[int]) -> list:
     validator = RequestValidator(TOKEN)
     jobs = []
     for attempt in attempts:
-        url = f"http://127.0.0.1:{port}/api/v1/telephony/voice/question?attempt={attempt}&q=sat&tries=1"
+        url = (f"http://127.0.0.1:{port}/api/v1/telephony/voice/question"
+               f"?attempt={attempt}&q=sat&tries=1")
         params = {"CallSid": f"CA{attempt}", "Digits": "1", "CallStatus": "in-progress"}
         jobs.append(("POST", url, params,
                      {"X-Twilio-Signature": validator.compute_signature(url, params)}))

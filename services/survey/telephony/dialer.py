@@ -110,7 +110,10 @@ class Dialer:
                 return []
             in_flight = session.scalar(select(func.count(CallAttempt.id)).where(
                 CallAttempt.campaign_id == campaign.id, CallAttempt.state.in_(IN_FLIGHT)))
-            room = min(free_lines(campaign.max_concurrent, in_flight), self.batch)
+            # Claim no more than can be placed well within the lease at this CPS, so that
+            # no claimed call is still waiting for its slot when recovery declares it lost.
+            placeable = max(1, int(campaign.cps * self.lease.total_seconds() / 2))
+            room = min(free_lines(campaign.max_concurrent, in_flight), self.batch, placeable)
             if room <= 0:
                 return []
             filled, saturated = self._filled_townships(session, campaign)
@@ -201,8 +204,13 @@ class Dialer:
             settings = (campaign.from_number, campaign.machine_detection, campaign.record_calls)
         pacer.wait()
         with session_scope(self.sessions) as session:
-            session.execute(update(CallAttempt).where(CallAttempt.id == attempt_id)
-                            .values(placed_at=self.clock()))
+            stamped = session.execute(
+                update(CallAttempt)
+                .where(CallAttempt.id == attempt_id, CallAttempt.state == "placing")
+                .values(placed_at=self.clock())
+                .execution_options(synchronize_session=False)).rowcount
+        if not stamped:
+            return 0  # recovered as lost meanwhile: its case is due again elsewhere
         from_number, detection, record = settings
         options = {"to": number, "from_": from_number,
                    "url": self.webhook("answer", attempt=attempt_id), "method": "POST",

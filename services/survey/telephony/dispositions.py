@@ -52,10 +52,9 @@ def call_outcome(call_status: str, answered_by: str | None, *, consent: bool | N
         return "complete"
     if consent:
         return "break-off"
-    if answered_by and (answered_by.startswith("machine") or answered_by == "fax"):
-        return "machine"
-    # Answered but nothing pressed: treat as a non-contact by machine-like silence.
-    return "machine" if answered_by else "no-answer"
+    # Answered (CallStatus completed) by a machine, or by someone who never pressed a key
+    # at the consent prompt: no contact with a respondent was made (AAPOR non-contact).
+    return "machine"
 
 
 def case_disposition(outcomes: Iterable[str], *, answered_share: float,

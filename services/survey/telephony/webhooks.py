@@ -78,9 +78,20 @@ def load_call(session: Session, attempt_id: int, call_sid: str, url) -> Call:
     elif call_sid and attempt.call_sid != call_sid:
         raise Conflict("CallSid does not match the attempt", {"CallSid": [call_sid]})
     contact = attempt.contact
+    if attempt.state == "lost":
+        _revive(attempt, contact)
     campaign = contact.campaign
     return Call(attempt, contact, campaign, campaign.poll, contact.interview,
                 Ivr(voice_of(campaign), url))
+
+
+def _revive(attempt: CallAttempt, contact: PhoneContact) -> None:
+    """A call that recovery gave up on did reach the respondent: count it again and keep
+    its case from being dialled while it runs."""
+    attempt.state = "placed"
+    if contact.state == "pending":
+        contact.state = "dialing"
+        contact.attempts += 1
 
 
 def load_call_by_sid(session: Session, call_sid: str, url) -> Call:

@@ -151,3 +151,24 @@ def test_voice_answer_recording_callbacks_and_retention(app, attempt):
         session.commit()
     purged = answers(app)["advice"]
     assert "recording_url" not in purged and purged["recording_sid"] == "RE1"
+
+
+def test_a_call_recovery_gave_up_on_is_counted_when_its_webhooks_arrive(app, attempt):
+    later = IN_WINDOW + timedelta(minutes=10)
+    make_dialer(app, clock=lambda: later, client=object()).recover()
+    sessions = app.extensions["kaoping"].sessions
+    with sessions() as session:
+        assert session.get(CallAttempt, attempt).state == "lost"
+        assert session.scalar(select(PhoneContact.state)) == "pending"
+    client = app.test_client()
+    assert "<Gather" in signed(client, f"/api/v1/telephony/voice/answer?attempt={attempt}",
+                               call_params()).text
+    with sessions() as session:
+        assert session.scalar(select(PhoneContact.state)) == "dialing"  # not dialled again
+    signed(client, f"/api/v1/telephony/voice/status?attempt={attempt}",
+           call_params(CallStatus="completed", CallDuration="9"))
+    with sessions() as session:
+        row = session.get(CallAttempt, attempt)
+        contact = session.scalars(select(PhoneContact)).one()
+        assert (row.state, row.outcome, contact.attempts, contact.state) == (
+            "ended", "machine", 1, "pending")
