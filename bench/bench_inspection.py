@@ -173,9 +173,10 @@ def bench_submissions(runs: int, per_run: int) -> dict:
     for visit_id in visits[:20]:  # warm-up
         driver.call("POST", f"/visits/{visit_id}/submit", role="inspector",
                     json={"client_uuid": str(uuid.uuid4()), "answers": answers(template, 1)})
-    rates, baseline = [], []
+    rates, baseline, cpu = [], [], []
     for run in range(runs):
         chunk = visits[20 + run * per_run: 20 + (run + 1) * per_run]
+        c0 = time.process_time()
         t0 = time.perf_counter()
         for k, visit_id in enumerate(chunk):
             driver.call("POST", f"/visits/{visit_id}/submit", role="inspector",
@@ -183,6 +184,7 @@ def bench_submissions(runs: int, per_run: int) -> dict:
                               "findings": [{"severity": "minor", "description": "x"}]
                               if k % 5 == 0 else []})
         rates.append(len(chunk) / (time.perf_counter() - t0))
+        cpu.append((time.process_time() - c0) / len(chunk) * 1000)
         t0 = time.perf_counter()
         for _ in range(per_run):
             driver.call("GET", "/whoami", role="inspector")
@@ -199,6 +201,7 @@ def bench_submissions(runs: int, per_run: int) -> dict:
     engine.dispose()
     return {"database": kind, "url": url, "runs": runs, "per_run": per_run, "body_bytes": body_size,
             "submissions_per_s": statistics.median(rates), "replays_per_s": replay_rate,
+            "cpu_ms": statistics.median(cpu),
             "whoami_per_s": statistics.median(baseline)}
 
 
@@ -358,12 +361,15 @@ def main() -> int:
         print(json.dumps(upload_child(args.upload_child)))
         return 0
     print(f"bench_inspection  {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  "
-          f"{platform.machine()} {os.cpu_count()} CPUs  Python {platform.python_version()}")
+          f"{platform.machine()} {os.cpu_count()} CPUs  Python {platform.python_version()}  "
+          f"load average {os.getloadavg()[0]:.1f}")
     runs, per_run = (3, 100) if args.quick else (5, 200)
     sub = bench_submissions(runs, per_run)
     print(f"submissions ({sub['database']}, {sub['body_bytes']} B JSON with 20 items, "
           f"median of {runs} runs x {per_run}, sequential, in process):")
     print(f"  submit          {sub['submissions_per_s']:8.1f} /s   (target >= 200 on PostgreSQL)")
+    print(f"  client+app CPU  {sub['cpu_ms']:8.2f} ms per submission "
+          f"(Python side, without PostgreSQL's own work)")
     print(f"  replay (same)   {sub['replays_per_s']:8.1f} /s")
     print(f"  baseline whoami {sub['whoami_per_s']:8.1f} /s")
     rates = [bench_http_concurrent(sub["url"], 8, 200 if args.quick else 400)["per_s"]

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from services.inspection import audit, registry
 from services.inspection.checklists import TemplateRules, rules_for
@@ -58,8 +58,9 @@ def get_visit(session: Session, principal: Principal, visit_id: int, *,
     """The visit if the caller may see it; NotFound otherwise (also when hidden)."""
     query = select(Visit).where(Visit.id == visit_id)
     if for_update:
-        query = query.with_for_update(of=Visit)
-    visit = session.scalar(query)
+        # Writers check the evidence too: load it in the same round trip.
+        query = query.options(joinedload(Visit.attachments)).with_for_update(of=Visit)
+    visit = session.scalars(query).unique().first()
     if visit is None or not can_see_visit(principal, visit):
         raise NotFound(f"Visit {visit_id} not found")
     return visit
