@@ -50,7 +50,8 @@ class Computed:
 
 def compute_snapshot(snapshot: dict[str, Any], options: dict[str, Any]) -> Computed:
     """Score a snapshot under run options (draws, level, seed, top_k, advanced,
-    period_weighting); raise ValidationFailed with the engine's per-field errors."""
+    fay_herriot, credibility, period_weighting) over the scheme's ``engine`` defaults;
+    raise ValidationFailed with the engine's per-field errors."""
     document = snapshot["scheme_version"]["document"]
     units = snapshot["units"]
     engine_options = _engine_options(snapshot["kind"], options, document)
@@ -110,7 +111,8 @@ def _engine_options(kind: str, options: dict[str, Any], document: dict) -> dict[
         share = DEFAULT_ASSESSMENT_SHARE
     return {"draws": options.get("draws", DEFAULT_DRAWS), "level": options.get("level", 0.9),
             "top_k": options.get("top_k", 3), "advanced_seats": seats,
-            "advanced_share": share}
+            "advanced_share": share, "fay_herriot": options.get("fay_herriot"),
+            "credibility": options.get("credibility")}
 
 
 def _score(document: dict, units: list[dict], segment: dict, seed: int,

@@ -2,9 +2,10 @@
 
 Starts a mid-year run for ``ctx.state["period"]`` (2026-H1) under the scheme version the
 scoring step loaded, with the web and telephone polls of the survey steps; scoring
-pulls the poll estimates and the inspection scores itself. Prints, per peer group, the
-ranking with composite, 90% interval, rank interval and P(advanced), and the awarded
-"advanced" units; checks that the stored run re-runs bit for bit; saves the CSV and XLSX
+pulls the poll estimates and the inspection scores itself. Prints the ranking with
+composite, 90% interval, rank interval and P(advanced) of the township group and of the
+two department groups whose ranks are least certain, and the awarded "advanced" units
+of every group; checks that the stored run re-runs bit for bit; saves the CSV and XLSX
 exports and a unit's breakdown; publishes the run (which freezes the scheme version).
 """
 
@@ -17,7 +18,7 @@ from collections import defaultdict
 from services.scoring.run_cli import print_ranking
 from shared.client import ServiceError
 
-SHOWN_DEPARTMENT_GROUPS = ("G03", "G06")
+SHOWN_DEPARTMENT_GROUPS = 2
 
 
 def run(ctx) -> None:
@@ -39,6 +40,8 @@ def run(ctx) -> None:
     ctx.say(f"  run {run_['id']}: {run_['units']} units, polls {polls or 'none'} ({sources}); "
             f"{run_['options']['draws']} Monte Carlo draws, seed {run_['seed']}; "
             f"{elapsed:.1f} s over HTTP")
+    ctx.say("  polls pooled by inverse variance and shrunk to the group mean (Fay-Herriot "
+            "REML); inspection discrepancies discount self-check weights")
     ctx.say(f"  composite = {blend['day_to_day']} × day-to-day (mean of "
             f"{' and '.join(blend['day_to_day_periods'])}) + {blend['snapshot']} × the "
             f"{blend['snapshot_period']} assessment  [{blend['named_weighting']}: "
@@ -48,7 +51,7 @@ def run(ctx) -> None:
     for row in rows:
         by_group[row["peer_group"]].append(row)
     seats = run_["method"]["final"]["seats"] or {}
-    for group in ("TS", *SHOWN_DEPARTMENT_GROUPS):
+    for group in ("TS", *_most_uncertain(by_group, SHOWN_DEPARTMENT_GROUPS)):
         if group in by_group:
             print_ranking(by_group[group], ctx.say,
                           title=f"{group}: {len(by_group[group])} units, "
@@ -63,10 +66,21 @@ def run(ctx) -> None:
     _check_and_publish(ctx, planner, run_, rows)
 
 
+def _most_uncertain(by_group: dict, count: int) -> list[str]:
+    """The department groups with the most units whose rank is uncertain."""
+    def spread(group: str) -> tuple:
+        rows = by_group[group]
+        return (-sum(r["rank_hi"] > r["rank_lo"] for r in rows if r["rank_lo"] is not None),
+                group)
+
+    return sorted((g for g in by_group if g != "TS"), key=spread)[:count]
+
+
 def _start(ctx, planner, period: str, polls: list[int]) -> dict | None:
     body = {"scheme_version_id": ctx.state["scheme_version_id"], "period": period,
             "kind": "mid-year", "seed": 2026, "polls": polls, "draws": 2000,
-            "missing_source": "skip"}
+            "missing_source": "skip", "fay_herriot": "REML",
+            "credibility": {"mode": "weight", "slope": 1.0}}
     try:
         return planner.post_json("/api/v1/runs", body)
     except ServiceError as exc:

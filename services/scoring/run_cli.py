@@ -108,11 +108,13 @@ def _fmt(value: float | None, spec: str = "6.1f") -> str:
 def print_ranking(rows: list[dict[str, Any]], say: Callable[[str], None],
                   title: str = "", limit: int | None = None) -> None:
     """A ranking table: rank, unit, name, composite, 90% interval, rank interval,
-    P(advanced); ★ marks an awarded unit, ~ a unit near the cut-off (0.2 ≤ P ≤ 0.8)."""
+    P(advanced) and, when there is a previous run, the change of the composite; ★ marks
+    an awarded unit, ~ a unit near the cut-off (0.2 ≤ P ≤ 0.8)."""
     if title:
         say(f"  {title}")
-    say("    rank unit  name                 composite  90% interval    ranks   "
-        "P(adv)  prev Δ")
+    compared = any(row.get("composite_change") is not None for row in rows)
+    say("    rank unit  name                 composite  90% interval    ranks   P(adv)"
+        + ("  change" if compared else ""))
     for row in rows[:limit]:
         mark = "★" if row.get("advanced") else ("~" if row.get("near_cutoff") else " ")
         ranks = (f"{row['rank_lo']}–{row['rank_hi']}" if row.get("rank_lo") is not None
@@ -122,7 +124,7 @@ def print_ranking(rows: list[dict[str, Any]], say: Callable[[str], None],
         change = row.get("composite_change")
         say(f"  {mark} {row['rank']:>3} {row['unit']:<5} {_pad(row['name_zh'], 20)} "
             f"{_fmt(row['composite'], '9.1f')}  {interval:<14}  {ranks:<7} "
-            f"{_fmt(row.get('p_advanced'), '6.2f')}  "
-            f"{'' if change is None else format(change, '+.1f')}")
+            f"{_fmt(row.get('p_advanced'), '6.2f')}"
+            + (f"  {'-' if change is None else format(change, '+6.1f')}" if compared else ""))
     if limit is not None and len(rows) > limit:
         say(f"    … {len(rows) - limit} more")

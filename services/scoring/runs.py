@@ -31,7 +31,7 @@ RESULT_FIELDS = ("unit", "peer_group", "composite", "rank", "group_size", "compo
                  "near_cutoff", "credibility", "flags", "indicators", "nodes", "segments",
                  "missing")
 OPTION_KEYS = ("polls", "missing_source", "draws", "level", "top_k", "advanced",
-               "period_weighting")
+               "fay_herriot", "credibility", "period_weighting")
 
 
 def run_options(data: dict[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,13 @@ class AdvancedSchema(Schema):
     seats = fields.Integer(validate=validate.Range(min=0))
 
 
+class CredibilitySchema(Schema):
+    mode = fields.String(load_default="weight", validate=validate.OneOf(("weight", "value")))
+    slope = fields.Float(validate=validate.Range(min=0))
+    threshold = fields.Float(validate=validate.Range(min=0, max=1))
+    floor = fields.Float(validate=validate.Range(min=0, max=1))
+
+
 class RunCreateSchema(Schema):
     scheme_version_id = fields.Integer(required=True)
     period = fields.String(required=True, metadata={"example": "2026-H1"})
@@ -29,6 +36,12 @@ class RunCreateSchema(Schema):
     level = fields.Float(load_default=0.9, validate=validate.Range(min=0.5, max=0.999))
     top_k = fields.Integer(load_default=3, validate=validate.Range(min=1))
     advanced = fields.Nested(AdvancedSchema)
+    fay_herriot = fields.String(validate=validate.OneOf(("REML", "ML")),
+                                metadata={"description": "shrink poll indicators toward the "
+                                                         "peer-group mean (Fay-Herriot)"})
+    credibility = fields.Nested(CredibilitySchema,
+                                metadata={"description": "inspection discrepancy rates discount "
+                                                         "self-check indicators"})
     period_weighting = fields.String(validate=validate.OneOf(sorted(YEAR_END_WEIGHTS)),
                                      metadata={"description": "day-to-day/snapshot weights of "
                                                               "mid-year and year-end runs"})

@@ -298,3 +298,23 @@ def test_year_end_blends_four_quarters_with_a_named_weighting(runs_client, auth,
     assert len(quarters) == 4
     assert unit["composite"] == pytest.approx(
         0.8 * sum(quarters) / 4 + 0.2 * unit["nodes"]["total"], abs=1e-9)
+
+
+def test_run_options_shrink_polls_and_discount_self_checks(runs_client, auth, county):
+    response = _start(runs_client, auth, county, fay_herriot="REML",
+                      credibility={"mode": "weight", "slope": 1.0})
+    assert response.status_code == 201, response.json
+    final = response.json["method"]["final"]
+    assert final["engine"]["fay_herriot"] == {"poll_satisfaction": "REML"}
+    assert final["fay_herriot"]["poll_satisfaction"]["sigma2_v"] >= 0
+    assert final["engine"]["credibility"]["mode"] == "weight"
+    inputs = runs_client.get(f"/api/v1/runs/{response.json['id']}/inputs",
+                             headers=auth("analyst")).json
+    rates = next(s for s in inputs["segments"] if s["role"] == "snapshot")["discrepancy"]
+    rows = runs_client.get(f"/api/v1/runs/{response.json['id']}/ranking",
+                           headers=auth("analyst")).json
+    for row in rows:
+        unit = runs_client.get(f"/api/v1/runs/{response.json['id']}/units/{row['unit']}",
+                               headers=auth("analyst")).json
+        assert unit["credibility"] == pytest.approx(1 - rates.get(row["unit"], 0.0))
+        assert ("self_check_discounted" in row["flags"]) == (rates.get(row["unit"], 0) > 0)

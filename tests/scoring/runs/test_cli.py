@@ -1,0 +1,22 @@
+"""``kaoping score run`` against a served scoring service."""
+
+from services.cli import main
+from tests.support import serving
+
+
+def test_score_run_prints_the_ranking_and_publishes(make_app, sources, county, capsys):
+    survey_url, inspection_url, _log = sources
+    app = make_app("scoring", SURVEY_URL=survey_url, INSPECTION_URL=inspection_url)
+    with serving(app) as url:
+        code = main(["score", "run", "--kind", "mid-year", "--period", "2026-H1", "--poll", "1",
+                     "--draws", "100", "--seed", "4", "--publish", "--url", url])
+        out = capsys.readouterr().out
+        assert code == 0, out
+        assert "run 1: mid-year 2026-H1, scheme county-2026 v1, seed 4" in out
+        assert "peer group TS" in out and "peer group G02" in out
+        assert out.count("★") == 7  # 20 % of 33 units: 7 seats
+        assert "published; scheme version" in out
+        refused = main(["score", "run", "--kind", "monthly", "--period", "2026-H1",
+                        "--url", url])
+        assert refused == 1
+        assert "needs a month period" in capsys.readouterr().err
