@@ -156,13 +156,15 @@ def previous_run(session: Session, run: ScoreRun, published_only: bool) -> Score
     """The latest run of the same kind and scheme for the closest earlier period
     (published ones first) — what a vertical comparison compares with."""
     version = session.get(SchemeVersion, run.scheme_version_id)
-    query = (select(ScoreRun).join(SchemeVersion, ScoreRun.scheme_version_id == SchemeVersion.id)
+    query = (select(ScoreRun.id, ScoreRun.period, ScoreRun.state)
+             .join(SchemeVersion, ScoreRun.scheme_version_id == SchemeVersion.id)
              .where(ScoreRun.kind == run.kind, ScoreRun.id != run.id,
                     SchemeVersion.scheme_id == version.scheme_id))
     if published_only:
         query = query.where(ScoreRun.state == "published")
     start = parse_period(run.period)[1]
-    earlier = [r for r in session.scalars(query) if parse_period(r.period)[1] < start]
+    earlier = [r for r in session.execute(query) if parse_period(r.period)[1] < start]
     if not earlier:
         return None
-    return max(earlier, key=lambda r: (parse_period(r.period)[1], r.state == "published", r.id))
+    best = max(earlier, key=lambda r: (parse_period(r.period)[1], r.state == "published", r.id))
+    return session.get(ScoreRun, best.id)

@@ -28,11 +28,11 @@ IDEMPOTENCY_SCOPE = "runs.create"
 
 
 def run_dict(run, detail: bool = False) -> dict:
-    version = run.inputs["scheme_version"]
+    version = run.method["scheme_version"]
     out = {"id": run.id, "scheme_version_id": run.scheme_version_id,
            "scheme": version["scheme"], "scheme_version": version["version"],
            "period": run.period, "kind": run.kind, "seed": run.seed, "state": run.state,
-           "units": run.units, "options": run.options, "sources": run.inputs["sources"],
+           "units": run.units, "options": run.options, "sources": run.method["sources"],
            "inputs_sha256": run.inputs_sha256, "results_sha256": run.results_sha256,
            "created_by": run.created_by, "created_at": run.created_at,
            "published_by": run.published_by, "published_at": run.published_at}

@@ -41,7 +41,7 @@ class ScoreRun(Base):
     state: Mapped[str] = mapped_column(String(12), default="computed")
     options: Mapped[Any] = mapped_column(JSON)
     method: Mapped[Any] = mapped_column(JSON)
-    inputs: Mapped[Any] = mapped_column(JSON)
+    inputs: Mapped[Any] = mapped_column(JSON, deferred=True)  # loaded when read
     inputs_sha256: Mapped[str] = mapped_column(String(64))
     results_sha256: Mapped[str] = mapped_column(String(64))
     units: Mapped[int] = mapped_column(Integer)

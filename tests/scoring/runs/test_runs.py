@@ -318,3 +318,9 @@ def test_run_options_shrink_polls_and_discount_self_checks(runs_client, auth, co
                                headers=auth("analyst")).json
         assert unit["credibility"] == pytest.approx(1 - rates.get(row["unit"], 0.0))
         assert ("self_check_discounted" in row["flags"]) == (rates.get(row["unit"], 0) > 0)
+
+
+def test_the_openapi_document_lists_the_run_endpoints(runs_client):
+    paths = runs_client.get("/openapi.json").json["paths"]
+    assert {"/api/v1/runs", "/api/v1/runs/{run_id}/ranking", "/api/v1/runs/{run_id}/publish",
+            "/api/v1/runs/{run_id}/units/{code}"} <= set(paths)
