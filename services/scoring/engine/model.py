@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from services.scoring.engine import fay_herriot, normalise, weights
+from services.scoring.engine import fay_herriot, normalise, quota, weights
 from services.scoring.engine.credibility import CredibilityRule
 from services.scoring.engine.errors import EngineError
 from services.scoring.engine.scheme import Indicator, Node, Normalisation, Scheme
@@ -315,39 +315,70 @@ class Model:
 
         return self._evaluate(values_of, x.shape[1], point)
 
-    def evaluate_draws(self, z: np.ndarray, scale: np.ndarray, noisy: list[int]) -> np.ndarray:
-        """Composite (D, N) of the draws x0 + z·scale on the columns ``noisy``.
+    def evaluate_draws(
+        self,
+        z: np.ndarray,
+        scale: np.ndarray,
+        noisy: list[int],
+        composite: np.ndarray,
+        ranks: np.ndarray,
+        pool=None,
+    ) -> list:
+        """Score the draws x0 + z·scale (on the columns ``noisy``) into ``composite`` and
+        their group ranks into ``ranks`` (both D × N).
 
         ``z`` (len(noisy), D, N) holds standard normal variates and ``scale``
         (len(noisy), N) the standard errors (0 where a value is exact). Values are built
-        block by block, so no (K, D, N) array is ever held.
+        block by block, so no (K, D, N) array is ever held. With a thread ``pool`` the
+        blocks are split into contiguous halves scored concurrently (NumPy releases the
+        GIL); the futures are returned and each writes only its own units.
         """
         x0t = self.x0.T.astype(z.dtype)
+        d = z.shape[1]
 
         def values_of(rows, cols):
-            out = np.empty((len(self.indicators), z.shape[1], x0t[:, rows].shape[1]), dtype=z.dtype)
+            out = np.empty((len(self.indicators), d, x0t[:, rows].shape[1]), dtype=z.dtype)
             out[...] = x0t[:, None, rows]
             for i, j in enumerate(noisy):
                 out[j] += z[i][:, rows] * scale[i, rows]
             return out if cols == slice(None) else out[cols]
 
-        scores, _ = self._evaluate(values_of, z.shape[1], point=False)
-        return scores[self.scheme.root.id]
+        shared = self._shared_scores(values_of, point=False)
+        blocks = self._blocks(d, point=False)
+        for node in self.nodes:
+            self._weights_t(node.id, z.dtype)  # fill the cache before threads read it
+
+        def run(part):
+            scores = {self.scheme.root.id: composite}
+            self._evaluate_blocks(values_of, part, shared, scores, None, point=False)
+            for bs, _, gids in part:
+                segs = [self.segments[g] for g in gids]
+                ranks[:, bs] = quota.rank_within(
+                    composite[:, bs], [slice(s.start - bs.start, s.stop - bs.start) for s in segs]
+                )
+
+        parts = _halves(blocks) if pool is not None else [blocks]
+        if pool is None:
+            run(blocks)
+            return []
+        return [pool.submit(run, part) for part in parts if part]
 
     def _evaluate(self, values_of, d: int, point: bool):
-        """Run the pipeline; ``values_of(rows, cols)`` gives a fresh (cols, D, rows) array.
-
-        Units are processed in cache-sized blocks of whole peer groups (one block for the
-        point evaluation, which fixes the node weights on first use)."""
+        """Run the pipeline on every unit; ``values_of(rows, cols)`` gives a fresh
+        (cols, D, rows) array. Returns ({node id: (D, N)}, normalised (K, D, N) or None);
+        the point evaluation (one block) fixes the node weights on first use."""
         n = len(self.units)
         shared = self._shared_scores(values_of, point)
         s_full = np.empty((len(self.indicators), d, n)) if point else None
         keep = [node.id for node in self.nodes] if point else [self.scheme.root.id]
-        scores: dict[str, np.ndarray] = {}
-        for bs, segs, gids in self._blocks(d, point):
+        scores = {node_id: np.empty((d, n)) for node_id in keep}
+        self._evaluate_blocks(values_of, self._blocks(d, point), shared, scores, s_full, point)
+        return scores, s_full
+
+    def _evaluate_blocks(self, values_of, blocks, shared, scores, s_full, point) -> None:
+        """The pipeline over ``blocks`` of units, writing into ``scores`` (and ``s_full``)."""
+        for bs, segs, gids in blocks:
             xb = values_of(bs, slice(None))
-            if not scores:
-                scores = {node_id: np.empty((d, n), dtype=xb.dtype) for node_id in keep}
             self._prepare(xb, slice(None), point)
             sb = np.empty_like(xb)
             self._normalise_block(xb, sb, bs, segs, gids, shared)
@@ -357,7 +388,7 @@ class Model:
                 and self.self_check_cols.size
             ):
                 self._discount_values(sb, bs, segs)
-            if point:
+            if s_full is not None:
                 s_full[..., bs] = sb
             values: dict[str, np.ndarray] = {}
             for node in self.nodes:
@@ -373,7 +404,6 @@ class Model:
                 )
                 if node.id in scores:
                     scores[node.id][:, bs] = values[node.id]
-        return scores, s_full
 
     def _weights_t(self, node_id: str, dtype) -> np.ndarray:
         """Per-unit weights of a node as (children, units) in the dtype of the values."""
@@ -563,6 +593,18 @@ def aggregate(
         with np.errstate(invalid="ignore", divide="ignore"):
             out = np.where(den > 0, num / den, np.nan)
     return np.exp(out) if method == "geometric" else out
+
+
+def _halves(blocks: list) -> list[list]:
+    """Split consecutive unit blocks into two runs of about equal units."""
+    total = sum(bs.stop - bs.start for bs, _, _ in blocks)
+    acc, cut = 0, len(blocks)
+    for i, (bs, _, _) in enumerate(blocks):
+        acc += bs.stop - bs.start
+        if acc >= total / 2:
+            cut = i + 1
+            break
+    return [blocks[:cut], blocks[cut:]]
 
 
 def _segments(groups: list[str], codes: list[str]) -> list[slice]:

@@ -228,8 +228,6 @@ def _monte_carlo(model: Model, seat_of_unit: np.ndarray | None) -> Uncertainty:
     chunk_blocks = max(1, min(blocks, (opts.memory_budget_mb << 20) // per_block))
     comp = np.empty((opts.draws, n), dtype=dtype)
     ranks = np.empty((opts.draws, n), dtype=np.int32)
-    top = np.zeros(n, dtype=np.int64)
-    awarded = np.zeros(n, dtype=np.int64)
 
     def draw(first: int, buf: np.ndarray) -> tuple[int, int, np.ndarray]:
         chunk = range(first, min(blocks, first + chunk_blocks))
@@ -238,37 +236,32 @@ def _monte_carlo(model: Model, seat_of_unit: np.ndarray | None) -> Uncertainty:
         lo, hi = first * BLOCK_DRAWS, min(opts.draws, (chunk[-1] + 1) * BLOCK_DRAWS)
         return lo, hi, buf[: hi - lo]
 
-    def score(lo: int, hi: int, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        c = model.evaluate_draws(z.transpose(1, 0, 2), scale, noisy)
-        r = quota.rank_within(c, model.segments)
-        comp[lo:hi], ranks[lo:hi] = c, r
-        adv = np.sum(r <= seat_of_unit, axis=0) if seat_of_unit is not None else 0
-        return np.sum(r <= opts.top_k, axis=0), adv
-
-    # Drawing holds the GIL, scoring mostly runs in numpy without it: with two threads
-    # the next chunk is drawn while the current one is scored. Each chunk writes its own
-    # columns, so the result does not depend on the timing.
+    # With threads, two halves of the units are scored concurrently (NumPy releases the
+    # GIL) while the next chunk is drawn into the other buffer. Every task writes only
+    # its own rows and units, so the result does not depend on the timing.
+    threaded = opts.threads > 1
     buffers = [
         np.empty((chunk_blocks * BLOCK_DRAWS, m, n), dtype=dtype)
-        for _ in range(2 if opts.threads > 1 else 1)
+        for _ in range(2 if threaded else 1)
     ]
-    firsts = list(range(0, blocks, chunk_blocks))
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = None
-        for index, first in enumerate(firsts):
-            job = draw(first, buffers[index % len(buffers)])
-            if opts.threads <= 1:
-                counts = [score(*job)]
-            else:
-                counts = [pending.result()] if pending is not None else []
-                pending = pool.submit(score, *job)
-            for t, a in counts:
-                top += t
-                awarded += a
-        if pending is not None:
-            t, a = pending.result()
-            top += t
-            awarded += a
+    with ThreadPoolExecutor(max_workers=max(1, opts.threads)) as pool:
+        pending: list = []
+        for index, first in enumerate(range(0, blocks, chunk_blocks)):
+            lo, hi, z = draw(first, buffers[index % len(buffers)])
+            for future in pending:
+                future.result()
+            pending = model.evaluate_draws(
+                z.transpose(1, 0, 2),
+                scale,
+                noisy,
+                comp[lo:hi],
+                ranks[lo:hi],
+                pool if threaded else None,
+            )
+        for future in pending:
+            future.result()
+    top = np.sum(ranks <= opts.top_k, axis=0)
+    awarded = np.sum(ranks <= seat_of_unit, axis=0) if seat_of_unit is not None else None
     alpha = (1.0 - opts.level) / 2.0
     c_lo, c_hi = _quantiles(comp, alpha, "linear")
     r_lo, r_hi = _quantiles(ranks, alpha, "inverted_cdf")
