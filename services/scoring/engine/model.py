@@ -68,6 +68,19 @@ class Options:
 
 
 @dataclass
+class Layout:
+    """Columns that vary (built from values and normalised) and those held constant."""
+
+    varying: list[int]
+    index: object
+    constant: object
+    local: list  # (norm, direction, model index, position index, model columns)
+    shared: list
+    overrides: list
+    discount: list  # (model column, position) of self-check columns that vary
+
+
+@dataclass
 class MissingRecord:
     """What the missing-data policy did, per unit (sorted order until reported)."""
 
@@ -271,20 +284,12 @@ class Model:
     def _plan(self) -> None:
         """Fix once how the columns are normalised and the units blocked."""
         self.complete = not np.isnan(self.x0).any()
-        self.lower = np.flatnonzero(self.direction < 0)
-        plans: dict[tuple, list[int]] = {}
+        self.plans: list[tuple[Normalisation, float, list[int]]] = []
+        keyed: dict[tuple, list[int]] = {}
         for j, norm in enumerate(self.norms):
-            plans.setdefault(
-                (norm, self.direction[j] if norm.method == "goalposts" else 1.0), []
-            ).append(j)
-        self.global_plans, self.block_plans = [], []
-        for (norm, direction), cols in plans.items():
-            target = (
-                self.global_plans
-                if norm.scope == "all" and norm.method not in ("none", "goalposts")
-                else self.block_plans
-            )
-            target.append((norm, direction, _as_index(cols)))
+            key = (norm, self.direction[j] if norm.method == "goalposts" else 1.0)
+            keyed.setdefault(key, []).append(j)
+        self.plans = [(norm, direction, cols) for (norm, direction), cols in keyed.items()]
         self.override_norms = []
         for ov in self.scheme.overrides:
             if ov.peer_group in self.group_codes:
@@ -297,8 +302,36 @@ class Model:
             for node in self.nodes
             if all(isinstance(c, Indicator) for c in node.children)
         }
+        self.s_point: np.ndarray | None = None  # (K, N) normalised point scores
         self._block_cache: dict[int, list] = {}
         self._weights_cache: dict[tuple, np.ndarray] = {}
+        self._layouts: dict[tuple, Layout] = {}
+
+    def layout(self, varying: list[int]) -> Layout:
+        """How to score when only the columns ``varying`` change (the rest are the point
+        scores): the normalisation plans restricted to them, with positions."""
+        key = tuple(varying)
+        if key not in self._layouts:
+            pos = {j: p for p, j in enumerate(varying)}
+            local, shared = [], []
+            for norm, direction, cols in self.plans:
+                mine = [j for j in cols if j in pos]
+                if not mine:
+                    continue
+                entry = (norm, direction, _as_index(mine), _as_index([pos[j] for j in mine]), mine)
+                everyone = norm.scope == "all" and norm.method not in ("none", "goalposts")
+                (shared if everyone else local).append(entry)
+            constant = [j for j in range(len(self.indicators)) if j not in pos]
+            self._layouts[key] = Layout(
+                varying=list(varying),
+                index=_as_index(list(varying)),
+                constant=_as_index(constant) if constant else None,
+                local=local,
+                shared=shared,
+                overrides=[(g, j, n) for g, j, n in self.override_norms if j in pos],
+                discount=[(j, pos[j]) for j in self.self_check_cols.tolist() if j in pos],
+            )
+        return self._layouts[key]
 
     def evaluate(
         self, x: np.ndarray, point: bool = False
@@ -313,7 +346,8 @@ class Model:
         def values_of(rows, cols):
             return x[cols][..., rows].copy()
 
-        return self._evaluate(values_of, x.shape[1], point)
+        layout = self.layout(list(range(len(self.indicators))))
+        return self._evaluate(values_of, x.shape[1], point, layout)
 
     def evaluate_draws(
         self,
@@ -328,66 +362,88 @@ class Model:
         their group ranks into ``ranks`` (both D × N).
 
         ``z`` (len(noisy), D, N) holds standard normal variates and ``scale``
-        (len(noisy), N) the standard errors (0 where a value is exact). Values are built
-        block by block, so no (K, D, N) array is ever held. With a thread ``pool`` the
-        blocks are split into contiguous halves scored concurrently (NumPy releases the
-        GIL); the futures are returned and each writes only its own units.
+        (len(noisy), N) the standard errors (0 where a value is exact). Only the noisy
+        columns are built and normalised — an exact column's normalised scores are the
+        point ones in every draw — block by block, so no (K, D, N) array is held. With a
+        thread ``pool`` the blocks are split into two halves scored concurrently (NumPy
+        releases the GIL); the futures are returned, each writes only its own units.
         """
-        x0t = self.x0.T.astype(z.dtype)
         d = z.shape[1]
+        x0n = self.x0.T[noisy].astype(z.dtype)
+        layout = self.layout(noisy)
 
         def values_of(rows, cols):
-            out = np.empty((len(self.indicators), d, x0t[:, rows].shape[1]), dtype=z.dtype)
-            out[...] = x0t[:, None, rows]
-            for i, j in enumerate(noisy):
-                out[j] += z[i][:, rows] * scale[i, rows]
-            return out if cols == slice(None) else out[cols]
+            if cols is layout.varying:
+                out = z[:, :, rows] * scale[:, None, rows]
+                out += x0n[:, None, rows]
+                return out
+            pos = [noisy.index(j) for j in cols]
+            return np.stack([z[p][:, rows] * scale[p, rows] + x0n[p, rows] for p in pos])
 
-        shared = self._shared_scores(values_of, point=False)
+        shared = self._shared_scores(values_of, False, layout)
         blocks = self._blocks(d, point=False)
+        constant = self._constant_scores(layout, z.dtype)
         for node in self.nodes:
             self._weights_t(node.id, z.dtype)  # fill the cache before threads read it
 
         def run(part):
             scores = {self.scheme.root.id: composite}
-            self._evaluate_blocks(values_of, part, shared, scores, None, point=False)
+            self._evaluate_blocks(values_of, part, shared, scores, None, False, layout, constant)
             for bs, _, gids in part:
-                segs = [self.segments[g] for g in gids]
-                ranks[:, bs] = quota.rank_within(
-                    composite[:, bs], [slice(s.start - bs.start, s.stop - bs.start) for s in segs]
-                )
+                segs = [
+                    slice(self.segments[g].start - bs.start, self.segments[g].stop - bs.start)
+                    for g in gids
+                ]
+                ranks[:, bs] = quota.rank_within(composite[:, bs], segs)
 
-        parts = _halves(blocks) if pool is not None else [blocks]
         if pool is None:
             run(blocks)
             return []
-        return [pool.submit(run, part) for part in parts if part]
+        return [pool.submit(run, part) for part in _halves(blocks) if part]
 
-    def _evaluate(self, values_of, d: int, point: bool):
+    def _constant_scores(self, layout: Layout, dtype) -> np.ndarray | None:
+        if layout.constant is None:
+            return None
+        if self.s_point is None:
+            raise EngineError("the point scores come first", {"engine": ["no point scores"]})
+        return self.s_point[layout.constant].astype(dtype)
+
+    def _evaluate(self, values_of, d: int, point: bool, layout: Layout):
         """Run the pipeline on every unit; ``values_of(rows, cols)`` gives a fresh
         (cols, D, rows) array. Returns ({node id: (D, N)}, normalised (K, D, N) or None);
         the point evaluation (one block) fixes the node weights on first use."""
         n = len(self.units)
-        shared = self._shared_scores(values_of, point)
+        shared = self._shared_scores(values_of, point, layout)
         s_full = np.empty((len(self.indicators), d, n)) if point else None
         keep = [node.id for node in self.nodes] if point else [self.scheme.root.id]
         scores = {node_id: np.empty((d, n)) for node_id in keep}
-        self._evaluate_blocks(values_of, self._blocks(d, point), shared, scores, s_full, point)
+        self._evaluate_blocks(
+            values_of, self._blocks(d, point), shared, scores, s_full, point, layout, None
+        )
         return scores, s_full
 
-    def _evaluate_blocks(self, values_of, blocks, shared, scores, s_full, point) -> None:
+    def _evaluate_blocks(
+        self, values_of, blocks, shared, scores, s_full, point, layout, constant
+    ) -> None:
         """The pipeline over ``blocks`` of units, writing into ``scores`` (and ``s_full``)."""
+        k = len(self.indicators)
         for bs, segs, gids in blocks:
-            xb = values_of(bs, slice(None))
-            self._prepare(xb, slice(None), point)
-            sb = np.empty_like(xb)
-            self._normalise_block(xb, sb, bs, segs, gids, shared)
-            if (
-                self.credibility is not None
-                and self.credibility_rule.mode == "value"
-                and self.self_check_cols.size
-            ):
-                self._discount_values(sb, bs, segs)
+            xv = values_of(bs, layout.varying)
+            self._prepare(xv, layout.varying, point)
+            sb = np.empty((k,) + xv.shape[1:], dtype=xv.dtype)
+            if constant is not None:
+                sb[layout.constant] = constant[:, None, bs]
+            for norm, direction, cols, pos, _ in layout.local:
+                sb[cols] = self._apply(xv[pos], norm, direction, segs)
+            for p, (_, _, cols, _, _) in enumerate(layout.shared):
+                sb[cols] = shared[("plan", p)][..., bs]
+            for g, j, _ in layout.overrides:
+                if g in gids:
+                    seg = self.segments[g]
+                    rows = slice(seg.start - bs.start, seg.stop - bs.start)
+                    sb[j, :, rows] = shared[("override", g, j)][0, :, seg]
+            if self.credibility is not None and self.credibility_rule.mode == "value":
+                self._discount_values(sb, bs, segs, [j for j, _ in layout.discount])
             if s_full is not None:
                 s_full[..., bs] = sb
             values: dict[str, np.ndarray] = {}
@@ -451,31 +507,19 @@ class Model:
             if self.direction[j] < 0:
                 np.negative(col, out=col)
 
-    def _shared_scores(self, values_of, point: bool) -> dict:
+    def _shared_scores(self, values_of, point: bool, layout: Layout) -> dict:
         """Scores that need every unit at once: scope "all" and per-group overrides."""
         out = {}
         everyone = slice(None)
-        for p, (norm, direction, cols) in enumerate(self.global_plans):
-            part = values_of(everyone, cols)
-            self._prepare(part, cols, point)
+        for p, (norm, direction, _, _, model_cols) in enumerate(layout.shared):
+            part = values_of(everyone, model_cols)
+            self._prepare(part, model_cols, point)
             out[("plan", p)] = self._apply(part, norm, direction, self.segments)
-        for g, j, norm in self.override_norms:
+        for g, j, norm in layout.overrides:
             part = values_of(everyone, [j])
             self._prepare(part, [j], point)
             out[("override", g, j)] = self._apply(part, norm, self.direction[j], self.segments)
         return out
-
-    def _normalise_block(self, xb, sb, bs, segs, gids, shared) -> None:
-        for norm, direction, cols in self.block_plans:
-            sb[cols] = self._apply(xb[cols], norm, direction, segs)
-        for p, (_, _, cols) in enumerate(self.global_plans):
-            sb[cols] = shared[("plan", p)][..., bs]
-        for g, j, _ in self.override_norms:
-            if g in gids:
-                seg = self.segments[g]
-                sb[j, :, seg.start - bs.start : seg.stop - bs.start] = shared[("override", g, j)][
-                    0, :, seg
-                ]
 
     def _apply(
         self, x: np.ndarray, norm: Normalisation, direction: float, segs: list[slice]
@@ -495,9 +539,10 @@ class Model:
             out[..., seg] = normalise.normalise(part, _ENGINE_METHOD[norm.method], has_nan=has_nan)
         return out
 
-    def _discount_values(self, sb: np.ndarray, bs: slice, segs: list[slice]) -> None:
+    def _discount_values(self, sb: np.ndarray, bs: slice, segs: list[slice], cols) -> None:
+        if not cols:
+            return
         c = self.credibility[bs]
-        cols = self.self_check_cols
         part = sb[cols]
         floor = np.empty_like(part)
         with normalise.tolerate_empty():
@@ -561,7 +606,7 @@ BLOCK_ELEMENTS = 1 << 18  # values per block of units: a few MB, so a block stay
 
 def _as_index(cols: list[int]):
     """A slice when the columns are consecutive (a view, no copy), else the list."""
-    if cols == list(range(cols[0], cols[-1] + 1)):
+    if cols and cols == list(range(cols[0], cols[-1] + 1)):
         return slice(cols[0], cols[-1] + 1)
     return cols
 

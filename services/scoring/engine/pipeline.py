@@ -152,6 +152,7 @@ def compute(
         options = Options.build(scheme.options, **option_values)
     model = Model(scheme, table, options)
     scores, s_kdn = model.evaluate(model.x0.T[:, None, :], point=True)
+    model.s_point = s_kdn[:, 0, :]
     s = s_kdn.transpose(1, 2, 0)
     composite = scores[scheme.root.id][0]
     rank = quota.rank_within(composite, model.segments)

@@ -155,3 +155,37 @@ def test_standard_normals_are_standard_normal(dtype):
     again = np.empty_like(z)
     standard_normals(np.random.SeedSequence(2026), again)
     assert again.tobytes() == z.tobytes()
+
+
+def test_exact_columns_held_at_point_scores_equal_redrawing_them(data):
+    """Draws reuse the point scores of exact columns; rebuilding and renormalising every
+    column per draw (S listed as noisy with SE 0) gives the same composites and ranks."""
+    from services.scoring.engine.model import Model, Options
+
+    doc = document()
+    doc["root"]["children"][2]["normalisation"] = {"method": "tscore", "scope": "all"}
+    doc["overrides"] = [{"peer_group": "G1", "normalisation": {"S": {"method": "percentile"}}}]
+    values = data.values.copy()
+    values[3, 2] = np.nan
+    rates = np.linspace(0, 0.5, len(data.units))
+    table = Table(data.units, data.groups, data.indicators, values, data.se, discrepancy=rates)
+    model = Model(from_document(doc), table, Options(credibility={"mode": "value"}))
+    _, s = model.evaluate(model.x0.T[:, None, :], point=True)
+    model.s_point = s[:, 0, :]
+    d, n = 16, len(data.units)
+    z = np.random.default_rng(1).standard_normal((2, d, n)).astype(np.float32)
+    scale = np.nan_to_num(model.se0[:, :2].T).astype(np.float32)
+    out = []
+    for noisy, zz, sc in (
+        ([0, 1], z, scale),
+        (
+            [0, 1, 2],
+            np.concatenate([z, np.zeros((1, d, n), np.float32)]),
+            np.concatenate([scale, np.zeros((1, n), np.float32)]),
+        ),
+    ):
+        comp, ranks = np.empty((d, n), np.float32), np.empty((d, n), np.int32)
+        model.evaluate_draws(zz, sc, noisy, comp, ranks)
+        out.append((comp, ranks))
+    np.testing.assert_allclose(out[0][0], out[1][0], rtol=1e-5)
+    np.testing.assert_array_equal(out[0][1], out[1][1])
