@@ -13,7 +13,7 @@ from flask_smorest import Blueprint
 
 from services.survey.telephony import webhooks
 from services.survey.telephony.settings import twilio_config
-from services.survey.telephony.signatures import check_signature
+from services.survey.telephony.signatures import twilio_signed
 from services.survey.telephony.vault import vault
 from shared.auth import public
 from shared.db import db_session
@@ -46,7 +46,6 @@ def _int_arg(name: str, default: int | None = None) -> int:
 
 
 def _call():
-    check_signature()
     session = db_session()
     call_sid = request.form.get("CallSid", "")
     if "attempt" not in request.args:  # e.g. the inbound number's status callback
@@ -61,6 +60,7 @@ def _twiml(xml: str) -> Response:
 @blp.route("/telephony/voice/answer")
 class VoiceAnswer(MethodView):
     @public
+    @twilio_signed
     def post(self):
         """The call's Url: consent (or resume) prompt; a machine is hung up on."""
         session, call = _call()
@@ -70,6 +70,7 @@ class VoiceAnswer(MethodView):
 @blp.route("/telephony/voice/consent")
 class VoiceConsent(MethodView):
     @public
+    @twilio_signed
     def post(self):
         """Gather action of the consent prompt."""
         session, call = _call()
@@ -80,6 +81,7 @@ class VoiceConsent(MethodView):
 @blp.route("/telephony/voice/question")
 class VoiceQuestion(MethodView):
     @public
+    @twilio_signed
     def post(self):
         """Gather action of a question: store the answer, re-prompt, or go on."""
         session, call = _call()
@@ -90,6 +92,7 @@ class VoiceQuestion(MethodView):
 @blp.route("/telephony/voice/recorded")
 class VoiceRecorded(MethodView):
     @public
+    @twilio_signed
     def post(self):
         """Record action (or the Redirect after a silent Record)."""
         session, call = _call()
@@ -99,6 +102,7 @@ class VoiceRecorded(MethodView):
 @blp.route("/telephony/voice/recording")
 class VoiceRecordingStatus(MethodView):
     @public
+    @twilio_signed
     def post(self):
         """Recording status callback: completed or absent."""
         session, call = _call()
@@ -109,6 +113,7 @@ class VoiceRecordingStatus(MethodView):
 @blp.route("/telephony/voice/status")
 class VoiceStatus(MethodView):
     @public
+    @twilio_signed
     def post(self):
         """Call status callback: initiated, ringing, answered, completed (and failures)."""
         session, call = _call()
@@ -119,7 +124,7 @@ class VoiceStatus(MethodView):
 @blp.route("/telephony/voice/inbound")
 class VoiceInbound(MethodView):
     @public
+    @twilio_signed
     def post(self):
         """A call to the poll's number: a sampled resident continues their interview."""
-        check_signature()
         return _twiml(webhooks.inbound(db_session(), request.form, vault(), webhook_url))

@@ -172,3 +172,16 @@ def test_a_call_recovery_gave_up_on_is_counted_when_its_webhooks_arrive(app, att
         contact = session.scalars(select(PhoneContact)).one()
         assert (row.state, row.outcome, contact.attempts, contact.state) == (
             "ended", "machine", 1, "pending")
+
+
+@pytest.mark.parametrize("step", ["answer", "consent", "question", "recorded", "recording",
+                                  "status", "inbound"])
+def test_every_webhook_refuses_an_unsigned_request(app, attempt, step):
+    response = app.test_client().post(
+        f"/api/v1/telephony/voice/{step}?attempt={attempt}&q=sat&tries=1",
+        data=call_params(Digits="1", CallStatus="completed"))
+    assert response.status_code == 403 and response.json["message"].startswith("Missing")
+    with app.extensions["kaoping"].sessions() as session:
+        row = session.get(CallAttempt, attempt)
+        assert (row.call_sid, row.state) == (None, "placing")
+    assert answers(app) == {}
