@@ -4,6 +4,7 @@ language switch, CSRF, double submit."""
 import re
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from services.survey.models.interview import Answer, Interview, RespondentLink
 
@@ -48,20 +49,20 @@ def answer(client, path, qid, value, follow=True):
     return response
 
 
-def test_links_are_unguessable_and_stored_hashed(client, planner, make_poll, app):
+def test_links_are_unguessable_and_stored_hashed(client, planner, make_poll, engines):
     poll = make_poll()
     links = issue(client, planner, poll["id"], count=3, township="T01")
     tokens = [link["token"] for link in links]
     assert len(set(tokens)) == 3 and all(len(t) >= 43 for t in tokens)
     assert links[0]["url"].endswith(path_of(links[0]))
-    with app.app_context():
-        from shared.db import db_session
-        stored = [row.token_hash for row in db_session().scalars(select(RespondentLink))]
+    with Session(engines["survey"]) as session:
+        stored = [row.token_hash for row in session.scalars(select(RespondentLink))]
     assert not set(tokens) & set(stored) and all(len(h) == 64 for h in stored)
     assert client.get("/r/" + "x" * 43).status_code == 404
 
 
-def test_full_web_interview_with_skip_logic_and_double_submit(client, planner, make_poll, app):
+def test_full_web_interview_with_skip_logic_and_double_submit(client, planner, make_poll,
+                                                              engines):
     poll = make_poll()
     link = issue(client, planner, poll["id"], township="T01")[0]
     path = path_of(link)
@@ -86,9 +87,7 @@ def test_full_web_interview_with_skip_logic_and_double_submit(client, planner, m
     assert again.status_code == 200 and "感谢您的参与" in again.get_data(as_text=True)
     late = client.post(path, data={"csrf": csrf, "question": "sat", "answer": "1"})
     assert late.status_code == 200                                   # thank-you, no change
-    with app.app_context():
-        from shared.db import db_session
-        session = db_session()
+    with Session(engines["survey"]) as session:
         interview = session.scalar(select(Interview).where(Interview.id == link["interview_id"]))
         answers = {a.question_id: a.value for a in interview.answers}
         assert interview.status == "complete" and interview.disposition == "1.1"
@@ -98,7 +97,7 @@ def test_full_web_interview_with_skip_logic_and_double_submit(client, planner, m
         assert session.scalar(select(func.count()).select_from(Answer)) == 6
 
 
-def test_resume_after_reload_and_going_back(client, planner, make_poll, app):
+def test_resume_after_reload_and_going_back(client, planner, make_poll, app, engines):
     poll = make_poll()
     path = path_of(issue(client, planner, poll["id"], township="T02")[0])
     answer(client, path, "sex", 1)
@@ -111,13 +110,13 @@ def test_resume_after_reload_and_going_back(client, planner, make_poll, app):
     changed = fresh.post(path, data={"csrf": csrf_of(back), "question": "age", "answer": "2"},
                          follow_redirects=True)
     assert current_question(changed) == "sat"
-    with app.app_context():
-        from shared.db import db_session
-        values = dict(db_session().execute(select(Answer.question_id, Answer.value)).all())
+    with Session(engines["survey"]) as session:
+        values = dict(session.execute(select(Answer.question_id, Answer.value)).all())
     assert values == {"sex": 1, "age": 2}
 
 
-def test_changed_answer_drops_answers_skip_logic_no_longer_asks(client, planner, make_poll, app):
+def test_changed_answer_drops_answers_skip_logic_no_longer_asks(client, planner, make_poll,
+                                                                engines):
     poll = make_poll()
     path = path_of(issue(client, planner, poll["id"], township="T01")[0])
     for qid, value in (("sex", 1), ("age", 1), ("sat", 2), ("problem", 1), ("solved", 2),
@@ -129,9 +128,8 @@ def test_changed_answer_drops_answers_skip_logic_no_longer_asks(client, planner,
     review = answer(client, path, "services", {"answer": "98"})
     assert "不知道" in review.get_data(as_text=True)
     client.post(path + "/submit", data={"csrf": csrf_of(review)})
-    with app.app_context():
-        from shared.db import db_session
-        values = dict(db_session().execute(select(Answer.question_id, Answer.value)).all())
+    with Session(engines["survey"]) as session:
+        values = dict(session.execute(select(Answer.question_id, Answer.value)).all())
     assert "solved" not in values and "detail" not in values
     assert values["years"] == 998 and values["services"] == 98
 
