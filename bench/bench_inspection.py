@@ -256,15 +256,36 @@ def bench_http_concurrent(url: str, clients: int, total: int) -> dict:
 
         with ThreadPoolExecutor(clients) as pool:
             list(pool.map(submit, enumerate(visits[:2 * clients])))  # warm-up
+            cpu0 = group_cpu_s(server.pid)
             t0 = time.perf_counter()
             list(pool.map(submit, enumerate(visits[2 * clients:])))
             elapsed = time.perf_counter() - t0
+            server_cpu = group_cpu_s(server.pid) - cpu0
     finally:
         os.killpg(server.pid, 15)
         server.wait(10)
         stop_stub()
         engine.dispose()
-    return {"clients": clients, "total": total, "per_s": total / elapsed}
+    return {"clients": clients, "total": total, "per_s": total / elapsed,
+            "server_cpu_ms": server_cpu / total * 1000}
+
+
+def group_cpu_s(pgid: int) -> float:
+    """User + system CPU seconds of the processes in a process group (the gunicorn
+    master and its workers), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(fields[2]) == pgid:
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
 
 
 def rss_kib(field: str = "VmRSS") -> int:
@@ -372,12 +393,15 @@ def main() -> int:
           f"(Python side, without PostgreSQL's own work)")
     print(f"  replay (same)   {sub['replays_per_s']:8.1f} /s")
     print(f"  baseline whoami {sub['whoami_per_s']:8.1f} /s")
-    rates = [bench_http_concurrent(sub["url"], 8, 200 if args.quick else 400)["per_s"]
-             for _ in range(1 if args.quick else 3)]
-    concurrent = statistics.median(rates)
+    http_runs = [bench_http_concurrent(sub["url"], 8, 200 if args.quick else 400)
+                 for _ in range(1 if args.quick else 3)]
+    concurrent = statistics.median(r["per_s"] for r in http_runs)
+    server_cpu = statistics.median(r["server_cpu_ms"] for r in http_runs)
     print(f"submissions over HTTP (gunicorn 2 workers x 4 threads, 8 client threads, "
-          f"median of {len(rates)} runs):")
+          f"median of {len(http_runs)} runs):")
     print(f"  submit          {concurrent:8.1f} /s   (target >= 200 on PostgreSQL)")
+    print(f"  service CPU     {server_cpu:8.2f} ms per submission (gunicorn processes; "
+          f"2 cores would serve {2000 / server_cpu:.0f}/s if nothing else ran)")
     child = subprocess.run([sys.executable, __file__, "--upload-child", "20"],
                            capture_output=True, text=True, check=True, env=os.environ)
     up = json.loads(child.stdout.strip().splitlines()[-1])

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from services.inspection.models.audit import AuditEntry
@@ -38,24 +38,21 @@ def entry_hash(prev_hash: str, seq: int, at: datetime, actor: str, role: str, ac
 
 
 def record(session: Session, *, actor: str, role: str, action: str, subject_type: str,
-           subject_id: Any, details: dict[str, Any] | None = None) -> AuditEntry:
-    """Append one entry in the caller's transaction (never commits)."""
+           subject_id: Any, details: dict[str, Any] | None = None) -> str:
+    """Append one entry in the caller's transaction (never commits); return its hash."""
     session.flush()  # the caller's own writes go out before the chain lock is taken
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
     last = session.execute(select(AuditEntry.seq, AuditEntry.hash)
                            .order_by(AuditEntry.seq.desc()).limit(1)).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    at = utcnow()
-    details = json.loads(json.dumps(details or {}, default=str))
-    entry = AuditEntry(seq=seq, at=at, actor=actor, role=role, action=action,
-                       subject_type=subject_type, subject_id=str(subject_id), details=details,
-                       prev_hash=prev)
-    entry.hash = entry_hash(prev, seq, at, actor, role, action, subject_type, str(subject_id),
-                            details)
-    session.add(entry)
-    session.flush()
-    return entry
+    row = {"seq": seq, "at": utcnow(), "actor": actor, "role": role, "action": action,
+           "subject_type": subject_type, "subject_id": str(subject_id),
+           "details": json.loads(json.dumps(details or {}, default=str)), "prev_hash": prev}
+    row["hash"] = entry_hash(prev, seq, row["at"], actor, role, action, subject_type,
+                             row["subject_id"], row["details"])
+    session.execute(insert(AuditEntry.__table__).values(row))
+    return row["hash"]
 
 
 @dataclass

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,7 +18,6 @@ from services.inspection.evidence import check_declaration
 from services.inspection.models import IdempotencyRecord
 from services.inspection.models.plan import Plan
 from services.inspection.models.visit import Attachment, Finding, Visit, VisitResponse, VisitVersion
-from services.inspection.schemas.visit import SubmissionSchema
 from services.inspection.scores import RULE_VERSION, score_visit
 from services.inspection.visibility import can_see_visit, visit_filter
 from shared import idempotency
@@ -198,7 +197,7 @@ def submit(session: Session, principal: Principal, visit_id: int, data: dict[str
     except IntegrityError:  # SQLite has no row lock: a concurrent submission got there first
         raise Conflict("The visit was changed by a concurrent submission; send it again",
                        {"client_uuid": ["concurrent submission"]}) from None
-    body = SubmissionSchema().dump({**_summary(visit), "version": version})
+    body = _submission_body(visit, version)
     idempotency.remember(session, IdempotencyRecord, "visit.submit", key, payload, 200, body)
     # Last before the commit: on PostgreSQL the chain lock is held until then.
     audit.record(session, actor=principal.sub, role=principal.role,
@@ -210,11 +209,30 @@ def submit(session: Session, principal: Principal, visit_id: int, data: dict[str
     return 200, body
 
 
-def _summary(visit: Visit) -> dict[str, Any]:
-    return {"id": visit.id, "plan_id": visit.plan_id, "unit_code": visit.unit_code,
-            "inspector": visit.inspector, "status": visit.status,
-            "checkin_at": visit.checkin_at, "current_version": visit.current_version,
-            "score": visit.score}
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+
+
+def _submission_body(visit: Visit, version: dict[str, Any]) -> dict[str, Any]:
+    """The response of a submission (``SubmissionSchema``), built directly: it is on the
+    hot path and also stored for replays."""
+    answer_keys = ("item_id", "result", "points", "value", "self_reported", "text",
+                   "discrepant", "score", "max_score")
+    finding_keys = ("id", "ref", "severity", "item_id", "description")
+    return {
+        "id": visit.id, "plan_id": visit.plan_id, "unit": visit.unit_code,
+        "inspector": visit.inspector, "status": visit.status,
+        "checkin_at": _iso(visit.checkin_at), "current_version": visit.current_version,
+        "score": visit.score,
+        "version": {
+            **{k: version[k] for k in ("version", "client_uuid", "reason", "notes",
+                                       "submitted_by", "score", "score_raw", "capped",
+                                       "rule_version")},
+            "submitted_at": _iso(version["submitted_at"]),
+            "answers": [{k: a[k] for k in answer_keys} for a in version["responses"]],
+            "findings": [{k: f[k] for k in finding_keys} for f in version["findings"]]}}
 
 
 def _check_state(visit: Visit, reason: str | None) -> None:

@@ -191,3 +191,21 @@ def test_review_return_needs_a_comment_then_approve(api):
     api.call("POST", f"/visits/{visit_id}/amend", role="inspector", sub="insp-a", json=body)
     approved = api.call("POST", f"/visits/{visit_id}/review", json={"decision": "approve"})
     assert approved["status"] == "approved" and approved["current_version"] == 2
+
+
+def test_submission_body_matches_its_documented_schema(api):
+    from services.inspection.schemas.visit import (
+        AnswerOutSchema,
+        FindingSchema,
+        SubmissionSchema,
+        VersionSchema,
+    )
+
+    visit_id = _checked_in_visit(api)
+    api.attach(visit_id, PNG)
+    body = api.submit(visit_id, findings=[{"severity": "minor", "description": "x"}])
+    assert set(body) == set(SubmissionSchema().fields)
+    assert set(body["version"]) == set(VersionSchema().fields)
+    assert set(body["version"]["answers"][0]) == set(AnswerOutSchema().fields)
+    assert set(body["version"]["findings"][0]) == set(FindingSchema().fields)
+    assert SubmissionSchema().load(body) is not None  # and it reads back through it
