@@ -59,6 +59,10 @@ class Options:
                     merged[key] = value
                 else:
                     raise EngineError(f"unknown engine option {key!r}", {"options": [key]})
+        given_quota = {k for k in ("advanced_seats", "advanced_share") if given.get(k) is not None}
+        if len(given_quota) == 1:  # a quota given here replaces the scheme's other form
+            other = ({"advanced_seats", "advanced_share"} - given_quota).pop()
+            merged[other] = None
         if "near_cutoff" in merged:
             merged["near_cutoff"] = tuple(merged["near_cutoff"])
         opts = cls(**merged)
@@ -72,7 +76,6 @@ class Layout:
     """Columns that vary (built from values and normalised) and those held constant."""
 
     varying: list[int]
-    index: object
     constant: object
     local: list  # (norm, direction, model index, position index, model columns)
     shared: list
@@ -324,7 +327,6 @@ class Model:
             constant = [j for j in range(len(self.indicators)) if j not in pos]
             self._layouts[key] = Layout(
                 varying=list(varying),
-                index=_as_index(list(varying)),
                 constant=_as_index(constant) if constant else None,
                 local=local,
                 shared=shared,

@@ -87,3 +87,13 @@ def test_credibility_rule():
     )
     with pytest.raises(EngineError):
         CredibilityRule.from_options({"mode": "shout"})
+
+
+def test_quota_given_to_compute_replaces_the_schemes():
+    from services.scoring.engine.model import Options
+
+    opts = Options.build({"advanced": {"seats": 5}}, advanced_share=0.3)
+    assert (opts.advanced_seats, opts.advanced_share) == (None, 0.3)
+    assert Options.build({"advanced": {"share": 0.1}}).advanced_share == 0.1
+    with pytest.raises(EngineError):
+        Options.build({"colour": "red"})
