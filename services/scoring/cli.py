@@ -196,9 +196,16 @@ def write_results(result, path: Path) -> None:
             json.dumps(result.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8"
         )
         return
-    rows = result.rows()
+    rows = [{k: _cell(v) for k, v in row.items()} for row in result.rows()]
     columns = list(rows[0]) if rows else []
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=columns)
         writer.writeheader()
         writer.writerows(rows)
+
+
+def _cell(value):
+    """Text that a spreadsheet would read as a formula is prefixed with a quote."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value

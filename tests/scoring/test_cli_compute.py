@@ -182,3 +182,34 @@ def test_bad_scheme_is_a_validation_error(files, tmp_path, capsys):
     )
     assert main(["score", "compute", "--scheme", str(scheme), "--values", str(values)]) == 1
     assert "source" in capsys.readouterr().err
+
+
+def test_csv_export_defuses_formula_like_text(tmp_path):
+    scheme = tmp_path / "scheme.json"
+    scheme.write_text(json.dumps(SCHEME), encoding="utf-8")
+    values = tmp_path / "values.csv"
+    lines = ["unit,group,indicator,value"]
+    for unit, v in (("=HYPERLINK(1)", 1), ("ok", 2), ("+A1", 3)):
+        lines += [f"{unit},g,sat,{v}", f"{unit},g,insp,{v}", f"{unit},g,late,{v}"]
+    values.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "r.csv"
+    assert (
+        main(
+            [
+                "score",
+                "compute",
+                "--scheme",
+                str(scheme),
+                "--values",
+                str(values),
+                "--draws",
+                "0",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    with out.open(encoding="utf-8") as fh:
+        units = {row["unit"] for row in csv.DictReader(fh)}
+    assert units == {"'=HYPERLINK(1)", "ok", "'+A1"}

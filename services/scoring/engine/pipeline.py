@@ -104,6 +104,7 @@ class Result:
             for j, ind in enumerate(self.indicators):
                 row[f"value:{ind}"] = _num(self.values[i, j])
                 row[f"normalised:{ind}"] = _num(self.normalised[i, j])
+                row[f"contribution:{ind}"] = _num(self.contributions[i, j])
             row["missing"] = "; ".join(f"{a['indicator']} {a['action']}" for a in self.missing[i])
             out.append(row)
         return out
