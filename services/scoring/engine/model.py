@@ -547,9 +547,8 @@ class Model:
         c = self.credibility[bs]
         part = sb[cols]
         floor = np.empty_like(part)
-        with normalise.tolerate_empty():
-            for seg in segs:
-                floor[..., seg] = np.nanmin(part[..., seg], axis=-1, keepdims=True)
+        for seg in segs:
+            floor[..., seg] = normalise.nan_stat(np.nanmin, part[..., seg])
         sb[cols] = c * part + (1.0 - c) * floor
 
     def _children_values(self, node: Node, s: np.ndarray, values: dict) -> np.ndarray:

@@ -21,9 +21,6 @@ centre of the scale (z 0, T 50, min-max 50): it carries no information to rank o
 
 from __future__ import annotations
 
-import warnings
-from contextlib import contextmanager
-
 import numpy as np
 from scipy.stats import rankdata
 
@@ -43,25 +40,19 @@ def normalise(
     params = params or {}
     if has_nan is None:
         has_nan = bool(np.isnan(x).any())
-    if has_nan:
-        with tolerate_empty():
-            return _normalise(x, method, params, True)
-    return _normalise(x, method, params, False)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return _normalise(x, method, params, has_nan)
 
 
-@contextmanager
-def tolerate_empty():
-    """A scope where every value is missing is legitimate (the missing-data policy deals
-    with it): NumPy's empty-slice warnings are expected there and silenced."""
-    with warnings.catch_warnings():
-        for message in (
-            "All-NaN slice encountered",
-            "Mean of empty slice",
-            "invalid value encountered",
-            "Degrees of freedom",
-        ):
-            warnings.filterwarnings("ignore", message, RuntimeWarning)
-        yield
+def nan_stat(fn, x: np.ndarray, *args) -> np.ndarray:
+    """``fn`` (np.nanmedian, np.nanmin, np.nanquantile…) along the last axis, keepdims,
+    NaN where every value is missing — without NumPy's all-NaN warning (whose global
+    filter cannot be changed safely from the threads that score draws)."""
+    empty = np.isnan(x).all(axis=-1, keepdims=True)
+    if not empty.any():
+        return fn(x, *args, axis=-1, keepdims=True)
+    out = fn(np.where(empty, 0.0, x), *args, axis=-1, keepdims=True)
+    return np.where(empty, np.nan, out)
 
 
 def _normalise(x, method, params, has_nan):
@@ -82,8 +73,8 @@ def _normalise(x, method, params, has_nan):
 def _affine_z(x, has_nan, scale, centre):
     """centre + scale·(x − mean)/s, computed as one affine map a·x + b per scope."""
     if has_nan:
-        mean = np.nanmean(x, axis=-1, keepdims=True)
         n = np.sum(~np.isnan(x), axis=-1, keepdims=True)
+        mean = np.nansum(x, axis=-1, keepdims=True) / n
         dev = x - mean
         ss = np.nansum(dev * dev, axis=-1, keepdims=True)
     else:
@@ -91,29 +82,31 @@ def _affine_z(x, has_nan, scale, centre):
         mean = x.mean(axis=-1, keepdims=True)
         dev = x - mean
         ss = np.einsum("...i,...i->...", dev, dev)[..., None]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sd = np.sqrt(ss / (np.asarray(n) - 1))
-        a = np.where(sd > 0, scale / sd, 0.0)
+    sd = np.sqrt(ss / (np.asarray(n) - 1))
+    a = np.where(sd > 0, scale / sd, 0.0)
     dev *= a
     dev += centre
     return dev
 
 
 def _robust_z(x, has_nan):
-    median_fn = np.nanmedian if has_nan else np.median
-    med = median_fn(x, axis=-1, keepdims=True)
-    mad = median_fn(np.abs(x - med), axis=-1, keepdims=True) * ROBUST_Z_SCALE
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = (x - med) / mad
+    if has_nan:
+        med = nan_stat(np.nanmedian, x)
+        mad = nan_stat(np.nanmedian, np.abs(x - med)) * ROBUST_Z_SCALE
+    else:
+        med = np.median(x, axis=-1, keepdims=True)
+        mad = np.median(np.abs(x - med), axis=-1, keepdims=True) * ROBUST_Z_SCALE
+    out = (x - med) / mad
     return np.where(mad > 0, out, np.where(np.isnan(x), np.nan, 0.0))
 
 
 def _min_max(x, has_nan):
-    lo = (np.nanmin if has_nan else np.min)(x, axis=-1, keepdims=True)
-    hi = (np.nanmax if has_nan else np.max)(x, axis=-1, keepdims=True)
+    if has_nan:
+        lo, hi = nan_stat(np.nanmin, x), nan_stat(np.nanmax, x)
+    else:
+        lo, hi = x.min(axis=-1, keepdims=True), x.max(axis=-1, keepdims=True)
     span = hi - lo
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = 100.0 * (x - lo) / span
+    out = 100.0 * (x - lo) / span
     return np.where(span > 0, out, np.where(np.isnan(x), np.nan, 50.0))
 
 
@@ -133,8 +126,7 @@ def _percentile(x, has_nan):
     missing = np.isnan(x)
     ranks = rankdata(np.where(missing, np.inf, x), axis=-1)
     n = np.sum(~missing, axis=-1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = 100.0 * (ranks - 0.5) / n
+    out = 100.0 * (ranks - 0.5) / n
     return np.where(missing, np.nan, out)
 
 
@@ -145,9 +137,7 @@ def winsorise(x: np.ndarray, lower: float, upper: float) -> np.ndarray:
             "winsorisation quantiles need 0 ≤ lower < upper ≤ 1", {"winsor": [f"{lower}, {upper}"]}
         )
     if np.isnan(x).any():
-        with tolerate_empty():
-            lo = np.nanquantile(x, lower, axis=-1, keepdims=True)
-            hi = np.nanquantile(x, upper, axis=-1, keepdims=True)
+        lo, hi = nan_stat(np.nanquantile, x, lower), nan_stat(np.nanquantile, x, upper)
     else:
         lo = np.quantile(x, lower, axis=-1, keepdims=True)
         hi = np.quantile(x, upper, axis=-1, keepdims=True)
