@@ -7,7 +7,8 @@ import json
 
 import openpyxl
 import pytest
-from scoring_intake_support import csv_bytes, seed, upload, xlsx
+
+from tests.scoring.scoring_intake_support import csv_bytes, seed, upload, xlsx
 
 UNIT_HEADER = "code,name_zh,name_en,kind,peer_group,lat,lon"
 UNIT_LINES = [UNIT_HEADER, "T10,城关镇,Chengguan Town,township,TS,30.52,111.05",

@@ -1,7 +1,8 @@
 """Key tasks: milestones, progress, cross-unit denial, on-time rate and progress lag."""
 
 import pytest
-from scoring_intake_support import csv_bytes, seed, upload
+
+from tests.scoring.scoring_intake_support import csv_bytes, seed, upload
 
 TASK = {"code": "KT01", "title_zh": "招商引资", "title_en": "Investment", "category": "key_task",
         "unit": "T01", "leader": "张县长", "milestones": [

@@ -1,7 +1,8 @@
 """Registry: units (CONTRACTS.md), peer groups, margins, versioned changes, roles."""
 
 import pytest
-from scoring_intake_support import seed
+
+from tests.scoring.scoring_intake_support import seed
 
 CONTRACT_UNIT_KEYS = {"code", "name_zh", "name_en", "kind", "peer_group", "active_from",
                       "active_to", "lat", "lon"}

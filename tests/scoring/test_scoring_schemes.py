@@ -4,12 +4,12 @@ import copy
 
 import pytest
 import yaml
-from scoring_intake_support import SCHEME, seed
 
 from services.scoring.demo_county import generate
 from services.scoring.scheme_document import indicators, validate_document
 from services.scoring.schemes import freeze_scheme_version
 from shared.errors import ValidationFailed
+from tests.scoring.scoring_intake_support import SCHEME, seed
 
 
 def _leaf(node_id, weight=None, **extra):

@@ -1,7 +1,8 @@
 """Self-checks: unit scoping, the contract read, late flag, corrections, closed periods."""
 
 import pytest
-from scoring_intake_support import csv_bytes, seed, upload
+
+from tests.scoring.scoring_intake_support import csv_bytes, seed, upload
 
 CONTRACT_KEYS = {"unit", "period", "indicator", "target", "actual", "unit_of_measure",
                  "version"}
