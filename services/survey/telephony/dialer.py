@@ -116,23 +116,29 @@ class Dialer:
             room = min(free_lines(campaign.max_concurrent, in_flight), self.batch, placeable)
             if room <= 0:
                 return []
-            filled, saturated = self._filled_townships(session, campaign)
+            filled, quota_room = self._quota_room(session, campaign)
+            if filled:
+                self._close_filled(session, campaign, filled)
+            blocked = filled | {t for t, left in quota_room.items() if left <= 0}
             query = (select(PhoneContact)
                      .where(PhoneContact.campaign_id == campaign.id,
                             PhoneContact.state == "pending",
+                            PhoneContact.township.not_in(blocked),
                             or_(PhoneContact.next_attempt_at.is_(None),
                                 PhoneContact.next_attempt_at <= now))
                      .order_by(PhoneContact.next_attempt_at.is_not(None),
                                PhoneContact.next_attempt_at, PhoneContact.id)
                      .options(lazyload("*"))
-                     .limit(room * 3 + len(filled) * 5))
+                     .limit(max(room * 5, 100)))
             if is_postgres(session.get_bind()):
                 query = query.with_for_update(skip_locked=True, of=PhoneContact)
             claimed: list[int] = []
             for contact in session.scalars(query).unique().all():
                 if len(claimed) >= room:
                     break
-                if self._screen(session, contact, filled) or contact.township in saturated:
+                if self._screen(session, contact):
+                    continue
+                if quota_room.get(contact.township, 1) <= 0:
                     continue
                 took = session.execute(
                     update(PhoneContact)
@@ -143,6 +149,8 @@ class Dialer:
                     .execution_options(synchronize_session=False)).rowcount
                 if not took:
                     continue
+                if contact.township in quota_room:
+                    quota_room[contact.township] -= 1
                 number = 1 + session.scalar(select(func.count(CallAttempt.id)).where(
                     CallAttempt.contact_id == contact.id))
                 attempt = CallAttempt(campaign_id=campaign.id, contact_id=contact.id,
@@ -153,31 +161,38 @@ class Dialer:
                 claimed.append(attempt.id)
             return claimed
 
-    def _filled_townships(self, session: Session, campaign: Campaign
-                          ) -> tuple[set[str], set[str]]:
-        """Townships whose quota is filled, and those whose completes plus interviews in
-        flight reach it (not dialled for now, so that running calls do not overshoot)."""
+    def _quota_room(self, session: Session, campaign: Campaign
+                    ) -> tuple[set[str], dict[str, int]]:
+        """Townships whose quota is filled, and how many more calls each township with a
+        target may have in flight: target − completes − calls in flight. A call waits
+        while that is 0, so the calls running can never push completes past the target."""
         if not campaign.poll.stop_at_quota:
-            return set(), set()
+            return set(), {}
         flying = dict(session.execute(
             select(PhoneContact.township, func.count(CallAttempt.id))
             .join(CallAttempt, CallAttempt.contact_id == PhoneContact.id)
-            .where(CallAttempt.campaign_id == campaign.id, CallAttempt.state == "in-progress")
+            .where(CallAttempt.campaign_id == campaign.id, CallAttempt.state.in_(IN_FLIGHT))
             .group_by(PhoneContact.township)).all())
         rows = quota_status(session, campaign.poll)
         return ({row["township"] for row in rows if row["filled"]},
-                {row["township"] for row in rows if row["target_completes"] > 0
-                 and row["completes"] + flying.get(row["township"], 0)
-                 >= row["target_completes"]})
+                {row["township"]: row["target_completes"] - row["completes"]
+                 - flying.get(row["township"], 0)
+                 for row in rows if row["target_completes"] > 0})
 
-    def _screen(self, session: Session, contact: PhoneContact, filled: set[str]) -> bool:
-        """Close cases that must not be called (quota met, do-not-call); True if closed."""
-        interview = session.get(Interview, contact.interview_id)
-        if contact.township in filled:
+    def _close_filled(self, session: Session, campaign: Campaign, filled: set[str]) -> None:
+        """No more calls in townships whose quota is met: unattempted cases are coded
+        4.80 (quota filled), attempted ones keep their disposition."""
+        for contact in session.scalars(select(PhoneContact).where(
+                PhoneContact.campaign_id == campaign.id, PhoneContact.state == "pending",
+                PhoneContact.township.in_(filled))):
+            interview = session.get(Interview, contact.interview_id)
             close_case(contact, interview, QUOTA_FILLED if contact.attempts == 0
                        else interview.disposition)
-            return True
+
+    def _screen(self, session: Session, contact: PhoneContact) -> bool:
+        """Close a case whose number went on the do-not-call list; True if closed."""
         if is_do_not_call(session, contact.number_hash):
+            interview = session.get(Interview, contact.interview_id)
             close_case(contact, interview, REFUSAL if contact.attempts else NOT_ATTEMPTED)
             return True
         return False
