@@ -31,7 +31,8 @@ sys.path.insert(0, str(ROOT))
 TOKEN = "bench-token"
 RUNS = int(os.environ.get("RUNS", 3))
 REQUESTS = int(os.environ.get("REQUESTS", 1500))
-CONCURRENCY = int(os.environ.get("CONCURRENCY", 16))
+# Client threads: a light load (latency) and a saturating one (throughput).
+CONCURRENCY = [int(c) for c in os.environ.get("CONCURRENCY", "4,16").split(",")]
 PG_URL = os.environ.get("BENCH_PG_URL",
                         "postgresql+psycopg://postgres@127.0.0.1:5432/kaoping_bench_gather")
 
@@ -150,23 +151,25 @@ def gather_jobs(port: int, attempts: list[int]) -> list:
 
 
 def bench(name: str, url: str) -> None:
-    rows = {"healthz": [], "gather": []}
+    rows: dict[tuple[str, int], list] = {}
     for _ in range(RUNS):
-        attempts, _ = prepare(url, REQUESTS)
+        attempts, _ = prepare(url, REQUESTS * len(CONCURRENCY))
         port = free_port()
         server = serve(url, port)
         try:
-            health = [("GET", f"http://127.0.0.1:{port}/healthz", None, {})] * REQUESTS
-            rows["healthz"].append(load(health, CONCURRENCY))
-            rows["gather"].append(load(gather_jobs(port, attempts), CONCURRENCY))
+            for i, clients in enumerate(CONCURRENCY):
+                health = [("GET", f"http://127.0.0.1:{port}/healthz", None, {})] * REQUESTS
+                rows.setdefault(("healthz", clients), []).append(load(health, clients))
+                batch = attempts[i * REQUESTS:(i + 1) * REQUESTS]
+                rows.setdefault(("gather", clients), []).append(
+                    load(gather_jobs(port, batch), clients))
         finally:
             server.terminate()
             server.wait(10)
-    for kind, results in rows.items():
+    for (kind, clients), results in rows.items():
         rps, p50, p99, errors = (statistics.median(r[i] for r in results) for i in range(4))
-        print(f"{name:<10} {kind:<8} {rps:8.0f} req/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms"
-              f"   errors {errors:.0f}   ({RUNS} runs x {REQUESTS} requests, "
-              f"{CONCURRENCY} concurrent)")
+        print(f"{name:<10} {kind:<8} {clients:3d} clients {rps:7.0f} req/s   p50 {p50:6.1f} ms"
+              f"   p99 {p99:6.1f} ms   errors {errors:.0f}   ({RUNS} runs x {REQUESTS})")
 
 
 def main() -> None:
