@@ -68,7 +68,7 @@ def prepare(url: str, calls: int) -> tuple[list[int], str]:
     with session_scope(sessions) as session:
         campaign = create_campaign(session, {"poll_id": poll_id, "name": "bench",
                                              "from_number": "+8657488880000",
-                                             "max_concurrent": calls})
+                                             "max_concurrent": calls, "cps": 100.0})
         import_frame(session, campaign, "f.csv", frame.encode(), vault())
         change_state(session, campaign, "start")
         campaign_id = campaign.id
@@ -77,6 +77,7 @@ def prepare(url: str, calls: int) -> tuple[list[int], str]:
                                "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_API_BASE_URL": "http://x"},
                     vault(), client=object(), clock=lambda: clock, batch=calls)
     attempts = dialer.claim(campaign_id)
+    assert len(attempts) == calls, (len(attempts), calls)
     with session_scope(sessions) as session:
         session.execute(update(CallAttempt).values(consent=True, state="in-progress"))
         session.execute(update(CallAttempt).values(call_sid="CA" + CallAttempt.id.cast(String)))

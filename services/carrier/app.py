@@ -108,7 +108,10 @@ def _routes(app: Flask, board: Switchboard) -> None:
     @app.get(f"{prefix}/Calls.json")
     def list_calls(account_sid: str):
         to, status = request.args.get("To"), request.args.get("Status")
-        size = min(int(request.args.get("PageSize", 50)), 1000)
+        try:
+            size = min(max(int(request.args.get("PageSize", 50)), 1), 1000)
+        except ValueError:
+            raise TwilioError(20001, "PageSize must be an integer") from None
         calls = [c for c in list(board.calls.values()) if c.account_sid == account_sid
                  and (not to or c.request.to == to) and (not status or c.status == status)]
         calls.sort(key=lambda c: c.created, reverse=True)

@@ -12,7 +12,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.survey.telephony import webhooks
-from services.survey.telephony.settings import twilio_config
+from services.survey.telephony.settings import twilio_config, webhook_url
 from services.survey.telephony.signatures import twilio_signed
 from services.survey.telephony.vault import vault
 from shared.auth import public
@@ -29,10 +29,8 @@ def _defaults(state) -> None:
         state.app.config.setdefault(name, value)
 
 
-def webhook_url(step: str, **params) -> str:
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    query = "&".join(f"{k}={v}" for k, v in params.items())
-    return f"{base}/api/v1/telephony/voice/{step}" + (f"?{query}" if query else "")
+def _url(step: str, **params) -> str:
+    return webhook_url(current_app.config["PUBLIC_BASE_URL"], step, **params)
 
 
 def _int_arg(name: str, default: int | None = None) -> int:
@@ -49,8 +47,8 @@ def _call():
     session = db_session()
     call_sid = request.form.get("CallSid", "")
     if "attempt" not in request.args:  # e.g. the inbound number's status callback
-        return session, webhooks.load_call_by_sid(session, call_sid, webhook_url)
-    return session, webhooks.load_call(session, _int_arg("attempt"), call_sid, webhook_url)
+        return session, webhooks.load_call_by_sid(session, call_sid, _url)
+    return session, webhooks.load_call(session, _int_arg("attempt"), call_sid, _url)
 
 
 def _twiml(xml: str) -> Response:
@@ -127,4 +125,4 @@ class VoiceInbound(MethodView):
     @twilio_signed
     def post(self):
         """A call to the poll's number: a sampled resident continues their interview."""
-        return _twiml(webhooks.inbound(db_session(), request.form, vault(), webhook_url))
+        return _twiml(webhooks.inbound(db_session(), request.form, vault(), _url))

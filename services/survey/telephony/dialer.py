@@ -39,6 +39,7 @@ from services.survey.telephony.cases import (
 )
 from services.survey.telephony.dispositions import NOT_ATTEMPTED, REFUSAL
 from services.survey.telephony.pacing import Pacer, free_lines
+from services.survey.telephony.settings import webhook_url
 from services.survey.telephony.vault import PhoneVault
 from services.survey.telephony.windows import CallingWindows
 from shared.db import is_postgres, session_scope, utcnow
@@ -205,9 +206,7 @@ class Dialer:
         return pacer
 
     def webhook(self, step: str, **params) -> str:
-        base = self.config["PUBLIC_BASE_URL"].rstrip("/")
-        query = "&".join(f"{k}={v}" for k, v in params.items())
-        return f"{base}/api/v1/telephony/voice/{step}" + (f"?{query}" if query else "")
+        return webhook_url(self.config["PUBLIC_BASE_URL"], step, **params)
 
     def place(self, attempt_id: int) -> int:
         """Place one claimed call; return 1 when the carrier accepted it."""

@@ -33,3 +33,10 @@ def rest_client(config: dict[str, str]):
     client = Client(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"])
     client.api.base_url = config["TWILIO_API_BASE_URL"].rstrip("/")
     return client
+
+
+def webhook_url(public_base_url: str, step: str, **params) -> str:
+    """URL of an IVR webhook (``/api/v1/telephony/voice/<step>``) under the public URL."""
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return (f"{public_base_url.rstrip('/')}/api/v1/telephony/voice/{step}"
+            + (f"?{query}" if query else ""))
