@@ -15,7 +15,7 @@ def configure(app) -> None:
     defaults = {
         # Where evidence files are kept (filesystem backend).
         "INSPECTION_EVIDENCE_DIR": env_str("INSPECTION_EVIDENCE_DIR", str(var_dir() / "evidence")),
-        "INSPECTION_EVIDENCE_MAX_BYTES": env_int("INSPECTION_EVIDENCE_MAX_BYTES", 50 * MIB,
+        "INSPECTION_EVIDENCE_MAX_BYTES": env_int("INSPECTION_EVIDENCE_MAX_BYTES", 25 * MIB,
                                                  minimum=1),
         # A check-in farther than this from the unit's registered location is flagged.
         "INSPECTION_CHECKIN_MAX_DISTANCE_M": env_float("INSPECTION_CHECKIN_MAX_DISTANCE_M", 500.0),
