@@ -123,7 +123,7 @@ class Model:
         self._ratios(table)
         self.excluded = self._excluded()
         self.x0 = np.where(self.excluded, np.nan, self.x_input)
-        self.se0 = np.where(self.excluded | ~(se > 0), np.nan, se)
+        self.se0 = np.where(self.excluded | ~(se > 0) | np.isnan(self.x0), np.nan, se)
         self.fay_herriot = self._shrink()
         self.missing = self._missing_policy()
         self.direction = np.array([i.direction for i in self.indicators], dtype=float)
