@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from services.inspection import audit
 from services.inspection.checklists import get_template
@@ -125,7 +125,7 @@ def log_read(session: Session, principal: Principal, plan: Plan, what: str) -> N
 
 
 def list_plans(session: Session, principal: Principal) -> list[Plan]:
-    query = select(Plan).order_by(Plan.id)
+    query = select(Plan).options(selectinload(Plan.inspectors)).order_by(Plan.id)
     condition = plan_filter(principal)
     if condition is not None:
         query = query.where(condition)
