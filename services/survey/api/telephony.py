@@ -3,6 +3,10 @@ progress, process data, the do-not-call list and the recordings purge."""
 
 from __future__ import annotations
 
+import csv
+import io
+
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -172,6 +176,32 @@ class CampaignAttempts(MethodView):
         domain.get_campaign(session, campaign_id)
         return session.scalars(select(CallAttempt).where(CallAttempt.campaign_id == campaign_id)
                                .order_by(CallAttempt.id)).all()
+
+
+PROCESS_COLUMNS = ("id", "contact_id", "township", "attempt_number", "direction", "state",
+                   "call_sid", "queued_at", "placed_at", "answered_at", "ended_at",
+                   "call_status", "answered_by", "duration", "outcome", "disposition",
+                   "last_question")
+
+
+@blp.route("/telephony/campaigns/<int:campaign_id>/attempts.csv")
+class CampaignAttemptsCsv(MethodView):
+    @roles("planner", "analyst")
+    @blp.response(200, content_type="text/csv")
+    def get(self, campaign_id):
+        """The process data as CSV (UTF-8 with BOM, for spreadsheets)."""
+        session = db_session()
+        domain.get_campaign(session, campaign_id)
+        rows = AttemptOut(many=True).dump(session.scalars(
+            select(CallAttempt).where(CallAttempt.campaign_id == campaign_id)
+            .order_by(CallAttempt.id)).all())
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(PROCESS_COLUMNS)
+        for row in rows:
+            writer.writerow(["" if row.get(c) is None else row[c] for c in PROCESS_COLUMNS])
+        return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers={
+            "Content-Disposition": f"attachment; filename=campaign-{campaign_id}-calls.csv"})
 
 
 @blp.route("/telephony/do-not-call")

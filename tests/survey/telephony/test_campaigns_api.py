@@ -64,3 +64,6 @@ def test_campaign_lifecycle_and_frame_import(survey_client, survey_app, engines,
     assert [(r["township"], r["cases"], r["unknown"]) for r in progress["townships"]] == [
         ("T01", 1, 1), ("T02", 1, 1)]
     assert "1390001" not in str(progress)
+    sheet = survey_client.get(f"{action}/attempts.csv", headers=auth("analyst"))
+    assert sheet.status_code == 200 and sheet.mimetype == "text/csv"
+    assert sheet.text.lstrip("\ufeff").splitlines()[0].startswith("id,contact_id,township")
