@@ -171,7 +171,7 @@ def print_ranking(result, out=None) -> None:
     say(f"draws {method['draws']}, seed {method['seed']}; seats {result.seats or '-'}")
     for group in sorted({r["group"] for r in rows}):
         say()
-        say(f"peer group {group}")
+        say(f"peer group {group} (同类组)")
         say(f"    rank  unit          composite  {level:<18} ranks    P(adv)")
         for row in (r for r in rows if r["group"] == group):
             mark = "*" if row.get("advanced") else ("~" if row.get("near_cutoff") else " ")
@@ -186,7 +186,7 @@ def print_ranking(result, out=None) -> None:
             unit = f"{row['rank']:>4}  {row['unit']:<12}"
             say(f"  {mark} {unit} {composite:>9}  {interval:<18} {ranks:<8} {p_adv:>6}")
     say()
-    say("* awarded 'advanced'   ~ near the cut-off (0.2 <= P(advanced) <= 0.8)")
+    say("* awarded 'advanced' (评为先进)   ~ near the cut-off (临界), 0.2 <= P(advanced) <= 0.8")
 
 
 def write_results(result, path: Path) -> None:
