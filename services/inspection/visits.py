@@ -194,18 +194,19 @@ def submit(session: Session, principal: Principal, visit_id: int, data: dict[str
                                {f"answers.{k}": [v] for k, v in exc.args[0].items()}) from None
     try:
         version = _store_version(session, principal, visit, data, by_item, result, reason, key)
+        body = _submission_body(visit, version)
+        idempotency.remember(session, IdempotencyRecord, "visit.submit", key, payload, 200,
+                             body)
+        # Last before the commit: on PostgreSQL the chain lock is held until then.
+        audit.record(session, actor=principal.sub, role=principal.role,
+                     action="visit.amend" if reason else "visit.submit", subject_type="visit",
+                     subject_id=visit.id,
+                     details={"version": version["version"], "client_uuid": key,
+                              "score": version["score"], "reason": reason,
+                              "payload_sha256": idempotency.payload_hash(payload)})
     except IntegrityError:  # SQLite has no row lock: a concurrent submission got there first
         raise Conflict("The visit was changed by a concurrent submission; send it again",
                        {"client_uuid": ["concurrent submission"]}) from None
-    body = _submission_body(visit, version)
-    idempotency.remember(session, IdempotencyRecord, "visit.submit", key, payload, 200, body)
-    # Last before the commit: on PostgreSQL the chain lock is held until then.
-    audit.record(session, actor=principal.sub, role=principal.role,
-                 action="visit.amend" if reason else "visit.submit", subject_type="visit",
-                 subject_id=visit.id,
-                 details={"version": version["version"], "client_uuid": key,
-                          "score": version["score"], "reason": reason,
-                          "payload_sha256": idempotency.payload_hash(payload)})
     return 200, body
 
 
