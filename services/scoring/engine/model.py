@@ -76,11 +76,26 @@ class Layout:
     """Columns that vary (built from values and normalised) and those held constant."""
 
     varying: list[int]
-    constant: object
     local: list  # (norm, direction, model index, position index, model columns)
     shared: list
     overrides: list
     discount: list  # (model column, position) of self-check columns that vary
+
+
+@dataclass
+class DrawStep:
+    node: Node
+    refs: list  # ("leaf", position in the varying columns) or ("node", node id)
+    leaf_index: object  # index of the varying columns when every varying child is a leaf
+    weights: np.ndarray  # (varying children, units)
+    const_num: np.ndarray  # Σ w·s (or w·ln s) over the constant children, per unit
+    const_den: np.ndarray  # Σ w over the constant children present, per unit
+
+
+@dataclass
+class DrawPlan:
+    steps: list[DrawStep]
+    varying_nodes: set[str]
 
 
 @dataclass
@@ -309,6 +324,8 @@ class Model:
         self._block_cache: dict[int, list] = {}
         self._weights_cache: dict[tuple, np.ndarray] = {}
         self._layouts: dict[tuple, Layout] = {}
+        self._draw_plans: dict[tuple, DrawPlan] = {}
+        self.node_point: dict[str, np.ndarray] = {}  # node scores of the point evaluation
 
     def layout(self, varying: list[int]) -> Layout:
         """How to score when only the columns ``varying`` change (the rest are the point
@@ -324,10 +341,8 @@ class Model:
                 entry = (norm, direction, _as_index(mine), _as_index([pos[j] for j in mine]), mine)
                 everyone = norm.scope == "all" and norm.method not in ("none", "goalposts")
                 (shared if everyone else local).append(entry)
-            constant = [j for j in range(len(self.indicators)) if j not in pos]
             self._layouts[key] = Layout(
                 varying=list(varying),
-                constant=_as_index(constant) if constant else None,
                 local=local,
                 shared=shared,
                 overrides=[(g, j, n) for g, j, n in self.override_norms if j in pos],
@@ -384,13 +399,11 @@ class Model:
 
         shared = self._shared_scores(values_of, False, layout)
         blocks = self._blocks(d, point=False)
-        constant = self._constant_scores(layout, z.dtype)
-        for node in self.nodes:
-            self._weights_t(node.id, z.dtype)  # fill the cache before threads read it
+        plan = self._draw_plan(layout, z.dtype)
+        root = self.scheme.root.id
 
         def run(part):
-            scores = {self.scheme.root.id: composite}
-            self._evaluate_blocks(values_of, part, shared, scores, None, False, layout, constant)
+            self._evaluate_draw_blocks(values_of, part, shared, composite, layout, plan)
             for bs, _, gids in part:
                 segs = [
                     slice(self.segments[g].start - bs.start, self.segments[g].stop - bs.start)
@@ -398,17 +411,114 @@ class Model:
                 ]
                 ranks[:, bs] = quota.rank_within(composite[:, bs], segs)
 
+        if root not in plan.varying_nodes:  # nothing carries an SE: every draw is the point
+            composite[...] = self.node_point[root]
+            ranks[...] = quota.rank_within(composite, self.segments)
+            return []
         if pool is None:
             run(blocks)
             return []
         return [pool.submit(run, part) for part in _halves(blocks) if part]
 
-    def _constant_scores(self, layout: Layout, dtype) -> np.ndarray | None:
-        if layout.constant is None:
-            return None
-        if self.s_point is None:
-            raise EngineError("the point scores come first", {"engine": ["no point scores"]})
-        return self.s_point[layout.constant].astype(dtype)
+    def _draw_plan(self, layout: Layout, dtype) -> DrawPlan:
+        """Per node, the constant part of its weighted sum (children that carry no SE,
+        at their point scores) and the weights of the children that vary."""
+        key = (tuple(layout.varying), np.dtype(dtype).str)
+        if key in self._draw_plans:
+            return self._draw_plans[key]
+        pos = {j: p for p, j in enumerate(layout.varying)}
+        varying_nodes: set[str] = set()
+        steps = []
+        floor = self.options.geometric_floor
+        for node in self.nodes:
+            refs, const = [], []
+            for c, child in enumerate(node.children):
+                if isinstance(child, Indicator) and self.col[child.id] in pos:
+                    refs.append((c, "leaf", pos[self.col[child.id]]))
+                elif isinstance(child, Node) and child.id in varying_nodes:
+                    refs.append((c, "node", child.id))
+                else:
+                    const.append(c)
+            if not refs:
+                continue
+            varying_nodes.add(node.id)
+            w = self.unit_weights[node.id]
+            num = np.zeros(len(self.units))
+            den = np.zeros(len(self.units))
+            if const:
+                vals = np.stack([self._point_value(node.children[c]) for c in const], axis=1)
+                if node.aggregation == "geometric":
+                    vals = np.log(np.maximum(vals, floor))
+                present = ~np.isnan(vals)
+                num = np.sum(np.where(present, vals, 0.0) * w[:, const], axis=1)
+                den = np.sum(present * w[:, const], axis=1)
+            leaf_pos = [r[2] for r in refs if r[1] == "leaf"]
+            all_leaves = len(leaf_pos) == len(refs)
+            steps.append(
+                DrawStep(
+                    node=node,
+                    refs=[r[1:] for r in refs],
+                    leaf_index=_as_index(leaf_pos) if all_leaves else None,
+                    weights=np.ascontiguousarray(w[:, [r[0] for r in refs]].T, dtype=dtype),
+                    const_num=num.astype(dtype),
+                    const_den=den.astype(dtype),
+                )
+            )
+        plan = DrawPlan(steps=steps, varying_nodes=varying_nodes)
+        self._draw_plans[key] = plan
+        return plan
+
+    def _point_value(self, child) -> np.ndarray:
+        if isinstance(child, Indicator):
+            return self.s_point[self.col[child.id]]
+        return self.node_point[child.id]
+
+    def _evaluate_draw_blocks(self, values_of, blocks, shared, composite, layout, plan) -> None:
+        """The pipeline for draws over ``blocks``: only varying columns are normalised and
+        only the varying part of each node's weighted sum is added to its constant part."""
+        floor = self.options.geometric_floor
+        for bs, segs, gids in blocks:
+            xv = values_of(bs, layout.varying)
+            self._prepare(xv, layout.varying, False)
+            sv = np.empty_like(xv)
+            for norm, direction, _, pos, _ in layout.local:
+                sv[pos] = self._apply(xv[pos], norm, direction, segs)
+            for p, (_, _, _, pos, _) in enumerate(layout.shared):
+                sv[pos] = shared[("plan", p)][..., bs]
+            for g, j, _ in layout.overrides:
+                if g in gids:
+                    seg = self.segments[g]
+                    rows = slice(seg.start - bs.start, seg.stop - bs.start)
+                    sv[layout.varying.index(j), :, rows] = shared[("override", g, j)][0, :, seg]
+            if self.credibility is not None and self.credibility_rule.mode == "value":
+                self._discount_values(sv, bs, segs, [p for _, p in layout.discount])
+            values: dict[str, np.ndarray] = {}
+            for step in plan.steps:
+                if step.leaf_index is not None:
+                    vals = sv[step.leaf_index]
+                else:
+                    vals = np.stack(
+                        [sv[r] if kind == "leaf" else values[r] for kind, r in step.refs]
+                    )
+                geometric = step.node.aggregation == "geometric"
+                if geometric:
+                    vals = np.log(np.maximum(vals, floor))
+                w = step.weights[:, bs]
+                if self.complete:
+                    out = np.einsum("cdn,cn->dn", vals, w)
+                    out += step.const_num[bs]
+                else:
+                    present = ~np.isnan(vals)
+                    num = (
+                        np.einsum("cdn,cn->dn", np.where(present, vals, 0.0), w)
+                        + step.const_num[bs]
+                    )
+                    den = (
+                        np.einsum("cdn,cn->dn", present.astype(vals.dtype), w) + step.const_den[bs]
+                    )
+                    out = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+                values[step.node.id] = np.exp(out) if geometric else out
+            composite[:, bs] = values[self.scheme.root.id]
 
     def _evaluate(self, values_of, d: int, point: bool, layout: Layout):
         """Run the pipeline on every unit; ``values_of(rows, cols)`` gives a fresh
@@ -420,21 +530,17 @@ class Model:
         keep = [node.id for node in self.nodes] if point else [self.scheme.root.id]
         scores = {node_id: np.empty((d, n)) for node_id in keep}
         self._evaluate_blocks(
-            values_of, self._blocks(d, point), shared, scores, s_full, point, layout, None
+            values_of, self._blocks(d, point), shared, scores, s_full, point, layout
         )
         return scores, s_full
 
-    def _evaluate_blocks(
-        self, values_of, blocks, shared, scores, s_full, point, layout, constant
-    ) -> None:
+    def _evaluate_blocks(self, values_of, blocks, shared, scores, s_full, point, layout) -> None:
         """The pipeline over ``blocks`` of units, writing into ``scores`` (and ``s_full``)."""
         k = len(self.indicators)
         for bs, segs, gids in blocks:
             xv = values_of(bs, layout.varying)
             self._prepare(xv, layout.varying, point)
             sb = np.empty((k,) + xv.shape[1:], dtype=xv.dtype)
-            if constant is not None:
-                sb[layout.constant] = constant[:, None, bs]
             for norm, direction, cols, pos, _ in layout.local:
                 sb[cols] = self._apply(xv[pos], norm, direction, segs)
             for p, (_, _, cols, _, _) in enumerate(layout.shared):

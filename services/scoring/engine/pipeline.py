@@ -154,6 +154,7 @@ def compute(
     model = Model(scheme, table, options)
     scores, s_kdn = model.evaluate(model.x0.T[:, None, :], point=True)
     model.s_point = s_kdn[:, 0, :]
+    model.node_point = {k: v[0] for k, v in scores.items()}
     s = s_kdn.transpose(1, 2, 0)
     composite = scores[scheme.root.id][0]
     rank = quota.rank_within(composite, model.segments)

@@ -157,7 +157,63 @@ def test_standard_normals_are_standard_normal(dtype):
     assert again.tobytes() == z.tobytes()
 
 
-def test_exact_columns_held_at_point_scores_equal_redrawing_them(data):
+def nested_document():
+    """P and Q under a geometric dimension with an exact T-scored S2; S alone in another."""
+    leaf = {"direction": "higher", "unit_of_measure": ""}
+    return {
+        "missing": "reweight",
+        "root": {
+            "id": "total",
+            "weighting": {"method": "expert"},
+            "children": [
+                {
+                    "id": "D1",
+                    "weight": 0.7,
+                    "aggregation": "geometric",
+                    "weighting": {"method": "equal"},
+                    "children": [
+                        {
+                            "id": "P",
+                            "source": "poll",
+                            **leaf,
+                            "normalisation": {"method": "tscore"},
+                        },
+                        {
+                            "id": "S2",
+                            "source": "direct",
+                            **leaf,
+                            "normalisation": {"method": "minmax"},
+                        },
+                        {
+                            "id": "Q",
+                            "source": "inspection",
+                            **leaf,
+                            "normalisation": {"method": "percentile"},
+                        },
+                    ],
+                },
+                {
+                    "id": "D2",
+                    "weight": 0.3,
+                    "weighting": {"method": "equal"},
+                    "children": [
+                        {
+                            "id": "S",
+                            "source": "self_check",
+                            **leaf,
+                            "direction": "lower",
+                            "normalisation": {"method": "tscore", "scope": "all"},
+                        }
+                    ],
+                },
+            ],
+        },
+        "overrides": [{"peer_group": "G1", "normalisation": {"S": {"method": "percentile"}}}],
+    }
+
+
+@pytest.mark.parametrize("nested", [False, True])
+def test_exact_columns_held_at_point_scores_equal_redrawing_them(data, nested):
     """Draws reuse the point scores of exact columns; rebuilding and renormalising every
     column per draw (S listed as noisy with SE 0) gives the same composites and ranks."""
     from services.scoring.engine.model import Model, Options
@@ -168,20 +224,28 @@ def test_exact_columns_held_at_point_scores_equal_redrawing_them(data):
     values = data.values.copy()
     values[3, 2] = np.nan
     rates = np.linspace(0, 0.5, len(data.units))
-    table = Table(data.units, data.groups, data.indicators, values, data.se, discrepancy=rates)
+    names, se = data.indicators, data.se
+    if nested:
+        doc = nested_document()
+        values = np.column_stack([values, np.abs(values[:, 0] - 40)])
+        se = np.column_stack([se, np.full(len(values), np.nan)])
+        names = [*names, "S2"]
+    table = Table(data.units, data.groups, names, values, se, discrepancy=rates)
     model = Model(from_document(doc), table, Options(credibility={"mode": "value"}))
-    _, s = model.evaluate(model.x0.T[:, None, :], point=True)
+    scores, s = model.evaluate(model.x0.T[:, None, :], point=True)
     model.s_point = s[:, 0, :]
+    model.node_point = {k: v[0] for k, v in scores.items()}
     d, n = 16, len(data.units)
     z = np.random.default_rng(1).standard_normal((2, d, n)).astype(np.float32)
     scale = np.nan_to_num(model.se0[:, :2].T).astype(np.float32)
     out = []
+    extra = len(names) - 2  # every other column listed as noisy, with SE 0
     for noisy, zz, sc in (
         ([0, 1], z, scale),
         (
-            [0, 1, 2],
-            np.concatenate([z, np.zeros((1, d, n), np.float32)]),
-            np.concatenate([scale, np.zeros((1, n), np.float32)]),
+            list(range(len(names))),
+            np.concatenate([z, np.zeros((extra, d, n), np.float32)]),
+            np.concatenate([scale, np.zeros((extra, n), np.float32)]),
         ),
     ):
         comp, ranks = np.empty((d, n), np.float32), np.empty((d, n), np.int32)
