@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, undefer
 
 from services.inspection import audit
 from services.inspection.checklists import get_template
@@ -125,7 +125,8 @@ def log_read(session: Session, principal: Principal, plan: Plan, what: str) -> N
 
 
 def list_plans(session: Session, principal: Principal) -> list[Plan]:
-    query = select(Plan).options(selectinload(Plan.inspectors)).order_by(Plan.id)
+    query = (select(Plan).options(selectinload(Plan.inspectors), undefer(Plan.draw))
+             .order_by(Plan.id))
     condition = plan_filter(principal)
     if condition is not None:
         query = query.where(condition)
@@ -139,7 +140,7 @@ def list_plans(session: Session, principal: Principal) -> list[Plan]:
 
 def get_plan(session: Session, principal: Principal, plan_id: int, what: str = "plan") -> Plan:
     """The plan if the caller may see it; NotFound otherwise (also when hidden)."""
-    query = select(Plan).where(Plan.id == plan_id)
+    query = select(Plan).options(undefer(Plan.draw)).where(Plan.id == plan_id)
     condition = plan_filter(principal)
     if condition is not None:
         query = query.where(condition)

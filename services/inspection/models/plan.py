@@ -27,7 +27,8 @@ class Plan(Base):
     window_to: Mapped[date] = mapped_column(Date)
     self_check_period: Mapped[str | None] = mapped_column(String(10), nullable=True)
     selection: Mapped[str] = mapped_column(String(20))
-    draw: Mapped[Any] = mapped_column(JSON, nullable=True)
+    # The draw's frame can be long: not loaded with every visit's plan, only when asked.
+    draw: Mapped[Any] = mapped_column(JSON, nullable=True, deferred=True)
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
