@@ -300,3 +300,22 @@ def test_direct_values_csv_xlsx_and_json(scoring_client, auth):
     assert scoring_client.get("/api/v1/direct-values", headers=auth("unit", "T01")).status_code \
         == 403
     assert json.loads(export.data.decode("utf-8-sig").splitlines()[1].split(",")[3]) == 83.0
+
+
+@pytest.mark.parametrize("path, missing", [
+    ("/api/v1/units/import", "code"),
+    ("/api/v1/peer-groups/import", "code"),
+    ("/api/v1/margins/import", "unit"),
+    ("/api/v1/self-checks/import?period=2026-01", "unit"),
+    ("/api/v1/key-tasks/import", "task"),
+    ("/api/v1/key-tasks/progress/import", "task"),
+    ("/api/v1/direct-values/import?source_label=x", "unit"),
+])
+def test_every_import_checks_its_header(scoring_client, auth, path, missing):
+    headers = seed(scoring_client, auth)
+    response = upload(scoring_client, path, headers,
+                      csv_bytes(["名称,colour", "城关镇,red"], "gbk"))
+    assert response.status_code == 422
+    problems = " ".join(response.json["errors"]["columns"])
+    assert missing in problems.split("missing column(s): ")[1]
+    assert "unknown column(s): 名称, colour" in problems
