@@ -66,6 +66,9 @@ def test_mid_year_blends_quarters_and_snapshot_with_stated_weights(runs_client, 
         expected = 0.7 * day_to_day + 0.3 * unit["nodes"]["total"]
         assert unit["composite"] == pytest.approx(expected, abs=1e-9)
         assert unit["sum_of_contributions"] == pytest.approx(unit["composite"], abs=1e-9)
+        day = next(i for i in unit["indicators"] if i["indicator"] == "day_to_day")
+        assert day["name_en"] == "Day-to-day results (2026-Q1, 2026-Q2)"
+        assert day["raw"] == pytest.approx(day_to_day, abs=1e-12)
         group = runs_client.get(f"/api/v1/runs/{run_id}/ranking?group={unit['peer_group']}",
                                 headers=auth("analyst")).json
         mean = sum(r["composite"] for r in group) / len(group)
