@@ -52,6 +52,29 @@ def list_visits(session: Session, principal: Principal, plan_id: int | None = No
     return list(session.scalars(query))
 
 
+def read_visits(session: Session, principal: Principal, **filters: Any) -> list[Visit]:
+    """``list_visits`` for the API: a list that shows visits of an unannounced plan not
+    yet checked in counts as a read of that plan (audited once per plan)."""
+    found = list_visits(session, principal, **filters)
+    secret = {v.plan_id: v.plan for v in found
+              if v.plan.kind == "unannounced" and v.checkin_at is None}
+    for plan in secret.values():
+        audit.record(session, actor=principal.sub, role=principal.role, action="plan.read",
+                     subject_type="plan", subject_id=plan.id, details={"read": "visit list"})
+    return found
+
+
+def read_visit(session: Session, principal: Principal, visit_id: int) -> Visit:
+    """``get_visit`` for the API; reading a visit of an unannounced plan before its
+    check-in is audited as a read of the plan."""
+    visit = get_visit(session, principal, visit_id)
+    if visit.plan.kind == "unannounced" and visit.checkin_at is None:
+        audit.record(session, actor=principal.sub, role=principal.role, action="plan.read",
+                     subject_type="plan", subject_id=visit.plan_id,
+                     details={"read": "visit", "visit_id": visit.id})
+    return visit
+
+
 def get_visit(session: Session, principal: Principal, visit_id: int, *,
               for_update: bool = False) -> Visit:
     """The visit if the caller may see it; NotFound otherwise (also when hidden)."""

@@ -52,9 +52,14 @@ def test_every_read_of_an_unannounced_plan_is_audited(api):
     api.call("GET", f"/plans/{plan['id']}", role="planner", sub="alice")
     api.call("GET", f"/plans/{plan['id']}/visits", role="inspector", sub="insp-a")
     api.call("GET", f"/plans/{open_plan['id']}", role="planner", sub="alice")
+    visit = api.visits(plan["id"])[0]  # as a planner: audited too
+    api.call("GET", f"/visits/{visit['id']}", role="inspector", sub="insp-a")
+    api.call("GET", "/visits", role="inspector", sub="insp-a")
     reads = api.call("GET", "/audit?action=plan.read", role="admin")
     assert [(r["actor"], r["subject_id"], r["details"]["read"]) for r in reads] == [
-        ("alice", str(plan["id"]), "plan"), ("insp-a", str(plan["id"]), "visits")]
+        ("alice", str(plan["id"]), "plan"), ("insp-a", str(plan["id"]), "visits"),
+        ("test-planner", str(plan["id"]), "visits"), ("insp-a", str(plan["id"]), "visit"),
+        ("insp-a", str(plan["id"]), "visit list")]
     assert all(r["at"] for r in reads)
 
 

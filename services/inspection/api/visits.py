@@ -34,7 +34,7 @@ class Visits(MethodView):
     @blp.response(200, VisitSummarySchema(many=True))
     def get(self, query):
         """Visits the caller may see (an inspector: their own)."""
-        return visits.list_visits(db_session(), current_principal(), **query)
+        return visits.read_visits(db_session(), current_principal(), **query)
 
 
 @blp.route("/visits/<int:visit_id>")
@@ -43,7 +43,7 @@ class VisitById(MethodView):
     @blp.response(200, VisitSchema)
     def get(self, visit_id):
         """A visit with every version; hidden (404) from a unit before an unannounced check-in."""
-        return visits.get_visit(db_session(), current_principal(), visit_id)
+        return visits.read_visit(db_session(), current_principal(), visit_id)
 
 
 @blp.route("/visits/<int:visit_id>/check-in")
