@@ -313,6 +313,10 @@ def _rows(result, units, segment, segment_results) -> list[dict[str, Any]]:
                                "value": _num(result.values[i, j]),
                                "normalised": _num(result.normalised[i, j]),
                                "contribution": _num(result.contributions[i, j])}
+            fit = result.fay_herriot.get(ind)
+            if fit is not None and not math.isnan(fit["gamma"][i]):
+                indicators[ind]["shrinkage"] = {"gamma": _num(fit["gamma"][i]),
+                                                "mse": _num(fit["mse"][i])}
         near = bool(unc.near_cutoff[i]) if unc is not None and unc.near_cutoff is not None \
             else False
         credibility = _num(result.credibility[i]) if result.credibility is not None else None

@@ -311,6 +311,10 @@ def test_run_options_shrink_polls_and_discount_self_checks(runs_client, auth, co
     assert final["engine"]["fay_herriot"] == {"poll_satisfaction": "REML"}
     assert final["fay_herriot"]["poll_satisfaction"]["sigma2_v"] >= 0
     assert final["engine"]["credibility"]["mode"] == "weight"
+    town = runs_client.get(f"/api/v1/runs/{response.json['id']}/units/T02",
+                           headers=auth("analyst")).json
+    poll = next(i for i in town["indicators"] if i["indicator"] == "poll_satisfaction")
+    assert 0 <= poll["shrinkage"]["gamma"] <= 1 and poll["shrinkage"]["mse"] > 0
     inputs = runs_client.get(f"/api/v1/runs/{response.json['id']}/inputs",
                              headers=auth("analyst")).json
     rates = next(s for s in inputs["segments"] if s["role"] == "snapshot")["discrepancy"]
