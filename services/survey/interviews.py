@@ -241,7 +241,7 @@ def add_contact(session: Session, interview: Interview, *, name: str | None = No
 
 
 def issue_links(session: Session, poll: Poll, count: int, *, township: str | None = None,
-                stratum: str | None = None,
+                stratum: str | None = None, cluster: str | None = None,
                 contacts: list[dict[str, Any]] | None = None) -> list[tuple[str, Interview]]:
     """Make ``count`` one-time web links (one sample member each); return their tokens.
 
@@ -251,7 +251,8 @@ def issue_links(session: Session, poll: Poll, count: int, *, township: str | Non
         raise Conflict(f"Poll {poll.id} is closed", {"status": ["closed"]})
     issued = []
     for i in range(count):
-        interview = new_interview(session, poll, "web", township=township, stratum=stratum)
+        interview = new_interview(session, poll, "web", township=township, stratum=stratum,
+                                  cluster=cluster)
         token = secrets.token_urlsafe(32)
         session.add(RespondentLink(poll_id=poll.id, interview_id=interview.id,
                                    token_hash=hash_token(token)))

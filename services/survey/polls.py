@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -17,6 +17,8 @@ from .models.interview import Interview
 from .models.poll import MODES, Poll, PollMargin, PollTownship, StratumQuota
 from .questionnaires import freeze, get_questionnaire, question_map
 from .registry import Registry
+
+CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 def get_poll(session: Session, poll_id: int) -> Poll:
@@ -202,6 +204,7 @@ def quota_filled(session: Session, poll: Poll, township: str | None,
 
 
 def in_field(poll: Poll, today: date | None = None) -> bool:
-    """A poll takes answers while fielding and within its field period."""
-    today = today or utcnow().date()
+    """A poll takes answers while fielding and within its field period (dates in China
+    Standard Time, UTC+8, which has no daylight saving)."""
+    today = today or utcnow().astimezone(CHINA).date()
     return poll.status == "fielding" and poll.field_start <= today <= poll.field_end

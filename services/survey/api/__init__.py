@@ -8,7 +8,3 @@ BLUEPRINTS: list = [questionnaires.blp, polls.blp, interviews.blp, interviews.in
 from services.survey.api import telephony, telephony_voice  # noqa: E402  (issue 5)
 
 BLUEPRINTS += [telephony.blp, telephony_voice.blp]
-
-from services.survey.api import telephony, telephony_voice  # noqa: E402  (issue 5)
-
-BLUEPRINTS += [telephony.blp, telephony_voice.blp]

@@ -51,7 +51,8 @@ class PollLinks(MethodView):
         if not count:
             raise ValidationFailed("Nothing to issue", {"count": ["give count or contacts"]})
         issued = domain.issue_links(session, poll, count, township=data["township"],
-                                    stratum=data["stratum"], contacts=data["contacts"])
+                                    stratum=data["stratum"], cluster=data["cluster"],
+                                    contacts=data["contacts"])
         return {"poll_id": poll_id, "links": [
             {"interview_id": interview.id, "token": token, "url": _link_url(token),
              "township": interview.township, "stratum": interview.stratum}

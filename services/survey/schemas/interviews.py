@@ -14,6 +14,7 @@ class LinksIn(Schema):
     count = fields.Integer(load_default=None, validate=validate.Range(min=1, max=10000))
     township = fields.String(load_default=None)
     stratum = fields.String(load_default=None, validate=validate.Length(max=60))
+    cluster = fields.String(load_default=None, validate=validate.Length(max=60))
     contacts = fields.List(fields.Nested(ContactIn), load_default=list,
                            validate=validate.Length(max=10000))
 
