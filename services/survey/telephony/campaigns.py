@@ -20,6 +20,7 @@ from services.survey.models.interview import Interview
 from services.survey.models.poll import Poll
 from services.survey.models.telephony import CallAttempt, Campaign, DoNotCall, PhoneContact
 from services.survey.telephony.frame import FrameError, normalise_number, parse_frame, read_rows
+from services.survey.telephony.ivr import phone_problems
 from services.survey.telephony.vault import PhoneVault
 from services.survey.telephony.windows import CallingWindows
 from shared.db import utcnow
@@ -74,6 +75,9 @@ def create_campaign(session: Session, data: dict[str, Any]) -> Campaign:
         raise NotFound(f"Poll {data['poll_id']} not found")
     if "phone" not in poll.modes:
         raise Conflict(f"Poll {poll.id} is not fielded by phone", {"poll_id": ["no phone mode"]})
+    unfit = phone_problems(poll.questionnaire.document)
+    if unfit:
+        raise ValidationFailed("The questionnaire cannot be asked on the keypad", unfit)
     data = {"windows": DEFAULT_WINDOWS, "weekdays": [0, 1, 2, 3, 4], "zone": "Asia/Shanghai",
             **data}
     data["delays"] = {**DEFAULT_DELAYS, **(data.get("delays") or {})}

@@ -156,6 +156,17 @@ def keypad(question: Mapping, voice: Voice) -> Keypad:
     return Keypad(None, "#", voice.phrase("typed") + _typed_codes(question, voice))
 
 
+def phone_problems(document: Mapping) -> dict[str, list[str]]:
+    """Questions the keypad cannot answer: more than 7 options (keys 8 and 9 are "don't
+    know" and "refused"). ``{"questions.<id>": [reason]}``, empty when all fit."""
+    problems = {}
+    for question in document["questions"]:
+        if question["type"] in ("single", "multiple") and len(question["options"]) > 7:
+            problems[f"questions.{question['id']}"] = [
+                "a telephone question has at most 7 options (keys 1-7)"]
+    return problems
+
+
 def _typed_codes(question: Mapping, voice: Voice) -> str:
     dk, refused = question.get("dk_code"), question.get("refused_code")
     if dk is None or refused is None:

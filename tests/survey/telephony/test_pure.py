@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from services.survey.questionnaires import AnswerError, validate_document
 from services.survey.telephony import dispositions as d
 from services.survey.telephony.frame import normalise_number, parse_frame, read_rows
-from services.survey.telephony.ivr import NoAnswer, Voice, interpret, keypad
+from services.survey.telephony.ivr import NoAnswer, Voice, interpret, keypad, phone_problems
 from services.survey.telephony.pacing import Pacer
 from services.survey.telephony.vault import PhoneVault
 from services.survey.telephony.windows import CallingWindows
@@ -115,3 +115,7 @@ def test_keypad_mapping_of_each_question_type():
         interpret(questions["years"], years, "300")
     assert keypad(questions["advice"], voice).record
     assert "按1到5" in keypad(questions["score"], voice).announce
+    assert phone_problems({"questions": list(questions.values())}) == {}
+    wide = {**questions["sat"], "options": [{"code": i, "label": {"zh-CN": "x", "en": "x"}}
+                                            for i in range(1, 9)]}
+    assert list(phone_problems({"questions": [wide]})) == ["questions.sat"]
