@@ -24,13 +24,14 @@ import socket
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, lazyload, sessionmaker
 
 from services.survey.models.interview import Interview
 from services.survey.models.telephony import CallAttempt, Campaign, PhoneContact
-from services.survey.polls import quota_status
+from services.survey.polls import in_field, quota_status
 from services.survey.telephony.campaigns import IN_FLIGHT, is_do_not_call
 from services.survey.telephony.cases import (
     FINAL_CALL_STATUSES,
@@ -99,7 +100,8 @@ class Dialer:
 
     # --- claiming -------------------------------------------------------------------
     def claim(self, campaign_id: int) -> list[int]:
-        """Claim due cases of a running campaign within its window and free lines."""
+        """Claim due cases of a running campaign within its window, its poll's field
+        period, its free lines and its townships' quotas."""
         now = self.clock()
         with session_scope(self.sessions) as session:
             campaign = session.get(Campaign, campaign_id)
@@ -107,7 +109,8 @@ class Dialer:
                 return []
             windows = CallingWindows.from_config(campaign.windows, campaign.weekdays,
                                                  campaign.zone)
-            if not windows.is_open(now):
+            if not windows.is_open(now) or not in_field(
+                    campaign.poll, now.astimezone(ZoneInfo(campaign.zone)).date()):
                 return []
             in_flight = session.scalar(select(func.count(CallAttempt.id)).where(
                 CallAttempt.campaign_id == campaign.id, CallAttempt.state.in_(IN_FLIGHT)))

@@ -58,10 +58,10 @@ def make_phone_poll(engine, townships: list[str], *, target: int = 0,
     with session_scope(sessionmaker(bind=engine, expire_on_commit=False)) as session:
         questionnaire = create_questionnaire(session, code="phone-test", title_zh="电话调查",
                                              title_en="Phone poll", document=PHONE_DOCUMENT)
-        today = date.today()
         poll = Poll(name_zh="年中电话调查", name_en="Mid-year phone poll",
                     questionnaire_id=questionnaire.id, modes=["phone"],
-                    field_start=today - timedelta(days=1), field_end=today + timedelta(days=30),
+                    field_start=IN_WINDOW.date() - timedelta(days=1),
+                    field_end=max(date.today(), IN_WINDOW.date()) + timedelta(days=30),
                     status="fielding", stop_at_quota=stop_at_quota,
                     partial_threshold=partial_threshold,
                     townships=[PollTownship(township=t, target_completes=target)

@@ -47,6 +47,9 @@ def test_calls_are_placed_only_inside_the_calling_windows(make_app, engines, aut
         moment = (local - timedelta(hours=8)).replace(tzinfo=UTC)
         dialer = make_dialer(app, clock=lambda m=moment: m, client=object())
         assert dialer.claim(campaign_id) == [], local
+    before_field = make_dialer(app, clock=lambda: datetime(2026, 6, 24, 6, 30, tzinfo=UTC),
+                               client=object())  # a Wednesday before the field period
+    assert before_field.claim(campaign_id) == []
     inside = make_dialer(app, clock=lambda: datetime(2026, 7, 1, 6, 30, tzinfo=UTC),
                          client=object())  # 14:30 Wednesday in Shanghai
     assert len(inside.claim(campaign_id)) == 3
