@@ -97,9 +97,13 @@ def _ensure_computed(run: ScoreRun) -> None:
 
 
 def publish(session: Session, run_id: int, actor: str) -> ScoreRun:
-    """computed → published; freezes the scheme version. Conflict if already published."""
+    """computed → published; freezes the scheme version. Conflict if already published or
+    if the scheme version was deleted meanwhile."""
     run = get_run(session, run_id)
     _ensure_computed(run)
+    if run.scheme_version_id is None:
+        raise Conflict(f"Run {run.id}'s scheme version was deleted; it cannot be published",
+                       {"scheme_version_id": ["deleted"]})
     schemes.freeze_scheme_version(session, run.scheme_version_id)
     run.state = "published"
     run.published_by = actor
@@ -155,7 +159,9 @@ def recompute(session: Session, run_id: int) -> dict[str, Any]:
 def previous_run(session: Session, run: ScoreRun, published_only: bool) -> ScoreRun | None:
     """The latest run of the same kind and scheme for the closest earlier period
     (published ones first) — what a vertical comparison compares with."""
-    version = session.get(SchemeVersion, run.scheme_version_id)
+    version = session.get(SchemeVersion, run.scheme_version_id or -1)
+    if version is None:
+        return None
     query = (select(ScoreRun.id, ScoreRun.period, ScoreRun.state)
              .join(SchemeVersion, ScoreRun.scheme_version_id == SchemeVersion.id)
              .where(ScoreRun.kind == run.kind, ScoreRun.id != run.id,

@@ -34,7 +34,10 @@ class ScoreRun(Base):
     __tablename__ = "score_runs"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    scheme_version_id: Mapped[int] = mapped_column(ForeignKey("scheme_versions.id"), index=True)
+    # SET NULL: a computed run outlives a deleted draft version (its snapshot holds the
+    # document), but can no longer be published.
+    scheme_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("scheme_versions.id", ondelete="SET NULL"), index=True)
     period: Mapped[str] = mapped_column(String(10), index=True)
     kind: Mapped[str] = mapped_column(String(12))
     seed: Mapped[int] = mapped_column(Integer)

@@ -55,7 +55,7 @@ class RunQuerySchema(Schema):
 
 class RunSummarySchema(Schema):
     id = fields.Integer()
-    scheme_version_id = fields.Integer()
+    scheme_version_id = fields.Integer(allow_none=True)
     scheme = fields.String()
     scheme_version = fields.Integer()
     period = fields.String()

@@ -331,3 +331,19 @@ def test_the_openapi_document_lists_the_run_endpoints(runs_client):
     paths = runs_client.get("/openapi.json").json["paths"]
     assert {"/api/v1/runs", "/api/v1/runs/{run_id}/ranking", "/api/v1/runs/{run_id}/publish",
             "/api/v1/runs/{run_id}/units/{code}"} <= set(paths)
+
+
+def test_a_computed_run_outlives_a_deleted_draft_version(runs_client, auth, county):
+    planner = auth("planner")
+    run = _start(runs_client, auth, county, draws=0).json
+    version = runs_client.get(f"/api/v1/scheme-versions/{county['scheme_version_id']}",
+                              headers=planner).json
+    deleted = runs_client.delete(f"/api/v1/schemes/{version['scheme']}/versions/"
+                                 f"{version['version']}", headers=planner)
+    assert deleted.status_code == 204
+    kept = runs_client.get(f"/api/v1/runs/{run['id']}", headers=planner).json
+    assert kept["scheme_version_id"] is None and kept["scheme_version"] == version["version"]
+    check = runs_client.post(f"/api/v1/runs/{run['id']}/recompute", headers=planner).json
+    assert check["reproduced"] is True
+    refused = runs_client.post(f"/api/v1/runs/{run['id']}/publish", headers=planner)
+    assert refused.status_code == 409 and "deleted" in refused.json["message"]

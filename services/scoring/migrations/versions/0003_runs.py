@@ -17,7 +17,7 @@ def upgrade() -> None:
     op.create_table(
         "score_runs",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("scheme_version_id", sa.Integer(), nullable=False),
+        sa.Column("scheme_version_id", sa.Integer(), nullable=True),
         sa.Column("period", sa.String(length=10), nullable=False),
         sa.Column("kind", sa.String(length=12), nullable=False),
         sa.Column("seed", sa.Integer(), nullable=False),
@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("published_by", sa.String(length=200), nullable=True),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["scheme_version_id"], ["scheme_versions.id"],
+                                ondelete="SET NULL",
                                 name=op.f("fk_score_runs_scheme_version_id_scheme_versions")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_score_runs")),
     )
