@@ -38,8 +38,9 @@ PHRASES = {
         "dk": "不知道请按8，",
         "refused": "不愿回答请按9。",
         "range": "请按{low}到{high}打分，{high}表示{high_label}，{low}表示{low_label}。",
-        "typed": "请输入数字，以井号键结束。",
-        "typed_codes": "不知道请输入{dk}，不愿回答请输入{refused}，以井号键结束。",
+        "typed": "请输入数字，",
+        "typed_codes": "不知道请输入{dk}，不愿回答请输入{refused}，",
+        "typed_end": "以井号键结束。",
         "multiple": "请依次按下所有符合的选项，以井号键结束。",
         "record": "请在提示音后说出您的意见，说完后按任意键或挂机。",
         "no_input": "没有收到您的按键。",
@@ -64,9 +65,9 @@ PHRASES = {
         "refused": "to refuse press 9.",
         "range": "Press a score from {low} to {high}; {high} means {high_label}, {low} "
                  "means {low_label}.",
-        "typed": "Type the number, then the hash key.",
-        "typed_codes": "If you don't know type {dk}, to refuse type {refused}, then the "
-                       "hash key.",
+        "typed": "Type the number",
+        "typed_codes": "; if you don't know type {dk}, to refuse type {refused}",
+        "typed_end": ", then the hash key.",
         "multiple": "Press every option that applies, one after another, then the hash key.",
         "record": "Please give your answer after the tone; press any key or hang up when "
                   "you are done.",
@@ -147,13 +148,15 @@ def keypad(question: Mapping, voice: Voice) -> Keypad:
         if low >= 0 and high <= 7:
             keys = {str(code): code for code in range(low, high + 1)}
             return Keypad(1, "", announce + specials, {**keys, **special_keys})
-        return Keypad(None, "#", announce + _typed_codes(question, voice))
+        return Keypad(None, "#", announce + voice.phrase("typed") + _typed_codes(question, voice)
+                      + voice.phrase("typed_end"))
     if kind == "multiple":
         labels = [o["label"] for o in question["options"]]
         announce = "".join(voice.phrase("option", label=text_in(label, lang), key=i + 1)
                            for i, label in enumerate(labels[:7]))
         return Keypad(None, "#", announce + voice.phrase("multiple") + specials)
-    return Keypad(None, "#", voice.phrase("typed") + _typed_codes(question, voice))
+    return Keypad(None, "#", voice.phrase("typed") + _typed_codes(question, voice)
+                  + voice.phrase("typed_end"))
 
 
 def phone_problems(document: Mapping) -> dict[str, list[str]]:
