@@ -23,6 +23,8 @@ from services.carrier.validation import CallRequest
 
 log = logging.getLogger("kaoping.carrier")
 API_VERSION = "2010-04-01"
+KEEP_CALLS = 50_000  # finished calls kept for GET; older ones are forgotten
+FINISHED = ("completed", "busy", "no-answer", "failed", "canceled")
 
 
 def new_sid(prefix: str) -> str:
@@ -111,10 +113,21 @@ class Switchboard:
             self.attempts[number] += 1
             call.attempt = self.attempts[number]
             self.calls[call.sid] = call
+            if len(self.calls) > KEEP_CALLS:
+                self._forget_finished()
             self._queue.append(call)
             self._ensure_dispatcher()
             self._wake.notify()
         return call
+
+    def _forget_finished(self) -> None:
+        """Drop the oldest finished calls (and their recordings) beyond ``KEEP_CALLS``."""
+        finished = [c for c in self.calls.values() if c.status in FINISHED]
+        for call in finished[:len(self.calls) - KEEP_CALLS]:
+            del self.calls[call.sid]
+        kept = set(self.calls)
+        for sid in [r for r, info in self.recordings.items() if info["call_sid"] not in kept]:
+            del self.recordings[sid]
 
     def get(self, sid: str) -> Call | None:
         return self.calls.get(sid)
