@@ -202,3 +202,18 @@ def test_gather_without_input_falls_through_or_posts_empty_result():
     # the second Gather has no actionOnEmptyResult: silence falls through to the Say
     assert seen == [("start", None), ("empty", "")]
     assert record.status == "completed" and ("say", "fall through") in record.transcript
+
+
+def test_the_switchboard_forgets_the_oldest_finished_calls(monkeypatch):
+    import services.carrier.calls as calls
+    from services.carrier.validation import CallRequest
+
+    monkeypatch.setattr(calls, "KEEP_CALLS", 3)
+    board = carrier().extensions["carrier"]
+    monkeypatch.setattr(board, "_ensure_dispatcher", lambda: None)
+    request = CallRequest(to="+8613900050001", from_="+8657400000000", url="http://x/")
+    first = [board.place(SID, request) for _ in range(3)]
+    first[0].status = first[1].status = "completed"
+    board.place(SID, request)
+    assert [c.sid in board.calls for c in first] == [False, True, True]
+    assert len(board.calls) == 3 and board.attempts["+8613900050001"] == 4
