@@ -130,16 +130,16 @@ def _gate(link: RespondentLink | None, lang: str, token: str) -> Response | None
         return _message("invalid", lang, 404)
     interview = link.interview
     if interview.status == "complete":
-        return _message("thanks", lang, 200)
+        return _message("thanks", lang, 200, token)
     if interview.disposition == "4.80":
-        return _message("quota", lang, 200)
+        return _message("quota", lang, 200, token)
     poll = link.poll
     if poll.status == "closed":
-        return _message("closed", lang, 410)
+        return _message("closed", lang, 410, token)
     if not in_field(poll):
-        return _message("not_open", lang, 409)
+        return _message("not_open", lang, 409, token)
     if interview.status not in ("not_started", "in_progress"):
-        return _message("ended", lang, 410)
+        return _message("ended", lang, 410, token)
     return None
 
 
@@ -235,11 +235,11 @@ def answer(token: str):
     if interview.status == "not_started" and quota_filled(session, poll, interview.township,
                                                           interview.stratum):
         set_disposition(session, interview, "4.80")
-        return _message("quota", lang, 200)
+        return _message("quota", lang, 200, token)
     try:
         value = _form_value(question)
         if value is None and question.get("required", True):
-            raise AnswerError("answer required", MESSAGES["zh-CN"]["required"])
+            raise AnswerError(MESSAGES["en"]["required"], MESSAGES["zh-CN"]["required"])
         record_answer(session, interview, qid, value)
     except AnswerError as exc:
         return _question_page(link, token, lang, qid, exc.messages[lang], 422)
