@@ -33,6 +33,7 @@ from scipy.stats import norm
 from services.scoring.engine import EngineError, Table, compute, from_document
 from services.scoring.engine import periods as engine_periods
 from services.scoring.run_inputs import canonical_sha256
+from services.scoring.scheme_document import scheme_tree
 from shared.errors import ValidationFailed
 
 BLEND_ROOT = "assessment"
@@ -52,7 +53,7 @@ def compute_snapshot(snapshot: dict[str, Any], options: dict[str, Any]) -> Compu
     """Score a snapshot under run options (draws, level, seed, top_k, advanced,
     fay_herriot, credibility, period_weighting) over the scheme's ``engine`` defaults;
     raise ValidationFailed with the engine's per-field errors."""
-    document = snapshot["scheme_version"]["document"]
+    document = nested_document(snapshot["scheme_version"]["document"])
     units = snapshot["units"]
     engine_options = _engine_options(snapshot["kind"], options, document)
     segment_results = []
@@ -95,6 +96,14 @@ def compute_snapshot(snapshot: dict[str, Any], options: dict[str, Any]) -> Compu
         "final": record,
     }
     return Computed(rows, method, canonical_sha256(rows))
+
+
+def nested_document(document: dict[str, Any]) -> dict[str, Any]:
+    """The document with its tree under ``root`` (a flat ``nodes`` form converted)."""
+    if "nodes" not in document:
+        return document
+    rest = {k: v for k, v in document.items() if k != "nodes"}
+    return {**rest, "root": scheme_tree(document)}
 
 
 def _seed(seed: int, index: int) -> int:
@@ -187,9 +196,6 @@ def prune(document: dict, keep: set[str]) -> tuple[dict | None, list[str]]:
         node["children"] = children
         return node
 
-    if "nodes" in doc:
-        raise ValidationFailed("Runs read nested scheme documents",
-                               {"document": ["flat 'nodes' form is not supported by runs"]})
     doc["root"] = walk(doc["root"])
     if doc["root"] is None:
         return None, removed

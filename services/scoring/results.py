@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from services.scoring.assessment import BLEND_ROOT, DAY_TO_DAY
+from services.scoring.assessment import BLEND_ROOT, DAY_TO_DAY, nested_document
 from services.scoring.models.runs import ScoreRun
 from services.scoring.runs import previous_run
 from shared.auth import Principal
@@ -43,7 +43,7 @@ def _leaves(run: ScoreRun) -> dict[str, dict[str, Any]]:
         if "children" not in node:
             out[node["id"]] = {**node, "path": trail}
 
-    walk(run.inputs["scheme_version"]["document"]["root"], [])
+    walk(nested_document(run.inputs["scheme_version"]["document"])["root"], [])
     blend = run.method.get("blend")
     if blend:
         out[DAY_TO_DAY] = {"name_zh": "平时考评（" + "、".join(blend["day_to_day_periods"]) + "）",

@@ -49,3 +49,16 @@ def test_kinds_exclude_a_leaf_for_groups_without_such_units():
     assert excluded == {"G2": ["sat"]}  # G1 excludes it already
     by_group = {o["peer_group"]: o for o in doc["overrides"]}
     assert by_group["G2"]["exclude"] == ["sat"] and "TS" not in by_group
+
+
+def test_a_flat_document_is_read_as_its_tree():
+    from services.scoring.assessment import nested_document
+
+    flat = {"missing": "reweight", "nodes": [
+        {"id": "total", "weighting": {"method": "equal"}},
+        {"id": "a", "parent": "total", **_leaf("a")},
+        {"id": "b", "parent": "total", **_leaf("b")}]}
+    nested = nested_document(flat)
+    assert "nodes" not in nested and nested["missing"] == "reweight"
+    assert [c["id"] for c in nested["root"]["children"]] == ["a", "b"]
+    assert nested_document(DOCUMENT) is DOCUMENT
