@@ -205,10 +205,17 @@ def _report(ctx, poll_id: int) -> None:
     rr = {entry["township"]: entry["rates"]["RR2"] for entry in rates["townships"]}
     rr["ALL"] = rates["overall"]["rates"]["RR2"]
     raking = estimates["method"].get("raking", {})
-    ctx.say(f"  weights: base N/n raked to sex, age band and age×sex margins — converged="
+    ctx.say(f"  weights: base N/n raked to the registry's margins — converged="
             f"{raking.get('converged')} after {raking.get('iterations')} iterations "
-            f"(tol {raking.get('tol')}); margins not used: "
-            f"{sum(1 for m in estimates['method'].get('margins', []) if not m['used'])}")
+            f"(tol {raking.get('tol')}, cap {raking.get('max_iter')})")
+    unused: dict[str, int] = {}
+    for margin in estimates["method"].get("margins", []):
+        if not margin["used"]:
+            unused[margin["variable"]] = unused.get(margin["variable"], 0) + 1
+    used = sorted({m["variable"] for m in estimates["method"].get("margins", []) if m["used"]})
+    ctx.say(f"  margins used: {', '.join(used) or 'none'}"
+            + "".join(f"; {v} not used in {n} townships (too few respondents per cell)"
+                      for v, n in sorted(unused.items())))
     ctx.say("  township    n   n_eff  satisfied  95% Wilson interval   RR2")
     for row in estimates["rows"]:
         if row["statistic"] != "satisfaction_rate":
