@@ -208,14 +208,14 @@ def _report(ctx, poll_id: int) -> None:
     ctx.say(f"  weights: base N/n raked to the registry's margins — converged="
             f"{raking.get('converged')} after {raking.get('iterations')} iterations "
             f"(tol {raking.get('tol')}, cap {raking.get('max_iter')})")
-    unused: dict[str, int] = {}
+    unused: dict[str, list[str]] = {}
     for margin in estimates["method"].get("margins", []):
         if not margin["used"]:
-            unused[margin["variable"]] = unused.get(margin["variable"], 0) + 1
+            unused.setdefault(margin["variable"], []).append(margin["reason"])
     used = sorted({m["variable"] for m in estimates["method"].get("margins", []) if m["used"]})
-    ctx.say(f"  margins used: {', '.join(used) or 'none'}"
-            + "".join(f"; {v} not used in {n} townships (too few respondents per cell)"
-                      for v, n in sorted(unused.items())))
+    ctx.say(f"  margins used: {', '.join(used) or 'none'}")
+    for variable, reasons in sorted(unused.items()):
+        ctx.say(f"  margin {variable} not used in {len(reasons)} townships, e.g. {reasons[0]}")
     ctx.say("  township    n   n_eff  satisfied  95% Wilson interval   RR2")
     for row in estimates["rows"]:
         if row["statistic"] != "satisfaction_rate":
