@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from services.scoring.models.direct import DirectValue
 from services.scoring.models.keytasks import KeyTask
 from services.scoring.models.registry import (
     UNIT_KINDS,
@@ -205,23 +206,26 @@ def _group_ids(session: Session) -> dict[str, int]:
 
 def save_unit(session: Session, data: dict[str, Any], actor: str, *, create_only: bool = False,
               partial: bool = False, note: str = "") -> Unit:
-    """Create or update a unit by code; raise ValidationFailed or Conflict."""
+    """Create or update a unit by code (``partial``: only the given fields change).
+
+    Raises Conflict (``create_only`` and it exists), NotFound (``partial`` and it does
+    not), ValidationFailed (bad kind, unknown peer group, dates, coordinates).
+    """
     unit = session.scalar(select(Unit).where(Unit.code == data["code"]))
     if unit is not None and create_only:
         raise Conflict(f"Unit {data['code']!r} exists", {"code": ["already exists"]})
     if partial:
         if unit is None:
             raise NotFound(f"Unit {data['code']!r} not found")
-        data = {**unit_dict(unit), **{k: v for k, v in data.items()}}
-        for key in ("active_from", "active_to"):
-            if isinstance(data[key], str):
-                data[key] = date.fromisoformat(data[key])
+        data = {"code": unit.code, "name_zh": unit.name_zh, "name_en": unit.name_en,
+                "kind": unit.kind, "peer_group": unit.peer_group.code if unit.peer_group else None,
+                "active_from": unit.active_from, "active_to": unit.active_to,
+                "lat": unit.lat, "lon": unit.lon, **data}
     groups = _group_ids(session)
     errors = _check_unit(data, groups)
     if errors:
         raise ValidationFailed("Invalid unit", errors)
-    _apply_unit(session, unit, data, groups, actor, note)
-    return session.scalar(select(Unit).where(Unit.code == data["code"]))
+    return _apply_unit(session, unit, data, groups, actor, note)
 
 
 def _apply_unit(session: Session, unit: Unit | None, data: dict[str, Any],
@@ -241,9 +245,11 @@ def _apply_unit(session: Session, unit: Unit | None, data: dict[str, Any],
 
 
 def delete_unit(session: Session, code: str, actor: str) -> None:
-    """Raise Conflict when self-checks or key tasks refer to the unit (set active_to)."""
+    """Raise Conflict when self-checks, key tasks or direct values refer to the unit
+    (end it with ``active_to`` instead)."""
     unit = get_unit(session, code)
-    for model, what in ((SelfCheck, "self-checks"), (KeyTask, "key tasks")):
+    for model, what in ((SelfCheck, "self-checks"), (KeyTask, "key tasks"),
+                        (DirectValue, "direct values")):
         if session.scalar(select(func.count()).select_from(model).where(model.unit_id == unit.id)):
             raise Conflict(f"Unit {code!r} has {what}; end it with active_to instead",
                            {"code": [f"has {what}"]})

@@ -34,6 +34,8 @@ def test_a_unit_writes_and_reads_only_its_own_unit(scoring_client, auth):
     everyone = scoring_client.get("/api/v1/self-checks?period=2026-06",
                                   headers=auth("service")).json
     assert [r["unit"] for r in everyone] == ["T01", "T02"]
+    in_use = scoring_client.delete("/api/v1/units/T01", headers=auth("planner"))
+    assert in_use.status_code == 409 and "active_to" in in_use.json["message"]
     assert scoring_client.get("/api/v1/self-checks", headers=auth("inspector")).status_code == 403
 
 
