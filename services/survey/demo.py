@@ -25,6 +25,7 @@ def _t(zh: str, en: str) -> dict[str, str]:
 
 
 AGE_BANDS = ("18-34", "35-49", "50-64", "65+")
+LINKS = 300          # one-time links in all, spread over the townships
 DOCUMENT = {
     "intro": _t("乡镇政府工作满意度网上调查",
                 "Online survey of satisfaction with township government"),
@@ -162,7 +163,7 @@ def run(ctx) -> None:
     poll_id = poll["id"]
     planner.request("POST", f"/api/v1/polls/{poll_id}/open")
     ctx.state["web_poll_id"] = poll_id
-    per_township = max(8, 300 // max(1, len(townships)))
+    per_township = max(8, LINKS // max(1, len(townships)))
     rng = random.Random(4)
     jobs = []
     for code in townships:

@@ -144,3 +144,28 @@ def make_poll(client, planner):
         return poll
 
     return build
+
+
+SCORING_MARGINS = {
+    "T01": {"sex": {"M": 5200, "F": 4800},
+            "age_band": {"18-34": 2500, "35-49": 2700, "50-64": 2800, "65+": 2000}},
+    "T02": {"sex": {"M": 3000, "F": 3000},
+            "age_band": {"18-34": 1500, "35-49": 1600, "50-64": 1700, "65+": 1200}}}
+
+
+@pytest.fixture
+def scoring_url(make_app, auth):
+    """The real scoring app with townships T01, T02 and their margins, served over HTTP."""
+    scoring = make_app("scoring")
+    client = scoring.test_client()
+    planner = auth("planner")
+    for code, zh, en in (("T01", "城关镇", "Chengguan"), ("T02", "河西乡", "Hexi")):
+        made = client.post("/api/v1/units", headers=planner, json={
+            "code": code, "name_zh": zh, "name_en": en, "kind": "township"})
+        assert made.status_code == 201, made.get_json()
+        rows = [{"variable": v, "category": c, "count": n}
+                for v, cats in SCORING_MARGINS[code].items() for c, n in cats.items()]
+        put = client.put(f"/api/v1/units/{code}/margins", headers=planner, json=rows)
+        assert put.status_code == 200, put.get_json()
+    with serving(scoring) as url:
+        yield url
