@@ -112,6 +112,8 @@ def _compute(args) -> int:
     except EngineError as exc:
         raise ValidationFailed(exc.message, exc.errors) from None
     print_ranking(result)
+    if result.sensitivity is not None:
+        print_sensitivity(result.sensitivity)
     if args.out is not None:
         write_results(result, args.out)
         print(f"results written to {args.out}")
@@ -187,6 +189,21 @@ def print_ranking(result, out=None) -> None:
             say(f"  {mark} {unit} {composite:>9}  {interval:<18} {ranks:<8} {p_adv:>6}")
     say()
     say("* awarded 'advanced' (评为先进)   ~ near the cut-off (临界), 0.2 <= P(advanced) <= 0.8")
+
+
+def print_sensitivity(report: dict, out=None) -> None:
+    """How group ranks move under each alternative normalisation and weighting."""
+    out = out or sys.stdout
+    print("\nsensitivity (敏感性): change of group rank against the scheme's own methods", file=out)
+    for name, variant in report["variants"].items():
+        if "skipped" in variant:
+            print(f"  {name:<26} skipped: {variant['skipped']}", file=out)
+        else:
+            print(
+                f"  {name:<26} mean |shift| {variant['mean_abs_shift']:.2f}, "
+                f"max {variant['max_abs_shift']}",
+                file=out,
+            )
 
 
 def write_results(result, path: Path) -> None:

@@ -131,6 +131,29 @@ def test_compute_prints_ranking_and_writes_json(files, tmp_path, capsys):
     assert f"{top['unit']:<12}" in printed
 
 
+def test_sensitivity_summary_is_printed(files, capsys):
+    scheme, values, _ = files
+    assert (
+        main(
+            [
+                "score",
+                "compute",
+                "--scheme",
+                str(scheme),
+                "--values",
+                str(values),
+                "--draws",
+                "0",
+                "--sensitivity",
+            ]
+        )
+        == 0
+    )
+    printed = capsys.readouterr().out
+    assert "normalisation=percentile" in printed and "weighting=entropy" in printed
+    assert "normalisation=tscore" not in printed  # not among the alternatives
+
+
 def test_compute_csv_is_reproducible(files, tmp_path):
     scheme, values, _ = files
     first, second = tmp_path / "a.csv", tmp_path / "b.csv"
