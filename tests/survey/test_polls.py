@@ -94,3 +94,21 @@ def test_partial_and_break_off_at_close(client, planner, make_poll, engines):
             rows[links[1]["interview_id"]]["disposition"]) == ("ended", "2.12")
     assert rows[links[2]["interview_id"]]["disposition"] == "3.19"
     assert rows[links[2]["interview_id"]]["category"] == "UO"
+
+
+def test_create_with_idempotency_key_is_not_duplicated(client, planner):
+    qid = questionnaire(client, planner)
+    headers = {**planner, "Idempotency-Key": "0b6f3f0e-poll-1"}
+    first = client.post("/api/v1/polls", headers=headers, json=poll_payload(qid))
+    again = client.post("/api/v1/polls", headers=headers, json=poll_payload(qid))
+    assert first.status_code == again.status_code == 201
+    assert first.get_json()["id"] == again.get_json()["id"]
+    assert len(client.get("/api/v1/polls", headers=planner).get_json()) == 1
+    changed = client.post("/api/v1/polls", headers=headers,
+                          json=poll_payload(qid, name_en="Another"))
+    assert changed.status_code == 409
+    document = {"code": "K", "title_zh": "问", "title_en": "Q", "document": sample_document()}
+    key = {**planner, "Idempotency-Key": "q-1"}
+    ids = {client.post("/api/v1/questionnaires", headers=key, json=document).get_json()["id"]
+           for _ in range(2)}
+    assert len(ids) == 1

@@ -4,6 +4,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.survey import polls as domain
+from services.survey.api.retries import create_once
+from services.survey.models.poll import Poll
 from services.survey.registry import registry
 from services.survey.schemas.polls import MarginOut, PollIn, PollOut, PollQuery, QuotaOut
 from shared.auth import roles
@@ -26,8 +28,11 @@ class Polls(MethodView):
     @blp.response(201, PollOut)
     @blp.alt_response(503, description="the scoring registry is unreachable")
     def post(self, data):
-        """Create a draft poll; township codes are checked against the scoring registry."""
-        return domain.create_poll(db_session(), registry(), data)
+        """Create a draft poll; township codes are checked against the scoring registry.
+
+        A retry with the same ``Idempotency-Key`` returns the poll made first."""
+        return create_once("polls", data, Poll,
+                           lambda: domain.create_poll(db_session(), registry(), data))
 
 
 @blp.route("/polls/<int:poll_id>")

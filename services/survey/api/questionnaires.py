@@ -4,6 +4,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.survey import questionnaires as domain
+from services.survey.api.retries import create_once
+from services.survey.models.questionnaire import Questionnaire
 from services.survey.schemas.questionnaires import (
     QuestionnaireIn,
     QuestionnaireOut,
@@ -32,8 +34,11 @@ class Questionnaires(MethodView):
     @blp.arguments(QuestionnaireIn)
     @blp.response(201, QuestionnaireOut)
     def post(self, data):
-        """Create a questionnaire, or the next version of an existing code."""
-        return domain.create_questionnaire(db_session(), **data)
+        """Create a questionnaire, or the next version of an existing code.
+
+        A retry with the same ``Idempotency-Key`` returns the version made first."""
+        return create_once("questionnaires", data, Questionnaire,
+                           lambda: domain.create_questionnaire(db_session(), **data))
 
 
 @blp.route("/questionnaires/<int:questionnaire_id>")
