@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Response
+from flask import Response, current_app, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -15,9 +15,10 @@ from sqlalchemy import select
 from services.survey.models.telephony import CallAttempt
 from services.survey.telephony import campaigns as domain
 from services.survey.telephony.frame import normalise_number
+from services.survey.telephony.prompts import prompt_file, store_prompt
 from services.survey.telephony.recordings import purge_expired
 from services.survey.telephony.vault import vault
-from shared.auth import roles
+from shared.auth import public, roles
 from shared.db import db_session
 from shared.errors import ValidationFailed
 
@@ -141,6 +142,27 @@ class CampaignFrame(MethodView):
         session = db_session()
         return domain.import_frame(session, domain.get_campaign(session, campaign_id),
                                    upload.filename or "frame.csv", upload.read(), vault())
+
+
+@blp.route("/telephony/campaigns/<int:campaign_id>/prompts/<string:key>")
+class CampaignPrompt(MethodView):
+    @roles("planner")
+    @blp.arguments(FrameUpload, location="files")
+    @blp.response(200, CampaignOut)
+    def put(self, files, campaign_id, key):
+        """Upload the audio (WAV or MP3) played instead of the spoken text for a question
+        id or an IVR phrase (intro, consent, thanks…)."""
+        session = db_session()
+        url = (f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/api/v1/telephony/"
+               f"campaigns/{campaign_id}/prompts/{key}")
+        return store_prompt(session, domain.get_campaign(session, campaign_id), key,
+                            files["file"].read(), url)
+
+    @public
+    def get(self, campaign_id, key):
+        """The prompt audio, public so that Twilio can fetch it for ``<Play>``."""
+        path, mimetype = prompt_file(campaign_id, key)
+        return send_file(path, mimetype=mimetype, max_age=300)
 
 
 @blp.route("/telephony/campaigns/<int:campaign_id>/<string:action>")
