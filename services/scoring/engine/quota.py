@@ -48,15 +48,32 @@ def seats_total(n_units: int, seats: int | None = None, share: float | None = No
 def rank_within(values: np.ndarray, segments: list[slice]) -> np.ndarray:
     """Rank 1 = highest value within each segment along the last axis.
 
-    Units are already sorted by (group, unit code), so the stable sort breaks exact
-    ties by unit code; a missing (NaN) value ranks last.
+    Units are already sorted by (group, unit code), so exact ties go to the unit code
+    that sorts first; a missing (NaN) value ranks last. float32 values (the Monte Carlo
+    draws) are ranked through one 64-bit key per unit — the value's order-preserving
+    bits above the unit's position — which a plain (SIMD) sort orders exactly as the
+    stable argsort of float64 values does.
     """
     ranks = np.empty(values.shape, dtype=np.int32)
     for seg in segments:
         part = values[..., seg]
-        order = np.argsort(np.where(np.isnan(part), np.inf, -part), axis=-1, kind="stable")
+        n = part.shape[-1]
+        if part.dtype == np.float32 and n < 2**31:
+            key = _descending_key(part) << np.uint64(32)
+            key |= np.arange(n, dtype=np.uint64)
+            order = (np.sort(key, axis=-1) & np.uint64(0xFFFFFFFF)).astype(np.intp)
+        else:
+            order = np.argsort(np.where(np.isnan(part), np.inf, -part), axis=-1, kind="stable")
         r = np.empty(order.shape, dtype=np.int32)
-        positions = np.broadcast_to(np.arange(1, part.shape[-1] + 1, dtype=np.int32), order.shape)
+        positions = np.broadcast_to(np.arange(1, n + 1, dtype=np.int32), order.shape)
         np.put_along_axis(r, order, positions, axis=-1)
         ranks[..., seg] = r
     return ranks
+
+
+def _descending_key(x: np.ndarray) -> np.ndarray:
+    """uint64 keys whose ascending order is x's descending order, NaN last."""
+    v = np.where(np.isnan(x), np.float32(np.inf), -x).astype(np.float32) + np.float32(0.0)
+    bits = v.view(np.uint32)
+    flip = np.where(bits >> np.uint32(31), np.uint32(0xFFFFFFFF), np.uint32(0x80000000))
+    return (bits ^ flip).astype(np.uint64)

@@ -97,3 +97,15 @@ def test_quota_given_to_compute_replaces_the_schemes():
     assert Options.build({"advanced": {"share": 0.1}}).advanced_share == 0.1
     with pytest.raises(EngineError):
         Options.build({"colour": "red"})
+
+
+def test_float32_ranks_match_the_stable_float64_rule():
+    rng = np.random.default_rng(0)
+    draws = np.round(rng.standard_normal((32, 300)) * 3).astype(np.float32)  # many ties
+    draws[3, 5] = np.nan
+    draws[7, :] = 0.0
+    draws[9, 10], draws[9, 11] = -0.0, 0.0
+    segments = [slice(0, 120), slice(120, 300)]
+    np.testing.assert_array_equal(
+        quota.rank_within(draws, segments), quota.rank_within(draws.astype(np.float64), segments)
+    )
