@@ -79,3 +79,10 @@ def test_unknown_column_and_voice_column(client, planner, make_poll):
 def test_paper_mode_must_be_on_the_poll(client, planner, make_poll):
     poll = make_poll(modes=["web"])
     assert upload(client, planner, poll["id"], HEADER.encode()).status_code == 409
+
+
+def test_missing_file_is_a_422(client, planner, make_poll):
+    poll = make_poll()
+    response = client.post(f"/api/v1/polls/{poll['id']}/paper-import", headers=planner,
+                           data={}, content_type="multipart/form-data")
+    assert response.status_code == 422 and "file" in response.get_json()["errors"]["files"]

@@ -19,6 +19,7 @@ from services.survey.schemas.interviews import (
     InterviewQuery,
     LinksIn,
     LinksOut,
+    PaperImportIn,
 )
 from services.survey.spreadsheets import export
 from shared.auth import roles
@@ -62,13 +63,12 @@ class PollLinks(MethodView):
 @blp.route("/polls/<int:poll_id>/paper-import")
 class PaperImport(MethodView):
     @roles("planner")
+    @blp.arguments(PaperImportIn, location="files")
     @blp.response(201, InterviewOut(many=True))
     @blp.alt_response(422, description="row/column errors; nothing imported")
-    def post(self, poll_id):
+    def post(self, files, poll_id):
         """Import keyed-in paper forms (multipart field ``file``: .csv or .xlsx)."""
-        upload = request.files.get("file")
-        if upload is None:
-            raise ValidationFailed("No file", {"file": ["send the CSV/XLSX as field 'file'"]})
+        upload = files["file"]
         session = db_session()
         return import_forms(session, get_poll(session, poll_id), upload.filename or "",
                             upload.read())

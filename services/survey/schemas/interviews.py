@@ -90,3 +90,8 @@ class ContactOut(Schema):
 
 class ExportQuery(Schema):
     format = fields.String(load_default="csv", validate=validate.OneOf(("csv", "xlsx")))
+
+
+class PaperImportIn(Schema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary",
+                                               "description": "keyed-in forms, .csv or .xlsx"})
