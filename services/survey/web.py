@@ -180,6 +180,7 @@ def _question_page(link: RespondentLink, token: str, lang: str, wanted: str | No
     return _page("respondent/question.html", status, lang=lang, token=token, poll=poll,
                  q=question, choices=_choices(question, lang), value=answers.get(current),
                  specials=_specials(question, lang), error=error, previous=previous,
+                 intro=document.get("intro") if position == 0 else None,
                  progress=MESSAGES[lang]["progress"].format(i=position + 1, n=len(shown)))
 
 

@@ -68,6 +68,7 @@ def test_full_web_interview_with_skip_logic_and_double_submit(client, planner, m
     path = path_of(link)
     first = client.get(path)
     assert first.status_code == 200 and "您的性别" in first.get_data(as_text=True)
+    assert "县政府满意度调查" in first.get_data(as_text=True)          # the introduction
     assert 'name="viewport"' in first.get_data(as_text=True)
     assert first.headers["Cache-Control"] == "no-store"
     answer(client, path, "sex", 2)
