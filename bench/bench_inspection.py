@@ -159,6 +159,22 @@ def prepare_visits(driver: Driver, template_id: int, count: int) -> list[int]:
     return ids
 
 
+def commit_floor(engine, count: int) -> float:
+    """Durable one-row transactions per second on the same database: the floor that
+    the WAL flush of each commit puts under any write."""
+    with engine.connect() as connection:
+        connection.execute(text("CREATE TABLE IF NOT EXISTS bench_commit (x integer)"))
+        connection.commit()
+        t0 = time.perf_counter()
+        for i in range(count):
+            connection.execute(text("INSERT INTO bench_commit VALUES (:x)"), {"x": i})
+            connection.commit()
+        rate = count / (time.perf_counter() - t0)
+        connection.execute(text("DROP TABLE bench_commit"))
+        connection.commit()
+    return rate
+
+
 def bench_submissions(runs: int, per_run: int) -> dict:
     url, kind = database()
     engine = make_engine(url)
@@ -189,6 +205,7 @@ def bench_submissions(runs: int, per_run: int) -> dict:
         for _ in range(per_run):
             driver.call("GET", "/whoami", role="inspector")
         baseline.append(per_run / (time.perf_counter() - t0))
+    commits = commit_floor(engine, per_run)
     replay_key = str(uuid.uuid4())
     body = {"client_uuid": replay_key, "answers": answers(template, 3)}
     extra = prepare_visits(driver, template["id"], 1)[0]
@@ -201,7 +218,7 @@ def bench_submissions(runs: int, per_run: int) -> dict:
     engine.dispose()
     return {"database": kind, "url": url, "runs": runs, "per_run": per_run, "body_bytes": body_size,
             "submissions_per_s": statistics.median(rates), "replays_per_s": replay_rate,
-            "cpu_ms": statistics.median(cpu),
+            "cpu_ms": statistics.median(cpu), "commits_per_s": commits,
             "whoami_per_s": statistics.median(baseline)}
 
 
@@ -393,6 +410,8 @@ def main() -> int:
           f"(Python side, without PostgreSQL's own work)")
     print(f"  replay (same)   {sub['replays_per_s']:8.1f} /s")
     print(f"  baseline whoami {sub['whoami_per_s']:8.1f} /s")
+    print(f"  baseline commit {sub['commits_per_s']:8.1f} /s   (one-row INSERT + COMMIT, "
+          f"same database)")
     http_runs = [bench_http_concurrent(sub["url"], 8, 200 if args.quick else 400)
                  for _ in range(1 if args.quick else 3)]
     concurrent = statistics.median(r["per_s"] for r in http_runs)
