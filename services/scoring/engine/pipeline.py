@@ -315,14 +315,23 @@ def standard_normals(
 
 
 def _quantiles(a: np.ndarray, alpha: float, method: str, block: int = 4096):
-    """Per-unit quantiles alpha and 1 − alpha of a (draws, units) array, a block of units
-    at a time (each block copied unit-major, so the partition reads contiguous rows)."""
+    """Per-unit quantiles alpha and 1 − alpha of a (draws, units) array: ``linear``
+    (Hyndman–Fan type 7) or ``inverted_cdf`` (type 1), as ``np.quantile`` defines them,
+    from a sort of each unit's draws (a SIMD sort here is faster than selection)."""
+    d = a.shape[0]
     lo = np.empty(a.shape[1])
     hi = np.empty(a.shape[1])
     for start in range(0, a.shape[1], block):
-        part = np.ascontiguousarray(a[:, start : start + block].T)
-        q = np.quantile(part, [alpha, 1.0 - alpha], axis=1, method=method)
-        lo[start : start + block], hi[start : start + block] = q[0], q[1]
+        part = np.sort(np.ascontiguousarray(a[:, start : start + block].T), axis=1)
+        for q, out in ((alpha, lo), (1.0 - alpha, hi)):
+            if method == "inverted_cdf":
+                out[start : start + block] = part[:, max(int(np.ceil(d * q)) - 1, 0)]
+            else:
+                h = (d - 1) * q
+                j = int(np.floor(h))
+                below = part[:, j].astype(np.float64)
+                above = part[:, min(j + 1, d - 1)].astype(np.float64)
+                out[start : start + block] = below + (h - j) * (above - below)
     return lo, hi
 
 
