@@ -94,12 +94,13 @@ def serve(url: str, port: int) -> subprocess.Popen:
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c",
                                 str(ROOT / "services/survey/gunicorn.conf.py")], cwd=ROOT,
                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
         try:
             if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
                 return process
         except requests.RequestException:
-            time.sleep(0.1)
+            time.sleep(0.2)
     process.kill()
     raise SystemExit("gunicorn did not start")
 
