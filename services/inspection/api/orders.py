@@ -106,27 +106,52 @@ class OrderAttachmentContent(MethodView):
                                                 attachment_id))
 
 
-def _action(name: str, schema, allowed: tuple[str, ...], func, doc: str):
-    @roles(*allowed)
-    @blp.arguments(schema)
+@blp.route("/orders/<int:order_id>/submit")
+class OrderSubmit(MethodView):
+    @roles("unit", "planner")
+    @blp.arguments(OrderSubmitSchema)
     @blp.response(200, OrderSchema)
     def post(self, data, order_id):
-        return func(db_session(), current_principal(), order_id, data)
-
-    post.__doc__ = doc
-    view = type(f"Order{name.title().replace('-', '')}", (MethodView,), {"post": post})
-    blp.route(f"/orders/<int:order_id>/{name}")(view)
+        """The responsible unit reports the fix, with received evidence."""
+        return orders.submit_fix(db_session(), current_principal(), order_id, data)
 
 
-_action("submit", OrderSubmitSchema, ("unit", "planner"), orders.submit_fix,
-        "The responsible unit reports the fix, with received evidence.")
-_action("verify", OrderVerifySchema, ("inspector", "planner"), orders.verify,
-        "Accept the fix: the order is closed (on time if submitted by the deadline).")
-_action("reject", OrderReasonSchema, ("inspector", "planner"), orders.reject,
-        "Reject the fix with a reason: the order is reopened.")
-_action("reopen", OrderReasonSchema, ("planner",), orders.reopen,
-        "Reopen a closed order with a reason.")
-_action("follow-up", FollowUpSchema, ("planner",),
-        lambda session, principal, order_id, data: orders.link_follow_up(
-            session, principal, order_id, data["visit_id"]),
-        "Link a follow-up visit to the order.")
+@blp.route("/orders/<int:order_id>/verify")
+class OrderVerify(MethodView):
+    @roles("inspector", "planner")
+    @blp.arguments(OrderVerifySchema)
+    @blp.response(200, OrderSchema)
+    def post(self, data, order_id):
+        """Accept the fix: closed (on time if submitted by the deadline)."""
+        return orders.verify(db_session(), current_principal(), order_id, data)
+
+
+@blp.route("/orders/<int:order_id>/reject")
+class OrderReject(MethodView):
+    @roles("inspector", "planner")
+    @blp.arguments(OrderReasonSchema)
+    @blp.response(200, OrderSchema)
+    def post(self, data, order_id):
+        """Reject the fix with a reason: the order is reopened."""
+        return orders.reject(db_session(), current_principal(), order_id, data)
+
+
+@blp.route("/orders/<int:order_id>/reopen")
+class OrderReopen(MethodView):
+    @roles("planner")
+    @blp.arguments(OrderReasonSchema)
+    @blp.response(200, OrderSchema)
+    def post(self, data, order_id):
+        """Reopen a closed order with a reason."""
+        return orders.reopen(db_session(), current_principal(), order_id, data)
+
+
+@blp.route("/orders/<int:order_id>/follow-up")
+class OrderFollowUp(MethodView):
+    @roles("planner")
+    @blp.arguments(FollowUpSchema)
+    @blp.response(200, OrderSchema)
+    def post(self, data, order_id):
+        """Link a follow-up visit (to the same unit) to the order."""
+        return orders.link_follow_up(db_session(), current_principal(), order_id,
+                                     data["visit_id"])
