@@ -175,10 +175,16 @@ class _Ingest:
 
 
 def bulk_insert(session: Session, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """Insert rows that are ready for the driver (bind processing done) with its
-    ``executemany``, in chunks; SQLAlchemy's per-row parameter handling would cost more
-    than the database does at this size."""
+    """Insert rows that are ready for the driver (bind processing done): ``COPY`` on
+    PostgreSQL, the driver's ``executemany`` in chunks on SQLite. SQLAlchemy's per-row
+    parameter handling would cost more than the database does at this size."""
     connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        cursor = connection.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     sql = (f"INSERT INTO {table} ({', '.join(columns)}) "
            f"VALUES ({', '.join([mark] * len(columns))})")
