@@ -16,7 +16,16 @@ import secrets
 import time
 from typing import Any
 
-from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from shared.auth import public
 from shared.client import ServiceError
@@ -65,7 +74,7 @@ MESSAGES = {
         "optional": "(optional)", "edit": "Change",
     },
 }
-_NAMES: dict[str, Any] = {"at": 0.0, "names": {}}
+NAMES_TTL = 600.0    # seconds a process keeps the registry's township names
 
 
 def _language(interview) -> str:
@@ -106,15 +115,16 @@ def _message(key: str, lang: str, status: int, token: str | None = None) -> Resp
 
 def _township_names(lang: str) -> dict[str, str]:
     """Township names from the registry, cached for ten minutes; codes if it is down."""
-    if time.monotonic() - _NAMES["at"] > 600:
+    cache = current_app.extensions.setdefault("survey_township_names", {"at": -NAMES_TTL})
+    if time.monotonic() - cache["at"] > NAMES_TTL:
         try:
             units = registry().townships()
-            _NAMES["names"] = {u["code"]: (u.get("name_zh"), u.get("name_en")) for u in units}
-            _NAMES["at"] = time.monotonic()
         except (DependencyDown, ServiceError):
             return {}
+        cache["names"] = {u["code"]: (u.get("name_zh"), u.get("name_en")) for u in units}
+        cache["at"] = time.monotonic()
     return {code: (names[0] if lang == "zh-CN" else names[1]) or code
-            for code, names in _NAMES["names"].items()}
+            for code, names in cache["names"].items()}
 
 
 def _load(token: str) -> RespondentLink | None:
