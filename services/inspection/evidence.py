@@ -14,6 +14,9 @@ import uuid
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from sqlalchemy.orm import Session
+
+from services.inspection.models.visit import Attachment
 from shared.db import utcnow
 from shared.errors import Conflict, PayloadTooLarge, ValidationFailed
 
@@ -111,16 +114,29 @@ def store_for(app) -> FilesystemStore:
     return FilesystemStore(app.config["INSPECTION_EVIDENCE_DIR"])
 
 
-def receive(attachment, stream: BinaryIO, store: EvidenceStore) -> None:
+def receive(session: Session, attachment: Attachment, stream: BinaryIO,
+            store: EvidenceStore) -> Attachment:
     """Stream the bytes of a declared attachment into ``store`` and mark it received.
 
-    Raises Conflict when it already arrived, ValidationFailed (nothing stored) when the
-    bytes do not match the declaration.
+    The transaction is committed before the bytes are read, so that no database
+    connection or lock is held while a slow upload arrives; the row is then locked and
+    checked again. Raises Conflict when the file already arrived, ValidationFailed
+    (nothing stored) when the bytes do not match the declaration.
     """
+    _not_received(attachment)
+    attachment_id, sha256, size = attachment.id, attachment.sha256, attachment.size
+    content_type = attachment.content_type
+    session.commit()
+    key = store.put(stream, sha256=sha256, size=size, content_type=content_type)
+    attachment = session.get(Attachment, attachment_id, with_for_update=True,
+                             populate_existing=True)
+    _not_received(attachment)
+    attachment.storage_key, attachment.status = key, "received"
+    attachment.received_at = utcnow()
+    return attachment
+
+
+def _not_received(attachment: Attachment) -> None:
     if attachment.status == "received":
         raise Conflict(f"Attachment {attachment.id} has already been received",
                        {"status": ["received"]})
-    attachment.storage_key = store.put(stream, sha256=attachment.sha256, size=attachment.size,
-                                       content_type=attachment.content_type)
-    attachment.status = "received"
-    attachment.received_at = utcnow()

@@ -4,14 +4,14 @@ from flask import current_app, request, send_file
 
 from services.inspection.evidence import receive, store_for
 from services.inspection.models.visit import Attachment
+from shared.db import db_session
 from shared.errors import Conflict
 
 
 def upload(attachment: Attachment) -> Attachment:
     """Read the request body in chunks into the store (the body is never held whole)."""
     request.max_content_length = current_app.config["INSPECTION_EVIDENCE_MAX_BYTES"]
-    receive(attachment, request.stream, store_for(current_app))
-    return attachment
+    return receive(db_session(), attachment, request.stream, store_for(current_app))
 
 
 def download(attachment: Attachment):

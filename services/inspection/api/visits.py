@@ -73,9 +73,8 @@ class VisitAttachmentContent(MethodView):
     @blp.response(200, AttachmentSchema)
     def put(self, visit_id, attachment_id):
         """Stream the file; 422 and nothing stored unless size and SHA-256 match."""
-        principal = current_principal()
-        visits.get_visit(db_session(), principal, visit_id, for_update=True)
-        return upload(visits.visit_attachment(db_session(), principal, visit_id, attachment_id))
+        return upload(visits.visit_attachment(db_session(), current_principal(), visit_id,
+                                              attachment_id))
 
     @roles(*READERS)
     @blp.response(200)
