@@ -7,6 +7,10 @@ from services.inspection.models.visit import Attachment
 from shared.db import db_session
 from shared.errors import Conflict
 
+# OpenAPI: the upload body is the file itself.
+BINARY_BODY = {"requestBody": {"required": True, "content": {
+    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}
+
 
 def upload(attachment: Attachment) -> Attachment:
     """Read the request body in chunks into the store (the body is never held whole)."""

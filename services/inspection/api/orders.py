@@ -4,7 +4,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.inspection import orders
-from services.inspection.api.evidence_io import download, upload
+from services.inspection.api.evidence_io import BINARY_BODY, download, upload
 from services.inspection.reports import table_response
 from services.inspection.schemas.order import (
     AsOfQuerySchema,
@@ -93,6 +93,7 @@ class OrderAttachments(MethodView):
 @blp.route("/orders/<int:order_id>/attachments/<int:attachment_id>/content")
 class OrderAttachmentContent(MethodView):
     @roles("unit", "planner")
+    @blp.doc(**BINARY_BODY)
     @blp.response(200, AttachmentSchema)
     def put(self, order_id, attachment_id):
         """Stream the file; 422 and nothing stored unless size and SHA-256 match."""

@@ -5,7 +5,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.inspection import visits
-from services.inspection.api.evidence_io import download, upload
+from services.inspection.api.evidence_io import BINARY_BODY, download, upload
 from services.inspection.schemas.visit import (
     AmendSchema,
     AttachmentInSchema,
@@ -23,8 +23,6 @@ from shared.db import db_session
 
 blp = Blueprint("visits", __name__, description="Visits, their evidence and review")
 READERS = ("planner", "inspector", "unit", "analyst", "service")
-BINARY_BODY = {"requestBody": {"required": True, "content": {
-    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}
 
 
 @blp.route("/visits")
