@@ -209,3 +209,20 @@ def test_submission_body_matches_its_documented_schema(api):
     assert set(body["version"]["answers"][0]) == set(AnswerOutSchema().fields)
     assert set(body["version"]["findings"][0]) == set(FindingSchema().fields)
     assert SubmissionSchema().load(body) is not None  # and it reads back through it
+
+
+def test_evidence_may_exceed_the_general_body_limit_but_not_its_own(make_app, registry_url,
+                                                                    evidence_dir, auth):
+    from tests.inspection.inspection_support import Api
+
+    app = make_app("inspection", SCORING_URL=registry_url, MAX_CONTENT_LENGTH=1024,
+                   INSPECTION_EVIDENCE_DIR=str(evidence_dir),
+                   INSPECTION_EVIDENCE_MAX_BYTES=8192)
+    api = Api(app.test_client(), auth)
+    visit_id = _checked_in_visit(api)
+    api.attach(visit_id, PNG + b"\x00" * 4000)  # 4 KB > the general 1 KB limit
+    declared = api.attach(visit_id, PNG + b"\x01" * 4000, upload=False)
+    # A body longer than the declared size is cut off and refused, nothing kept.
+    api.call("PUT", f"/visits/{visit_id}/attachments/{declared['id']}/content",
+             role="inspector", sub="insp-a", data=PNG + b"\x01" * 6000, expect=413)
+    assert api.call("GET", f"/visits/{visit_id}")["attachments"][1]["status"] == "declared"
