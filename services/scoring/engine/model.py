@@ -502,7 +502,8 @@ class Model:
                     )
                 geometric = step.node.aggregation == "geometric"
                 if geometric:
-                    vals = np.log(np.maximum(vals, floor))
+                    vals = np.maximum(vals, floor)
+                    np.log(vals, out=vals)
                 w = step.weights[:, bs]
                 if self.complete:
                     out = np.einsum("cdn,cn->dn", vals, w)
@@ -517,7 +518,7 @@ class Model:
                         np.einsum("cdn,cn->dn", present.astype(vals.dtype), w) + step.const_den[bs]
                     )
                     out = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
-                values[step.node.id] = np.exp(out) if geometric else out
+                values[step.node.id] = np.exp(out, out=out) if geometric else out
             composite[:, bs] = values[self.scheme.root.id]
 
     def _evaluate(self, values_of, d: int, point: bool, layout: Layout):
