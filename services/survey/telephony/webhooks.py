@@ -66,11 +66,14 @@ def voice_of(campaign: Campaign) -> Voice:
 def load_call(session: Session, attempt_id: int, call_sid: str, url) -> Call:
     """The call of a webhook; NotFound for an unknown attempt, Conflict for a CallSid that
     belongs to another attempt."""
-    # One query for the attempt, its case, campaign, poll, questionnaire and interview;
-    # the poll's township and quota lists are loaded only if a webhook needs them.
-    attempt = session.scalar(select(CallAttempt).where(CallAttempt.id == attempt_id).options(
-        joinedload(CallAttempt.contact).joinedload(PhoneContact.campaign)
-        .joinedload(Campaign.poll).options(lazyload(Poll.townships), lazyload(Poll.quotas))))
+    # One query for the attempt, its case, campaign, poll, questionnaire, interview and
+    # answers; the poll's township and quota lists are loaded only if a webhook needs them.
+    contact = joinedload(CallAttempt.contact)
+    attempt = session.scalars(select(CallAttempt).where(CallAttempt.id == attempt_id).options(
+        contact.joinedload(PhoneContact.campaign).joinedload(Campaign.poll)
+        .options(lazyload(Poll.townships), lazyload(Poll.quotas)),
+        contact.joinedload(PhoneContact.interview).joinedload(Interview.answers))
+    ).unique().one_or_none()
     if attempt is None:
         raise NotFound(f"Call attempt {attempt_id} not found")
     if attempt.call_sid is None and call_sid:
