@@ -285,3 +285,21 @@ def test_group_without_any_value_of_an_indicator_is_reweighted_quietly():
     result = compute(from_document(document("reweight")), table(x2=x2))
     _, s1, _, s3 = by_hand(X1, X2, X3)
     np.testing.assert_allclose(result.composite[4:], [0.6 * s1[u] + 0.4 * s3[u] for u in (4, 5, 6)])
+
+
+def test_sensitivity_skips_variants_the_scheme_cannot_take():
+    result = compute(from_document(document()), table(), sensitivity=True)
+    variants = result.sensitivity["variants"]
+    assert "geometric" in variants["normalisation=zscore"]["skipped"]
+    assert "geometric" in variants["normalisation=robust_z"]["skipped"]
+    assert variants["normalisation=minmax"]["max_abs_shift"] >= 0
+    equal = variants["weighting=equal"]
+    # equal weights at both nodes: recompute the ranks by hand and compare
+    _, s1, s2, s3 = by_hand(X1, X2, X3)
+    comp = [
+        0.5 * math.exp(0.5 * math.log(max(a, 0.01)) + 0.5 * math.log(max(b, 0.01))) + 0.5 * c
+        for a, b, c in zip(s1, s2, s3, strict=True)
+    ]
+    for u, g in enumerate(GROUPS):
+        peers = [i for i, gg in enumerate(GROUPS) if gg == g]
+        assert equal["rank"][u] == 1 + sum(comp[i] > comp[u] for i in peers)
