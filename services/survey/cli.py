@@ -7,7 +7,7 @@ import logging
 
 from sqlalchemy import select
 
-from shared.config import database_url
+from shared.config import database_url, env_float
 from shared.db import make_engine, session_factory, session_scope
 from shared.logs import configure_logging
 
@@ -40,7 +40,9 @@ def _dialer(args) -> int:
 
     configure_logging("dialer")
     logging.getLogger("kaoping.dialer").setLevel(logging.INFO)
-    dialer = Dialer(_sessions(), twilio_config(), vault(), worker=args.worker_id)
+    dialer = Dialer(_sessions(), twilio_config(), vault(), worker=args.worker_id,
+                    lease_seconds=env_float("DIALER_LEASE_SECONDS", 120.0),
+                    stale_seconds=env_float("DIALER_STALE_SECONDS", 3600.0))
     if args.once:
         print(f"placed {dialer.tick()} calls")
         return 0

@@ -133,7 +133,7 @@ class Dialer:
                      .order_by(PhoneContact.next_attempt_at.is_not(None),
                                PhoneContact.next_attempt_at, PhoneContact.id)
                      .options(lazyload("*"))
-                     .limit(max(room * 5, 100)))
+                     .limit(room * 2))
             if is_postgres(session.get_bind()):
                 query = query.with_for_update(skip_locked=True, of=PhoneContact)
             claimed: list[int] = []

@@ -61,14 +61,19 @@ def test_two_workers_never_claim_the_same_contact(make_app, engines, auth):
     claimed: dict[str, list[int]] = {"a": [], "b": []}
     start = threading.Barrier(2)
 
+    def pending() -> int:
+        with app.extensions["kaoping"].sessions() as session:
+            return len(session.scalars(select(PhoneContact.id).where(
+                PhoneContact.state == "pending")).all())
+
     def work(name: str) -> None:
         dialer = make_dialer(app, worker=name, client=object(), batch=7)
         start.wait()
         while True:
             got = dialer.claim(campaign_id)
-            if not got:
-                return
             claimed[name].extend(got)
+            if not got and not pending():
+                return
 
     threads = [threading.Thread(target=work, args=(n,)) for n in claimed]
     for thread in threads:
@@ -108,3 +113,71 @@ def test_killed_dialer_restarts_without_losing_or_double_dialling(make_app, engi
     assert sum(dialled.values()) == sum(calls_to.values())  # every carrier call is an attempt
     assert all(1 <= dialled[c.id] == c.attempts <= 3 for c in contacts)
     assert len({a.call_sid for a in attempts if a.call_sid}) == sum(calls_to.values())
+
+
+def test_kill_9_of_the_dialer_process_mid_campaign(make_app, engines, auth, tmp_path):
+    """The real ``kaoping dialer`` process, killed with SIGKILL and started again."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from services.survey.models.telephony import Campaign
+
+    profile = {"seed": 8, "rates": {"failed": 0.0}}
+    with phone_stack(make_app, profile=profile, cps=20.0, townships=["T01"]) as (url, app,
+                                                                                 board):
+        campaign_id = _campaign(app, engines, auth, ["T01"], 30, max_attempts=2, cps=10,
+                                max_concurrent=6, windows=["00:00-24:00"],
+                                weekdays=list(range(7)),
+                                delays={"no-answer": 0, "busy": 0, "machine": 0,
+                                        "break-off": 0})
+        env = {**os.environ, "SURVEY_DATABASE_URL":
+               engines["survey"].url.render_as_string(hide_password=False),
+               "TWILIO_ACCOUNT_SID": app.config["TWILIO_ACCOUNT_SID"],
+               "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_API_BASE_URL":
+               app.config["TWILIO_API_BASE_URL"], "PUBLIC_BASE_URL": url,
+               "DIALER_LEASE_SECONDS": "2"}
+        sessions = app.extensions["kaoping"].sessions
+
+        def attempts() -> int:
+            with sessions() as session:
+                return len(session.scalars(select(CallAttempt.id)).all())
+
+        def start(name: str) -> subprocess.Popen:
+            return subprocess.Popen(
+                [sys.executable, "-m", "services.cli", "dialer", "--worker-id", name,
+                 "--interval", "0.1"], env=env, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL)
+
+        first = start("first")
+        deadline = time.monotonic() + 60
+        while attempts() < 8 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(10)
+        killed_at = attempts()
+        second = start("second")
+        try:
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:
+                with sessions() as session:
+                    if session.get(Campaign, campaign_id).state == "finished":
+                        break
+                time.sleep(0.2)
+        finally:
+            second.terminate()
+            second.wait(10)
+        board.wait_idle(10)
+        calls_to = Counter(call.request.to for call in board.calls.values())
+    with sessions() as session:
+        rows = session.scalars(select(CallAttempt)).all()
+        contacts = session.scalars(select(PhoneContact)).all()
+    assert 8 <= killed_at < 60
+    assert {c.state for c in contacts} == {"done"}
+    ended = [a for a in rows if a.state == "ended"]
+    assert {a.worker for a in ended} == {"first", "second"}
+    assert len(ended) == sum(calls_to.values())  # every call placed is one attempt
+    assert all(1 <= c.attempts <= 2 for c in contacts)
+    assert Counter(a.contact_id for a in ended) == {c.id: c.attempts for c in contacts}
