@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 from services.survey.interviews import complete_interview, record_answer
@@ -38,7 +40,9 @@ from services.survey.telephony.ivr import (
 from services.survey.telephony.vault import PhoneVault
 from shared.db import utcnow
 from shared.errors import Conflict, DomainError, NotFound
-from shared.idempotency import remember, replay
+from shared.idempotency import payload_hash, replay
+
+SCOPE = "twilio-webhook"
 
 
 @dataclass
@@ -129,13 +133,24 @@ def answer(session: Session, call: Call, params: dict[str, str]) -> str:
 
 
 def _idempotent(session: Session, call: Call, step: str, tries: int, payload: Any, work) -> str:
-    scope = "twilio-webhook"
+    """Do ``work`` once per CallSid, step and try; a replay gets the TwiML first sent.
+
+    The record is inserted with ON CONFLICT DO NOTHING, so that when two copies arrive
+    at the same moment the second waits for the first and then answers like a replay.
+    """
     key = f"{call.attempt.call_sid}:{step}:{tries}"
-    earlier = replay(session, IdempotencyRecord, scope, key, payload)
+    earlier = replay(session, IdempotencyRecord, SCOPE, key, payload)
     if earlier is not None:
         return earlier[1]["twiml"]
     twiml = work()
-    remember(session, IdempotencyRecord, scope, key, payload, 200, {"twiml": twiml})
+    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[
+        session.get_bind().dialect.name]
+    stored = session.execute(insert(IdempotencyRecord).values(
+        scope=SCOPE, key=key, request_hash=payload_hash(payload), status_code=200,
+        response={"twiml": twiml}, created_at=utcnow(),
+    ).on_conflict_do_nothing(index_elements=["scope", "key"])).rowcount
+    if not stored:
+        return replay(session, IdempotencyRecord, SCOPE, key, payload)[1]["twiml"]
     return twiml
 
 

@@ -185,3 +185,36 @@ def test_every_webhook_refuses_an_unsigned_request(app, attempt, step):
         row = session.get(CallAttempt, attempt)
         assert (row.call_sid, row.state) == (None, "placing")
     assert answers(app) == {}
+
+
+def test_two_copies_of_a_gather_at_the_same_moment_store_one_answer(app, attempt):
+    import threading
+
+    import requests
+
+    from tests.support import serving
+
+    client = app.test_client()
+    signed(client, f"/api/v1/telephony/voice/consent?attempt={attempt}&tries=1",
+           call_params(Digits="1"))
+    path = f"/api/v1/telephony/voice/question?attempt={attempt}&q=sat&tries=1"
+    params = call_params(Digits="3")
+    headers = {"X-Twilio-Signature": RequestValidator(TOKEN).compute_signature(
+        PUBLIC + path, params)}
+    results: list = []
+    with serving(app) as url:
+        barrier = threading.Barrier(4)
+
+        def send():
+            barrier.wait()
+            response = requests.post(url + path, data=params, headers=headers, timeout=30)
+            results.append((response.status_code, response.text))
+
+        threads = [threading.Thread(target=send) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    assert [status for status, _ in results] == [200] * 4
+    assert len({text for _, text in results}) == 1 and "q=score" in results[0][1]
+    assert answers(app) == {"sat": 3}
