@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import io
+import threading
 from datetime import timedelta
 
 import pytest
+import requests
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
 from services.survey.models.interview import Answer, Interview
 from services.survey.models.telephony import CallAttempt, DoNotCall, PhoneContact, Recording
 from services.survey.telephony.recordings import purge_expired
+from tests.support import serving
 from tests.survey.telephony.phone_support import IN_WINDOW, TOKEN, make_dialer, make_phone_poll
 
 PUBLIC = "https://survey.example.org"
@@ -188,12 +191,6 @@ def test_every_webhook_refuses_an_unsigned_request(app, attempt, step):
 
 
 def test_two_copies_of_a_gather_at_the_same_moment_store_one_answer(app, attempt):
-    import threading
-
-    import requests
-
-    from tests.support import serving
-
     client = app.test_client()
     signed(client, f"/api/v1/telephony/voice/consent?attempt={attempt}&tries=1",
            call_params(Digits="1"))
