@@ -85,35 +85,7 @@ def _start(ctx, planner, period: str, polls: list[int]) -> dict | None:
         return planner.post_json("/api/v1/runs", body)
     except ServiceError as exc:
         ctx.say(f"  the run was refused: {exc.message}")
-        fixed = _t_scored_under_geometric(planner, body["scheme_version_id"])
-        if exc.status != 422 or fixed is None:
-            return None
-    ctx.say(f"  stored scheme version {fixed['version']} with T-scores under geometric nodes; "
-            "running again")
-    ctx.state["scheme_version_id"] = body["scheme_version_id"] = fixed["id"]
-    return planner.post_json("/api/v1/runs", body)
-
-
-def _t_scored_under_geometric(planner, version_id: int) -> dict | None:
-    """A new scheme version whose z-scored children of geometric nodes are T-scored
-    (a geometric mean needs positive scores), or None when there is nothing to change."""
-    version = planner.get_json(f"/api/v1/scheme-versions/{version_id}")
-    document = version["document"]
-    changed = False
-
-    def walk(node: dict) -> None:
-        nonlocal changed
-        for child in node.get("children", []):
-            method = (child.get("normalisation") or {}).get("method")
-            if node.get("aggregation") == "geometric" and method in ("zscore", "z", "robust_z"):
-                child["normalisation"] = {**child["normalisation"], "method": "tscore"}
-                changed = True
-            walk(child)
-
-    walk(document["root"])
-    if not changed:
         return None
-    return planner.post_json(f"/api/v1/schemes/{version['scheme']}/versions", document)
 
 
 def _check_and_publish(ctx, planner, run_, rows) -> None:

@@ -320,7 +320,7 @@ def scheme_document() -> dict[str, Any]:
                            "higher", "rate", metric="on_time_rate",
                            normalisation={"method": "goalposts", "min": 0, "max": 1}),
                       leaf("kt_lag", "进度滞后", "Progress lag", "key_task", "lower", "pp",
-                           metric="progress_lag", normalisation={"method": "robust_z"})]},
+                           metric="progress_lag", normalisation={"method": "tscore"})]},
         {"id": "direct", "name_zh": "部门共享数据", "name_en": "Shared data",
          "weighting": {"method": "critic"},
          "children": [leaf(i, zh, en, "direct", "lower" if i == "dir_petitions" else "higher",

@@ -26,6 +26,7 @@ WEIGHTINGS = ("expert", "equal", "ahp", "entropy", "critic")
 # Names and the aliases the engine also reads (services/scoring/engine/scheme.py).
 NORMALISATIONS = ("zscore", "tscore", "robust_z", "minmax", "goalposts", "percentile", "none",
                   "z", "z_score", "t", "t_score", "robust", "min_max", "percentile_rank")
+Z_NORMALISATIONS = ("zscore", "z", "z_score", "robust_z", "robust")
 NORMALISATION_SCOPES = ("group", "all")
 TRANSFORMS = ("log", "cap", "ratio")
 MISSING_POLICIES = ("fail", "impute_group_mean", "impute_group_median", "reweight",
@@ -226,11 +227,25 @@ def _check_internal(node: dict, path: str, err: _Errors,
         err.add(f"{path}.weighting", f"an object with method one of {', '.join(WEIGHTINGS)}")
         return
     children = node["children"]
+    if node.get("aggregation") == "geometric":
+        _check_positive_children(children, path, err)
     if weighting["method"] == "expert":
         _check_sibling_weights(children, path, err, weight_override or {})
     elif weighting["method"] == "ahp":
         check_ahp(weighting.get("matrix"), len(children), f"{path}.weighting.matrix", err,
                   weighting.get("ri_table", "saaty"))
+
+
+def _check_positive_children(children: list, path: str, err: _Errors) -> None:
+    """A geometric mean needs positive scores; z-scores are centred on 0 (the engine
+    refuses them there too, services/scoring/engine/model.py)."""
+    for index, child in enumerate(children):
+        method = (child.get("normalisation") or {}).get("method") if isinstance(child, dict) \
+            else None
+        if method in Z_NORMALISATIONS:
+            err.add(f"{path}.children[{index}].normalisation.method",
+                    f"{method} scores are not positive, so a geometric mean cannot take them; "
+                    "use tscore, minmax, goalposts or percentile")
 
 
 def _check_sibling_weights(children: list, path: str, err: _Errors,

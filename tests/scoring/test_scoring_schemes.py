@@ -55,6 +55,19 @@ def test_unknown_source_direction_and_parameters_are_named_by_path():
     assert "duplicate id 'a'" in errors["root.children[4].id"][0]
 
 
+@pytest.mark.parametrize("method", ["zscore", "robust_z"])
+def test_z_scores_under_a_geometric_mean_are_refused_at_upload(method):
+    document = {"root": {"id": "r", "aggregation": "geometric",
+                         "weighting": {"method": "equal"}, "children": [
+                             _leaf("a", normalisation={"method": method}),
+                             _leaf("b", normalisation={"method": "tscore"})]}}
+    errors = _errors(document)
+    assert list(errors) == ["root.children[0].normalisation.method"]
+    assert "geometric mean" in errors["root.children[0].normalisation.method"][0]
+    document["root"]["aggregation"] = "arithmetic"
+    validate_document(document)
+
+
 def test_flat_nodes_report_unknown_parents_and_cycles():
     document = {"nodes": [
         {"id": "r"},
