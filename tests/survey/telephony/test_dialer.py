@@ -4,13 +4,18 @@ crash and restart without losing or double-dialling anyone."""
 from __future__ import annotations
 
 import io
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from services.survey.models.telephony import CallAttempt, PhoneContact
+from services.survey.models.telephony import CallAttempt, Campaign, PhoneContact
 from tests.survey.telephony.phone_support import (
     IN_WINDOW,
     TOKEN,
@@ -117,14 +122,6 @@ def test_killed_dialer_restarts_without_losing_or_double_dialling(make_app, engi
 
 def test_kill_9_of_the_dialer_process_mid_campaign(make_app, engines, auth, tmp_path):
     """The real ``kaoping dialer`` process, killed with SIGKILL and started again."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    from services.survey.models.telephony import Campaign
-
     profile = {"seed": 8, "rates": {"failed": 0.0}}
     with phone_stack(make_app, profile=profile, cps=20.0, townships=["T01"]) as (url, app,
                                                                                  board):
