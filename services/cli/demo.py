@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib
 import json
+import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,8 @@ class DemoContext:
 
     out_dir: Path
     state: dict[str, Any] = field(default_factory=dict)
+    sections: int = 0
+    _last_progress: float = 0.0
 
     def url(self, service: str) -> str:
         return service_url(service)
@@ -49,6 +53,20 @@ class DemoContext:
     def say(self, text: str = "") -> None:
         print(text, flush=True)
 
+    def section(self, title: str) -> None:
+        """Print a numbered section heading."""
+        self.sections += 1
+        self.say(f"== {self.sections}. {title} ==")
+
+    def progress(self, line: str, *, final: bool = False) -> None:
+        """A live progress line: rewritten in place on a terminal; in a log, one line
+        every 5 s and the final one."""
+        if sys.stdout.isatty():
+            print("\r" + line.ljust(78), end="\n" if final else "", flush=True)
+        elif final or time.monotonic() - self._last_progress >= 5:
+            self._last_progress = time.monotonic()
+            self.say(line)
+
     def save(self, name: str, content: str | bytes) -> Path:
         path = self.out_dir / name
         path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
@@ -57,7 +75,7 @@ class DemoContext:
 
 def foundation(ctx: DemoContext) -> None:
     """Each service is ready, rejects a missing token, and reads every role's token."""
-    ctx.say("== 1. The suite answers ==")
+    ctx.section("The suite answers")
     for service in SERVICES:
         ready = requests.get(f"{ctx.url(service)}/readyz", timeout=5).json()
         anonymous = requests.get(f"{ctx.url(service)}/api/v1/whoami", timeout=5).status_code

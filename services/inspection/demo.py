@@ -197,7 +197,7 @@ class Field:
 
 
 def run(ctx) -> None:
-    ctx.say("== 4. Inspection: June spot checks (明查暗访), findings and rectification ==")
+    ctx.section("Inspection: June spot checks (明查暗访), findings and rectification")
     started = utcnow()
     rng = random.Random(2026)
     units = _units(ctx)

@@ -23,7 +23,7 @@ SHOWN_DEPARTMENT_GROUPS = 2
 
 def run(ctx) -> None:
     period = ctx.state.get("period", "2026-H1")
-    ctx.say(f"== Mid-year assessment {period}: composite scores, rankings, 'advanced' awards ==")
+    ctx.section(f"Mid-year assessment {period}: composite scores, rankings, 'advanced' awards")
     if "scheme_version_id" not in ctx.state:
         ctx.say("  (no scheme loaded by the scoring step; nothing to assess)")
         return

@@ -18,7 +18,7 @@ PERIOD = "2026-H1"
 
 
 def run(ctx) -> None:
-    ctx.say("== 2. Scoring: the county's registry, scheme, self-checks and key tasks ==")
+    ctx.section("Scoring: the county's registry, scheme, self-checks and key tasks")
     started = time.monotonic()
     county = generate(seed=2026)
     planner = ctx.client("scoring", "planner")

@@ -146,7 +146,7 @@ def _pct(value) -> str:
 
 
 def run(ctx) -> None:
-    ctx.say("== Survey: web-mode satisfaction poll (simulated residents over HTTP) ==")
+    ctx.section("Survey: web-mode satisfaction poll (simulated residents over HTTP)")
     started = time.monotonic()
     planner = ctx.client("survey", "planner")
     townships = _townships(ctx)

@@ -90,15 +90,15 @@ def _follow(ctx, analyst, campaign_id: int, limit: float = 55.0) -> dict:
         line = (f"  [{time.monotonic() - started:4.0f}s] dialled {sum(r['dialled'] for r in rows)}"
                 f"  in progress {progress['in_progress']}  completes "
                 f"{sum(r['completes'] for r in rows)}  cases open {progress['pending']}")
-        print("\r" + line.ljust(78), end="", flush=True)
-        if progress["state"] == "finished" or time.monotonic() - started > limit:
-            print(flush=True)
+        done = progress["state"] == "finished" or time.monotonic() - started > limit
+        ctx.progress(line, final=done)
+        if done:
             return progress
         time.sleep(1.0)
 
 
 def run(ctx) -> None:
-    ctx.say("== Telephone poll of every township (simulated carrier, AAPOR dispositions) ==")
+    ctx.section("Telephone poll of every township (simulated carrier, AAPOR dispositions)")
     townships = _townships(ctx)
     planner = ctx.client("survey", "planner")
     poll_id, campaign_id = _setup(ctx, planner, townships)
