@@ -8,9 +8,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from services.inspection import audit, registry
 from services.inspection.checklists import TemplateRules, rules_for
@@ -218,15 +219,18 @@ def submit(session: Session, principal: Principal, visit_id: int, data: dict[str
     try:
         version = _store_version(session, principal, visit, data, by_item, result, reason, key)
         body = _submission_body(visit, version)
-        idempotency.remember(session, IdempotencyRecord, "visit.submit", key, payload, 200,
-                             body)
+        request_hash = idempotency.payload_hash(payload)
+        # What ``idempotency.remember`` stores, as one Core insert (no unit of work).
+        session.execute(_REMEMBER, {"scope": "visit.submit", "key": key,
+                                    "request_hash": request_hash, "status_code": 200,
+                                    "response": body, "created_at": utcnow()})
         # Last before the commit: on PostgreSQL the chain lock is held until then.
         audit.record(session, actor=principal.sub, role=principal.role,
                      action="visit.amend" if reason else "visit.submit", subject_type="visit",
                      subject_id=visit.id,
                      details={"version": version["version"], "client_uuid": key,
                               "score": version["score"], "reason": reason,
-                              "payload_sha256": idempotency.payload_hash(payload)})
+                              "payload_sha256": request_hash})
     except IntegrityError:  # SQLite has no row lock: a concurrent submission got there first
         raise Conflict("The visit was changed by a concurrent submission; send it again",
                        {"client_uuid": ["concurrent submission"]}) from None
@@ -280,17 +284,56 @@ def _check_findings(rules: TemplateRules, findings: list[dict[str, Any]]) -> Non
         raise ValidationFailed("Findings are not valid", problems)
 
 
+# Statements of the submission path, built once: only their parameters change.
+_REMEMBER = insert(IdempotencyRecord.__table__)
+_INSERT_VERSION = insert(VisitVersion.__table__).returning(VisitVersion.__table__.c.id)
+_INSERT_FINDINGS = insert(Finding.__table__).returning(Finding.__table__.c.id,
+                                                       Finding.__table__.c.ref)
+_UPDATE_VISIT = (update(Visit.__table__).where(Visit.__table__.c.id == bindparam("visit_id"))
+                 .values(current_version=bindparam("current_version"),
+                         score=bindparam("score"), status=bindparam("status"),
+                         reviewed_by=None, reviewed_at=None, review_comment=None))
+# PostgreSQL: all answers of a version in one INSERT from arrays (ten parameters, so
+# psycopg caches the converted query; one statement instead of one per answer).
+_INSERT_RESPONSES_PG = (
+    "INSERT INTO visit_responses (version_id, item_id, result, points, value, self_reported,"
+    " discrepant, text, score, max_score)"
+    " SELECT %(version_id)s::integer, u.item_id, u.result, u.points, u.value, u.self_reported,"
+    " u.discrepant, u.text, u.score, u.max_score"
+    " FROM unnest(%(item_id)s::varchar[], %(result)s::varchar[], %(points)s::float8[],"
+    " %(value)s::float8[], %(self_reported)s::float8[], %(discrepant)s::boolean[],"
+    " %(text)s::text[], %(score)s::float8[], %(max_score)s::float8[])"
+    " WITH ORDINALITY AS u(item_id, result, points, value, self_reported, discrepant, text,"
+    " score, max_score, n) ORDER BY u.n")
+_FLOAT_COLUMNS = ("points", "value", "self_reported", "score", "max_score")
+
+
+def _insert_responses(session: Session, version_id: int, answers: list[dict[str, Any]]) -> None:
+    if not answers:
+        return
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        connection.execute(VisitResponse.__table__.insert(), answers)
+        return
+    params: dict[str, Any] = {"version_id": version_id}
+    for column in ("item_id", "result", "discrepant", "text"):
+        params[column] = [a[column] for a in answers]
+    for column in _FLOAT_COLUMNS:  # one element type per array
+        params[column] = [None if a[column] is None else float(a[column]) for a in answers]
+    connection.exec_driver_sql(_INSERT_RESPONSES_PG, params)
+
+
 def _store_version(session: Session, principal: Principal, visit: Visit, data: dict[str, Any],
                    by_item: dict[str, dict], result, reason: str | None,
                    key: str) -> dict[str, Any]:
-    """Insert the version, its answers and findings (one statement each); return it as a
-    dict for the response, so that nothing is read back."""
+    """Insert the version, its answers and findings (one statement each) and update the
+    visit row; return the version as a dict for the response, so that nothing is read
+    back."""
     row = {"visit_id": visit.id, "version": visit.current_version + 1, "client_uuid": key,
            "reason": reason, "notes": data.get("notes"), "submitted_by": principal.sub,
            "submitted_at": utcnow(), "score": result.score, "score_raw": result.raw,
            "capped": result.capped, "rule_version": RULE_VERSION}
-    version_id = session.execute(insert(VisitVersion).values(row)
-                                 .returning(VisitVersion.id)).scalar_one()
+    version_id = session.execute(_INSERT_VERSION, row).scalar_one()
     answers = []
     for item_id, answer in by_item.items():
         outcome = result.items[item_id]
@@ -299,21 +342,22 @@ def _store_version(session: Session, principal: Principal, visit: Visit, data: d
                         "self_reported": answer.get("self_reported"),
                         "discrepant": outcome.discrepant, "text": answer.get("text"),
                         "score": outcome.score, "max_score": outcome.max_score})
-    # executemany of one cached statement: psycopg pipelines it in one round trip.
-    session.connection().execute(VisitResponse.__table__.insert(), answers)
+    _insert_responses(session, version_id, answers)
     findings = [{"version_id": version_id, "visit_id": visit.id,
                  "ref": f.get("ref") or f"F{i + 1}", "severity": f["severity"],
                  "item_id": f.get("item_id"), "description": f["description"]}
                 for i, f in enumerate(data["findings"])]
     if findings:
-        table = Finding.__table__
-        ids = dict((ref, id_) for id_, ref in session.execute(
-            insert(table).values(findings).returning(table.c.id, table.c.ref)))
+        ids = dict((ref, id_) for id_, ref in session.execute(_INSERT_FINDINGS, findings))
         findings = [{**f, "id": ids[f["ref"]]} for f in findings]
-    visit.current_version = row["version"]
-    visit.score = result.score
-    visit.status = "submitted"
-    visit.reviewed_by = visit.reviewed_at = visit.review_comment = None
+    # The visit row by a Core UPDATE; the loaded object takes the same values as
+    # committed state, so that no unit-of-work flush repeats it.
+    session.execute(_UPDATE_VISIT, {"visit_id": visit.id, "current_version": row["version"],
+                                    "score": result.score, "status": "submitted"})
+    for attribute, value in (("current_version", row["version"]), ("score", result.score),
+                             ("status", "submitted"), ("reviewed_by", None),
+                             ("reviewed_at", None), ("review_comment", None)):
+        set_committed_value(visit, attribute, value)
     return {**row, "responses": answers, "findings": findings}
 
 
