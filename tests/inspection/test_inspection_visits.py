@@ -226,3 +226,33 @@ def test_evidence_may_exceed_the_general_body_limit_but_not_its_own(make_app, re
     api.call("PUT", f"/visits/{visit_id}/attachments/{declared['id']}/content",
              role="inspector", sub="insp-a", data=PNG + b"\x01" * 6000, expect=413)
     assert api.call("GET", f"/visits/{visit_id}")["attachments"][1]["status"] == "declared"
+
+
+def test_stored_version_reads_back_as_the_submission_answered(api):
+    """The submission's response is built without reading back; the stored rows (all
+    answers in one statement, findings, version, visit row) must say the same."""
+    visit_id = _checked_in_visit(api)
+    api.attach(visit_id, PNG)
+    answers = good_answers(fire="na", trees=95.5)
+    findings = [{"severity": "major", "item_id": "env.trees_area", "description": "gap"},
+                {"ref": "X", "severity": "minor", "description": "litter"}]
+    submitted = api.submit(visit_id, answers=answers, findings=findings)
+    visit = api.call("GET", f"/visits/{visit_id}")
+    stored = visit["versions"][0]
+    sent = submitted["version"]
+    assert [a["item_id"] for a in stored["answers"]] == [a["item_id"] for a in answers]
+    assert stored["answers"] == sent["answers"]
+    by_item = {a["item_id"]: a for a in stored["answers"]}
+    assert by_item["safety.fire_exits"]["result"] == "na"
+    assert by_item["env.trees_area"]["value"] == 95.5
+    assert by_item["env.trees_area"]["self_reported"] == 100
+    assert by_item["note"]["text"] == "ok" and by_item["note"]["points"] is None
+    assert stored["findings"] == sent["findings"]
+    assert [f["ref"] for f in stored["findings"]] == ["F1", "X"]
+    for key in ("version", "client_uuid", "score", "score_raw", "capped", "rule_version",
+                "submitted_by", "reason", "notes"):
+        assert stored[key] == sent[key], key
+    for key in ("status", "current_version", "score"):
+        assert visit[key] == submitted[key], key
+    assert visit["status"] == "submitted" and visit["current_version"] == 1
+    assert visit["reviewed_by"] is None
