@@ -23,6 +23,12 @@ GENESIS = "0" * 64
 _CHAIN_LOCK = 7_236_001
 
 
+# Statements built once (only their parameters change per entry).
+_CHAIN_HEAD = select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+_APPEND = insert(AuditEntry.__table__)
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
+
 def _instant(value: datetime) -> str:
     """UTC ISO text of a timestamp; SQLite hands back naive UTC, PostgreSQL aware."""
     if value.tzinfo is None:
@@ -42,16 +48,15 @@ def record(session: Session, *, actor: str, role: str, action: str, subject_type
     """Append one entry in the caller's transaction (never commits); return its hash."""
     session.flush()  # the caller's own writes go out before the chain lock is taken
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
-    last = session.execute(select(AuditEntry.seq, AuditEntry.hash)
-                           .order_by(AuditEntry.seq.desc()).limit(1)).first()
+        session.execute(_LOCK, {"key": _CHAIN_LOCK})
+    last = session.execute(_CHAIN_HEAD).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     row = {"seq": seq, "at": utcnow(), "actor": actor, "role": role, "action": action,
            "subject_type": subject_type, "subject_id": str(subject_id),
            "details": json.loads(json.dumps(details or {}, default=str)), "prev_hash": prev}
     row["hash"] = entry_hash(prev, seq, row["at"], actor, role, action, subject_type,
                              row["subject_id"], row["details"])
-    session.execute(insert(AuditEntry.__table__).values(row))
+    session.execute(_APPEND, row)
     return row["hash"]
 
 

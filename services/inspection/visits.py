@@ -76,14 +76,18 @@ def read_visit(session: Session, principal: Principal, visit_id: int) -> Visit:
     return visit
 
 
+# Built once; the visit id is a parameter.
+_VISIT = select(Visit).where(Visit.id == bindparam("visit_id"))
+# Writers check the evidence too: load it in the same round trip, under the row lock.
+_VISIT_FOR_UPDATE = (_VISIT.options(joinedload(Visit.attachments))
+                     .with_for_update(of=Visit))
+
+
 def get_visit(session: Session, principal: Principal, visit_id: int, *,
               for_update: bool = False) -> Visit:
     """The visit if the caller may see it; NotFound otherwise (also when hidden)."""
-    query = select(Visit).where(Visit.id == visit_id)
-    if for_update:
-        # Writers check the evidence too: load it in the same round trip.
-        query = query.options(joinedload(Visit.attachments)).with_for_update(of=Visit)
-    visit = session.scalars(query).unique().first()
+    query = _VISIT_FOR_UPDATE if for_update else _VISIT
+    visit = session.scalars(query, {"visit_id": visit_id}).unique().first()
     if visit is None or not can_see_visit(principal, visit):
         raise NotFound(f"Visit {visit_id} not found")
     return visit
