@@ -207,7 +207,8 @@ def submit(session: Session, principal: Principal, visit_id: int, data: dict[str
     payload = {**_payload(visit_id, data), "reason": reason}
     # Lock the visit first, so that a concurrent replay waits and then sees the record.
     visit = _own_visit(session, principal, visit_id)
-    done = idempotency.replay(session, IdempotencyRecord, "visit.submit", key, payload)
+    request_hash = idempotency.payload_hash(payload)
+    done = _replay(session, key, payload, request_hash)
     if done is not None:
         return done
     _check_state(visit, reason)
@@ -223,7 +224,6 @@ def submit(session: Session, principal: Principal, visit_id: int, data: dict[str
     try:
         version = _store_version(session, principal, visit, data, by_item, result, reason, key)
         body = _submission_body(visit, version)
-        request_hash = idempotency.payload_hash(payload)
         # What ``idempotency.remember`` stores, as one Core insert (no unit of work).
         session.execute(_REMEMBER, {"scope": "visit.submit", "key": key,
                                     "request_hash": request_hash, "status_code": 200,
@@ -239,6 +239,24 @@ def submit(session: Session, principal: Principal, visit_id: int, data: dict[str
         raise Conflict("The visit was changed by a concurrent submission; send it again",
                        {"client_uuid": ["concurrent submission"]}) from None
     return 200, body
+
+
+_RECORDED = select(IdempotencyRecord.request_hash, IdempotencyRecord.status_code,
+                   IdempotencyRecord.response).where(IdempotencyRecord.scope == "visit.submit",
+                                                     IdempotencyRecord.key == bindparam("key"))
+
+
+def _replay(session: Session, key: str, payload: dict[str, Any],
+            request_hash: str) -> tuple[int, Any] | None:
+    """``idempotency.replay`` for submissions with a prepared Core query: the stored
+    result of an identical earlier request, or None; a changed payload goes to
+    ``idempotency.replay``, which raises its Conflict."""
+    found = session.execute(_RECORDED, {"key": key}).first()
+    if found is None:
+        return None
+    if found.request_hash != request_hash:
+        return idempotency.replay(session, IdempotencyRecord, "visit.submit", key, payload)
+    return found.status_code, found.response
 
 
 def _iso(value: datetime | None) -> str | None:
