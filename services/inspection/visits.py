@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import UTC, datetime
 from typing import Any
@@ -224,10 +225,7 @@ def submit(session: Session, principal: Principal, visit_id: int, data: dict[str
     try:
         version = _store_version(session, principal, visit, data, by_item, result, reason, key)
         body = _submission_body(visit, version)
-        # What ``idempotency.remember`` stores, as one Core insert (no unit of work).
-        session.execute(_REMEMBER, {"scope": "visit.submit", "key": key,
-                                    "request_hash": request_hash, "status_code": 200,
-                                    "response": body, "created_at": utcnow()})
+        _finish(session, visit, version, body, key, request_hash)
         # Last before the commit: on PostgreSQL the chain lock is held until then.
         audit.record(session, actor=principal.sub, role=principal.role,
                      action="visit.amend" if reason else "visit.submit", subject_type="visit",
@@ -315,56 +313,89 @@ _UPDATE_VISIT = (update(Visit.__table__).where(Visit.__table__.c.id == bindparam
                  .values(current_version=bindparam("current_version"),
                          score=bindparam("score"), status=bindparam("status"),
                          reviewed_by=None, reviewed_at=None, review_comment=None))
-# PostgreSQL: all answers of a version in one INSERT from arrays (ten parameters, so
-# psycopg caches the converted query; one statement instead of one per answer).
-_INSERT_RESPONSES_PG = (
-    "INSERT INTO visit_responses (version_id, item_id, result, points, value, self_reported,"
-    " discrepant, text, score, max_score)"
-    " SELECT %(version_id)s::integer, u.item_id, u.result, u.points, u.value, u.self_reported,"
-    " u.discrepant, u.text, u.score, u.max_score"
-    " FROM unnest(%(item_id)s::varchar[], %(result)s::varchar[], %(points)s::float8[],"
-    " %(value)s::float8[], %(self_reported)s::float8[], %(discrepant)s::boolean[],"
-    " %(text)s::text[], %(score)s::float8[], %(max_score)s::float8[])"
+# PostgreSQL: the version and all its answers in one statement, the answers inserted
+# from arrays (few parameters, so psycopg caches the converted query).
+_INSERT_VERSION_PG = (
+    "WITH v AS (INSERT INTO visit_versions (visit_id, version, client_uuid, reason, notes,"
+    " submitted_by, submitted_at, score, score_raw, capped, rule_version)"
+    " VALUES (%(visit_id)s, %(version)s, %(client_uuid)s, %(reason)s, %(notes)s,"
+    " %(submitted_by)s, %(submitted_at)s, %(score)s, %(score_raw)s, %(capped)s,"
+    " %(rule_version)s) RETURNING id),"
+    " r AS (INSERT INTO visit_responses (version_id, item_id, result, points, value,"
+    " self_reported, discrepant, text, score, max_score)"
+    " SELECT v.id, u.item_id, u.result, u.points, u.value, u.self_reported, u.discrepant,"
+    " u.text, u.score, u.max_score FROM v,"
+    " unnest(%(a_item_id)s::varchar[], %(a_result)s::varchar[], %(a_points)s::float8[],"
+    " %(a_value)s::float8[], %(a_self_reported)s::float8[], %(a_discrepant)s::boolean[],"
+    " %(a_text)s::text[], %(a_score)s::float8[], %(a_max_score)s::float8[])"
     " WITH ORDINALITY AS u(item_id, result, points, value, self_reported, discrepant, text,"
-    " score, max_score, n) ORDER BY u.n")
+    " score, max_score, n) ORDER BY u.n)"
+    " SELECT id FROM v")
 _FLOAT_COLUMNS = ("points", "value", "self_reported", "score", "max_score")
+# PostgreSQL: the visit row and the idempotency record in one statement.
+_FINISH_PG = (
+    "WITH u AS (UPDATE visits SET current_version = %(current_version)s, score = %(score)s,"
+    " status = 'submitted', reviewed_by = NULL, reviewed_at = NULL, review_comment = NULL"
+    " WHERE id = %(visit_id)s)"
+    " INSERT INTO idempotency_records (scope, key, request_hash, status_code, response,"
+    " created_at) VALUES ('visit.submit', %(key)s, %(request_hash)s, 200,"
+    " %(response)s::json, %(created_at)s)")
 
 
-def _insert_responses(session: Session, version_id: int, answers: list[dict[str, Any]]) -> None:
-    if not answers:
-        return
+def _insert_version(session: Session, row: dict[str, Any],
+                    answers: list[dict[str, Any]]) -> int:
+    """Insert the version and its answers; return the version's id."""
     connection = session.connection()
     if connection.dialect.name != "postgresql":
-        connection.execute(VisitResponse.__table__.insert(), answers)
-        return
-    params: dict[str, Any] = {"version_id": version_id}
+        version_id = connection.execute(_INSERT_VERSION, row).scalar_one()
+        if answers:
+            connection.execute(VisitResponse.__table__.insert(),
+                               [{**a, "version_id": version_id} for a in answers])
+        return version_id
+    params = dict(row)
     for column in ("item_id", "result", "discrepant", "text"):
-        params[column] = [a[column] for a in answers]
+        params[f"a_{column}"] = [a[column] for a in answers]
     for column in _FLOAT_COLUMNS:  # one element type per array
-        params[column] = [None if a[column] is None else float(a[column]) for a in answers]
-    connection.exec_driver_sql(_INSERT_RESPONSES_PG, params)
+        params[f"a_{column}"] = [None if a[column] is None else float(a[column])
+                                 for a in answers]
+    return connection.exec_driver_sql(_INSERT_VERSION_PG, params).scalar_one()
+
+
+def _finish(session: Session, visit: Visit, version: dict[str, Any], body: dict[str, Any],
+            key: str, request_hash: str) -> None:
+    """Write the visit row as ``_store_version`` left the object, and remember the
+    result under ``key`` (what ``idempotency.remember`` stores)."""
+    values = {"visit_id": visit.id, "current_version": version["version"],
+              "score": version["score"]}
+    record = {"key": key, "request_hash": request_hash, "response": body,
+              "created_at": utcnow()}
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(_FINISH_PG, {**values, **record,
+                                                "response": json.dumps(body)})
+    else:
+        connection.execute(_UPDATE_VISIT, {**values, "status": "submitted"})
+        connection.execute(_REMEMBER, {**record, "scope": "visit.submit", "status_code": 200})
 
 
 def _store_version(session: Session, principal: Principal, visit: Visit, data: dict[str, Any],
                    by_item: dict[str, dict], result, reason: str | None,
                    key: str) -> dict[str, Any]:
-    """Insert the version, its answers and findings (one statement each) and update the
-    visit row; return the version as a dict for the response, so that nothing is read
-    back."""
+    """Insert the version with its answers, then its findings; return it as a dict for
+    the response, so that nothing is read back."""
     row = {"visit_id": visit.id, "version": visit.current_version + 1, "client_uuid": key,
            "reason": reason, "notes": data.get("notes"), "submitted_by": principal.sub,
            "submitted_at": utcnow(), "score": result.score, "score_raw": result.raw,
            "capped": result.capped, "rule_version": RULE_VERSION}
-    version_id = session.execute(_INSERT_VERSION, row).scalar_one()
     answers = []
     for item_id, answer in by_item.items():
         outcome = result.items[item_id]
-        answers.append({"version_id": version_id, "item_id": item_id, "result": outcome.result,
+        answers.append({"item_id": item_id, "result": outcome.result,
                         "points": answer.get("points"), "value": answer.get("value"),
                         "self_reported": answer.get("self_reported"),
                         "discrepant": outcome.discrepant, "text": answer.get("text"),
                         "score": outcome.score, "max_score": outcome.max_score})
-    _insert_responses(session, version_id, answers)
+    version_id = _insert_version(session, row, answers)
     findings = [{"version_id": version_id, "visit_id": visit.id,
                  "ref": f.get("ref") or f"F{i + 1}", "severity": f["severity"],
                  "item_id": f.get("item_id"), "description": f["description"]}
@@ -372,10 +403,8 @@ def _store_version(session: Session, principal: Principal, visit: Visit, data: d
     if findings:
         ids = dict((ref, id_) for id_, ref in session.execute(_INSERT_FINDINGS, findings))
         findings = [{**f, "id": ids[f["ref"]]} for f in findings]
-    # The visit row by a Core UPDATE; the loaded object takes the same values as
-    # committed state, so that no unit-of-work flush repeats it.
-    session.execute(_UPDATE_VISIT, {"visit_id": visit.id, "current_version": row["version"],
-                                    "score": result.score, "status": "submitted"})
+    # The loaded visit takes its new values as committed state: ``_finish`` writes them
+    # with a Core UPDATE, and no unit-of-work flush repeats it.
     for attribute, value in (("current_version", row["version"]), ("score", result.score),
                              ("status", "submitted"), ("reviewed_by", None),
                              ("reviewed_at", None), ("review_comment", None)):
