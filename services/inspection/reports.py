@@ -8,15 +8,12 @@ returned visit waits for its amendment); its current version is used.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Response
-from openpyxl import Workbook
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
@@ -24,6 +21,7 @@ from services.inspection.models.checklist import ChecklistItem
 from services.inspection.models.plan import Plan
 from services.inspection.models.visit import Visit, VisitResponse, VisitVersion
 from services.inspection.scores import summarise
+from shared.spreadsheets import export, guard
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 COUNTED = ("submitted", "approved")
@@ -101,30 +99,12 @@ def _cell(value: Any) -> Any:
     """Spreadsheet-safe cell: formula-like text gets a leading quote."""
     if isinstance(value, datetime):
         return value.isoformat()
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    return guard(value, numbers_ok=False)
 
 
 def table_response(rows: list[dict[str, Any]], columns: list[str], fmt: str,
                    name: str) -> Response:
     """CSV (UTF-8 with BOM, so spreadsheet programs read Chinese) or XLSX of ``rows``."""
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([_cell(row.get(c)) for c in columns])
-        return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f"attachment; filename={name}.csv"})
-    book = Workbook()
-    sheet = book.active
-    sheet.title = name[:31]
-    sheet.append(columns)
-    for row in rows:
-        sheet.append([_cell(row.get(c)) for c in columns])
-    data = io.BytesIO()
-    book.save(data)
-    return Response(data.getvalue(), headers={
-        "Content-Disposition": f"attachment; filename={name}.xlsx"},
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return export("csv" if fmt == "csv" else "xlsx", name, columns,
+                  [[row.get(c) for c in columns] for row in rows], cell=_cell,
+                  quote_filename=False)

@@ -1,13 +1,11 @@
 """CSV and XLSX in and out, for everything people keep in spreadsheets.
 
-Reading: CSV as UTF-8 (with or without BOM), else GB18030 (a superset of the GBK
-that Chinese Excel writes); XLSX with openpyxl. Formula cells are refused (a value
-that starts with ``=`` in a CSV, a formula cell in XLSX). The header must name the
-required columns and nothing unknown. Problems are collected per row and column in
-:class:`RowErrors`, whose ``raise_if_any`` ends an all-or-nothing import with a 422.
-
-Writing: CSV (UTF-8 with BOM, so that Excel opens it right) and XLSX; text that a
-spreadsheet would take for a formula (``= + - @``, tab, CR) is prefixed with ``'``.
+Decoding, XLSX reading, the formula guard and the writers are in
+:mod:`shared.spreadsheets`; here is what scoring's imports add on top: the header
+must name the required columns and nothing unknown, formula cells are refused, and
+problems are collected per row and column in :class:`RowErrors`, whose
+``raise_if_any`` ends an all-or-nothing import with a 422. Exports turn ``None``,
+lists, booleans and dates into plain text before the shared guard.
 """
 
 from __future__ import annotations
@@ -18,11 +16,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from shared import spreadsheets as sheets
 from shared.errors import DomainError, ValidationFailed
+from shared.spreadsheets import FORMULA_PREFIXES, XLSX_MIME, guard, uploaded_file
+
+__all__ = ["FORMULA_PREFIXES", "XLSX_MIME", "RowErrors", "Table", "decode_csv", "export",
+           "guard", "read_table", "uploaded_file", "write_csv", "write_xlsx"]
 
 MAX_LISTED_ROWS = 100
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class RowErrors:
@@ -65,19 +66,11 @@ class RowErrors:
 
 def decode_csv(content: bytes) -> str:
     """UTF-8 (BOM optional), else GB18030; raise ValidationFailed for anything else."""
-    if b"\x00" in content:
-        raise ValidationFailed("The file is not text in UTF-8 or GBK/GB18030",
-                               {"file": ["binary data or UTF-16 is not accepted; save as "
-                                         "CSV UTF-8 or CSV (GBK)"]})
     try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return content.decode("gb18030")
-    except UnicodeDecodeError as exc:
+        return sheets.decode_csv(content, reject_nul=True)
+    except sheets.UnreadableFile as exc:
         raise ValidationFailed("The file is not text in UTF-8 or GBK/GB18030",
-                               {"file": [f"undecodable bytes at offset {exc.start}"]}) from None
+                               {"file": [exc.detail]}) from None
 
 
 def _cell_text(value: Any) -> str:
@@ -117,10 +110,8 @@ class Table:
                 continue  # blank lines are not rows
             if len(texts) < width:
                 texts.extend([""] * (width - len(texts)))
-            if "=" in "\x00".join(texts):
-                for column, text in zip(header, texts, strict=True):
-                    if text.startswith("="):
-                        self.errors.add(number, column, "formulas are not accepted; paste values")
+            for column in sheets.formula_columns(header, texts):
+                self.errors.add(number, column, "formulas are not accepted; paste values")
             yield number, texts
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
@@ -149,23 +140,11 @@ def _check_header(header: list[str], required: Sequence[str], optional: Sequence
 
 
 def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list[Any]]]:
-    import openpyxl
-
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=False)
-    except Exception as exc:  # any parse failure is the uploader's file, not our error
+        yield from enumerate(sheets.xlsx_rows(content, formulas=True), start=1)
+    except sheets.UnreadableFile as exc:
         raise ValidationFailed("The file is not a readable XLSX workbook",
-                               {"file": [exc.__class__.__name__]}) from None
-    sheet = workbook.worksheets[0]
-    for number, cells in enumerate(sheet.iter_rows(), start=1):
-        values = []
-        for cell in cells:
-            if getattr(cell, "data_type", None) == "f":
-                values.append("=" + str(cell.value).lstrip("="))
-            else:
-                values.append(cell.value)
-        yield number, values
-    workbook.close()
+                               {"file": [exc.detail]}) from None
 
 
 def read_table(filename: str, content: bytes, required: Sequence[str],
@@ -188,16 +167,6 @@ def read_table(filename: str, content: bytes, required: Sequence[str],
     return Table(header, rows, errors, texts_only=not is_xlsx)
 
 
-def guard(value: Any) -> Any:
-    """Prefix text that a spreadsheet would run as a formula with ``'``."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        try:
-            float(value)
-        except ValueError:
-            return "'" + value
-    return value
-
-
 def _plain(value: Any) -> Any:
     if value is None:
         return ""
@@ -211,48 +180,13 @@ def _plain(value: Any) -> Any:
 
 
 def write_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_plain(v) for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return sheets.write_csv(columns, rows, _plain)
 
 
 def write_xlsx(columns: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "data") -> bytes:
-    import openpyxl
-
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
-    sheet.append(list(columns))
-    for row in rows:
-        sheet.append([_plain(v) for v in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return sheets.write_xlsx(columns, rows, title, _plain)
 
 
 def export(fmt: str, name: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]):
     """A Flask response with the rows as ``csv`` or ``xlsx``, named ``name.<fmt>``."""
-    from flask import Response
-
-    if fmt == "xlsx":
-        body, mime = write_xlsx(columns, rows, name), XLSX_MIME
-    else:
-        body, mime = write_csv(columns, rows), "text/csv; charset=utf-8"
-    return Response(body, mimetype=mime,
-                    headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
-
-
-def uploaded_file() -> tuple[str, bytes]:
-    """The request's ``file`` part (multipart) or raw body; raise ValidationFailed if none."""
-    from flask import request
-
-    upload = request.files.get("file")
-    if upload is not None:
-        return upload.filename or "upload.csv", upload.read()
-    content = request.get_data()
-    if not content:
-        raise ValidationFailed("No file uploaded", {"file": ["send a multipart 'file' part"]})
-    kind = request.mimetype or ""
-    return ("upload.xlsx" if "spreadsheetml" in kind else "upload.csv"), content
+    return sheets.export(fmt, name, columns, rows, cell=_plain)

@@ -1,7 +1,8 @@
 """Tables people keep in spreadsheets: read CSV/XLSX uploads, write CSV/XLSX exports.
 
-CSV is read as UTF-8 (with or without BOM), falling back to GB18030. Exported cells
-that a spreadsheet would run as a formula (``= + - @``) are prefixed with ``'``.
+Decoding (UTF-8 with or without BOM, else GB18030), XLSX reading and the writers are
+in :mod:`shared.spreadsheets`. Exported cells that a spreadsheet would run as a
+formula (``= + - @``) are prefixed with ``'``.
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
-
+from shared import spreadsheets as sheets
 from shared.errors import ValidationFailed
 
-CSV_TYPE = "text/csv; charset=utf-8"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_TYPE = sheets.CSV_MIME
+XLSX_TYPE = sheets.XLSX_MIME
 
 
 Table = tuple[list[str], list[tuple[int, dict[str, str]]]]
@@ -29,27 +29,21 @@ def read_table(filename: str, data: bytes) -> Table:
     """
     if filename.lower().endswith(".xlsx"):
         return _read_xlsx(data)
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ValidationFailed("Unreadable file", {"file": ["not UTF-8 or GB18030 text"]})
+    try:
+        text = sheets.decode_csv(data)
+    except sheets.UnreadableFile:
+        raise ValidationFailed("Unreadable file", {"file": ["not UTF-8 or GB18030 text"]}) \
+            from None
     rows = list(csv.reader(io.StringIO(text)))
     return _rows(rows)
 
 
 def _read_xlsx(data: bytes) -> Table:
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:
+        rows = [["" if cell is None else _cell_text(cell) for cell in row]
+                for row in sheets.xlsx_rows(data, formulas=False)]
+    except sheets.UnreadableFile:
         raise ValidationFailed("Unreadable file", {"file": ["not an XLSX workbook"]}) from None
-    sheet = workbook.worksheets[0]
-    rows = [["" if cell is None else _cell_text(cell) for cell in row]
-            for row in sheet.iter_rows(values_only=True)]
-    workbook.close()
     return _rows(rows)
 
 
@@ -74,39 +68,21 @@ def _rows(rows: list[list[str]]) -> Table:
 
 
 def _safe(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+    return sheets.guard(value, ("=", "+", "-", "@"), numbers_ok=False)
+
+
+def _csv_cell(value: Any) -> Any:
+    return "" if value is None else _safe(value)
 
 
 def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if v is None else _safe(v) for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return sheets.write_csv(header, rows, _csv_cell)
 
 
 def write_xlsx(header: Sequence[str], rows: Iterable[Sequence[Any]], title: str) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title[:31]
-    sheet.append(list(header))
-    for row in rows:
-        sheet.append([_safe(v) for v in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return sheets.write_xlsx(header, rows, title, _safe)
 
 
 def export(fmt: str, header: Sequence[str], rows: list[Sequence[Any]], name: str):
     """A Flask response with the table as CSV or XLSX, named ``name.csv|xlsx``."""
-    from flask import Response
-
-    if fmt == "xlsx":
-        body, mimetype = write_xlsx(header, rows, name), XLSX_TYPE
-    else:
-        body, mimetype = write_csv(header, rows), CSV_TYPE
-    return Response(body, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
+    return sheets.export(fmt, name, header, rows, cell=_safe, csv_cell=_csv_cell)

@@ -13,7 +13,8 @@ import io
 from dataclasses import dataclass
 
 import phonenumbers
-from openpyxl import load_workbook
+
+from shared import spreadsheets as sheets
 
 HEADERS = {
     "phone": ("phone", "number", "phone_number", "电话", "号码", "电话号码"),
@@ -56,25 +57,23 @@ def normalise_number(raw: str, region: str = "CN") -> str:
 
 
 def _decode(content: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise FrameError("The file is neither UTF-8 nor GB18030 text",
-                     {"file": ["unreadable encoding"]})
+    try:
+        return sheets.decode_csv(content)
+    except sheets.UnreadableFile:
+        raise FrameError("The file is neither UTF-8 nor GB18030 text",
+                         {"file": ["unreadable encoding"]}) from None
 
 
 def read_rows(filename: str, content: bytes) -> list[dict[str, str]]:
     """Rows of a CSV or XLSX file as dicts keyed by the canonical column names."""
     if filename.lower().endswith((".xlsx", ".xlsm")):
         try:
-            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
-        except Exception:
+            table = [["" if v is None else str(v) for v in row]
+                     for row in sheets.xlsx_rows(content, formulas=False,
+                                                          active=True)]
+        except sheets.UnreadableFile:
             raise FrameError("Not a readable XLSX workbook", {"file": ["unreadable XLSX"]}) \
                 from None
-        table = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(
-            values_only=True)]
     else:
         table = list(csv.reader(io.StringIO(_decode(content))))
     if not table:
