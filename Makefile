@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/kaoping_test
+# The demo runs on its own embedded databases, recreated each time, so that it can be
+# run again and never touches the data under var/.
+DEMO_VAR ?= $(CURDIR)/var/demo-env
 
 .PHONY: install demo test test-pg run stop bench lint clean
 
@@ -16,9 +19,13 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	@$(BIN)/kaoping stop >/dev/null 2>&1 || true
-	$(BIN)/kaoping run
-	@status=0; $(BIN)/kaoping demo || status=$$?; $(BIN)/kaoping stop; exit $$status
+	@KAOPING_VAR_DIR=$(DEMO_VAR) $(BIN)/kaoping stop >/dev/null 2>&1 || true
+	rm -rf $(DEMO_VAR)
+	KAOPING_VAR_DIR=$(DEMO_VAR) $(BIN)/kaoping run
+	@status=0; KAOPING_VAR_DIR=$(DEMO_VAR) $(BIN)/kaoping demo || status=$$?; \
+	KAOPING_VAR_DIR=$(DEMO_VAR) $(BIN)/kaoping stop; \
+	echo "The demo's databases stay in $(DEMO_VAR); explore them with"; \
+	echo "  KAOPING_VAR_DIR=$(DEMO_VAR) make run"; exit $$status
 
 test: $(STAMP)
 	$(BIN)/pytest
