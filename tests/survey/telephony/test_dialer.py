@@ -64,7 +64,9 @@ def test_two_workers_never_claim_the_same_contact(make_app, engines, auth):
     app = make_app("survey", TWILIO_AUTH_TOKEN=TOKEN, PUBLIC_BASE_URL="http://s")
     campaign_id = _campaign(app, engines, auth, ["T01", "T02"], 40, max_concurrent=1000)
     claimed: dict[str, list[int]] = {"a": [], "b": []}
-    start = threading.Barrier(2)
+    # Each round both workers race for the same due contacts; the second barrier lets
+    # both finish before either looks again, so neither can drain the queue alone.
+    start, finished = threading.Barrier(2, timeout=30), threading.Barrier(2, timeout=30)
 
     def pending() -> int:
         with app.extensions["kaoping"].sessions() as session:
@@ -73,11 +75,11 @@ def test_two_workers_never_claim_the_same_contact(make_app, engines, auth):
 
     def work(name: str) -> None:
         dialer = make_dialer(app, worker=name, client=object(), batch=7)
-        start.wait()
         while True:
-            got = dialer.claim(campaign_id)
-            claimed[name].extend(got)
-            if not got and not pending():
+            start.wait()
+            claimed[name].extend(dialer.claim(campaign_id))
+            finished.wait()
+            if not pending():
                 return
 
     threads = [threading.Thread(target=work, args=(n,)) for n in claimed]
