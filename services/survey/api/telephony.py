@@ -3,10 +3,7 @@ progress, process data, the do-not-call list and the recordings purge."""
 
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Response, current_app, send_file
+from flask import current_app, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -21,6 +18,7 @@ from services.survey.telephony.vault import vault
 from shared.auth import public, roles
 from shared.db import db_session
 from shared.errors import ValidationFailed
+from shared.spreadsheets import export, guard
 
 blp = Blueprint("telephony", __name__,
                 description="Telephone polls: campaigns, sampling frames, dialer progress")
@@ -217,13 +215,9 @@ class CampaignAttemptsCsv(MethodView):
         rows = AttemptOut(many=True).dump(session.scalars(
             select(CallAttempt).where(CallAttempt.campaign_id == campaign_id)
             .order_by(CallAttempt.id)).all())
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(PROCESS_COLUMNS)
-        for row in rows:
-            writer.writerow(["" if row.get(c) is None else row[c] for c in PROCESS_COLUMNS])
-        return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers={
-            "Content-Disposition": f"attachment; filename=campaign-{campaign_id}-calls.csv"})
+        return export("csv", f"campaign-{campaign_id}-calls", PROCESS_COLUMNS,
+                      ([row.get(c) for c in PROCESS_COLUMNS] for row in rows),
+                      cell=lambda value: "" if value is None else guard(value))
 
 
 @blp.route("/telephony/do-not-call")
