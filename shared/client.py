@@ -87,3 +87,17 @@ class ServiceClient:
     def post_json(self, path: str, payload: Any, *, idempotency_key: str | None = None) -> Any:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
         return self.request("POST", path, json=payload, headers=headers).json()
+
+
+def peer_client(caller: str, target: str, *, url: str | None = None, key: str | None = None,
+                ttl: int = 300, **options: Any) -> ServiceClient:
+    """A client of service ``target`` carrying a short-lived ``service`` token of ``caller``.
+
+    ``url`` defaults to ``<TARGET>_URL``; ``key`` to the JWT secret; ``options`` are
+    ServiceClient's (timeout, retries, backoff).
+    """
+    from shared.auth import issue_token
+    from shared.gunicorn_settings import service_url
+
+    token = issue_token(caller, "service", ttl=ttl, key=key)
+    return ServiceClient(target, url or service_url(target), token, **options)

@@ -11,8 +11,7 @@ from typing import Any
 
 from flask import current_app
 
-from shared.auth import issue_token
-from shared.client import ServiceClient, ServiceError
+from shared.client import ServiceClient, ServiceError, peer_client
 from shared.errors import DependencyDown
 
 log = logging.getLogger("kaoping.inspection.registry")
@@ -20,9 +19,9 @@ log = logging.getLogger("kaoping.inspection.registry")
 
 def _client() -> ServiceClient:
     config = current_app.config
-    token = issue_token("inspection", "service", ttl=300, key=config["JWT_SECRET"])
-    return ServiceClient("scoring", config["SCORING_URL"], token,
-                         timeout=config["INSPECTION_SCORING_TIMEOUT_S"], retries=1, backoff=0.1)
+    return peer_client("inspection", "scoring", url=config["SCORING_URL"],
+                       key=config["JWT_SECRET"], timeout=config["INSPECTION_SCORING_TIMEOUT_S"],
+                       retries=1, backoff=0.1)
 
 
 def unit_location(code: str) -> tuple[float, float] | None:

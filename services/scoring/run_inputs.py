@@ -29,11 +29,9 @@ from services.scoring import direct_values, keytasks, registry, selfchecks
 from services.scoring.models.scheme import SchemeVersion
 from services.scoring.periods import months_in, parse_period
 from services.scoring.scheme_document import indicators
-from shared.auth import issue_token
-from shared.client import ServiceClient
+from shared.client import ServiceClient, peer_client
 from shared.config import env_float, env_int
 from shared.errors import DependencyDown, ValidationFailed
-from shared.gunicorn_settings import service_url
 
 SNAPSHOT_FORMAT = 1
 PERIOD_KIND_OF_RUN = {"monthly": "month", "quarterly": "quarter", "mid-year": "half_year",
@@ -53,15 +51,10 @@ def service_sources(survey_url: str | None = None, inspection_url: str | None = 
     """Clients with a short-lived ``service`` token; URLs default to ``SURVEY_URL`` and
     ``INSPECTION_URL``. Timeout ``SCORING_SOURCE_TIMEOUT`` (10 s), retries
     ``SCORING_SOURCE_RETRIES`` (2)."""
-    token = issue_token("scoring", "service", ttl=600)
-    timeout = env_float("SCORING_SOURCE_TIMEOUT", 10.0)
-    retries = env_int("SCORING_SOURCE_RETRIES", 2, minimum=0)
-
-    def client(name: str, url: str | None) -> ServiceClient:
-        return ServiceClient(name, url or service_url(name), token, timeout=timeout,
-                             retries=retries)
-
-    return Sources(client("survey", survey_url), client("inspection", inspection_url))
+    options = {"ttl": 600, "timeout": env_float("SCORING_SOURCE_TIMEOUT", 10.0),
+               "retries": env_int("SCORING_SOURCE_RETRIES", 2, minimum=0)}
+    return Sources(peer_client("scoring", "survey", url=survey_url, **options),
+                   peer_client("scoring", "inspection", url=inspection_url, **options))
 
 
 def canonical_sha256(data: Any) -> str:

@@ -12,9 +12,7 @@ from urllib.parse import quote
 
 from flask import current_app
 
-from shared.auth import issue_token
-from shared.client import ServiceClient
-from shared.gunicorn_settings import service_url
+from shared.client import ServiceClient, peer_client
 
 
 @dataclass
@@ -37,8 +35,7 @@ def registry() -> Registry:
     """The registry client of the current app (``SCORING_URL``, ``SCORING_TIMEOUT``,
     ``SCORING_RETRIES``)."""
     config = current_app.config
-    token = issue_token("survey", "service", ttl=300, key=config["JWT_SECRET"])
-    client = ServiceClient("scoring", config.get("SCORING_URL") or service_url("scoring"), token,
-                           timeout=float(config.get("SCORING_TIMEOUT", 10)),
-                           retries=int(config.get("SCORING_RETRIES", 2)))
-    return Registry(client)
+    return Registry(peer_client("survey", "scoring", url=config.get("SCORING_URL"),
+                                key=config["JWT_SECRET"],
+                                timeout=float(config.get("SCORING_TIMEOUT", 10)),
+                                retries=int(config.get("SCORING_RETRIES", 2))))

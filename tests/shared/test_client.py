@@ -103,3 +103,15 @@ def test_logs_are_json_with_the_request_id(make_app, capsys):
     access = [line for line in lines if line.get("path") == "/healthz"]
     assert access and access[0]["request_id"] == "trace-42"
     assert access[0]["service"] == "inspection" and access[0]["status"] == 200
+
+
+def test_peer_client_carries_a_service_token_of_the_caller(monkeypatch):
+    from shared.auth import decode_token, jwt_secret
+    from shared.client import peer_client
+
+    monkeypatch.setenv("SCORING_URL", "http://127.0.0.1:9")
+    client = peer_client("survey", "scoring", retries=0)
+    assert client.base_url == "http://127.0.0.1:9" and client.name == "scoring"
+    principal = decode_token(client.token, jwt_secret())
+    assert (principal.sub, principal.role) == ("survey", "service")
+    assert peer_client("survey", "scoring", url="http://x:1").base_url == "http://x:1"
