@@ -9,8 +9,13 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+# Local time of the county: deadlines, calling windows and periods are in it.
+COUNTY_TZ = ZoneInfo("Asia/Shanghai")
 
 
 class ConfigError(RuntimeError):

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
@@ -23,10 +22,9 @@ from services.inspection.models.order import OrderEvent, RectificationOrder
 from services.inspection.models.visit import Attachment, Finding, Visit
 from services.inspection.visits import get_visit
 from shared.auth import Principal, require_unit
+from shared.config import COUNTY_TZ as LOCAL
 from shared.db import utcnow
 from shared.errors import Conflict, NotFound, ValidationFailed
-
-LOCAL = ZoneInfo("Asia/Shanghai")
 
 
 def today() -> date:

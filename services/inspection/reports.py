@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Response
 from sqlalchemy import and_, select
@@ -23,7 +22,6 @@ from services.inspection.models.visit import Visit, VisitResponse, VisitVersion
 from services.inspection.scores import summarise
 from shared.spreadsheets import export, guard
 
-LOCAL = ZoneInfo("Asia/Shanghai")
 COUNTED = ("submitted", "approved")
 
 

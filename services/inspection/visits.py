@@ -6,7 +6,6 @@ import json
 import math
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import bindparam, insert, select, update
@@ -24,10 +23,10 @@ from services.inspection.scores import RULE_VERSION, score_visit
 from services.inspection.visibility import can_see_visit, visit_filter
 from shared import idempotency
 from shared.auth import Principal
+from shared.config import COUNTY_TZ as LOCAL
 from shared.db import utcnow
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
-LOCAL = ZoneInfo("Asia/Shanghai")
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
 
 

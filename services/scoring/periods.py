@@ -10,16 +10,15 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.scoring.models.periods import Period
+from shared.config import COUNTY_TZ as LOCAL_TZ
 from shared.config import env_int
 from shared.errors import Conflict, NotFound, ValidationFailed
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 _PATTERNS = (
     (re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"), "month"),
     (re.compile(r"^(\d{4})-Q([1-4])$"), "quarter"),

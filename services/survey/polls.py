@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timedelta, timezone
+from datetime import date
 from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from shared.config import COUNTY_TZ as CHINA
 from shared.db import utcnow
 from shared.errors import Conflict, DependencyDown, NotFound, ValidationFailed
 
@@ -17,8 +18,6 @@ from .models.interview import Interview
 from .models.poll import MODES, Poll, PollMargin, PollTownship, StratumQuota
 from .questionnaires import freeze, get_questionnaire, question_map
 from .registry import Registry
-
-CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 def get_poll(session: Session, poll_id: int) -> Poll:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.inspection.models import Base
 from services.inspection.models.visit import Attachment
+from shared.config import COUNTY_TZ
 from shared.db import utcnow
 
 ORDER_STATES = ("open", "submitted", "closed", "reopened")
@@ -43,7 +43,7 @@ class RectificationOrder(Base):
         """The day (Asia/Shanghai) the unit submitted its fix."""
         at = self.submitted_at if self.submitted_at.tzinfo else \
             self.submitted_at.replace(tzinfo=UTC)
-        return at.astimezone(ZoneInfo("Asia/Shanghai")).date()
+        return at.astimezone(COUNTY_TZ).date()
 
     events: Mapped[list[OrderEvent]] = relationship(order_by="OrderEvent.id", lazy="selectin")
     attachments: Mapped[list[Attachment]] = relationship(order_by="Attachment.id",
