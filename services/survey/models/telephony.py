@@ -165,3 +165,16 @@ class DoNotCall(Base):
     number_hash: Mapped[str] = mapped_column(String(64), unique=True)
     source: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SendSlot(Base):
+    """A campaign's shared calling pace: the next free moment to place a call, in epoch
+    seconds (``services.survey.telephony.slots``); every dialer worker reserves from it."""
+
+    __tablename__ = "phone_send_slots"
+
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("phone_campaigns.id", ondelete="CASCADE"), primary_key=True)
+    # The slot handed out last and the first free one after it (seconds since the epoch).
+    slot: Mapped[float] = mapped_column(Float)
+    next_free: Mapped[float] = mapped_column(Float)

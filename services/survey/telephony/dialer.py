@@ -14,6 +14,11 @@ case is due again (the lost attempt does not count); an attempt in flight for lo
 than ``DIALER_STALE_SECONDS`` is looked up over the REST API and finished from the
 call's final status. Webhooks carry the attempt id, so a call placed just before a
 crash is still matched when its callbacks arrive.
+
+Pacing: a campaign's ``cps`` holds across all workers. Before each call a worker
+reserves the campaign's next send slot in the database (``slots.reserve_slot``, one
+short transaction), then sleeps until it. Campaign settings are read again on every
+pass, so an edited ``cps`` or ``max_concurrent`` applies from the next pass.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -39,8 +45,9 @@ from services.survey.telephony.cases import (
     finish_attempt,
 )
 from services.survey.telephony.dispositions import NOT_ATTEMPTED, REFUSAL
-from services.survey.telephony.pacing import Pacer, free_lines
+from services.survey.telephony.pacing import free_lines
 from services.survey.telephony.settings import webhook_url
+from services.survey.telephony.slots import reserve_slot
 from services.survey.telephony.vault import PhoneVault
 from services.survey.telephony.windows import CallingWindows
 from shared.db import is_postgres, session_scope, utcnow
@@ -57,7 +64,9 @@ class Dialer:
     def __init__(self, sessions: sessionmaker[Session], config: dict[str, str], vault: PhoneVault,
                  *, client=None, worker: str | None = None,
                  clock: Callable[[], datetime] = utcnow, lease_seconds: float = 120.0,
-                 stale_seconds: float = 3600.0, batch: int = 20):
+                 stale_seconds: float = 3600.0, batch: int = 20,
+                 pace_clock: Callable[[], float] | None = None,
+                 sleep: Callable[[float], None] = time.sleep):
         from services.survey.telephony.settings import rest_client
 
         self.sessions = sessions
@@ -69,7 +78,9 @@ class Dialer:
         self.lease = timedelta(seconds=lease_seconds)
         self.stale = timedelta(seconds=stale_seconds)
         self.batch = batch
-        self.pacers: dict[int, Pacer] = {}
+        # Send slots are in epoch seconds on the database's clock unless a clock is given.
+        self.pace_clock = pace_clock
+        self.sleep = sleep
 
     # --- one pass -------------------------------------------------------------------
     def tick(self) -> int:
@@ -116,7 +127,12 @@ class Dialer:
                 CallAttempt.campaign_id == campaign.id, CallAttempt.state.in_(IN_FLIGHT)))
             # Claim no more than can be placed well within the lease at this CPS, so that
             # no claimed call is still waiting for its slot when recovery declares it lost.
-            placeable = max(1, int(campaign.cps * self.lease.total_seconds() / 2))
+            # The CPS is shared by every worker, so calls that other workers claimed and
+            # have not placed yet wait for slots too.
+            waiting = session.scalar(select(func.count(CallAttempt.id)).where(
+                CallAttempt.campaign_id == campaign.id, CallAttempt.state == "placing",
+                CallAttempt.placed_at.is_(None)))
+            placeable = max(1, int(campaign.cps * self.lease.total_seconds() / 2)) - waiting
             room = min(free_lines(campaign.max_concurrent, in_flight), self.batch, placeable)
             if room <= 0:
                 return []
@@ -202,11 +218,12 @@ class Dialer:
         return False
 
     # --- placing --------------------------------------------------------------------
-    def _pacer(self, campaign: Campaign) -> Pacer:
-        pacer = self.pacers.get(campaign.id)
-        if pacer is None or abs(pacer.interval - 1.0 / campaign.cps) > 1e-9:
-            pacer = self.pacers[campaign.id] = Pacer(campaign.cps)
-        return pacer
+    def reserve(self, campaign_id: int, cps: float) -> tuple[float, float]:
+        """Reserve the campaign's next send slot, shared with every other worker; return
+        ``(slot, now)`` in epoch seconds (one short transaction)."""
+        now = self.pace_clock() if self.pace_clock is not None else None
+        with session_scope(self.sessions) as session:
+            return reserve_slot(session, campaign_id, cps, now)
 
     def webhook(self, step: str, **params) -> str:
         return webhook_url(self.config["PUBLIC_BASE_URL"], step, **params)
@@ -217,9 +234,11 @@ class Dialer:
             attempt = session.get(CallAttempt, attempt_id)
             campaign = attempt.contact.campaign
             number = self.vault.decrypt(attempt.contact.number_encrypted)
-            pacer = self._pacer(campaign)
+            campaign_id, cps = campaign.id, campaign.cps
             settings = (campaign.from_number, campaign.machine_detection, campaign.record_calls)
-        pacer.wait()
+        slot, now = self.reserve(campaign_id, cps)
+        if slot > now:
+            self.sleep(slot - now)
         with session_scope(self.sessions) as session:
             stamped = session.execute(
                 update(CallAttempt)

@@ -12,7 +12,9 @@ import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
+import pytest
 from sqlalchemy import select
 
 from services.survey.models.telephony import CallAttempt, Campaign, PhoneContact
@@ -62,7 +64,9 @@ def test_calls_are_placed_only_inside_the_calling_windows(make_app, engines, aut
 
 def test_two_workers_never_claim_the_same_contact(make_app, engines, auth):
     app = make_app("survey", TWILIO_AUTH_TOKEN=TOKEN, PUBLIC_BASE_URL="http://s")
-    campaign_id = _campaign(app, engines, auth, ["T01", "T02"], 40, max_concurrent=1000)
+    # cps 10: claims not yet placed (here: none ever is) may wait for up to 600 slots.
+    campaign_id = _campaign(app, engines, auth, ["T01", "T02"], 40, max_concurrent=1000,
+                            cps=10)
     claimed: dict[str, list[int]] = {"a": [], "b": []}
     # Each round both workers race for the same due contacts; the second barrier lets
     # both finish before either looks again, so neither can drain the queue alone.
@@ -180,3 +184,119 @@ def test_kill_9_of_the_dialer_process_mid_campaign(make_app, engines, auth, tmp_
     assert len(ended) == sum(calls_to.values())  # every call placed is one attempt
     assert all(1 <= c.attempts <= 2 for c in contacts)
     assert Counter(a.contact_id for a in ended) == {c.id: c.attempts for c in contacts}
+
+
+class _VirtualTime:
+    """Each thread's own clock, from T0, moved on only by its ``sleep``: when a call is
+    placed shows whether the dialer waited for its slot, without real waiting."""
+
+    T0 = 1_800_000_000.0
+
+    def __init__(self):
+        self.local = threading.local()
+
+    def now(self) -> float:
+        return getattr(self.local, "now", self.T0)
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds >= 0
+        self.local.now = self.now() + seconds
+
+
+class _RecordingCarrier:
+    """A stand-in for ``twilio.rest.Client`` that accepts every call and notes when (on
+    the calling thread's virtual clock) and by which worker it was placed."""
+
+    def __init__(self, clock: _VirtualTime):
+        self.clock, self.placed, self.lock = clock, [], threading.Lock()
+        calls = SimpleNamespace(create=self.create)
+        self.api = SimpleNamespace(v2010=SimpleNamespace(account=SimpleNamespace(calls=calls)))
+
+    def create(self, **options):
+        with self.lock:
+            self.placed.append((self.clock.now(), threading.current_thread().name))
+            return SimpleNamespace(sid="CA" + f"{len(self.placed):032x}")
+
+
+def _spacing(times: list[float]) -> float:
+    ordered = sorted(times)
+    return min(b - a for a, b in zip(ordered, ordered[1:], strict=False))
+
+
+def test_cps_holds_across_workers_reserving_slots(make_app, engines, auth):
+    """Two dialers (two threads) share one campaign's slots: 1/cps apart overall."""
+    app = make_app("survey", TWILIO_AUTH_TOKEN=TOKEN, PUBLIC_BASE_URL="http://s")
+    campaign_id = _campaign(app, engines, auth, ["T01"], 1, cps=5)
+    ticks = iter(range(10_000))
+    lock = threading.Lock()
+
+    def clock() -> float:  # time passes, but far slower than 5 calls a second
+        with lock:
+            return _VirtualTime.T0 + 0.01 * next(ticks)
+
+    slots: dict[str, list[tuple[float, float]]] = {"a": [], "b": []}
+    start = threading.Barrier(2, timeout=30)
+
+    def work(name: str) -> None:
+        dialer = make_dialer(app, worker=name, client=object(), pace_clock=clock)
+        start.wait()
+        for _ in range(15):
+            slots[name].append(dialer.reserve(campaign_id, 5.0))
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in slots]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    every = [slot for name in slots for slot, _now in slots[name]]
+    assert len(every) == 30 and len(slots["a"]) == len(slots["b"]) == 15
+    assert _spacing(every) >= 0.2 - 1e-6
+    # Back to back: the 30 slots fill 29 intervals from the first reservation on.
+    assert max(every) - min(every) == pytest.approx(29 * 0.2)
+    assert all(slot >= now for name in slots for slot, now in slots[name])
+    # An idle campaign's next call goes at once: its slot is the present.
+    later = _VirtualTime.T0 + 3600
+    idle = make_dialer(app, client=object(), pace_clock=lambda: later)
+    assert idle.reserve(campaign_id, 5.0) == (later, later)
+    assert idle.reserve(campaign_id, 5.0) == (later + 0.2, later)
+
+
+def test_two_workers_place_calls_no_faster_than_the_campaign_cps(make_app, engines, auth):
+    app = make_app("survey", TWILIO_AUTH_TOKEN=TOKEN, PUBLIC_BASE_URL="http://s")
+    campaign_id = _campaign(app, engines, auth, ["T01"], 20, cps=5, max_concurrent=100)
+    virtual = _VirtualTime()
+    carrier = _RecordingCarrier(virtual)
+    dialers = {name: make_dialer(app, worker=name, client=carrier, batch=10,
+                                 pace_clock=virtual.now, sleep=virtual.sleep)
+               for name in ("a", "b")}
+    claimed = {name: dialer.claim(campaign_id) for name, dialer in dialers.items()}
+    assert len(claimed["a"]) == len(claimed["b"]) == 10
+    start = threading.Barrier(2, timeout=30)
+
+    def work(name: str) -> None:
+        start.wait()
+        for attempt_id in claimed[name]:
+            assert dialers[name].place(attempt_id) == 1
+
+    threads = [threading.Thread(target=work, args=(n,), name=n) for n in dialers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    times = [when for when, _worker in carrier.placed]
+    assert len(times) == 20 and {worker for _when, worker in carrier.placed} == {"a", "b"}
+    assert _spacing(times) >= 0.2 - 1e-6  # a per-worker bucket would place pairs at once
+    with app.extensions["kaoping"].sessions() as session:
+        states = Counter(session.scalars(select(CallAttempt.state)))
+    assert states == {"placed": 20}
+
+
+def test_a_worker_claims_nothing_while_others_calls_wait_for_their_slots(make_app, engines,
+                                                                         auth):
+    app = make_app("survey", TWILIO_AUTH_TOKEN=TOKEN, PUBLIC_BASE_URL="http://s")
+    # cps 0.1 and a 120 s lease: at most 6 calls may wait for slots, across workers.
+    campaign_id = _campaign(app, engines, auth, ["T01"], 10, cps=0.1, max_concurrent=100)
+    first = make_dialer(app, worker="a", client=object())
+    second = make_dialer(app, worker="b", client=object())
+    assert len(first.claim(campaign_id)) == 6
+    assert second.claim(campaign_id) == []
