@@ -1,5 +1,5 @@
-"""``kaoping`` commands of the survey service: the dialer worker, recording retention,
-phone key rotation."""
+"""``kaoping`` commands of the survey service: the dialer worker, recording and webhook
+record retention, phone key rotation."""
 
 from __future__ import annotations
 
@@ -24,6 +24,11 @@ def register(sub) -> None:
     purge = actions.add_parser("purge-recordings",
                                help="drop references of recordings past their retention")
     purge.set_defaults(func=_purge)
+    webhooks = actions.add_parser(
+        "purge-webhook-records",
+        help="delete Twilio webhook idempotency records of ended calls past "
+             "WEBHOOK_RECORD_RETENTION_DAYS")
+    webhooks.set_defaults(func=_purge_webhooks)
     rotate = actions.add_parser("rotate-phone-keys",
                                 help="re-encrypt stored numbers with the first key")
     rotate.set_defaults(func=_rotate)
@@ -55,6 +60,17 @@ def _purge(_args) -> int:
 
     with session_scope(_sessions()) as session:
         print(f"purged {purge_expired(session)} recordings")
+    return 0
+
+
+def _purge_webhooks(_args) -> int:
+    from services.survey.telephony.retention import purge_webhook_records, retention_days
+    from shared.db import utcnow
+
+    days = retention_days()
+    with session_scope(_sessions()) as session:
+        deleted = purge_webhook_records(session, utcnow(), days)
+    print(f"deleted {deleted} webhook records older than {days} days")
     return 0
 
 

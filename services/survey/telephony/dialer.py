@@ -15,6 +15,9 @@ than ``DIALER_STALE_SECONDS`` is looked up over the REST API and finished from t
 call's final status. Webhooks carry the attempt id, so a call placed just before a
 crash is still matched when its callbacks arrive.
 
+Maintenance: at most once an hour a pass also deletes the webhook idempotency records
+of ended calls past their retention (``retention.purge_webhook_records``).
+
 Pacing: a campaign's ``cps`` holds across all workers. Before each call a worker
 reserves the campaign's next send slot in the database (``slots.reserve_slot``, one
 short transaction), then sleeps until it. Campaign settings are read again on every
@@ -46,6 +49,7 @@ from services.survey.telephony.cases import (
 )
 from services.survey.telephony.dispositions import NOT_ATTEMPTED, REFUSAL
 from services.survey.telephony.pacing import free_lines
+from services.survey.telephony.retention import purge_webhook_records
 from services.survey.telephony.settings import webhook_url
 from services.survey.telephony.slots import reserve_slot
 from services.survey.telephony.vault import PhoneVault
@@ -66,7 +70,8 @@ class Dialer:
                  clock: Callable[[], datetime] = utcnow, lease_seconds: float = 120.0,
                  stale_seconds: float = 3600.0, batch: int = 20,
                  pace_clock: Callable[[], float] | None = None,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], None] = time.sleep,
+                 purge_every: float | None = 3600.0):
         from services.survey.telephony.settings import rest_client
 
         self.sessions = sessions
@@ -81,11 +86,14 @@ class Dialer:
         # Send slots are in epoch seconds on the database's clock unless a clock is given.
         self.pace_clock = pace_clock
         self.sleep = sleep
+        self.purge_every = purge_every  # seconds between webhook record purges; None: never
+        self._purged_at: float | None = None
 
     # --- one pass -------------------------------------------------------------------
     def tick(self) -> int:
         """Recover, then claim and place what is due; return the number of calls placed."""
         self.recover()
+        self.maintain()
         placed = 0
         with session_scope(self.sessions) as session:
             campaigns = [c.id for c in session.scalars(
@@ -96,6 +104,24 @@ class Dialer:
                 placed += self.place(attempt_id)
             self.maybe_finish(campaign_id)
         return placed
+
+    def maintain(self) -> int | None:
+        """Purge old webhook records if the last purge is an hour (``purge_every``) ago;
+        return how many were deleted, or None when it was not time yet."""
+        started = time.monotonic()
+        if self.purge_every is None or (
+                self._purged_at is not None and started - self._purged_at < self.purge_every):
+            return None
+        self._purged_at = started
+        try:
+            with session_scope(self.sessions) as session:
+                deleted = purge_webhook_records(session, self.clock())
+        except Exception:
+            log.exception("webhook record purge failed")
+            return None
+        if deleted:
+            log.info("deleted %s webhook records past retention", deleted)
+        return deleted
 
     def run(self, stop: threading.Event, interval: float = 0.5) -> None:
         log.info("dialer %s started", self.worker)
