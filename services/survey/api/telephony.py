@@ -10,52 +10,19 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from services.survey.models.telephony import CallAttempt
+from services.survey.schemas.telephony import CampaignIn, CampaignOut, CampaignPatch
 from services.survey.telephony import campaigns as domain
 from services.survey.telephony.frame import normalise_number
 from services.survey.telephony.prompts import prompt_file, store_prompt
 from services.survey.telephony.recordings import purge_expired
 from services.survey.telephony.vault import vault
-from shared.auth import public, roles
+from shared.auth import current_principal, public, roles
 from shared.db import db_session
 from shared.errors import ValidationFailed
 from shared.spreadsheets import export, guard
 
 blp = Blueprint("telephony", __name__,
                 description="Telephone polls: campaigns, sampling frames, dialer progress")
-
-_WINDOW = validate.Regexp(r"^\d\d:\d\d-\d\d:\d\d$", error="HH:MM-HH:MM")
-
-
-class CampaignIn(Schema):
-    poll_id = fields.Int(required=True)
-    name = fields.Str(required=True, validate=validate.Length(1, 200))
-    from_number = fields.Str(required=True)
-    windows = fields.List(fields.Str(validate=_WINDOW), validate=validate.Length(min=1))
-    weekdays = fields.List(fields.Int(validate=validate.Range(0, 6)),
-                           validate=validate.Length(min=1))
-    zone = fields.Str(load_default="Asia/Shanghai")
-    max_attempts = fields.Int(load_default=5, validate=validate.Range(1, 20))
-    delays = fields.Dict(keys=fields.Str(), values=fields.Int(allow_none=True,
-                                                              validate=validate.Range(0)))
-    max_concurrent = fields.Int(load_default=10, validate=validate.Range(1, 1000))
-    cps = fields.Float(load_default=1.0, validate=validate.Range(0.01, 100))
-    language = fields.Str(load_default="zh-CN", validate=validate.OneOf(["zh-CN", "en"]))
-    voice = fields.Str(load_default="Polly.Zhiyu")
-    say_language = fields.Str(load_default="cmn-CN")
-    gather_timeout = fields.Int(load_default=5, validate=validate.Range(1, 30))
-    max_tries = fields.Int(load_default=3, validate=validate.Range(1, 5))
-    prompts = fields.Dict(keys=fields.Str(), values=fields.Url(), load_default=dict)
-    record_calls = fields.Bool(load_default=False)
-    machine_detection = fields.Bool(load_default=True)
-    recording_retention_days = fields.Int(load_default=90, validate=validate.Range(1, 3650))
-
-
-class CampaignOut(CampaignIn):
-    id = fields.Int()
-    state = fields.Str()
-    created_at = fields.DateTime()
-    started_at = fields.DateTime(allow_none=True)
-    finished_at = fields.DateTime(allow_none=True)
 
 
 class CampaignQuery(Schema):
@@ -127,6 +94,16 @@ class CampaignById(MethodView):
     @blp.response(200, CampaignOut)
     def get(self, campaign_id):
         return domain.get_campaign(db_session(), campaign_id)
+
+    @roles("planner")
+    @blp.arguments(CampaignPatch)
+    @blp.response(200, CampaignOut)
+    def patch(self, data, campaign_id):
+        """Change settings of a draft, running or paused campaign (409 once cancelled or
+        finished); the dialer applies them from its next pass. Each change is logged."""
+        session = db_session()
+        return domain.update_campaign(session, domain.get_campaign(session, campaign_id),
+                                      data, by=current_principal().sub)
 
 
 @blp.route("/telephony/campaigns/<int:campaign_id>/frame")

@@ -8,8 +8,11 @@ state. Numbers on the do-not-call list are left out at import and at dial time.
 
 from __future__ import annotations
 
+import json
+import logging
 from collections import Counter
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -30,6 +33,8 @@ DEFAULT_DELAYS = {"no-answer": 3600, "busy": 900, "machine": 7200, "failed": Non
                   "break-off": 1800, "canceled": 600}
 DEFAULT_WINDOWS = ["09:00-12:00", "14:00-20:30"]
 IN_FLIGHT = ("placing", "placed", "in-progress")
+EDITABLE_STATES = ("draft", "running", "paused")
+log = logging.getLogger("kaoping.survey.campaigns")
 TRANSITIONS = {"start": (("draft", "paused"), "running"), "resume": (("paused",), "running"),
                "pause": (("running",), "paused"),
                "cancel": (("draft", "running", "paused"), "cancelled")}
@@ -52,9 +57,14 @@ def list_campaigns(session: Session, poll_id: int | None = None) -> list[Campaig
 def _validate(data: dict[str, Any]) -> None:
     problems: dict[str, list[str]] = {}
     try:
-        CallingWindows.from_config(data["windows"], data["weekdays"], data["zone"])
-    except (ValueError, KeyError) as exc:
-        problems["windows"] = [str(exc)]
+        ZoneInfo(data["zone"])
+    except (ValueError, KeyError):
+        problems["zone"] = [f"unknown time zone {data['zone']!r} (e.g. Asia/Shanghai)"]
+    else:
+        try:
+            CallingWindows.from_config(data["windows"], data["weekdays"], data["zone"])
+        except (ValueError, KeyError) as exc:
+            problems["windows"] = [str(exc)]
     unknown = set(data["delays"]) - set(DEFAULT_DELAYS)
     if unknown:
         problems["delays"] = [f"unknown outcomes {sorted(unknown)}; one of {list(DEFAULT_DELAYS)}"]
@@ -86,6 +96,43 @@ def create_campaign(session: Session, data: dict[str, Any]) -> Campaign:
     campaign = Campaign(**data)
     session.add(campaign)
     session.flush()
+    return campaign
+
+
+def update_campaign(session: Session, campaign: Campaign, changes: dict[str, Any],
+                    by: str) -> Campaign:
+    """Change settings of a draft, running or paused campaign; the dialer reads them on
+    its next pass. ``delays`` and ``prompts`` are merged into the current ones;
+    ``stop_at_quota`` is the poll's flag. Conflict when the campaign is cancelled or
+    finished, or for the caller id of a running campaign; ValidationFailed per field.
+    Logs who changed what (old and new values) as one JSON line."""
+    if campaign.state not in EDITABLE_STATES:
+        raise Conflict(f"Campaign {campaign.id} is {campaign.state}; its settings are final",
+                       {"state": [campaign.state]})
+    if "from_number" in changes and campaign.state == "running":
+        raise Conflict(f"Campaign {campaign.id} is running; pause it to change the caller id",
+                       {"from_number": ["cannot change while the campaign is running"]})
+    changes = dict(changes)
+    if "delays" in changes:
+        changes["delays"] = {**campaign.delays, **changes["delays"]}
+    if "prompts" in changes:
+        changes["prompts"] = {**(campaign.prompts or {}), **changes["prompts"]}
+    merged = {name: changes.get(name, getattr(campaign, name))
+              for name in ("windows", "weekdays", "zone", "delays", "from_number")}
+    _validate(merged)
+    if "from_number" in changes:
+        changes["from_number"] = normalise_number(changes["from_number"])
+    changed: dict[str, list[Any]] = {}
+    for name, value in changes.items():
+        target = campaign.poll if name == "stop_at_quota" else campaign
+        old = getattr(target, name)
+        if old != value:
+            changed[name] = [old, value]
+            setattr(target, name, value)
+    session.flush()
+    log.info(json.dumps({"event": "campaign_changed", "campaign_id": campaign.id,
+                         "state": campaign.state, "by": by, "at": utcnow().isoformat(),
+                         "changes": changed}, ensure_ascii=False, sort_keys=True))
     return campaign
 
 
