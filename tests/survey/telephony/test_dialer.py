@@ -259,6 +259,11 @@ def test_cps_holds_across_workers_reserving_slots(make_app, engines, auth):
     idle = make_dialer(app, client=object(), pace_clock=lambda: later)
     assert idle.reserve(campaign_id, 5.0) == (later, later)
     assert idle.reserve(campaign_id, 5.0) == (later + 0.2, later)
+    # On the database's own clock (the default) the slots keep the same spacing.
+    on_database_clock = make_dialer(app, client=object())
+    first, _ = on_database_clock.reserve(campaign_id, 5.0)
+    second, _ = on_database_clock.reserve(campaign_id, 5.0)
+    assert second - first == pytest.approx(0.2)
 
 
 def test_two_workers_place_calls_no_faster_than_the_campaign_cps(make_app, engines, auth):
