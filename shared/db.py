@@ -7,15 +7,19 @@ anything else rolls it back. Data-access code adds to the session and never comm
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 
 from flask import current_app, g
 from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-from shared.config import env_int
+from shared.config import env_float, env_int
 
 # Stable constraint names, so that Alembic autogenerate and batch mode name them alike.
 NAMING_CONVENTION = {
@@ -56,23 +60,73 @@ def make_engine(url: str) -> Engine:
     """Create the engine: SQLite with WAL and foreign keys, PostgreSQL with a sized pool.
 
     Pool settings come from ``KAOPING_DB_POOL_SIZE`` and ``KAOPING_DB_MAX_OVERFLOW``.
+    A pooled PostgreSQL connection that sat idle for ``KAOPING_DB_PING_AFTER_SECONDS``
+    (default 10) is pinged before use and replaced if the server dropped it.
     """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=env_int("KAOPING_DB_POOL_SIZE", 5, minimum=1),
         max_overflow=env_int("KAOPING_DB_MAX_OVERFLOW", 10, minimum=0),
-        pool_pre_ping=True,
         pool_recycle=1800,
         connect_args={"connect_timeout": 5},
     )
+    ping_idle_connections(engine, env_float("KAOPING_DB_PING_AFTER_SECONDS", 10.0))
+    return engine
+
+
+def ping_idle_connections(engine: Engine, idle_seconds: float) -> None:
+    """Pessimistic disconnect handling for connections idle longer than ``idle_seconds``.
+
+    SQLAlchemy's ``pool_pre_ping`` pings on every checkout: one more round trip on every
+    request, which the busy webhook path cannot afford. A connection in steady use has
+    just been checked in and is live; one that sat idle may have been dropped (server
+    restart, idle timeout), so it is pinged, and a failed ping raises DisconnectionError,
+    on which the pool replaces the connection and tries again.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, _proxy) -> None:
+        since = record.info.pop("idle_since", None)
+        if since is None or time.monotonic() - since < idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(f"pooled connection is gone: {exc}") from exc
 
 
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
+
+
+def insert_unless_present(session: Session, model, values: Mapping,
+                          unique: Sequence[str]) -> bool:
+    """``INSERT … ON CONFLICT (unique) DO NOTHING``; True when the row was inserted.
+
+    Two copies of one write racing each other: the second waits for the first to
+    commit and then inserts nothing, without aborting its transaction. The statement
+    is built once per table, columns and dialect (hot webhook paths call this).
+    """
+    connection = session.connection()
+    dialect = connection.dialect.name
+    key = (dialect, model.__table__, tuple(values), tuple(unique))
+    statement = _INSERTS.get(key)
+    if statement is None:
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = _INSERTS[key] = insert(model.__table__).on_conflict_do_nothing(
+            index_elements=list(unique))
+    return bool(connection.execute(statement, dict(values)).rowcount)
+
+
+_INSERTS: dict[tuple, object] = {}
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -155,28 +156,49 @@ def _upsert(session: Session, interview: Interview, question_id: str, value: Any
 
 def _after_answer(session: Session, interview: Interview, poll: Poll, question_id: str,
                   value: Any) -> None:
-    now = utcnow()
-    if interview.status == "not_started":
-        interview.status = "in_progress"
-        interview.started_at = now
-    interview.updated_at = now
-    if poll.stratum_question == question_id and value is not None and interview.stratum is None:
-        interview.stratum = str(value)
-    interview.disposition = _unfinished_disposition(interview, poll)
+    changes = interview_changes_after_answer(
+        status=interview.status, stratum=interview.stratum, mode=interview.mode,
+        document=poll.questionnaire.document, answers=answers_of(interview),
+        stratum_question=poll.stratum_question, partial_threshold=poll.partial_threshold,
+        question_id=question_id, value=value, now=utcnow())
+    for name, changed in changes.items():
+        setattr(interview, name, changed)
     session.flush()
+
+
+def interview_changes_after_answer(*, status: str, stratum: str | None, mode: str,
+                                   document: Mapping, answers: Mapping[str, Any],
+                                   stratum_question: str | None, partial_threshold: float,
+                                   question_id: str, value: Any, now) -> dict[str, Any]:
+    """The interview's columns to change once ``question_id`` is answered (``answers``
+    include it): started, stratum from its question, and the unfinished disposition."""
+    changes: dict[str, Any] = {"updated_at": now, "disposition": unfinished_disposition(
+        document, answers, mode, partial_threshold)}
+    if status == "not_started":
+        changes.update(status="in_progress", started_at=now)
+    if stratum_question == question_id and value is not None and stratum is None:
+        changes["stratum"] = str(value)
+    return changes
 
 
 def answered_share(interview: Interview, poll: Poll) -> float:
     """Answered share of the questions on the respondent's route (passed ones excluded)."""
-    answers = answers_of(interview)
-    shown = route(poll.questionnaire.document, answers, interview.mode)
+    return route_answered_share(poll.questionnaire.document, answers_of(interview),
+                                interview.mode)
+
+
+def route_answered_share(document: Mapping, answers: Mapping[str, Any], mode: str) -> float:
+    shown = route(document, answers, mode)
     if not shown:
         return 0.0
     return sum(1 for qid in shown if answers.get(qid) is not None) / len(shown)
 
 
-def _unfinished_disposition(interview: Interview, poll: Poll) -> str:
-    return "1.2" if answered_share(interview, poll) >= poll.partial_threshold else "2.12"
+def unfinished_disposition(document: Mapping, answers: Mapping[str, Any], mode: str,
+                           partial_threshold: float) -> str:
+    """AAPOR code of an unfinished interview: 1.2 partial at the threshold, else 2.12."""
+    share = route_answered_share(document, answers, mode)
+    return "1.2" if share >= partial_threshold else "2.12"
 
 
 def complete_interview(session: Session, interview: Interview) -> Interview:
@@ -213,7 +235,9 @@ def close_interview(interview: Interview, poll: Poll) -> None:
     """Label an unfinished interview when its poll closes: partial or ended (break-off)."""
     if interview.status != "in_progress":
         return
-    interview.disposition = _unfinished_disposition(interview, poll)
+    interview.disposition = unfinished_disposition(
+        poll.questionnaire.document, answers_of(interview), interview.mode,
+        poll.partial_threshold)
     interview.status = "partial" if interview.disposition == "1.2" else "ended"
 
 

@@ -600,3 +600,34 @@ def update_questionnaire(session: Session, questionnaire_id: int, *, title_zh: s
 def freeze(questionnaire: Questionnaire) -> None:
     if questionnaire.frozen_at is None:
         questionnaire.frozen_at = utcnow()
+
+
+# --- frozen versions, cached ---------------------------------------------------------
+
+_FROZEN_CACHE: dict[tuple[int, Any], tuple[Mapping, dict[str, dict]]] = {}
+_FROZEN_CACHE_SIZE = 128
+
+
+def frozen_document(session: Session, questionnaire_id: int,
+                    frozen_at: Any) -> tuple[Mapping, dict[str, dict]] | None:
+    """Document and question map of a frozen version, read once per process.
+
+    A frozen version never changes, so the busy telephone webhooks need not read and
+    decode it on every keypress. The cache key includes ``frozen_at`` so that a
+    version id reused by another database (tests empty their tables) is never
+    confused with it. None when the version is not frozen. Callers must not mutate
+    what they get.
+    """
+    if frozen_at is None:
+        return None
+    key = (questionnaire_id, frozen_at)
+    cached = _FROZEN_CACHE.get(key)
+    if cached is None:
+        document = session.scalar(select(Questionnaire.document)
+                                  .where(Questionnaire.id == questionnaire_id))
+        if document is None:
+            return None
+        if len(_FROZEN_CACHE) >= _FROZEN_CACHE_SIZE:
+            _FROZEN_CACHE.pop(next(iter(_FROZEN_CACHE)), None)
+        cached = _FROZEN_CACHE[key] = (document, question_map(document))
+    return cached

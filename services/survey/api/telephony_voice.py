@@ -12,6 +12,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.survey.telephony import webhooks
+from services.survey.telephony.keypad_answers import store_keypad_answer
 from services.survey.telephony.settings import twilio_config, webhook_url
 from services.survey.telephony.signatures import twilio_signed
 from services.survey.telephony.vault import vault
@@ -82,9 +83,16 @@ class VoiceQuestion(MethodView):
     @twilio_signed
     def post(self):
         """Gather action of a question: store the answer, re-prompt, or go on."""
+        qid, digits, tries = request.args.get("q", ""), request.form.get("Digits", ""), \
+            _int_arg("tries", 1)
+        if "attempt" in request.args and current_app.config.get("TELEPHONY_DIRECT_GATHER", True):
+            twiml = store_keypad_answer(current_app.extensions["kaoping"].engine,
+                                        _int_arg("attempt"),
+                                        request.form.get("CallSid", ""), qid, digits, tries, _url)
+            if twiml is not None:
+                return _twiml(twiml)
         session, call = _call()
-        return _twiml(webhooks.question(session, call, request.args.get("q", ""),
-                                        request.form.get("Digits", ""), _int_arg("tries", 1)))
+        return _twiml(webhooks.question(session, call, qid, digits, tries))
 
 
 @blp.route("/telephony/voice/recorded")

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 from services.survey.interviews import complete_interview, record_answer
@@ -38,7 +36,7 @@ from services.survey.telephony.ivr import (
     keypad,
 )
 from services.survey.telephony.vault import PhoneVault
-from shared.db import utcnow
+from shared.db import insert_unless_present, utcnow
 from shared.errors import Conflict, DomainError, NotFound
 from shared.idempotency import payload_hash, replay
 
@@ -133,25 +131,26 @@ def answer(session: Session, call: Call, params: dict[str, str]) -> str:
 
 
 def _idempotent(session: Session, call: Call, step: str, tries: int, payload: Any, work) -> str:
-    """Do ``work`` once per CallSid, step and try; a replay gets the TwiML first sent.
-
-    The record is inserted with ON CONFLICT DO NOTHING, so that when two copies arrive
-    at the same moment the second waits for the first and then answers like a replay.
-    """
+    """Do ``work`` once per CallSid, step and try; a replay gets the TwiML first sent."""
     key = f"{call.attempt.call_sid}:{step}:{tries}"
     earlier = replay(session, IdempotencyRecord, SCOPE, key, payload)
     if earlier is not None:
         return earlier[1]["twiml"]
-    twiml = work()
-    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[
-        session.get_bind().dialect.name]
-    stored = session.execute(insert(IdempotencyRecord).values(
-        scope=SCOPE, key=key, request_hash=payload_hash(payload), status_code=200,
-        response={"twiml": twiml}, created_at=utcnow(),
-    ).on_conflict_do_nothing(index_elements=["scope", "key"])).rowcount
-    if not stored:
-        return replay(session, IdempotencyRecord, SCOPE, key, payload)[1]["twiml"]
-    return twiml
+    return store_twiml(session, key, payload, work())
+
+
+def store_twiml(session: Session, key: str, payload: Any, twiml: str) -> str:
+    """Remember the TwiML of a webhook request; return what is remembered.
+
+    The record is inserted with ON CONFLICT DO NOTHING, so that when two copies arrive
+    at the same moment the second waits for the first and then answers like a replay.
+    """
+    if insert_unless_present(session, IdempotencyRecord, {
+            "scope": SCOPE, "key": key, "request_hash": payload_hash(payload),
+            "status_code": 200, "response": {"twiml": twiml}, "created_at": utcnow()},
+            ["scope", "key"]):
+        return twiml
+    return replay(session, IdempotencyRecord, SCOPE, key, payload)[1]["twiml"]
 
 
 def consent(session: Session, call: Call, digits: str, tries: int) -> str:
