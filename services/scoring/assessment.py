@@ -47,12 +47,15 @@ class Computed:
     rows: list[dict[str, Any]]
     method: dict[str, Any]
     results_sha256: str
+    sensitivity: dict[str, Any] | None = None
 
 
 def compute_snapshot(snapshot: dict[str, Any], options: dict[str, Any]) -> Computed:
     """Score a snapshot under run options (draws, level, seed, top_k, advanced,
-    fay_herriot, credibility, period_weighting) over the scheme's ``engine`` defaults;
-    raise ValidationFailed with the engine's per-field errors."""
+    fay_herriot, credibility, period_weighting, sensitivity) over the scheme's ``engine``
+    defaults; raise ValidationFailed with the engine's per-field errors. With
+    ``sensitivity`` the final computation (the blend for mid-year and year-end runs)
+    also carries the engine's sensitivity report."""
     document = nested_document(snapshot["scheme_version"]["document"])
     units = snapshot["units"]
     engine_options = _engine_options(snapshot["kind"], options, document)
@@ -72,7 +75,9 @@ def compute_snapshot(snapshot: dict[str, Any], options: dict[str, Any]) -> Compu
         final_segment, blend_doc, blend = _blend(document, units, final_segment,
                                                  segment_results, options, engine_options)
         document = blend_doc
-    result, record = _score(document, units, final_segment, options["seed"], engine_options)
+    final_options = ({**engine_options, "sensitivity": True} if options.get("sensitivity")
+                     else engine_options)
+    result, record = _score(document, units, final_segment, options["seed"], final_options)
     rows = _rows(result, units, final_segment, segment_results)
     method = {
         "kind": snapshot["kind"], "period": snapshot["period"],
@@ -95,7 +100,7 @@ def compute_snapshot(snapshot: dict[str, Any], options: dict[str, Any]) -> Compu
         "blend": blend,
         "final": record,
     }
-    return Computed(rows, method, canonical_sha256(rows))
+    return Computed(rows, method, canonical_sha256(rows), result.sensitivity)
 
 
 def nested_document(document: dict[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,9 @@
 ``kaoping score run --kind mid-year --period 2026-H1`` picks the latest version of the
 only scheme (or ``--scheme CODE`` / ``--scheme-version ID``), sends the run with a
 locally minted planner token to ``SCORING_URL`` and prints the ranking of every peer
-group. ``--publish`` publishes it (and so freezes the scheme version).
+group. ``--sensitivity`` also asks the run for the engine's sensitivity report and
+prints it (``kaoping score compute``'s ``print_sensitivity``). ``--publish`` publishes it
+(and so freezes the scheme version).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
+from services.scoring.cli import print_sensitivity
 from services.scoring.models.runs import RUN_KINDS
 from shared.auth import issue_token
 from shared.client import ServiceClient
@@ -32,6 +35,9 @@ def add_run_command(actions) -> None:
     run.add_argument("--seed", type=int, default=None)
     run.add_argument("--draws", type=int, default=2000, help="Monte Carlo draws (2000)")
     run.add_argument("--missing-source", choices=("fail", "skip"), default="fail")
+    run.add_argument("--sensitivity", action="store_true",
+                     help="also re-rank under alternative normalisations and weightings "
+                          "(stored with the run) and print how ranks move")
     run.add_argument("--publish", action="store_true", help="publish the run")
     run.add_argument("--url", default=None, help="scoring service (default SCORING_URL)")
     run.set_defaults(func=_run)
@@ -76,6 +82,8 @@ def _run(args) -> int:
                             "missing_source": args.missing_source}
     if args.seed is not None:
         body["seed"] = args.seed
+    if args.sensitivity:
+        body["sensitivity"] = True
     run = _post(client, "/api/v1/runs", body)
     print(f"run {run['id']}: {run['kind']} {run['period']}, scheme {run['scheme']} "
           f"v{run['scheme_version']}, seed {run['seed']}, {run['units']} units, "
@@ -85,6 +93,8 @@ def _run(args) -> int:
     for group in groups:
         print_ranking([r for r in rows if r["peer_group"] == group], print,
                       title=f"peer group {group}")
+    if args.sensitivity:
+        print_sensitivity(client.get_json(f"/api/v1/runs/{run['id']}/sensitivity"))
     if args.publish:
         _post(client, f"/api/v1/runs/{run['id']}/publish", {})
         print(f"run {run['id']} published; scheme version {version} is frozen")

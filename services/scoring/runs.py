@@ -31,12 +31,16 @@ RESULT_FIELDS = ("unit", "peer_group", "composite", "rank", "group_size", "compo
                  "near_cutoff", "credibility", "flags", "indicators", "nodes", "segments",
                  "missing")
 OPTION_KEYS = ("polls", "missing_source", "draws", "level", "top_k", "advanced",
-               "fay_herriot", "credibility", "period_weighting")
+               "fay_herriot", "credibility", "period_weighting", "sensitivity")
 
 
 def run_options(data: dict[str, Any]) -> dict[str, Any]:
-    """The options a run records (and recomputes with); the seed is drawn when absent."""
+    """The options a run records (and recomputes with); the seed is drawn when absent.
+    ``sensitivity`` is recorded only when asked for, so runs without it keep the options
+    they always had."""
     options = {k: data[k] for k in OPTION_KEYS if data.get(k) is not None}
+    if not options.get("sensitivity"):
+        options.pop("sensitivity", None)
     options["seed"] = data["seed"] if data.get("seed") is not None else secrets.randbelow(2 ** 31)
     return options
 
@@ -58,6 +62,8 @@ def create_run(session: Session, data: dict[str, Any], actor: str, sources: Sour
                    inputs_sha256=canonical_sha256(snapshot),
                    results_sha256=computed.results_sha256, units=len(computed.rows),
                    created_by=actor, created_at=utcnow())
+    if computed.sensitivity is not None:
+        run.sensitivity = computed.sensitivity
     run.results = [ScoreResult(**row) for row in computed.rows]
     session.add(run)
     session.flush()
@@ -120,12 +126,36 @@ def delete_run(session: Session, run_id: int) -> None:
     session.flush()
 
 
+def sensitivity_report(run: ScoreRun, principal: Principal | None = None) -> dict[str, Any]:
+    """The stored sensitivity report (the engine's ``Result.sensitivity``); NotFound naming
+    the option when the run was computed without it. A unit token, as in the ranking, gets
+    only its own unit's entries (the per-variant summaries stay county-wide)."""
+    report = run.sensitivity
+    if report is None:
+        raise NotFound(f"Run {run.id} was computed without the 'sensitivity' option; start a "
+                       "run with \"sensitivity\": true (kaoping score run --sensitivity) to get "
+                       "its sensitivity report",
+                       {"sensitivity": ["not requested for this run"]})
+    if principal is None or principal.role != "unit":
+        return report
+    keep = [i for i, unit in enumerate(report["units"]) if unit == principal.unit]
+    return {
+        "variants": {name: ({**variant, "rank": [variant["rank"][i] for i in keep]}
+                            if "rank" in variant else variant)
+                     for name, variant in report["variants"].items()},
+        "units": [report["units"][i] for i in keep],
+        "max_abs_shift_per_unit": [report["max_abs_shift_per_unit"][i] for i in keep],
+    }
+
+
 def result_dict(result: ScoreResult) -> dict[str, Any]:
     return {name: getattr(result, name) for name in RESULT_FIELDS}
 
 
 def recompute(session: Session, run_id: int) -> dict[str, Any]:
-    """Score the stored snapshot again; compare hashes and every stored number."""
+    """Score the stored snapshot again; compare hashes, every stored number and, for a run
+    with the ``sensitivity`` option, the stored sensitivity report (``sensitivity_reproduced``;
+    None for a run without it)."""
     run = get_run(session, run_id)
     inputs_hash = canonical_sha256(run.inputs)
     computed = compute_snapshot(run.inputs, run.options)
@@ -144,6 +174,15 @@ def recompute(session: Session, run_id: int) -> dict[str, Any]:
                        for unit in stored)
     stored_hash = canonical_sha256([result_dict(r) for r in
                                     sorted(run.results, key=lambda r: r.unit)])
+    sensitivity_reproduced = None
+    if run.sensitivity is not None or computed.sensitivity is not None:
+        stored_report, recomputed_report = (
+            None if report is None else canonical_sha256(report)
+            for report in (run.sensitivity, computed.sensitivity))
+        sensitivity_reproduced = stored_report == recomputed_report
+        if not sensitivity_reproduced:  # hashes of the two reports (None: absent)
+            differences.append({"unit": None, "field": "sensitivity", "stored": stored_report,
+                                "recomputed": recomputed_report})
     return {
         "run_id": run.id,
         "reproduced": (not differences and computed.results_sha256 == run.results_sha256
@@ -152,6 +191,7 @@ def recompute(session: Session, run_id: int) -> dict[str, Any]:
         "results_sha256": run.results_sha256,
         "results_sha256_recomputed": computed.results_sha256,
         "results_sha256_of_stored_rows": stored_hash,
+        "sensitivity_reproduced": sensitivity_reproduced,
         "differences": differences[:50], "difference_count": len(differences),
     }
 

@@ -16,6 +16,7 @@ from services.scoring.schemas.runs import (
     RunQuerySchema,
     RunSchema,
     RunSummarySchema,
+    SensitivitySchema,
 )
 from services.scoring.spreadsheets import export
 from shared import idempotency
@@ -132,6 +133,20 @@ class RunRanking(MethodView):
             return rows
         columns, cells = results.export_rows(run, rows)
         return export(query["format"], f"run_{run.id}_{run.period}_ranking", columns, cells)
+
+
+@blp.route("/runs/<int:run_id>/sensitivity")
+class RunSensitivity(MethodView):
+    @roles(*READERS)
+    @blp.response(200, SensitivitySchema)
+    def get(self, run_id):
+        """The engine's sensitivity report of a run started with ``sensitivity: true``: group
+        ranks under every alternative normalisation and weighting, the mean and largest
+        shift per variant and each unit's largest move; 404 naming the option for a run
+        without it; a unit token gets its own unit's entries only."""
+        principal = current_principal()
+        run = runs.get_run(db_session(), run_id, principal)
+        return runs.sensitivity_report(run, principal)
 
 
 @blp.route("/runs/<int:run_id>/units/<code>")

@@ -4,6 +4,8 @@ A run stores everything needed to compute it again: the scheme version, the peri
 the kind, the seed, the method record and an immutable snapshot of every input with
 its SHA-256. ``results_sha256`` hashes the per-unit results, so a recomputation can be
 checked bit for bit. A published run (and the scheme version it used) is frozen.
+``sensitivity`` holds the engine's sensitivity report of a run started with the
+``sensitivity`` option (NULL otherwise).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class ScoreRun(Base):
     options: Mapped[Any] = mapped_column(JSON)
     method: Mapped[Any] = mapped_column(JSON)
     inputs: Mapped[Any] = mapped_column(JSON, deferred=True)  # loaded when read
+    sensitivity: Mapped[Any] = mapped_column(JSON, nullable=True, deferred=True)
     inputs_sha256: Mapped[str] = mapped_column(String(64))
     results_sha256: Mapped[str] = mapped_column(String(64))
     units: Mapped[int] = mapped_column(Integer)

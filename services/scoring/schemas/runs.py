@@ -45,6 +45,11 @@ class RunCreateSchema(Schema):
     period_weighting = fields.String(validate=validate.OneOf(sorted(YEAR_END_WEIGHTS)),
                                      metadata={"description": "day-to-day/snapshot weights of "
                                                               "mid-year and year-end runs"})
+    sensitivity = fields.Boolean(load_default=False,
+                                 metadata={"description": "also re-rank the final computation "
+                                                          "under alternative normalisations and "
+                                                          "weightings; served at "
+                                                          "/runs/{id}/sensitivity"})
 
 
 class RunQuerySchema(Schema):
@@ -149,5 +154,32 @@ class RecomputeSchema(Schema):
     results_sha256 = fields.String()
     results_sha256_recomputed = fields.String()
     results_sha256_of_stored_rows = fields.String()
+    sensitivity_reproduced = fields.Boolean(
+        allow_none=True, metadata={"description": "the stored sensitivity report recomputed "
+                                                  "exactly; null for a run without the option"})
     difference_count = fields.Integer()
     differences = fields.List(fields.Dict())
+
+
+class SensitivityVariantSchema(Schema):
+    """One alternative method: how group ranks move against the scheme's own (or why it
+    was skipped)."""
+
+    mean_abs_shift = fields.Float(metadata={"description": "mean |rank − scheme's rank|"})
+    max_abs_shift = fields.Integer(metadata={"description": "largest |rank − scheme's rank|"})
+    rank = fields.List(fields.Integer(), metadata={"description": "group ranks under this "
+                                                                  "variant, in ``units`` order"})
+    skipped = fields.String(metadata={"description": "why the scheme cannot take this variant"})
+
+
+class SensitivitySchema(Schema):
+    """The engine's sensitivity report of a run's final computation."""
+
+    variants = fields.Dict(keys=fields.String(), values=fields.Nested(SensitivityVariantSchema),
+                           metadata={"description": "``normalisation=<method>`` (every "
+                                                    "indicator) and ``weighting=<method>`` "
+                                                    "(every node)"})
+    units = fields.List(fields.String())
+    max_abs_shift_per_unit = fields.List(fields.Integer(),
+                                         metadata={"description": "each unit's largest move "
+                                                                  "over the variants"})

@@ -1,6 +1,10 @@
 """``kaoping score run`` against a served scoring service."""
 
+import io
+
 from services.cli import main
+from services.scoring.cli import print_sensitivity
+from shared.auth import issue_token
 from tests.support import serving
 
 
@@ -20,3 +24,23 @@ def test_score_run_prints_the_ranking_and_publishes(make_app, sources, county, c
                         "--url", url])
         assert refused == 1
         assert "needs a month period" in capsys.readouterr().err
+
+
+def test_score_run_sensitivity_prints_the_stored_report(make_app, sources, county, capsys):
+    survey_url, inspection_url, _log = sources
+    app = make_app("scoring", SURVEY_URL=survey_url, INSPECTION_URL=inspection_url)
+    with serving(app) as url:
+        code = main(["score", "run", "--kind", "monthly", "--period", "2026-05", "--draws", "0",
+                     "--seed", "4", "--sensitivity", "--url", url])
+        out = capsys.readouterr().out
+        assert code == 0, out
+        client = app.test_client()
+        headers = {"Authorization": "Bearer " + issue_token("t", "analyst")}
+        run = client.get("/api/v1/runs", headers=headers).json[0]
+        assert run["options"]["sensitivity"] is True
+        report = client.get(f"/api/v1/runs/{run['id']}/sensitivity", headers=headers).json
+    printed = io.StringIO()
+    print_sensitivity(report, printed)
+    assert printed.getvalue() in out
+    assert "sensitivity (敏感性)" in out and "weighting=entropy" in out
+    assert out.index("peer group") < out.index("sensitivity (敏感性)")
