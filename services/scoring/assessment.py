@@ -75,8 +75,11 @@ def compute_snapshot(snapshot: dict[str, Any], options: dict[str, Any]) -> Compu
         final_segment, blend_doc, blend = _blend(document, units, final_segment,
                                                  segment_results, options, engine_options)
         document = blend_doc
-    final_options = ({**engine_options, "sensitivity": True} if options.get("sensitivity")
-                     else engine_options)
+    final_options = engine_options
+    if options.get("sensitivity"):
+        # The variants change the scheme's methods, not the stated period blend.
+        final_options = {**engine_options, "sensitivity": True,
+                         "pinned": (BLEND_ROOT, DAY_TO_DAY) if blend else ()}
     result, record = _score(document, units, final_segment, options["seed"], final_options)
     rows = _rows(result, units, final_segment, segment_results)
     method = {

@@ -27,7 +27,9 @@ class Options:
     """Method options of one computation (the scheme's ``engine`` object supplies defaults).
 
     ``normalisation``/``weighting`` replace every indicator's/node's method (used by the
-    sensitivity mode); ``fay_herriot`` shrinks every ``poll`` indicator that has SEs.
+    sensitivity mode) except those whose ids are in ``pinned`` (e.g. a run's period
+    blend, which is policy rather than method); ``fay_herriot`` shrinks every ``poll``
+    indicator that has SEs.
     """
 
     draws: int = 0
@@ -42,6 +44,7 @@ class Options:
     normalisation: str | None = None
     weighting: str | None = None
     sensitivity: bool = False
+    pinned: tuple[str, ...] = ()
     near_cutoff: tuple[float, float] = (0.2, 0.8)
     memory_budget_mb: int = 256
     mc_dtype: str = "float32"
@@ -269,7 +272,7 @@ class Model:
 
     def _norm_of(self, ind: Indicator) -> Normalisation:
         norm = ind.normalisation
-        if self.options.normalisation:
+        if self.options.normalisation and ind.id not in self.options.pinned:
             method = self.options.normalisation
             if method == "goalposts" and norm.method != "goalposts":
                 raise EngineError(
@@ -667,7 +670,9 @@ class Model:
         )
 
     def _fix_weights(self, node: Node, point_values: np.ndarray) -> None:
-        method = self.options.weighting or node.weighting
+        method = node.weighting
+        if self.options.weighting and node.id not in self.options.pinned:
+            method = self.options.weighting
         ids = [c.id for c in node.children]
         if method == "expert":
             base = weights.expert(

@@ -419,7 +419,8 @@ def _method_record(scheme: Scheme, options: Options, model: Model) -> dict:
             for i, n in zip(model.indicators, model.norms, strict=True)
         },
         "aggregation": {n.id: n.aggregation for n in model.nodes},
-        "weighting": {n.id: options.weighting or n.weighting for n in model.nodes},
+        "weighting": {n.id: n.weighting if n.id in options.pinned or not options.weighting
+                      else options.weighting for n in model.nodes},
         "missing": scheme.missing,
         "credibility": options.credibility,
         "fay_herriot": {k: v["method"] for k, v in model.fay_herriot.items()},

@@ -303,3 +303,23 @@ def test_sensitivity_skips_variants_the_scheme_cannot_take():
     for u, g in enumerate(GROUPS):
         peers = [i for i, gg in enumerate(GROUPS) if gg == g]
         assert equal["rank"][u] == 1 + sum(comp[i] > comp[u] for i in peers)
+
+
+def test_pinned_nodes_and_indicators_keep_their_methods_under_a_variant():
+    """weighting=equal with the root and I3 pinned: the root keeps 0.6/0.4 and I3 its
+    T-score; only node A's weights become equal (recomputed by hand)."""
+    pinned = compute(from_document(document()), table(), weighting="equal",
+                     normalisation=None, pinned=("total", "I3"))
+    _, s1, s2, s3 = by_hand(X1, X2, X3)
+    comp = [
+        0.6 * math.exp(0.5 * math.log(max(a, 0.01)) + 0.5 * math.log(max(b, 0.01))) + 0.4 * c
+        for a, b, c in zip(s1, s2, s3, strict=True)
+    ]
+    np.testing.assert_allclose(pinned.composite, comp, rtol=1e-12)
+    assert pinned.method["weighting"] == {"total": "expert", "A": "equal"}
+    unpinned = compute(from_document(document()), table(), weighting="equal")
+    assert not np.allclose(unpinned.composite, comp)
+    # a normalisation variant leaves a pinned indicator's method alone
+    zscored = compute(from_document(document()), table(), normalisation="minmax",
+                      pinned=("I1",))
+    assert zscored.method["normalisation"]["I1"]["method"] == "goalposts"
