@@ -1,18 +1,20 @@
 """Fay–Herriot against R sae (golden case small_area: the milk data, EXPECTED.md).
 
 Fixed effects, EBLUPs and REML MSEs are R ``sae::eblupFH``/``mseFH`` figures (tolerance
-1e-4). The log-likelihood figures in EXPECTED.md are not what ``sae`` prints: they come
-from samplics' formula, which builds V = diag(ψ) + σv²·J with J the all-ones matrix.
-``sae`` reports −½ Σ [log 2π(σv² + ψ_i) + r_i²/(σv² + ψ_i)] at the estimates for both
-REML and ML; the tests check our value against an independent computation of that
-formula, and reproduce samplics' REML figure from its own formula. samplics' ML figure
-1.8154478 is not reproduced: the same formula at the converged ML fit gives 1.81709 (see
-docs/scoring-engine.md).
+1e-4), from EXPECTED.md and from a run of sae's own code in R kept in
+``reference/sae_milk.out`` (how it was made: ``reference/sae_milk.R``), which also gives
+sae's log-likelihoods, all 43 EBLUPs and the ML MSEs. The log-likelihood figures in
+EXPECTED.md are not what ``sae`` prints (R prints 12.6774781 for REML and 12.7711743 for
+ML): they come from samplics' formula, which builds V = diag(ψ) + σv²·J with J the
+all-ones matrix. The tests reproduce samplics' REML figure from its own formula;
+samplics' ML figure 1.8154478 is not reproduced (the same formula at the converged ML
+fit gives 1.81709; see docs/scoring-engine.md).
 """
 
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -91,10 +93,38 @@ def test_loglik_is_sae_formula_by_independent_computation(milk, method):
     assert fit.loglik == pytest.approx(independent, abs=1e-9)
 
 
-def test_sae_loglik_values(reml, ml):
-    """What R sae prints for these fits (its formula at its estimates, to 1e-4)."""
-    assert reml.loglik == pytest.approx(12.67747, abs=TOL)
-    assert ml.loglik == pytest.approx(12.77117, abs=TOL)
+def _r_sae_output() -> dict[tuple[str, str], list[float]]:
+    """``reference/sae_milk.out``: lines "<method> <quantity> <values…>" printed by R."""
+    lines = (Path(__file__).parent / "reference" / "sae_milk.out").read_text().splitlines()
+    return {(m, q): [float(v) for v in values]
+            for m, q, *values in (line.split() for line in lines if line.strip())}
+
+
+@pytest.mark.parametrize("method", ["REML", "ML"])
+def test_everything_matches_a_run_of_r_sae(milk, method):
+    """sae's eblupFH and mseFH run in R on the same data: σv², β, log-likelihood, the 43
+    EBLUPs and MSEs, to 1e-4 (sae stops Fisher scoring at a relative change of 1e-4)."""
+    r = _r_sae_output()
+    fit = fay_herriot.fit(*milk, method=method)
+    assert fit.sigma2_v == pytest.approx(r[method, "refvar"][0], abs=TOL)
+    np.testing.assert_allclose(fit.beta, r[method, "beta"], atol=TOL)
+    assert fit.loglik == pytest.approx(r[method, "loglike"][0], abs=TOL)
+    np.testing.assert_allclose(fit.eblup, r[method, "eblup"], atol=TOL)
+    np.testing.assert_allclose(fit.mse, r[method, "mse"], atol=TOL)
+    assert len(r[method, "eblup"]) == len(r[method, "mse"]) == 43
+
+
+def test_r_sae_run_agrees_with_expected_md(milk):
+    """The R run reproduces EXPECTED.md's fixed effects, EBLUPs and REML MSEs, so it is the
+    same sae; its log-likelihoods are not EXPECTED.md's."""
+    r = _r_sae_output()
+    np.testing.assert_allclose(r["REML", "beta"], REML_BETA, atol=1e-7)
+    np.testing.assert_allclose(r["ML", "beta"], ML_BETA, atol=1e-7)
+    np.testing.assert_allclose(r["REML", "eblup"][:10], EBLUP_1_10, atol=1e-7)
+    np.testing.assert_allclose(r["REML", "eblup"][36:], EBLUP_37_43, atol=1e-7)
+    np.testing.assert_allclose(r["REML", "mse"][:5], MSE_1_5, atol=1e-9)
+    assert abs(r["REML", "loglike"][0] - SAMPLICS_REML_LOGLIK) > 20
+    assert abs(r["ML", "loglike"][0] - SAMPLICS_ML_LOGLIK) > 10
 
 
 def test_restricted_loglik_by_independent_computation(milk, reml):
