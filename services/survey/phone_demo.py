@@ -117,6 +117,9 @@ def run(ctx) -> None:
     ctx.say(f"  overall RR1 {overall['RR1']:.3f}  RR3 {overall['RR3']:.3f}  "
             f"COOP1 {overall['COOP1']:.3f}  (e = {progress['overall']['e']:.3f}, "
             "estimated from resolved cases)")
+    ctx.say("  AAPOR groups: I complete 完成, P partial 部分完成, R refusal/break-off 拒访/中断, "
+            "NC non-contact 未接触 (no answer, busy, machine), UH unknown 资格未知, "
+            "NE not eligible 不符合 (bad number, or not dialled once the quota was filled, 4.80)")
     ctx.save("phone_progress.json", json.dumps(progress, ensure_ascii=False, indent=2))
     ctx.state["phone_poll_id"] = poll_id
     ctx.state["phone_campaign_id"] = campaign_id
