@@ -1,5 +1,5 @@
 """``kaoping`` commands of the survey service: the dialer worker, recording and webhook
-record retention, phone key rotation."""
+record retention, phone key rotation (telephone frame numbers and respondent contacts)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ def register(sub) -> None:
              "WEBHOOK_RECORD_RETENTION_DAYS")
     webhooks.set_defaults(func=_purge_webhooks)
     rotate = actions.add_parser("rotate-phone-keys",
-                                help="re-encrypt stored numbers with the first key")
+                                help="re-encrypt stored numbers and respondent contacts "
+                                     "with the first key")
     rotate.set_defaults(func=_rotate)
 
 
@@ -84,4 +85,25 @@ def _rotate(_args) -> int:
         for contact in contacts:
             contact.number_encrypted = keys.rotate(contact.number_encrypted)
         print(f"re-encrypted {len(contacts)} numbers")
+        print(f"re-encrypted {rotate_respondent_contacts(session, keys)} respondent contacts")
     return 0
+
+
+def rotate_respondent_contacts(session, keys) -> int:
+    """Re-encrypt every respondent contact field with the vault's first key.
+
+    Works on the stored tokens (a Core table without the decrypting column type), so
+    rows are rewritten even though their plain text does not change."""
+    from sqlalchemy import Integer, Text, column, table
+
+    from services.survey.models.interview import CONTACT_FIELDS
+
+    stored = table("respondent_contacts", column("id", Integer),
+                   *(column(name, Text) for name in CONTACT_FIELDS))
+    rows = session.execute(select(stored)).mappings().all()
+    for row in rows:
+        values = {name: keys.rotate(row[name]) for name in CONTACT_FIELDS
+                  if row[name] is not None}
+        if values:
+            session.execute(stored.update().where(stored.c.id == row["id"]).values(**values))
+    return len(rows)

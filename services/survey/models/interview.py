@@ -15,12 +15,15 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.db import utcnow
 
+from ..telephony.vault import vault
 from . import Base
 
 INTERVIEW_STATUSES = ("not_started", "in_progress", "complete", "partial", "ended")
@@ -96,16 +99,40 @@ class RespondentLink(Base):
     poll = relationship("Poll", lazy="joined")
 
 
+class Encrypted(TypeDecorator):
+    """Text encrypted at rest with the phone vault (``SURVEY_PHONE_KEYS``, MultiFernet).
+
+    Values are encrypted when written and decrypted when read, so the ORM and the API
+    see plain text and the database only Fernet tokens. None stays None.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else vault().encrypt(value)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else vault().decrypt(value)
+
+
+CONTACT_FIELDS = ("name", "phone", "email", "note")
+
+
 class RespondentContact(Base):
-    """Who a sample member is; kept apart from answers, never shown to analysts."""
+    """Who a sample member is; kept apart from answers, never shown to analysts.
+
+    Every identity field is encrypted at rest (``Encrypted``); ``kaoping survey
+    rotate-phone-keys`` re-encrypts them with the first key.
+    """
 
     __tablename__ = "respondent_contacts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"),
                                               unique=True)
-    name: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    phone: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    email: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    note: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    name: Mapped[str | None] = mapped_column(Encrypted, nullable=True)
+    phone: Mapped[str | None] = mapped_column(Encrypted, nullable=True)
+    email: Mapped[str | None] = mapped_column(Encrypted, nullable=True)
+    note: Mapped[str | None] = mapped_column(Encrypted, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
