@@ -14,12 +14,14 @@ import hashlib
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from shared.config import COUNTY_TZ
 from shared.db import utcnow
 from shared.errors import Conflict, NotFound, ValidationFailed
 
@@ -264,25 +266,55 @@ def add_contact(session: Session, interview: Interview, *, name: str | None = No
     return contact
 
 
+def field_end_instant(poll: Poll) -> datetime:
+    """The end of the poll's last field day (midnight after ``field_end``, county time), UTC."""
+    local = datetime.combine(poll.field_end + timedelta(days=1), time(0), tzinfo=COUNTY_TZ)
+    return local.astimezone(UTC)
+
+
+def link_expiry(poll: Poll, expires_in_days: int | None = None,
+                now: datetime | None = None) -> datetime:
+    """When new links expire: ``expires_in_days`` from now, else the end of the field period."""
+    if expires_in_days is not None:
+        return (now or utcnow()) + timedelta(days=expires_in_days)
+    return field_end_instant(poll)
+
+
+def link_expired(link: RespondentLink, now: datetime | None = None) -> bool:
+    expires = link.expires_at
+    if expires is None:
+        return False
+    if expires.tzinfo is None:          # SQLite gives back naive UTC
+        expires = expires.replace(tzinfo=UTC)
+    return (now or utcnow()) >= expires
+
+
 def issue_links(session: Session, poll: Poll, count: int, *, township: str | None = None,
                 stratum: str | None = None, cluster: str | None = None,
-                contacts: list[dict[str, Any]] | None = None) -> list[tuple[str, Interview]]:
-    """Make ``count`` one-time web links (one sample member each); return their tokens.
+                contacts: list[dict[str, Any]] | None = None,
+                expires_in_days: int | None = None) -> list[tuple[str, RespondentLink]]:
+    """Make ``count`` one-time web links (one sample member each); return their tokens
+    and links (``link.interview`` is the sample member).
 
     The token (32 random bytes, URL-safe) is returned once; only its SHA-256 is kept.
+    Links expire ``expires_in_days`` after issue, else at the end of the poll's field
+    period (see ``link_expiry``).
     """
     if poll.status == "closed":
         raise Conflict(f"Poll {poll.id} is closed", {"status": ["closed"]})
+    expires_at = link_expiry(poll, expires_in_days)
     issued = []
     for i in range(count):
         interview = new_interview(session, poll, "web", township=township, stratum=stratum,
                                   cluster=cluster)
         token = secrets.token_urlsafe(32)
-        session.add(RespondentLink(poll_id=poll.id, interview_id=interview.id,
-                                   token_hash=hash_token(token)))
+        link = RespondentLink(poll_id=poll.id, interview_id=interview.id,
+                              token_hash=hash_token(token), expires_at=expires_at)
+        link.interview = interview
+        session.add(link)
         if contacts and i < len(contacts) and any(contacts[i].values()):
             add_contact(session, interview, **contacts[i])
-        issued.append((token, interview))
+        issued.append((token, link))
     session.flush()
     return issued
 

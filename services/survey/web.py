@@ -3,7 +3,8 @@
 One question per page; every answer is saved as it is posted (so closing the page
 and opening the link again resumes where the respondent left off), then a 303
 redirect shows the next question that skip logic asks. The last page submits; a
-second submit changes nothing. zh-CN by default, ``?lang=en`` switches.
+second submit changes nothing. zh-CN by default, ``?lang=en`` switches. A link past
+its ``expires_at`` shows "link expired" (410) and saves nothing.
 
 The link's token authenticates (views are ``@public``); POSTs also need the CSRF
 token, a random value kept in a SameSite cookie and echoed in a hidden field.
@@ -32,7 +33,14 @@ from shared.client import ServiceError
 from shared.db import db_session, utcnow
 from shared.errors import Conflict, DependencyDown, ValidationFailed
 
-from .interviews import answers_of, complete_interview, find_link, record_answer, set_disposition
+from .interviews import (
+    answers_of,
+    complete_interview,
+    find_link,
+    link_expired,
+    record_answer,
+    set_disposition,
+)
 from .models.interview import RespondentLink
 from .polls import in_field, quota_filled
 from .questionnaires import (
@@ -58,7 +66,7 @@ MESSAGES = {
         "refused": "不愿回答", "choose_township": "请选择您居住的乡镇",
         "review": "您已回答全部问题。提交后不能再修改。", "progress": "第 {i} 题，共约 {n} 题",
         "required": "请回答此题", "csrf": "页面已过期，请重新打开链接。", "optional": "（可不答）",
-        "edit": "修改",
+        "edit": "修改", "expired": "此链接已过期，不能再填写问卷。感谢您的关注。",
     },
     "en": {
         "invalid": "This link is not valid.", "closed": "This survey has ended. Thank you.",
@@ -72,6 +80,8 @@ MESSAGES = {
         "progress": "Question {i} of about {n}", "required": "Please answer this question",
         "csrf": "This page has expired; please open the link again.",
         "optional": "(optional)", "edit": "Change",
+        "expired": "This link has expired; the questionnaire can no longer be filled in. "
+                   "Thank you for your interest.",
     },
 }
 NAMES_TTL = 600.0    # seconds a process keeps the registry's township names
@@ -129,7 +139,7 @@ def _township_names(lang: str) -> dict[str, str]:
 
 def _load(token: str) -> RespondentLink | None:
     link = find_link(db_session(), token)
-    if link is not None and link.opened_at is None:
+    if link is not None and link.opened_at is None and not link_expired(link):
         link.opened_at = utcnow()
     return link
 
@@ -138,6 +148,8 @@ def _gate(link: RespondentLink | None, lang: str, token: str) -> Response | None
     """A message page when the link cannot take answers now, else None."""
     if link is None:
         return _message("invalid", lang, 404)
+    if link_expired(link):
+        return _message("expired", lang, 410, token)
     interview = link.interview
     if interview.status == "complete":
         return _message("thanks", lang, 200, token)
@@ -281,7 +293,7 @@ def _next(token: str, lang: str) -> Response:
 def submit(token: str):
     link = _load(token)
     lang = _language(link.interview) if link else "zh-CN"
-    if link is not None and link.interview.status == "complete":
+    if link is not None and link.interview.status == "complete" and not link_expired(link):
         return _next(token, lang)
     stop = _gate(link, lang, token)
     if stop is not None:

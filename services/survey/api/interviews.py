@@ -43,7 +43,10 @@ class PollLinks(MethodView):
     @blp.arguments(LinksIn)
     @blp.response(201, LinksOut)
     def post(self, data, poll_id):
-        """Issue one-time web links (shown once; only their hashes are kept)."""
+        """Issue one-time web links (shown once; only their hashes are kept).
+
+        They expire at the end of the poll's field period (county time), or
+        ``expires_in_days`` after issue when given."""
         session = db_session()
         poll = get_poll(session, poll_id)
         if "web" not in poll.modes:
@@ -53,11 +56,13 @@ class PollLinks(MethodView):
             raise ValidationFailed("Nothing to issue", {"count": ["give count or contacts"]})
         issued = domain.issue_links(session, poll, count, township=data["township"],
                                     stratum=data["stratum"], cluster=data["cluster"],
-                                    contacts=data["contacts"])
+                                    contacts=data["contacts"],
+                                    expires_in_days=data["expires_in_days"])
         return {"poll_id": poll_id, "links": [
-            {"interview_id": interview.id, "token": token, "url": _link_url(token),
-             "township": interview.township, "stratum": interview.stratum}
-            for token, interview in issued]}
+            {"interview_id": link.interview.id, "token": token, "url": _link_url(token),
+             "township": link.interview.township, "stratum": link.interview.stratum,
+             "expires_at": link.expires_at}
+            for token, link in issued]}
 
 
 @blp.route("/polls/<int:poll_id>/paper-import")

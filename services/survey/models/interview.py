@@ -83,7 +83,11 @@ class Answer(Base):
 
 
 class RespondentLink(Base):
-    """A one-time web link; only the SHA-256 of its token is stored."""
+    """A one-time web link; only the SHA-256 of its token is stored.
+
+    ``expires_at`` (UTC): from then on the link opens a "link expired" page (HTTP 410)
+    and takes no answers. None (links issued before expiry existed) never expires.
+    """
 
     __tablename__ = "respondent_links"
 
@@ -94,6 +98,7 @@ class RespondentLink(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     interview = relationship("Interview", lazy="joined")
     poll = relationship("Poll", lazy="joined")

@@ -17,6 +17,10 @@ class LinksIn(Schema):
     cluster = fields.String(load_default=None, validate=validate.Length(max=60))
     contacts = fields.List(fields.Nested(ContactIn), load_default=list,
                            validate=validate.Length(max=10000))
+    expires_in_days = fields.Integer(
+        load_default=None, validate=validate.Range(min=1, max=366),
+        metadata={"description": "days until the links expire; default: the end of the "
+                                 "poll's field period (midnight after field_end, county time)"})
 
 
 class LinkOut(Schema):
@@ -25,6 +29,7 @@ class LinkOut(Schema):
     url = fields.String()
     township = fields.String(allow_none=True)
     stratum = fields.String(allow_none=True)
+    expires_at = fields.DateTime(allow_none=True)
 
 
 class LinksOut(Schema):
