@@ -53,7 +53,7 @@ class PhoneVault:
         try:
             return self.fernet.decrypt(token.encode()).decode()
         except InvalidToken:
-            raise ConfigError("a stored phone number cannot be decrypted with "
+            raise ConfigError("a stored phone number or contact cannot be decrypted with "
                               "SURVEY_PHONE_KEYS (was a key dropped too early?)") from None
 
     def rotate(self, token: str) -> str:
