@@ -97,7 +97,7 @@ def _cell(value: Any) -> Any:
     """Spreadsheet-safe cell: formula-like text gets a leading quote."""
     if isinstance(value, datetime):
         return value.isoformat()
-    return guard(value, numbers_ok=False)
+    return guard(value)
 
 
 def table_response(rows: list[dict[str, Any]], columns: list[str], fmt: str,

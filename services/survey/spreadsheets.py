@@ -68,7 +68,7 @@ def _rows(rows: list[list[str]]) -> Table:
 
 
 def _safe(value: Any) -> Any:
-    return sheets.guard(value, ("=", "+", "-", "@"), numbers_ok=False)
+    return sheets.guard(value)
 
 
 def _csv_cell(value: Any) -> Any:

@@ -80,3 +80,19 @@ def test_export_response():
     assert xlsx_resp.mimetype == sheets.XLSX_MIME
     assert xlsx_resp.headers["Content-Disposition"] == "attachment; filename=r.xlsx"
     assert list(sheets.xlsx_rows(xlsx_resp.get_data())) == [["a"], ["'=1"]]
+
+
+def test_every_service_exports_with_the_same_formula_guard():
+    """One rule for the three services' CSV/XLSX cells: text a spreadsheet would run as a
+    formula (=, +, -, @, tab, CR first) gets a leading quote; text that is a number does
+    not (it is no formula)."""
+    from services.inspection.reports import _cell as inspection_cell
+    from services.scoring.spreadsheets import _plain as scoring_cell
+    from services.survey.spreadsheets import _safe as survey_cell
+
+    cases = {"=1+1": "'=1+1", "+SUM(A1)": "'+SUM(A1)", "-2+3": "'-2+3", "@cmd": "'@cmd",
+             "\t=1": "'\t=1", "\r=1": "'\r=1", "-5": "-5", "+1.5": "+1.5", "plain": "plain",
+             "镇": "镇"}
+    for value, expected in cases.items():
+        assert [cell(value) for cell in (survey_cell, inspection_cell, scoring_cell)] == \
+            [expected] * 3, value
