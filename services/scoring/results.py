@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from services.scoring.assessment import BLEND_ROOT, DAY_TO_DAY, nested_document
+from services.scoring.engine.pipeline import SENSITIVITY_NORMALISATIONS, SENSITIVITY_WEIGHTINGS
 from services.scoring.models.runs import ScoreRun
 from services.scoring.runs import previous_run
 from shared.auth import Principal
@@ -166,6 +167,26 @@ def _neighbour(ordered, index) -> dict[str, Any] | None:
         return None
     r = ordered[index]
     return {"unit": r.unit, "rank": r.rank, "composite": r.composite}
+
+
+def sensitivity_rows(run: ScoreRun, report: dict[str, Any]
+                     ) -> tuple[list[str], list[list[Any]]]:
+    """A sensitivity report as a sheet: a row per unit with its peer group, the run's
+    group rank, its largest move and its group rank under each variant the scheme could
+    take, in the engine's order (skipped variants have no column)."""
+    order = [f"normalisation={n}" for n in SENSITIVITY_NORMALISATIONS] + [
+        f"weighting={w}" for w in SENSITIVITY_WEIGHTINGS]
+    variants = [name for name in order if "rank" in report["variants"].get(name, {})]
+    by_unit = {r.unit: r for r in run.results}
+    columns = ["unit", "peer_group", "rank", "max_abs_shift",
+               *(f"rank:{name}" for name in variants)]
+    out = []
+    for i, unit in enumerate(report["units"]):
+        result = by_unit.get(unit)
+        out.append([unit, result.peer_group if result else None,
+                    result.rank if result else None, report["max_abs_shift_per_unit"][i],
+                    *(report["variants"][name]["rank"][i] for name in variants)])
+    return columns, out
 
 
 def export_rows(run: ScoreRun, rows: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:

@@ -16,6 +16,7 @@ from services.scoring.schemas.runs import (
     RunQuerySchema,
     RunSchema,
     RunSummarySchema,
+    SensitivityQuerySchema,
     SensitivitySchema,
 )
 from services.scoring.spreadsheets import export
@@ -138,15 +139,21 @@ class RunRanking(MethodView):
 @blp.route("/runs/<int:run_id>/sensitivity")
 class RunSensitivity(MethodView):
     @roles(*READERS)
+    @blp.arguments(SensitivityQuerySchema, location="query")
     @blp.response(200, SensitivitySchema)
-    def get(self, run_id):
+    def get(self, query, run_id):
         """The engine's sensitivity report of a run started with ``sensitivity: true``: group
         ranks under every alternative normalisation and weighting, the mean and largest
         shift per variant and each unit's largest move; 404 naming the option for a run
-        without it; a unit token gets its own unit's entries only."""
+        without it; a unit token gets its own unit's entries only. ``format=csv|xlsx``:
+        one row per unit (peer group, the run's rank, largest move, rank per variant)."""
         principal = current_principal()
         run = runs.get_run(db_session(), run_id, principal)
-        return runs.sensitivity_report(run, principal)
+        report = runs.sensitivity_report(run, principal)
+        if query["format"] == "json":
+            return report
+        columns, cells = results.sensitivity_rows(run, report)
+        return export(query["format"], f"run_{run.id}_{run.period}_sensitivity", columns, cells)
 
 
 @blp.route("/runs/<int:run_id>/units/<code>")

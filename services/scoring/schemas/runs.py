@@ -89,6 +89,10 @@ class RankingQuerySchema(Schema):
     format = fields.String(load_default="json", validate=validate.OneOf(FORMATS))
 
 
+class SensitivityQuerySchema(Schema):
+    format = fields.String(load_default="json", validate=validate.OneOf(FORMATS))
+
+
 class RankingRowSchema(Schema):
     run_id = fields.Integer()
     period = fields.String()

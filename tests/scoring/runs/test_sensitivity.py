@@ -197,3 +197,42 @@ def test_roles_and_visibility_are_the_rankings(runs_client, auth, county, role, 
         for name, variant in sensitivity.json["variants"].items():
             if "rank" in variant:
                 assert variant["rank"] == [full["variants"][name]["rank"][mine]]
+
+
+def test_the_report_as_csv_and_xlsx(runs_client, auth, county):
+    import csv
+    import io
+
+    import openpyxl
+
+    run = _started(runs_client, auth, county, kind="monthly", period="2026-05", polls=[],
+                   draws=0, sensitivity=True)
+    url, headers = f"/api/v1/runs/{run['id']}/sensitivity", auth("analyst")
+    report = runs_client.get(url, headers=headers).json
+    ranking = {r["unit"]: r for r in runs_client.get(
+        f"/api/v1/runs/{run['id']}/ranking", headers=headers).json}
+    from services.scoring.engine.pipeline import (
+        SENSITIVITY_NORMALISATIONS,
+        SENSITIVITY_WEIGHTINGS,
+    )
+
+    order = [f"normalisation={n}" for n in SENSITIVITY_NORMALISATIONS] + [
+        f"weighting={w}" for w in SENSITIVITY_WEIGHTINGS]
+    taken = [name for name in order if "rank" in report["variants"][name]]
+    assert len(taken) >= 3  # columns of the variants the scheme could take, engine order
+    text = runs_client.get(f"{url}?format=csv", headers=headers)
+    assert text.status_code == 200 and text.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(text.data.decode("utf-8-sig"))))
+    assert rows[0] == ["unit", "peer_group", "rank", "max_abs_shift",
+                       *(f"rank:{name}" for name in taken)]
+    assert len(rows) == 1 + len(report["units"])
+    for i, row in enumerate(rows[1:]):
+        unit = report["units"][i]
+        assert row[:4] == [unit, ranking[unit]["peer_group"], str(ranking[unit]["rank"]),
+                           str(report["max_abs_shift_per_unit"][i])]
+        assert row[4:] == [str(report["variants"][name]["rank"][i]) for name in taken]
+    book = runs_client.get(f"{url}?format=xlsx", headers=headers)
+    sheet = openpyxl.load_workbook(io.BytesIO(book.data)).active
+    cells = [[c.value for c in r] for r in sheet.iter_rows()]
+    assert cells[0] == rows[0] and len(cells) == len(rows)
+    assert runs_client.get(f"{url}?format=pdf", headers=headers).status_code == 422
