@@ -15,7 +15,7 @@ from flask import current_app, g
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -107,7 +107,7 @@ def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
-def insert_unless_present(session: Session, model, values: Mapping,
+def insert_unless_present(session: Session | Connection, model, values: Mapping,
                           unique: Sequence[str]) -> bool:
     """``INSERT … ON CONFLICT (unique) DO NOTHING``; True when the row was inserted.
 
@@ -115,7 +115,7 @@ def insert_unless_present(session: Session, model, values: Mapping,
     commit and then inserts nothing, without aborting its transaction. The statement
     is built once per table, columns and dialect (hot webhook paths call this).
     """
-    connection = session.connection()
+    connection = session.connection() if isinstance(session, Session) else session
     dialect = connection.dialect.name
     key = (dialect, model.__table__, tuple(values), tuple(unique))
     statement = _INSERTS.get(key)

@@ -29,11 +29,13 @@ FINAL_CALL_STATUSES = ("completed", "busy", "no-answer", "failed", "canceled")
 
 def next_phone_question(poll: Poll, interview: Interview, skipped: list[str]) -> str | None:
     """First question on the route that is neither answered nor coded "no answer"."""
-    answers = answers_of(interview)
-    for qid in route(poll.questionnaire.document, answers, "phone"):
-        if qid not in answers and qid not in skipped:
-            return qid
-    return None
+    return next_on_route(poll.questionnaire.document, answers_of(interview), skipped)
+
+
+def next_on_route(document, answers: dict, skipped: list[str]) -> str | None:
+    """``next_phone_question`` on a document and answers already at hand."""
+    return next((qid for qid in route(document, answers, "phone")
+                 if qid not in answers and qid not in skipped), None)
 
 
 def finish_attempt(session: Session, attempt: CallAttempt, *, call_status: str,

@@ -33,9 +33,8 @@ import json
 from typing import Any
 
 from psycopg.rows import namedtuple_row
-from sqlalchemy import JSON, and_, bindparam, select, update
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
 from services.survey.interviews import OPEN_STATUSES, interview_changes_after_answer
@@ -44,10 +43,11 @@ from services.survey.models.interview import Answer, Interview
 from services.survey.models.poll import Poll
 from services.survey.models.questionnaire import Questionnaire
 from services.survey.models.telephony import CallAttempt, Campaign, PhoneContact
-from services.survey.questionnaires import AnswerError, frozen_document, route
-from services.survey.telephony.ivr import Ivr, NoAnswer, Voice, interpret, keypad
-from services.survey.telephony.webhooks import SCOPE
-from shared.db import utcnow
+from services.survey.questionnaires import AnswerError, frozen_document
+from services.survey.telephony.cases import next_on_route
+from services.survey.telephony.ivr import Ivr, NoAnswer, interpret, keypad
+from services.survey.telephony.webhooks import SCOPE, voice_of
+from shared.db import insert_unless_present, utcnow
 from shared.idempotency import payload_hash
 
 _attempt, _contact, _campaign = (m.__table__.c for m in (CallAttempt, PhoneContact, Campaign))
@@ -113,11 +113,8 @@ SELECT (SELECT count(*) FROM stored_answer) AS answered
 # read's text is compiled from ``_READ``, so there is one definition of it.
 _READ_POSTGRESQL = str(_READ.compile(dialect=postgresql_psycopg.dialect()))
 
-# SQLite: the same writes, one statement each, in one transaction.
-_STORE_ANSWER = sqlite_insert(Answer.__table__).values(
-    interview_id=bindparam("interview_id"), question_id=bindparam("question_id"),
-    value=bindparam("value", type_=JSON), answered_at=bindparam("now"),
-    updated_at=bindparam("now")).on_conflict_do_nothing()
+# SQLite: the same writes, one statement each, in one transaction (the two inserts
+# through ``shared.db.insert_unless_present``).
 _UPDATE_INTERVIEW = update(Interview.__table__).where(
     _interview.id == bindparam("interview_id")).values(
     status=bindparam("new_status"), started_at=bindparam("new_started_at"),
@@ -125,11 +122,6 @@ _UPDATE_INTERVIEW = update(Interview.__table__).where(
     updated_at=bindparam("now"))
 _LAST_QUESTION = update(CallAttempt.__table__).where(
     _attempt.id == bindparam("attempt_id")).values(last_question=bindparam("following"))
-_REMEMBER = sqlite_insert(IdempotencyRecord.__table__).values(
-    scope=bindparam("scope"), key=bindparam("key"), request_hash=bindparam("request_hash"),
-    status_code=200, response=bindparam("response", type_=JSON),
-    created_at=bindparam("now")).on_conflict_do_nothing()
-
 
 def _read(connection: Connection, params: dict[str, Any]) -> list:
     if connection.dialect.name == "postgresql":
@@ -150,11 +142,19 @@ def _write(connection: Connection, params: dict[str, Any]) -> bool:
                   "response": json.dumps(params["response"])}
         with _cursor(connection) as cursor:
             return bool(cursor.execute(_WRITE_POSTGRESQL, params).fetchone().answered)
-    if not connection.execute(_STORE_ANSWER, params).rowcount:
+    now = params["now"]
+    if not insert_unless_present(connection, Answer, {
+            "interview_id": params["interview_id"], "question_id": params["question_id"],
+            "value": params["value"], "answered_at": now, "updated_at": now},
+            ["interview_id", "question_id"]):
         connection.rollback()
         return False
-    for statement in (_UPDATE_INTERVIEW, _LAST_QUESTION, _REMEMBER):
-        connection.execute(statement, params)
+    connection.execute(_UPDATE_INTERVIEW, params)
+    connection.execute(_LAST_QUESTION, params)
+    insert_unless_present(connection, IdempotencyRecord, {
+        "scope": params["scope"], "key": params["key"],
+        "request_hash": params["request_hash"], "status_code": 200,
+        "response": params["response"], "created_at": now}, ["scope", "key"])
     connection.commit()
     return True
 
@@ -187,11 +187,6 @@ def _question_twiml(ivr: Ivr, attempt_id: int, question: dict, version: tuple) -
     return template.replace(f"attempt={_ATTEMPT}", f"attempt={attempt_id}")
 
 
-def _next(document, answers: dict, skipped: list[str]) -> str | None:
-    return next((qid for qid in route(document, answers, "phone")
-                 if qid not in answers and qid not in skipped), None)
-
-
 def store_keypad_answer(engine: Engine, attempt_id: int, call_sid: str, qid: str,
                         digits: str, tries: int, url) -> str | None:
     """Store a valid keypad answer and return the next question's TwiML, or return the
@@ -222,18 +217,16 @@ def _store(connection: Connection, attempt_id: int, call_sid: str, qid: str, dig
     document, questions = frozen
     answers = {row.answered: row.value for row in rows if row.answered is not None}
     skipped = call.skipped or []
-    if qid not in questions or _next(document, answers, skipped) != qid:
+    if qid not in questions or next_on_route(document, answers, skipped) != qid:
         return None
-    voice = Voice(language=call.language, voice=call.voice, say_language=call.say_language,
-                  gather_timeout=call.gather_timeout, max_tries=call.max_tries,
-                  prompts=call.prompts or {})
+    voice = voice_of(call)
     question = questions[qid]
     try:
         value = interpret(question, keypad(question, voice), digits)
     except (NoAnswer, AnswerError):
         return None
     answers[qid] = value
-    following = _next(document, answers, skipped)
+    following = next_on_route(document, answers, skipped)
     if following is None:
         return None
     now = utcnow()

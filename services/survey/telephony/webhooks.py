@@ -59,7 +59,8 @@ class Call:
         return self.poll.questionnaire.document
 
 
-def voice_of(campaign: Campaign) -> Voice:
+def voice_of(campaign) -> Voice:
+    """The campaign's voice settings (a Campaign, or any row with its column names)."""
     return Voice(language=campaign.language, voice=campaign.voice,
                  say_language=campaign.say_language, gather_timeout=campaign.gather_timeout,
                  max_tries=campaign.max_tries, prompts=campaign.prompts or {})
