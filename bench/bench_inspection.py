@@ -290,19 +290,9 @@ def bench_http_concurrent(url: str, clients: int, total: int) -> dict:
 def group_cpu_s(pgid: int) -> float:
     """User + system CPU seconds of the processes in a process group (the gunicorn
     master and its workers), from /proc."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        if int(fields[2]) == pgid:
-            total += int(fields[11]) + int(fields[12])
-    return total / ticks
+    from services.cli.lifecycle import group_processes
+
+    return sum(ticks for _state, ticks in group_processes(pgid)) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_kib(field: str = "VmRSS") -> int:

@@ -154,6 +154,12 @@ def _group_alive(pgid: int) -> bool:
 
 
 def _has_members(pgid: int) -> bool:
+    return any(state != "Z" for state, _ticks in group_processes(pgid))
+
+
+def group_processes(pgid: int):
+    """``(state, user + system CPU ticks)`` of each process in a process group, from
+    /proc (Linux)."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -162,9 +168,8 @@ def _has_members(pgid: int) -> bool:
         except OSError:
             continue
         fields = stat[stat.rindex(")") + 2:].split()
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            return True
-    return False
+        if int(fields[2]) == pgid:
+            yield fields[0], int(fields[11]) + int(fields[12])
 
 
 def register(sub) -> None:
