@@ -107,6 +107,12 @@ def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
+def dialect_insert(dialect: str):
+    """The ``insert`` construct with ``on_conflict_do_nothing``/``on_conflict_do_update``
+    for the dialect name: PostgreSQL's or SQLite's."""
+    return postgresql_insert if dialect == "postgresql" else sqlite_insert
+
+
 def insert_unless_present(session: Session | Connection, model, values: Mapping,
                           unique: Sequence[str]) -> bool:
     """``INSERT … ON CONFLICT (unique) DO NOTHING``; True when the row was inserted.
@@ -120,8 +126,7 @@ def insert_unless_present(session: Session | Connection, model, values: Mapping,
     key = (dialect, model.__table__, tuple(values), tuple(unique))
     statement = _INSERTS.get(key)
     if statement is None:
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        statement = _INSERTS[key] = insert(model.__table__).on_conflict_do_nothing(
+        statement = _INSERTS[key] = dialect_insert(dialect)(model.__table__).on_conflict_do_nothing(
             index_elements=list(unique))
     return bool(connection.execute(statement, dict(values)).rowcount)
 

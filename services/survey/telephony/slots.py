@@ -13,11 +13,10 @@ disagree still keep the spacing.
 from __future__ import annotations
 
 from sqlalchemy import case, func, literal, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from services.survey.models.telephony import SendSlot
+from shared.db import dialect_insert
 
 
 def _database_now(dialect: str):
@@ -49,7 +48,7 @@ def reserve_slot(session: Session, campaign_id: int, cps: float,
             return float(row[0]), float(row[1])
         # First reservation of this campaign: create its row (a racing worker may have
         # done so meanwhile; then the UPDATE above is repeated against that row).
-        insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect]
+        insert = dialect_insert(dialect)
         created = session.execute(
             insert(SendSlot).values(campaign_id=campaign_id, slot=clock,
                                     next_free=clock + interval)
