@@ -25,15 +25,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
 from services.scoring.assessment import absent_indicators, nested_document, prune
 from services.scoring.engine import EngineError, Table, compute, from_document
-from services.scoring.scheme_document import validate_document
+from services.scoring.scheme_document import indicators, validate_document
 from services.scoring.schemes import yaml_problem
 from services.scoring.spreadsheets import read_table
 from shared.errors import ValidationFailed
-from shared.numbers import MISSING_VALUES, parse_number
+from shared.numbers import MISSING_VALUES
 
 DEFAULT_DRAWS = 2000
 DEFAULT_SHARE = 0.2
@@ -141,16 +142,15 @@ def _compute(args) -> int:
     document = read_scheme(args.scheme)
     validate_document(document)
     rows, numbers = read_values(args.values)
-    tree = nested_document(document)
-    present = {str(row.get("indicator") or "").strip() for row in rows if _has_value(row)}
-    pruned, _removed = prune(tree, present)
-    if pruned is None:
-        raise ValidationFailed(f"No indicator of the scheme has a value in {args.values}",
-                               {"values": ["no row with a value for an indicator of the "
-                                           "scheme"]})
     try:
-        scheme = from_document(pruned)
-        table = Table.from_rows(rows, [leaf["id"] for leaf in _leaves(tree["root"])], numbers)
+        table = Table.from_rows(rows, [leaf["id"] for leaf in indicators(document)], numbers)
+        tree = nested_document(document)
+        present = _with_values(table)
+        pruned, _removed = prune(tree, present)
+        if pruned is None:
+            raise ValidationFailed(f"No indicator of the scheme has a value in {args.values}",
+                                   {"values": ["no row with a value for an indicator of the "
+                                               "scheme"]})
         options: dict[str, Any] = {
             "seed": args.seed,
             "draws": args.draws,
@@ -165,7 +165,7 @@ def _compute(args) -> int:
             options["advanced_share"] = (
                 args.advanced_share if args.advanced_share is not None else DEFAULT_SHARE
             )
-        result = compute(scheme, table, **options)
+        result = compute(from_document(pruned), table, **options)
     except EngineError as exc:
         raise ValidationFailed(exc.message, exc.errors) from None
     result.method["absent_indicators"] = absent_indicators(tree, present)
@@ -180,17 +180,12 @@ def _compute(args) -> int:
     return 0
 
 
-def _has_value(row: dict[str, str]) -> bool:
-    try:
-        return parse_number(row.get("value")) is not None
-    except ValueError:
-        return True  # an unreadable number: Table.from_rows names its row
-
-
-def _leaves(node: dict) -> list[dict]:
-    if "children" not in node:
-        return [node]
-    return [leaf for child in node["children"] for leaf in _leaves(child)]
+def _with_values(table: Table) -> set[str]:
+    """The indicators with at least one value or reported field (what a run keeps)."""
+    present = {ind for j, ind in enumerate(table.indicators)
+               if not np.isnan(table.values[:, j]).all()}
+    return present | {ind for ind, fields in table.fields.items()
+                      if any(not np.isnan(v).all() for v in fields.values())}
 
 
 def check_out(path: Path | None) -> None:
