@@ -4,11 +4,10 @@ A document (JSON or YAML) holds the indicator tree either nested (``root`` with
 ``children``) or flat (``nodes``, each naming its ``parent``), plus per-peer-group
 ``overrides``. :func:`validate_document` collects every problem with the path of the
 offending field (``root.children[1].weight``, ``nodes[4].parent``,
-``overrides[0].weights.I3``) and raises one ValidationFailed; a key that has no meaning
-where it stands is refused too (:mod:`services.scoring.scheme_keys`). The scoring
-service's intake and ``kaoping score compute`` both call it, so they accept the same
-documents. :func:`scheme_tree` returns the nested form that the scoring engine reads.
-See docs/scoring-intake.md.
+``overrides[0].weights.I3``) and raises one ValidationFailed, refusing also any key
+without meaning where it stands (:mod:`services.scoring.scheme_keys`); the service's
+intake and ``kaoping score compute`` both call it. :func:`scheme_tree` returns the
+nested form that the engine reads. See docs/scoring-intake.md.
 """
 
 from __future__ import annotations
@@ -19,11 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from services.scoring.engine import EngineError, Options
-from services.scoring.engine.credibility import CredibilityRule
 from services.scoring.engine.weights import RI_TABLES
 from services.scoring.models.registry import UNIT_KINDS
-from services.scoring.scheme_keys import SOURCES, check_keys
+from services.scoring.scheme_keys import SOURCES, check_engine, check_keys
 from shared.errors import ValidationFailed
 
 DIRECTIONS = ("higher", "lower")
@@ -181,8 +178,6 @@ def _check_leaf(node: dict, path: str, err: _Errors) -> None:
         err.add(f"{path}.kinds", f"a list of unit kinds ({', '.join(UNIT_KINDS)})")
     if "allow_negative" in node and not isinstance(node["allow_negative"], bool):
         err.add(f"{path}.allow_negative", "must be true or false")
-    if node.get("shrinkage", "none") not in SHRINKAGE:
-        err.add(f"{path}.shrinkage", f"one of {', '.join(SHRINKAGE)} (Fay-Herriot)")
     _check_transform(node.get("transform"), f"{path}.transform", source, err)
     _check_normalisation(node.get("normalisation"), f"{path}.normalisation", err)
 
@@ -300,7 +295,7 @@ def _walk(node: Any, path: str, err: _Errors, seen: dict[str, str],
 
 
 def _check_overrides(overrides: Any, root: dict, seen: dict[str, str], err: _Errors,
-                     peer_groups: set[str] | None) -> None:
+                     peer_groups: set[str] | None, stored: bool) -> None:
     if overrides is None:
         return
     if not isinstance(overrides, list):
@@ -334,11 +329,11 @@ def _check_overrides(overrides: Any, root: dict, seen: dict[str, str], err: _Err
                 err.add(f"{path}.normalisation.{node_id}", f"unknown node {node_id!r}")
             _check_normalisation(norm, f"{path}.normalisation.{node_id}", err)
         if weights and not err.errors:
-            _check_override_weights(weights, internal, f"{path}.weights", err)
+            _check_override_weights(weights, internal, f"{path}.weights", err, stored)
 
 
 def _check_override_weights(weights: dict, internal: list[tuple[str, dict]], path: str,
-                            err: _Errors) -> None:
+                            err: _Errors, stored: bool) -> None:
     """Expert siblings still sum to 1 with the override's weights; no node loses every
     child (weight 0 for all of them, whatever its weighting method)."""
     for node_path, node in internal:
@@ -351,7 +346,7 @@ def _check_override_weights(weights: dict, internal: list[tuple[str, dict]], pat
             for reasons in sub.errors.values():
                 for reason in reasons:
                     err.add(path, f"at {node.get('id')}: {reason}")
-        elif all(weights.get(i) == 0 for i in ids):
+        elif not stored and all(weights.get(i) == 0 for i in ids):
             err.add(path, f"at {node.get('id')}: the weights of {', '.join(map(str, ids))} "
                           f"are all 0: node {node.get('id')!r} would have no score")
 
@@ -367,12 +362,13 @@ def _internal_nodes(root: dict, path: str = "root") -> list[tuple[str, dict]]:
 
 
 def validate_document(document: Any, peer_groups: set[str] | None = None, *,
-                      refuse_unknown_keys: bool = True) -> dict[str, Any]:
+                      stored: bool = False) -> dict[str, Any]:
     """Check a scheme document; return its nested tree; raise ValidationFailed listing all.
 
-    ``peer_groups`` (codes) lets overrides be checked against the registry. Reading a
-    stored document again passes ``refuse_unknown_keys=False``: it was accepted under
-    the rules of its time, and a run or a catalogue must still read it.
+    ``peer_groups`` (codes) lets overrides be checked against the registry. ``stored``
+    reads a document accepted earlier, under the rules of its time: the checks added
+    since (unknown keys, engine options, shrinkage, overrides that zero every child of a
+    node) are skipped, so that runs and the indicator catalogue still read it.
     """
     err = _Errors()
     if not isinstance(document, dict):
@@ -387,35 +383,25 @@ def validate_document(document: Any, peer_groups: set[str] | None = None, *,
         root, flat_paths = document["root"], {}
     if document.get("missing", "fail") not in MISSING_POLICIES:
         err.add("missing", f"one of {', '.join(MISSING_POLICIES)}")
-    _check_engine(document.get("engine"), err)
-    if refuse_unknown_keys:
+    if not stored:
+        check_engine(document.get("engine"), err.add)
         check_keys(document, err.add)
     seen: dict[str, str] = {}
     leaves: list[tuple[str, dict]] = []
     if root is not None:
         sub = _Errors()
         _walk(root, "root", sub, seen, leaves)
+        for path, leaf in leaves if not stored else ():
+            if leaf.get("shrinkage", "none") not in SHRINKAGE:
+                sub.add(f"{path}.shrinkage", f"one of {', '.join(SHRINKAGE)} (Fay-Herriot)")
         for path, reasons in sub.errors.items():
             for reason in reasons:
                 err.add(_flat_path(path, root, flat_paths), reason)
         if not err.errors:
-            _check_overrides(document.get("overrides"), root, seen, err, peer_groups)
+            _check_overrides(document.get("overrides"), root, seen, err, peer_groups, stored)
     if err.errors:
         raise ValidationFailed("Invalid scheme document", err.errors)
     return root
-
-
-def _check_engine(options: Any, err: _Errors) -> None:
-    """The ``engine`` object: method options the engine accepts (docs/scoring-engine.md)."""
-    if options is None:
-        return
-    if not isinstance(options, dict):
-        err.add("engine", "must be an object of engine options")
-        return
-    try:
-        CredibilityRule.from_options(Options.build(options).credibility)
-    except (EngineError, TypeError, ValueError) as exc:
-        err.add("engine", getattr(exc, "message", f"an option has the wrong type: {exc}"))
 
 
 def _flat_path(path: str, root: dict, flat_paths: dict[str, str]) -> str:
@@ -432,7 +418,7 @@ def _flat_path(path: str, root: dict, flat_paths: dict[str, str]) -> str:
 
 def scheme_tree(document: dict[str, Any]) -> dict[str, Any]:
     """The nested indicator tree of a stored document (flat form converted)."""
-    return validate_document(document, refuse_unknown_keys=False)
+    return validate_document(document, stored=True)
 
 
 def indicators(document: dict[str, Any]) -> list[dict[str, Any]]:

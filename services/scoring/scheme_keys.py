@@ -1,4 +1,5 @@
-"""The keys a scheme document may hold, and where: any other key is refused.
+"""The keys a scheme document may hold, and where: any other key is refused; and the
+values of its ``engine`` options (:func:`check_engine`).
 
 A misspelt key used to be ignored — ``normalization:`` instead of ``normalisation:``
 fell back to T-scores and every result was wrong without a word. :func:`check_keys`
@@ -18,7 +19,8 @@ import difflib
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from services.scoring.engine import Options
+from services.scoring.engine import EngineError, Options
+from services.scoring.engine.credibility import CredibilityRule
 
 DOCUMENT = ("code", "name_zh", "name_en", "missing", "root", "nodes", "overrides", "engine")
 NODE = ("id", "name_zh", "name_en", "weight")
@@ -70,6 +72,19 @@ def check_keys(document: dict[str, Any], report: Report) -> None:
         for key, allowed in ENGINE_OBJECTS.items():
             if isinstance(engine.get(key), dict):
                 _known(engine[key], allowed, f"engine.{key}", report)
+
+
+def check_engine(options: Any, report: Report) -> None:
+    """The values of the ``engine`` object: options the engine accepts, as it would check
+    them when a run starts (docs/scoring-engine.md); unknown keys are :func:`check_keys`'s."""
+    if not isinstance(options, dict | None):
+        report("engine", "must be an object of engine options")
+    elif options:
+        known = {k: v for k, v in options.items() if k in ENGINE}
+        try:
+            CredibilityRule.from_options(Options.build(known).credibility)
+        except (EngineError, TypeError, ValueError) as exc:
+            report("engine", getattr(exc, "message", f"an option has the wrong type: {exc}"))
 
 
 def _tree(node: dict, path: str, report: Report) -> None:
