@@ -102,6 +102,8 @@ def compute_snapshot(snapshot: dict[str, Any], options: dict[str, Any]) -> Compu
         "segments": segment_records,
         "blend": blend,
         "final": record,
+        "warnings": [f"{r['period']}: {warning}" for r in [*segment_records, record]
+                     for warning in r["engine"]["warnings"]],
     }
     return Computed(rows, method, canonical_sha256(rows), result.sensitivity)
 
@@ -147,6 +149,7 @@ def _score(document: dict, units: list[dict], segment: dict, seed: int,
         result = compute(scheme, table, seed=seed, **engine_options)
     except EngineError as exc:
         raise ValidationFailed(f"{segment['period']}: {exc.message}", exc.errors) from None
+    result.method["absent_indicators"] = absent_indicators(document, present)
     record = {
         "period": segment["period"], "role": segment["role"], "seed": seed,
         "pruned": pruned, "excluded_by_kind": excluded,
@@ -215,6 +218,17 @@ def prune(document: dict, keep: set[str]) -> tuple[dict | None, list[str]]:
         if override.get("exclude"):
             override["exclude"] = [k for k in override["exclude"] if k not in gone]
     return doc, removed
+
+
+def absent_indicators(document: dict, present: set[str]) -> list[str]:
+    """The indicators (leaves) of a nested document without a value in ``present``:
+    what pruning removed, recorded as the method's ``absent_indicators``."""
+    def walk(node: dict) -> list[str]:
+        if "children" not in node:
+            return [] if node["id"] in present else [node["id"]]
+        return [leaf for child in node["children"] for leaf in walk(child)]
+
+    return walk(document["root"])
 
 
 def exclude_by_kind(document: dict, units: list[dict]) -> tuple[dict, dict[str, list[str]]]:

@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 from services.scoring.models.direct import DirectValue
 from services.scoring.models.periods import Period
 from services.scoring.models.registry import Unit
-from services.scoring.registry import parse_number
 from services.scoring.schemes import indicator_catalogue
 from services.scoring.spreadsheets import RowErrors, Table
 from shared.db import utcnow
+from shared.numbers import parse_number
 
 REQUIRED = ("unit", "period", "indicator", "value")
 OPTIONAL = ("source_label",)
@@ -85,10 +85,13 @@ def import_table(session: Session, table: Table, source_label: str, actor: str) 
         for number, row in table:
             item: dict[str, Any] = {k: row.get(k, "") for k in REQUIRED + OPTIONAL}
             try:
-                item["value"] = parse_number(row["value"])
+                value = parse_number(row["value"])
             except ValueError:
                 table.errors.add(number, "value", f"not a number: {row['value'][:40]!r}")
-                item["value"] = 0.0
+                value = 0.0
+            if value is None:
+                table.errors.add(number, "value", "is required")
+            item["value"] = 0.0 if value is None else value
             yield number, item
 
     return _store(session, parsed(), table.errors, source_label, actor)

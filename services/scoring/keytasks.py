@@ -32,11 +32,11 @@ from services.scoring.models.keytasks import (
 )
 from services.scoring.models.registry import Unit
 from services.scoring.periods import parse_period
-from services.scoring.registry import parse_number
 from services.scoring.selfchecks import Submitter
 from services.scoring.spreadsheets import RowErrors, Table
 from shared.db import utcnow
 from shared.errors import Forbidden, NotFound, ValidationFailed
+from shared.numbers import parse_number
 
 TASK_COLUMNS = ("task", "title_zh", "title_en", "category", "unit", "leader", "cadence",
                 "milestone", "milestone_title", "due_on", "planned_percent")
@@ -175,11 +175,13 @@ def _parse_milestone(number: int, row: dict[str, str], errors: RowErrors) -> dic
         milestone["due_on"] = date.fromisoformat(row.get("due_on", ""))
     except ValueError:
         errors.add(number, "due_on", "must be a date YYYY-MM-DD")
-    if row.get("planned_percent"):
-        try:
-            milestone["planned_percent"] = parse_number(row["planned_percent"])
-        except ValueError:
-            errors.add(number, "planned_percent", "must be a number")
+    try:
+        planned = parse_number(row.get("planned_percent"))
+    except ValueError:
+        errors.add(number, "planned_percent", "must be a number")
+    else:
+        if planned is not None:
+            milestone["planned_percent"] = planned
     return milestone
 
 
@@ -261,9 +263,12 @@ def _parse_progress(number: int, row: dict[str, str], errors: RowErrors) -> dict
         except ValueError:
             errors.add(number, "milestone", "must be a whole number")
     try:
-        data["percent"] = parse_number(row.get("percent", ""))
+        data["percent"] = parse_number(row.get("percent"))
     except ValueError:
         errors.add(number, "percent", "must be a number")
+    else:
+        if data["percent"] is None:
+            errors.add(number, "percent", "is required")
     for key in ("as_of", "completed_on"):
         if row.get(key):
             try:

@@ -28,6 +28,7 @@ from services.scoring.models.selfcheck import SelfCheck
 from services.scoring.spreadsheets import RowErrors, Table
 from shared.db import utcnow
 from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.numbers import parse_number
 
 UNIT_COLUMNS = ("code", "name_zh", "name_en", "kind", "peer_group", "active_from", "active_to",
                 "lat", "lon")
@@ -326,20 +327,6 @@ def _store_margins(session: Session, unit: Unit, rows: list[dict[str, Any]]) -> 
 
 # -- imports -------------------------------------------------------------------------
 
-def parse_number(text: str) -> float:
-    """A number from a cell: ``1,234.5`` and ``85%`` are read as 1234.5 and 85.
-
-    Raises ValueError for text that is not a finite number.
-    """
-    try:
-        value = float(text)
-    except ValueError:
-        value = float(text.replace(",", "").rstrip("%").strip())
-    if value != value or value in (float("inf"), float("-inf")):
-        raise ValueError(f"not a finite number: {text!r}")
-    return value
-
-
 def _parse_unit_row(number: int, row: dict[str, str], errors: RowErrors) -> dict[str, Any]:
     data: dict[str, Any] = {k: row.get(k, "") or None for k in UNIT_COLUMNS}
     for key in ("code", "name_zh", "name_en", "kind"):
@@ -353,12 +340,11 @@ def _parse_unit_row(number: int, row: dict[str, str], errors: RowErrors) -> dict
                 errors.add(number, key, "must be a date YYYY-MM-DD")
                 data[key] = None
     for key in ("lat", "lon"):
-        if data[key]:
-            try:
-                data[key] = parse_number(data[key])
-            except ValueError:
-                errors.add(number, key, "must be a number")
-                data[key] = None
+        try:
+            data[key] = parse_number(data[key])
+        except ValueError:
+            errors.add(number, key, "must be a number")
+            data[key] = None
     return data
 
 

@@ -5,11 +5,13 @@ only scheme (or ``--scheme CODE`` / ``--scheme-version ID``), sends the run with
 locally minted planner token to ``SCORING_URL`` and prints the ranking of every peer
 group. ``--sensitivity`` also asks the run for the engine's sensitivity report and
 prints it (``kaoping score compute``'s ``print_sensitivity``). ``--publish`` publishes it
-(and so freezes the scheme version).
+(and so freezes the scheme version). The run's warnings (``method.warnings``, e.g. an
+indicator whose every value lies outside its goalposts) are printed to stderr.
 """
 
 from __future__ import annotations
 
+import sys
 import unicodedata
 from collections.abc import Callable
 from typing import Any
@@ -88,6 +90,8 @@ def _run(args) -> int:
     print(f"run {run['id']}: {run['kind']} {run['period']}, scheme {run['scheme']} "
           f"v{run['scheme_version']}, seed {run['seed']}, {run['units']} units, "
           f"inputs sha256 {run['inputs_sha256'][:12]}…")
+    for warning in (run.get("method") or {}).get("warnings", []):
+        print(f"kaoping: warning: {warning}", file=sys.stderr)
     rows = client.get_json(f"/api/v1/runs/{run['id']}/ranking")
     groups = sorted({r["peer_group"] for r in rows})
     for group in groups:

@@ -4,8 +4,10 @@ A document (JSON or YAML) holds the indicator tree either nested (``root`` with
 ``children``) or flat (``nodes``, each naming its ``parent``), plus per-peer-group
 ``overrides``. :func:`validate_document` collects every problem with the path of the
 offending field (``root.children[1].weight``, ``nodes[4].parent``,
-``overrides[0].weights.I3``) and raises one ValidationFailed. :func:`scheme_tree`
-returns the nested form that the scoring engine reads. See docs/scoring-intake.md.
+``overrides[0].weights.I3``) and raises one ValidationFailed, refusing also any key
+without meaning where it stands (:mod:`services.scoring.scheme_keys`); the service's
+intake and ``kaoping score compute`` both call it. :func:`scheme_tree` returns the
+nested form that the engine reads. See docs/scoring-intake.md.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from typing import Any
 
 import numpy as np
 
+from services.scoring.engine.weights import RI_TABLES
 from services.scoring.models.registry import UNIT_KINDS
+from services.scoring.scheme_keys import SOURCES, check_engine, check_keys
 from shared.errors import ValidationFailed
 
-SOURCES = ("poll", "inspection", "self_check", "key_task", "direct")
 DIRECTIONS = ("higher", "lower")
 AGGREGATIONS = ("arithmetic", "geometric")
 WEIGHTINGS = ("expert", "equal", "ahp", "entropy", "critic")
@@ -35,8 +38,7 @@ POLL_STATISTICS = ("satisfaction_rate", "proportion", "mean")
 INSPECTION_STATISTICS = ("mean",)
 KEY_TASK_METRICS = ("on_time_rate", "progress_lag")
 SELF_CHECK_FIELDS = ("actual", "target")
-# Saaty's random index for n = 1..10 (DESIGN.md); CR = CI / RI must stay below 0.1.
-RI_TABLES = {"saaty": (0.0, 0.0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49)}
+SHRINKAGE = ("REML", "ML", "none")
 WEIGHT_TOLERANCE = 1e-6
 RECIPROCAL_TOLERANCE = 0.01
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{1,80}$")
@@ -230,7 +232,7 @@ def _check_internal(node: dict, path: str, err: _Errors,
     if node.get("aggregation") == "geometric":
         _check_positive_children(children, path, err)
     if weighting["method"] == "expert":
-        _check_sibling_weights(children, path, err, weight_override or {})
+        _check_sibling_weights(node, path, err, weight_override or {})
     elif weighting["method"] == "ahp":
         check_ahp(weighting.get("matrix"), len(children), f"{path}.weighting.matrix", err,
                   weighting.get("ri_table", "saaty"))
@@ -248,8 +250,9 @@ def _check_positive_children(children: list, path: str, err: _Errors) -> None:
                     "use tscore, minmax, goalposts or percentile")
 
 
-def _check_sibling_weights(children: list, path: str, err: _Errors,
+def _check_sibling_weights(node: dict, path: str, err: _Errors,
                            override: dict[str, float]) -> None:
+    children = node["children"]
     total = 0.0
     for index, child in enumerate(children):
         weight = override.get(child.get("id"), child.get("weight"))
@@ -258,8 +261,11 @@ def _check_sibling_weights(children: list, path: str, err: _Errors,
                     "expert weighting needs a weight >= 0 on every child")
             return
         total += weight
-    if abs(total - 1) > WEIGHT_TOLERANCE:
-        names = ", ".join(str(c.get("id")) for c in children)
+    names = ", ".join(str(c.get("id")) for c in children)
+    if total == 0:
+        err.add(f"{path}.children", f"weights of {names} are all 0: expert weighting of node "
+                                    f"{node.get('id')!r} needs weights that sum to 1")
+    elif abs(total - 1) > WEIGHT_TOLERANCE:
         err.add(f"{path}.children", f"weights of {names} sum to {total:g}, not 1")
 
 
@@ -289,7 +295,7 @@ def _walk(node: Any, path: str, err: _Errors, seen: dict[str, str],
 
 
 def _check_overrides(overrides: Any, root: dict, seen: dict[str, str], err: _Errors,
-                     peer_groups: set[str] | None) -> None:
+                     peer_groups: set[str] | None, stored: bool) -> None:
     if overrides is None:
         return
     if not isinstance(overrides, list):
@@ -323,14 +329,26 @@ def _check_overrides(overrides: Any, root: dict, seen: dict[str, str], err: _Err
                 err.add(f"{path}.normalisation.{node_id}", f"unknown node {node_id!r}")
             _check_normalisation(norm, f"{path}.normalisation.{node_id}", err)
         if weights and not err.errors:
-            for node_path, node in internal:
-                method = node.get("weighting", {}).get("method", "expert")
-                if method == "expert" and any(c.get("id") in weights for c in node["children"]):
-                    sub = _Errors()
-                    _check_sibling_weights(node["children"], node_path, sub, weights)
-                    for reasons in sub.errors.values():
-                        for reason in reasons:
-                            err.add(f"{path}.weights", f"at {node.get('id')}: {reason}")
+            _check_override_weights(weights, internal, f"{path}.weights", err, stored)
+
+
+def _check_override_weights(weights: dict, internal: list[tuple[str, dict]], path: str,
+                            err: _Errors, stored: bool) -> None:
+    """Expert siblings still sum to 1 with the override's weights; no node loses every
+    child (weight 0 for all of them, whatever its weighting method)."""
+    for node_path, node in internal:
+        ids = [c.get("id") for c in node["children"]]
+        if not any(i in weights for i in ids):
+            continue
+        if node.get("weighting", {}).get("method", "expert") == "expert":
+            sub = _Errors()
+            _check_sibling_weights(node, node_path, sub, weights)
+            for reasons in sub.errors.values():
+                for reason in reasons:
+                    err.add(path, f"at {node.get('id')}: {reason}")
+        elif not stored and all(weights.get(i) == 0 for i in ids):
+            err.add(path, f"at {node.get('id')}: the weights of {', '.join(map(str, ids))} "
+                          f"are all 0: node {node.get('id')!r} would have no score")
 
 
 def _internal_nodes(root: dict, path: str = "root") -> list[tuple[str, dict]]:
@@ -343,10 +361,14 @@ def _internal_nodes(root: dict, path: str = "root") -> list[tuple[str, dict]]:
     return found
 
 
-def validate_document(document: Any, peer_groups: set[str] | None = None) -> dict[str, Any]:
+def validate_document(document: Any, peer_groups: set[str] | None = None, *,
+                      stored: bool = False) -> dict[str, Any]:
     """Check a scheme document; return its nested tree; raise ValidationFailed listing all.
 
-    ``peer_groups`` (codes) lets overrides be checked against the registry.
+    ``peer_groups`` (codes) lets overrides be checked against the registry. ``stored``
+    reads a document accepted earlier, under the rules of its time: the checks added
+    since (unknown keys, engine options, shrinkage, overrides that zero every child of a
+    node) are skipped, so that runs and the indicator catalogue still read it.
     """
     err = _Errors()
     if not isinstance(document, dict):
@@ -361,16 +383,22 @@ def validate_document(document: Any, peer_groups: set[str] | None = None) -> dic
         root, flat_paths = document["root"], {}
     if document.get("missing", "fail") not in MISSING_POLICIES:
         err.add("missing", f"one of {', '.join(MISSING_POLICIES)}")
+    if not stored:
+        check_engine(document.get("engine"), err.add)
+        check_keys(document, err.add)
     seen: dict[str, str] = {}
     leaves: list[tuple[str, dict]] = []
     if root is not None:
         sub = _Errors()
         _walk(root, "root", sub, seen, leaves)
+        for path, leaf in leaves if not stored else ():
+            if leaf.get("shrinkage", "none") not in SHRINKAGE:
+                sub.add(f"{path}.shrinkage", f"one of {', '.join(SHRINKAGE)} (Fay-Herriot)")
         for path, reasons in sub.errors.items():
             for reason in reasons:
                 err.add(_flat_path(path, root, flat_paths), reason)
         if not err.errors:
-            _check_overrides(document.get("overrides"), root, seen, err, peer_groups)
+            _check_overrides(document.get("overrides"), root, seen, err, peer_groups, stored)
     if err.errors:
         raise ValidationFailed("Invalid scheme document", err.errors)
     return root
@@ -389,8 +417,8 @@ def _flat_path(path: str, root: dict, flat_paths: dict[str, str]) -> str:
 
 
 def scheme_tree(document: dict[str, Any]) -> dict[str, Any]:
-    """The nested indicator tree of a valid document (flat form converted)."""
-    return validate_document(document)
+    """The nested indicator tree of a stored document (flat form converted)."""
+    return validate_document(document, stored=True)
 
 
 def indicators(document: dict[str, Any]) -> list[dict[str, Any]]:

@@ -29,17 +29,21 @@ def parse_document(body: bytes, mimetype: str) -> Any:
         try:
             return yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
             raise ValidationFailed("The YAML document does not parse",
-                                   {"document": [f"{where}{getattr(exc, 'problem', exc)}"]}) \
-                from None
+                                   {"document": [yaml_problem(exc)]}) from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise BadRequest("Malformed JSON body",
                          {"document": [f"line {exc.lineno}, column {exc.colno}: {exc.msg}"]}) \
             from None
+
+
+def yaml_problem(exc: yaml.YAMLError) -> str:
+    """Where and what: ``line 3, column 7: mapping values are not allowed here``."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+    return f"{where}{getattr(exc, 'problem', None) or exc}"
 
 
 def _peer_groups(session: Session) -> set[str]:

@@ -25,11 +25,12 @@ from services.scoring.models.periods import Period
 from services.scoring.models.registry import Unit
 from services.scoring.models.selfcheck import SelfCheck
 from services.scoring.periods import as_utc, get_period, is_late, months_in
-from services.scoring.registry import is_active, parse_number
+from services.scoring.registry import is_active
 from services.scoring.schemes import indicator_catalogue
 from services.scoring.spreadsheets import RowErrors, Table
 from shared.db import utcnow
 from shared.errors import Conflict, Forbidden
+from shared.numbers import parse_number
 
 IMPORT_REQUIRED = ("unit", "indicator", "target", "actual")
 IMPORT_OPTIONAL = ("unit_of_measure", "narrative", "evidence", "reason", "submitted_at")
@@ -207,16 +208,11 @@ def submit(session: Session, period_code: str, items: Iterable[dict[str, Any]],
 
 
 def _number(text: str, number: int, field: str, errors: RowErrors) -> float | None:
-    if not text:
-        return None
     try:
-        return float(text)
+        return parse_number(text)
     except ValueError:
-        try:
-            return parse_number(text)
-        except ValueError:
-            errors.add(number, field, f"not a number: {text[:40]!r}")
-            return None
+        errors.add(number, field, f"not a number: {text[:40]!r}")
+        return None
 
 
 def _links(text: str, number: int, errors: RowErrors) -> tuple[str, ...]:

@@ -87,18 +87,23 @@ def _cell_text(value: Any) -> str:
 
 
 class Table:
-    """Rows of an uploaded sheet as ``(row_number, {column: text})``; text is stripped."""
+    """Rows of an uploaded sheet as ``(row_number, {column: text})``; text is stripped.
+
+    ``row_number`` is the row a spreadsheet shows, i.e. the line of a CSV file: the
+    header is row 1, the first data row is row 2 (blank rows are counted, not yielded).
+    """
 
     def __init__(self, header: list[str], rows: Iterator[tuple[int, list[Any]]],
-                 errors: RowErrors, texts_only: bool = False):
+                 errors: RowErrors, texts_only: bool = False, refuse_formulas: bool = True):
         self.header = header
         self._rows = rows
         self.errors = errors
         self._texts_only = texts_only  # CSV cells are str already: the fast path
+        self._refuse_formulas = refuse_formulas
 
     def lists(self) -> Iterator[tuple[int, list[str]]]:
         """Rows as lists of stripped text in header order (blank rows skipped); formula
-        cells are noted as errors."""
+        cells are noted as errors unless the table was opened to accept them."""
         header = self.header
         width = len(header)
         for number, cells in self._rows:
@@ -110,7 +115,7 @@ class Table:
                 continue  # blank lines are not rows
             if len(texts) < width:
                 texts.extend([""] * (width - len(texts)))
-            for column in sheets.formula_columns(header, texts):
+            for column in sheets.formula_columns(header, texts) if self._refuse_formulas else ():
                 self.errors.add(number, column, "formulas are not accepted; paste values")
             yield number, texts
 
@@ -148,10 +153,13 @@ def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list[Any]]]:
 
 
 def read_table(filename: str, content: bytes, required: Sequence[str],
-               optional: Sequence[str] = (), errors: RowErrors | None = None) -> Table:
+               optional: Sequence[str] = (), errors: RowErrors | None = None,
+               refuse_formulas: bool = True) -> Table:
     """Open an uploaded CSV or XLSX (by extension or content) and check its header.
 
     Raises ValidationFailed for an unreadable file or a header that does not match.
+    ``refuse_formulas=False`` is for files that are only computed on, never stored
+    (``kaoping score compute``'s values): text such as ``=A1`` is then a plain value.
     """
     errors = errors or RowErrors()
     is_xlsx = filename.lower().endswith(".xlsx") or content[:2] == b"PK"
@@ -164,7 +172,7 @@ def read_table(filename: str, content: bytes, required: Sequence[str],
     if first is None:
         raise ValidationFailed("The file is empty", {"file": ["no header row"]})
     header = _check_header([_cell_text(c) for c in first[1]], required, optional)
-    return Table(header, rows, errors, texts_only=not is_xlsx)
+    return Table(header, rows, errors, texts_only=not is_xlsx, refuse_formulas=refuse_formulas)
 
 
 def _plain(value: Any) -> Any:

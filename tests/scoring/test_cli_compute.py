@@ -190,7 +190,8 @@ def test_bad_values_report_rows(files, tmp_path, capsys):
     bad.write_text("unit,group,indicator,value\nT1,g,sat,abc\nT1,g,nosuch,1\n", encoding="utf-8")
     assert main(["score", "compute", "--scheme", str(scheme), "--values", str(bad)]) == 1
     err = capsys.readouterr().err
-    assert "row 1" in err and "row 2" in err and "nosuch" in err
+    # rows are the file's lines, as the service's imports count them: the header is row 1
+    assert "'row 2'" in err and "'row 3'" in err and "nosuch" in err and "'row 1'" not in err
     missing = tmp_path / "missing.csv"
     missing.write_text("unit,indicator,value\n", encoding="utf-8")
     assert main(["score", "compute", "--scheme", str(scheme), "--values", str(missing)]) == 1

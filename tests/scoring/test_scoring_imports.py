@@ -319,3 +319,33 @@ def test_every_import_checks_its_header(scoring_client, auth, path, missing):
     problems = " ".join(response.json["errors"]["columns"])
     assert missing in problems.split("missing column(s): ")[1]
     assert "unknown column(s): 名称, colour" in problems
+
+
+def test_imports_read_numbers_and_missing_values_by_the_one_rule(scoring_client, auth):
+    """shared.numbers: separators, %, NA/nan as missing — the rule `kaoping score
+    compute` reads values by too; a required number left missing is refused."""
+    headers = seed(scoring_client, auth)
+    lines = [SC_HEADER, "T01,sc_rate,NA,12%,%,,", "T02,sc_rate,n/a,\"1,234.5\",%,,",
+             "D001,sc_rate,#N/A,１２.５％,%,,"]
+    response = upload(scoring_client, "/api/v1/self-checks/import?period=2026-05", headers,
+                      csv_bytes(lines))
+    assert response.status_code == 201, response.json
+    stored = scoring_client.get("/api/v1/self-checks?period=2026-05", headers=headers).json
+    assert sorted((r["unit"], r["target"], r["actual"]) for r in stored) == [
+        ("D001", None, 12.5), ("T01", None, 12.0), ("T02", None, 1234.5)]
+    bad = [SC_HEADER, "T01,sc_count,0,nan,,,", "T02,sc_count,\"1,5\",1,,,"]
+    response = upload(scoring_client, "/api/v1/self-checks/import?period=2026-06", headers,
+                      csv_bytes(bad))
+    assert response.status_code == 422
+    assert response.json["errors"] == {"row 2": {"actual": ["is required"]},
+                                       "row 3": {"target": ["not a number: '1,5'"]}}
+    response = upload(scoring_client, "/api/v1/direct-values/import?source_label=x", headers,
+                      csv_bytes(["unit,period,indicator,value", "T01,2026-01,dir_env,NA",
+                                 "T02,2026-01,dir_env,\"2,500\""]))
+    assert response.status_code == 422
+    assert response.json["errors"] == {"row 2": {"value": ["is required"]}}
+    response = upload(scoring_client, "/api/v1/direct-values/import?source_label=x", headers,
+                      csv_bytes(["unit,period,indicator,value", "T02,2026-01,dir_env,\"2,500\""]))
+    assert response.status_code == 201
+    assert scoring_client.get("/api/v1/direct-values?unit=T02", headers=headers).json[0][
+        "value"] == 2500.0

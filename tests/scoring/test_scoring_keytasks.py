@@ -112,3 +112,16 @@ def test_progress_retry_with_the_same_key_is_stored_once(scoring_client, auth, t
     assert first.status_code == second.status_code == 201
     assert second.json["id"] == first.json["id"] and second.json["completed_on"] == "2026-01-20"
     assert len(scoring_client.get("/api/v1/key-tasks/KT01/progress", headers=headers).json) == 1
+
+
+def test_progress_import_reads_percent_by_the_one_number_rule(scoring_client, auth, task):
+    planner = auth("planner")
+    missing = upload(scoring_client, "/api/v1/key-tasks/progress/import", planner, csv_bytes([
+        "task,milestone,percent,status,completed_on", "KT01,1,NA,in_progress,"]))
+    assert missing.status_code == 422
+    assert "is required" in missing.json["errors"]["row 2"]["percent"]
+    ok = upload(scoring_client, "/api/v1/key-tasks/progress/import", planner, csv_bytes([
+        "task,milestone,percent,status,completed_on", "KT01,1,20%,done,2026-01-20"]))
+    assert ok.status_code == 201, ok.json
+    reports = scoring_client.get("/api/v1/key-tasks/KT01/progress", headers=planner).json
+    assert [r["percent"] for r in reports] == [20.0]

@@ -482,7 +482,7 @@ class Model:
         floor = self.options.geometric_floor
         for bs, segs, gids in blocks:
             xv = values_of(bs, layout.varying)
-            self._prepare(xv, layout.varying, False)
+            self.prepare(xv, layout.varying, False)
             sv = np.empty_like(xv)
             for norm, direction, _, pos, _ in layout.local:
                 sv[pos] = self._apply(xv[pos], norm, direction, segs)
@@ -543,7 +543,7 @@ class Model:
         k = len(self.indicators)
         for bs, segs, gids in blocks:
             xv = values_of(bs, layout.varying)
-            self._prepare(xv, layout.varying, point)
+            self.prepare(xv, layout.varying, point)
             sb = np.empty((k,) + xv.shape[1:], dtype=xv.dtype)
             for norm, direction, cols, pos, _ in layout.local:
                 sb[cols] = self._apply(xv[pos], norm, direction, segs)
@@ -601,7 +601,7 @@ class Model:
             self._block_cache[d] = blocks
         return self._block_cache[d]
 
-    def _prepare(self, x: np.ndarray, cols, point: bool) -> None:
+    def prepare(self, x: np.ndarray, cols, point: bool) -> None:
         """Transforms and direction, in place, on the model columns ``cols`` (x's first axis)."""
         index = np.arange(len(self.indicators))[cols]
         for pos, j in enumerate(index):
@@ -625,11 +625,11 @@ class Model:
         everyone = slice(None)
         for p, (norm, direction, _, _, model_cols) in enumerate(layout.shared):
             part = values_of(everyone, model_cols)
-            self._prepare(part, model_cols, point)
+            self.prepare(part, model_cols, point)
             out[("plan", p)] = self._apply(part, norm, direction, self.segments)
         for g, j, norm in layout.overrides:
             part = values_of(everyone, [j])
-            self._prepare(part, [j], point)
+            self.prepare(part, [j], point)
             out[("override", g, j)] = self._apply(part, norm, self.direction[j], self.segments)
         return out
 
@@ -676,7 +676,7 @@ class Model:
         ids = [c.id for c in node.children]
         if method == "expert":
             base = weights.expert(
-                [c.weight if c.weight is not None else np.nan for c in node.children]
+                [c.weight if c.weight is not None else np.nan for c in node.children], node.id
             )
         elif method == "equal":
             base = weights.equal(len(ids))

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from services.scoring.engine import quota
+from services.scoring.engine.diagnostics import goalpost_warnings
 from services.scoring.engine.model import Model, Options
 from services.scoring.engine.scheme import Indicator, Node, Scheme
 from services.scoring.engine.table import Table
@@ -440,6 +441,7 @@ def _method_record(scheme: Scheme, options: Options, model: Model) -> dict:
             "tie_break": "unit code",
         },
         "absent_indicators": model.record["absent_indicators"],
+        "warnings": goalpost_warnings(model),
     }
 
 

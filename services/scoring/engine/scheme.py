@@ -51,7 +51,7 @@ DEFAULT_NORMALISATION = "tscore"
 class Normalisation:
     method: str = DEFAULT_NORMALISATION
     scope: str = "group"
-    lower: float | None = None  # goalposts, in the indicator's own units
+    lower: float | None = None  # goalposts, on the indicator's scale after its transform
     upper: float | None = None
     winsorise: float | None = None  # tail share clipped at each end, 0 ≤ p < 0.5
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from services.scoring.engine.errors import EngineError
+from shared.numbers import parse_number
 
 DISCREPANCY_FIELD = "discrepancy_rate"
 
@@ -29,13 +30,16 @@ class Table:
     discrepancy: np.ndarray | None = None
 
     @classmethod
-    def from_rows(cls, rows: Iterable[Mapping], indicators: list[str]) -> Table:
+    def from_rows(cls, rows: Iterable[Mapping], indicators: list[str],
+                  row_numbers: Sequence[int] | None = None) -> Table:
         """Build from long rows {unit, group, indicator, value, se?, field?}.
 
         A row with ``field`` gives a reported field of a ratio indicator; a row whose
         indicator is ``discrepancy_rate`` gives the unit's inspection discrepancy rate.
-        Raises EngineError listing unknown indicators, duplicates, a unit in two groups
-        and unreadable numbers (by row number, from 1).
+        Values and SEs are read by :func:`shared.numbers.parse_number` (``1,234.5``,
+        ``12%``; blank, ``NA``, ``nan`` … are missing). Raises EngineError listing
+        unknown indicators, duplicates, a unit in two groups and unreadable numbers, by
+        ``"row N"`` with N from ``row_numbers`` (a file's line numbers; default 1, 2, …).
         """
         errors: dict[str, list[str]] = {}
         unit_group: dict[str, str] = {}
@@ -43,8 +47,8 @@ class Table:
         field_cells: dict[tuple[str, str, str], float] = {}
         rates: dict[str, float] = {}
         known = set(indicators)
-        for n, row in enumerate(rows, start=1):
-            where = f"row {n}"
+        for index, row in enumerate(rows):
+            where = f"row {row_numbers[index] if row_numbers is not None else index + 1}"
             unit, group = str(row.get("unit") or "").strip(), str(row.get("group") or "").strip()
             ind = str(row.get("indicator") or "").strip()
             fld = str(row.get("field") or "").strip()
@@ -55,12 +59,8 @@ class Table:
                 errors.setdefault(where, []).append(
                     f"unit {unit} is in group {unit_group[unit]} already"
                 )
-            value, se = _number(row.get("value")), _number(row.get("se"))
-            if value is None and str(row.get("value") or "").strip():
-                errors.setdefault(where, []).append(f"value {row.get('value')!r} is not a number")
-            if se is None and str(row.get("se") or "").strip():
-                errors.setdefault(where, []).append(f"se {row.get('se')!r} is not a number")
-            elif se is not None and se < 0:
+            value, se = _number(row, "value", where, errors), _number(row, "se", where, errors)
+            if se is not None and se < 0:
                 errors.setdefault(where, []).append("se must be ≥ 0")
             if ind == DISCREPANCY_FIELD:
                 rates[unit] = math.nan if value is None else value
@@ -115,11 +115,9 @@ class Table:
             raise EngineError("no units to score", {"units": ["empty"]})
 
 
-def _number(value) -> float | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
+def _number(row: Mapping, column: str, where: str, errors: dict[str, list[str]]) -> float | None:
     try:
-        out = float(value)
-    except (TypeError, ValueError):
+        return parse_number(row.get(column))
+    except ValueError:
+        errors.setdefault(where, []).append(f"{column} {row.get(column)!r} is not a number")
         return None
-    return out if math.isfinite(out) else None

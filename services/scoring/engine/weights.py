@@ -51,12 +51,16 @@ class AHPResult:
     ri_table: str
 
 
-def expert(values) -> np.ndarray:
-    """Given weights scaled to sum 1; raises EngineError if any is negative or all are 0."""
+def expert(values, node: str = "") -> np.ndarray:
+    """Given weights scaled to sum 1; raises EngineError naming ``node`` (the node whose
+    children they weight) if any is negative or missing, or all are 0."""
     w = np.asarray(values, dtype=float)
     if w.size == 0 or np.any(~np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
+        where = f"node {node}" if node else "weights"
         raise EngineError(
-            "expert weights must be non-negative numbers, not all zero", {"weights": [str(list(w))]}
+            f"expert weights{f' of node {node}' if node else ''} must be non-negative numbers, "
+            "not all zero",
+            {where: [f"weights of the children: {[float(v) for v in w]}"]},
         )
     return w / w.sum()
 

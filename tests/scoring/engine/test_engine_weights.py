@@ -89,6 +89,13 @@ def test_expert_and_equal():
         weights.expert([1, -1])
 
 
+def test_all_zero_expert_weights_name_the_node():
+    with pytest.raises(EngineError) as caught:
+        weights.expert([0, 0], "work")
+    assert "node work" in caught.value.message
+    assert caught.value.errors == {"node work": ["weights of the children: [0.0, 0.0]"]}
+
+
 def _entropy_by_hand(x):
     m, n = x.shape
     out = []
