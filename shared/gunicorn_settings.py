@@ -2,13 +2,20 @@
 
 Binds to ``KAOPING_HOST`` (default 127.0.0.1, never 0.0.0.0 unless configured) and
 ``<SERVICE>_PORT``; ``KAOPING_WORKERS`` and ``KAOPING_THREADS`` size the server.
+
+Metrics: the workers share ``var/metrics/<service>/`` (``PROMETHEUS_MULTIPROC_DIR``,
+prometheus_client's multiprocess mode, see ``shared.metrics``). It is emptied when the
+master starts, and the master tells prometheus_client when a worker has exited.
 """
 
 from __future__ import annotations
 
 import gc
+import os
+import shutil
+from pathlib import Path
 
-from shared.config import env_int, env_str
+from shared.config import env_int, env_str, var_dir
 
 DEFAULT_PORTS = {"survey": 5001, "scoring": 5002, "inspection": 5003}
 
@@ -29,6 +36,10 @@ def service_url(service: str) -> str:
 
 
 def settings_for(service: str) -> dict:
+    metrics_dir = var_dir() / "metrics" / service
+    # prometheus_client chooses where samples live when a process first imports it: set
+    # here, in the master, before any worker loads the app.
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     return {
         "bind": f"{service_host()}:{service_port(service)}",
         "workers": env_int("KAOPING_WORKERS", 2, minimum=1),
@@ -40,7 +51,22 @@ def settings_for(service: str) -> dict:
         "errorlog": "-",
         "proc_name": f"kaoping-{service}",
         "post_worker_init": _freeze_loaded_objects,
+        "on_starting": lambda _server: empty_metrics_dir(metrics_dir),
+        "child_exit": _forget_worker_metrics,
     }
+
+
+def empty_metrics_dir(path: Path) -> None:
+    """Start the samples afresh: files of a previous run's workers would add to ours."""
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+
+
+def _forget_worker_metrics(_server, worker) -> None:
+    """An exited worker's live gauges go; its counters and histograms stay in the sums."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 # Young-generation collections every 20,000 net allocations instead of 700: a request
