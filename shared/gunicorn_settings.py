@@ -3,7 +3,7 @@
 Binds to ``KAOPING_HOST`` (default 127.0.0.1, never 0.0.0.0 unless configured) and
 ``<SERVICE>_PORT``; ``KAOPING_WORKERS`` and ``KAOPING_THREADS`` size the server.
 
-Metrics: the workers share ``var/metrics/<service>/`` (``PROMETHEUS_MULTIPROC_DIR``,
+Metrics: the workers share ``var/metrics/<service>-<port>/`` (``PROMETHEUS_MULTIPROC_DIR``,
 prometheus_client's multiprocess mode, see ``shared.metrics``). It is emptied when the
 master starts, and the master tells prometheus_client when a worker has exited.
 """
@@ -36,12 +36,14 @@ def service_url(service: str) -> str:
 
 
 def settings_for(service: str) -> dict:
-    metrics_dir = var_dir() / "metrics" / service
+    port = service_port(service)
+    # One folder per server: two of a service on one host (other ports) never mix samples.
+    metrics_dir = var_dir() / "metrics" / f"{service}-{port}"
     # prometheus_client chooses where samples live when a process first imports it: set
     # here, in the master, before any worker loads the app.
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     return {
-        "bind": f"{service_host()}:{service_port(service)}",
+        "bind": f"{service_host()}:{port}",
         "workers": env_int("KAOPING_WORKERS", 2, minimum=1),
         "threads": env_int("KAOPING_THREADS", 4, minimum=1),
         "worker_class": "gthread",

@@ -220,7 +220,7 @@ def _get_many(url: str, count: int) -> None:
 def test_gunicorn_workers_share_one_sum_that_survives_a_killed_worker(engines, tmp_path):
     port = _free_port()
     var = tmp_path / "var"
-    metrics_dir = var / "metrics" / "scoring"
+    metrics_dir = var / "metrics" / f"scoring-{port}"
     metrics_dir.mkdir(parents=True)
     (metrics_dir / "counter_4242.db").write_bytes(b"left over from a previous run")
     env = {**os.environ, "KAOPING_VAR_DIR": str(var), "SCORING_PORT": str(port),
