@@ -11,7 +11,6 @@ master starts, and the master tells prometheus_client when a worker has exited.
 from __future__ import annotations
 
 import gc
-import os
 import shutil
 from pathlib import Path
 
@@ -39,9 +38,6 @@ def settings_for(service: str) -> dict:
     port = service_port(service)
     # One folder per server: two of a service on one host (other ports) never mix samples.
     metrics_dir = var_dir() / "metrics" / f"{service}-{port}"
-    # prometheus_client chooses where samples live when a process first imports it: set
-    # here, in the master, before any worker loads the app.
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     return {
         "bind": f"{service_host()}:{port}",
         "workers": env_int("KAOPING_WORKERS", 2, minimum=1),
@@ -53,8 +49,11 @@ def settings_for(service: str) -> dict:
         "errorlog": "-",
         "proc_name": f"kaoping-{service}",
         "post_worker_init": _freeze_loaded_objects,
+        # prometheus_client chooses where samples live when a process first imports it:
+        # gunicorn sets raw_env in the master before any worker loads the app.
+        "raw_env": [f"PROMETHEUS_MULTIPROC_DIR={metrics_dir}"],
         "on_starting": lambda _server: empty_metrics_dir(metrics_dir),
-        "child_exit": _forget_worker_metrics,
+        "child_exit": lambda _server, worker: forget_worker_metrics(worker.pid, metrics_dir),
     }
 
 
@@ -64,11 +63,11 @@ def empty_metrics_dir(path: Path) -> None:
     path.mkdir(parents=True)
 
 
-def _forget_worker_metrics(_server, worker) -> None:
+def forget_worker_metrics(pid: int, path: Path) -> None:
     """An exited worker's live gauges go; its counters and histograms stay in the sums."""
     from prometheus_client import multiprocess
 
-    multiprocess.mark_process_dead(worker.pid)
+    multiprocess.mark_process_dead(pid, str(path))
 
 
 # Young-generation collections every 20,000 net allocations instead of 700: a request

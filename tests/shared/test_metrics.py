@@ -179,6 +179,20 @@ def test_the_auth_layer_marks_metrics_as_a_scrape_endpoint(make_app):
 
 # --- gunicorn: two workers, one sum --------------------------------------------------------
 
+def test_gunicorn_settings_hand_the_folder_to_gunicorn_not_to_this_process(monkeypatch,
+                                                                           tmp_path):
+    """Only gunicorn's master (``raw_env``) gets the folder: a process that merely reads
+    the settings keeps its in-memory registry."""
+    from shared.gunicorn_settings import settings_for
+
+    monkeypatch.setenv("KAOPING_VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("SURVEY_PORT", "5150")
+    settings = settings_for("survey")
+    assert settings["raw_env"] == [f"PROMETHEUS_MULTIPROC_DIR={tmp_path}/metrics/survey-5150"]
+    assert "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
