@@ -1,8 +1,8 @@
 """``create_service_app``: the one way each service's ``create_app`` is assembled.
 
 Defaults first, then the environment, then a test override; then the extensions:
-JSON logs and request ids, the database, flask-smorest (``/openapi.json``,
-``/docs``), the error envelope, deny-by-default auth, health checks.
+JSON logs and request ids, request metrics and ``/metrics``, the database, flask-smorest
+(``/openapi.json``, ``/docs``), the error envelope, deny-by-default auth, health checks.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from flask_smorest import Api
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared import auth, errors, health, logs, whoami
+from shared import auth, errors, health, logs, metrics, whoami
 from shared.config import database_url, env_bool, env_int
 from shared.db import init_request_sessions, make_engine, session_factory
 
@@ -74,6 +74,7 @@ def create_service_app(name: str, *, title: str, description: str, blueprints: l
     app.extensions["kaoping"] = ServiceState(engine, session_factory(engine), migrations_dir)
 
     logs.init_request_ids(app)
+    metrics.init_metrics(app)
     auth.init_auth(app)
     init_request_sessions(app)
     app.register_blueprint(health.blp)

@@ -4,10 +4,15 @@ Every request to an endpoint that is not explicitly public needs a valid token
 (401 otherwise). A view states who may call it with ``@roles(...)``; a view that
 states nothing is admin-only, so a forgotten decorator fails closed. ``admin``
 passes every role check. A ``unit`` token carries the unit it may act for.
+
+``GET /metrics`` is neither: ``@scraper`` hands it to ``authorize_scrape`` (loopback
+peer, or the static ``KAOPING_METRICS_TOKEN`` that Prometheus is configured with).
 """
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import time
 from dataclasses import dataclass
 
@@ -21,6 +26,9 @@ ROLES = ("admin", "planner", "inspector", "unit", "analyst", "service")
 ALGORITHM = "HS256"
 # Endpoints anyone may call: health, the OpenAPI document and its UI.
 PUBLIC_BLUEPRINTS = {"health", "api-docs", "docs_assets"}
+# Headers a proxy adds: a request that carries one was relayed (by the gateway, say), so
+# its loopback peer says nothing about where it came from.
+FORWARDING_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,45 @@ def public(func):
     return func
 
 
+def scraper(func):
+    """Mark a view for metrics scrapers: no JWT; ``authorize_scrape`` decides instead."""
+    func._kaoping_scrape = True
+    return func
+
+
+def authorize_scrape() -> None:
+    """Let a metrics scraper in: without a token when the direct peer (the socket's, not
+    ``X-Forwarded-For``, even behind ProxyFix) is 127.0.0.1 or ::1 and no forwarding
+    header says the request was relayed; otherwise with ``Authorization: Bearer
+    <KAOPING_METRICS_TOKEN>`` (``app.config["METRICS_TOKEN"]``).
+
+    Raises Forbidden when no token is configured (loopback only), Unauthorized when the
+    token is missing or wrong.
+    """
+    peer = (request.environ.get("werkzeug.proxy_fix.orig") or request.environ).get(
+        "REMOTE_ADDR") or ""
+    if _is_loopback(peer) and not any(name in request.headers for name in FORWARDING_HEADERS):
+        return
+    token = current_app.config.get("METRICS_TOKEN") or ""
+    if not token:
+        raise Forbidden("Metrics are served only to 127.0.0.1 and ::1; set "
+                        "KAOPING_METRICS_TOKEN to scrape from elsewhere or through a proxy")
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        raise Unauthorized("Metrics need 'Authorization: Bearer <KAOPING_METRICS_TOKEN>' "
+                           "from this address")
+    if not hmac.compare_digest(header[7:].strip().encode(), token.encode()):
+        raise Unauthorized("Invalid metrics token")
+
+
+def _is_loopback(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return (getattr(ip, "ipv4_mapped", None) or ip).is_loopback
+
+
 def _view_target(endpoint: str):
     view = current_app.view_functions.get(endpoint)
     if view is None:
@@ -122,6 +169,9 @@ def _authenticate() -> None:
         return  # routing will answer 404/405
     blueprint = request.blueprints[-1] if request.blueprints else None
     target = _view_target(request.endpoint)
+    if target is not None and getattr(target, "_kaoping_scrape", False):
+        authorize_scrape()
+        return
     if blueprint in PUBLIC_BLUEPRINTS or request.endpoint == "static":
         return
     if target is not None and getattr(target, "_kaoping_public", False):

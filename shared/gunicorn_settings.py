@@ -2,13 +2,19 @@
 
 Binds to ``KAOPING_HOST`` (default 127.0.0.1, never 0.0.0.0 unless configured) and
 ``<SERVICE>_PORT``; ``KAOPING_WORKERS`` and ``KAOPING_THREADS`` size the server.
+
+Metrics: the workers share ``var/metrics/<service>-<port>/`` (``PROMETHEUS_MULTIPROC_DIR``,
+prometheus_client's multiprocess mode, see ``shared.metrics``). It is emptied when the
+master starts, and the master tells prometheus_client when a worker has exited.
 """
 
 from __future__ import annotations
 
 import gc
+import shutil
+from pathlib import Path
 
-from shared.config import env_int, env_str
+from shared.config import env_int, env_str, var_dir
 
 DEFAULT_PORTS = {"survey": 5001, "scoring": 5002, "inspection": 5003}
 
@@ -29,8 +35,11 @@ def service_url(service: str) -> str:
 
 
 def settings_for(service: str) -> dict:
+    port = service_port(service)
+    # One folder per server: two of a service on one host (other ports) never mix samples.
+    metrics_dir = var_dir() / "metrics" / f"{service}-{port}"
     return {
-        "bind": f"{service_host()}:{service_port(service)}",
+        "bind": f"{service_host()}:{port}",
         "workers": env_int("KAOPING_WORKERS", 2, minimum=1),
         "threads": env_int("KAOPING_THREADS", 4, minimum=1),
         "worker_class": "gthread",
@@ -40,7 +49,25 @@ def settings_for(service: str) -> dict:
         "errorlog": "-",
         "proc_name": f"kaoping-{service}",
         "post_worker_init": _freeze_loaded_objects,
+        # prometheus_client chooses where samples live when a process first imports it:
+        # gunicorn sets raw_env in the master before any worker loads the app.
+        "raw_env": [f"PROMETHEUS_MULTIPROC_DIR={metrics_dir}"],
+        "on_starting": lambda _server: empty_metrics_dir(metrics_dir),
+        "child_exit": lambda _server, worker: forget_worker_metrics(worker.pid, metrics_dir),
     }
+
+
+def empty_metrics_dir(path: Path) -> None:
+    """Start the samples afresh: files of a previous run's workers would add to ours."""
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+
+
+def forget_worker_metrics(pid: int, path: Path) -> None:
+    """An exited worker's live gauges go; its counters and histograms stay in the sums."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(pid, str(path))
 
 
 # Young-generation collections every 20,000 net allocations instead of 700: a request

@@ -7,7 +7,7 @@ import logging
 
 from sqlalchemy import select
 
-from shared.config import database_url, env_float
+from shared.config import database_url, env_float, env_int, env_str
 from shared.db import make_engine, session_factory, session_scope
 from shared.logs import configure_logging
 
@@ -52,8 +52,21 @@ def _dialer(args) -> int:
     if args.once:
         print(f"placed {dialer.tick()} calls")
         return 0
+    _serve_dialer_metrics(dialer)
     run_forever(dialer, args.interval)
     return 0
+
+
+def _serve_dialer_metrics(dialer) -> None:
+    """``GET /metrics`` of the dialer on ``KAOPING_HOST``:``DIALER_METRICS_PORT`` (default
+    ``SURVEY_PORT`` + 9; 0: none)."""
+    from services.survey.telephony.dialer_metrics import serve_metrics
+    from shared.gunicorn_settings import service_host, service_port
+
+    port = env_int("DIALER_METRICS_PORT", service_port("survey") + 9, minimum=0)
+    if port:
+        serve_metrics(dialer.sessions, service_host(), port,
+                      env_str("KAOPING_METRICS_TOKEN", ""))
 
 
 def _purge(_args) -> int:

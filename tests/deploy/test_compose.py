@@ -73,3 +73,69 @@ def test_forwarded_prefix_is_honoured_behind_the_gateway(make_app, monkeypatch):
     client = make_app("survey").test_client()
     page = client.get("/docs", headers={"X-Forwarded-Prefix": "/survey"}).get_data(as_text=True)
     assert "/survey/openapi.json" in page
+
+
+def _prometheus_config():
+    return yaml.safe_load((ROOT / "deploy" / "prometheus.yml").read_text())
+
+
+def test_prometheus_scrapes_every_service_and_the_dialer_with_the_metrics_token():
+    compose = _compose()
+    prometheus = compose["services"]["prometheus"]
+    assert prometheus["image"].startswith("prom/prometheus:")
+    assert all(p.startswith("127.0.0.1:") for p in prometheus["ports"])
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in prometheus["volumes"]}
+    config_file = next(a.split("=", 1)[1] for a in prometheus["command"]
+                       if a.startswith("--config.file="))
+    assert (ROOT / mounts[config_file]).resolve() == ROOT / "deploy" / "prometheus.yml"
+    assert prometheus["secrets"] == ["metrics_token"]
+    assert compose["secrets"]["metrics_token"] == {"environment": "KAOPING_METRICS_TOKEN"}
+    jobs = {job["job_name"]: job for job in _prometheus_config()["scrape_configs"]}
+    dialer_port = compose["services"]["dialer"]["environment"]["DIALER_METRICS_PORT"]
+    expected = {**{name: f"{name}:{port}" for name, port in SERVICES.items()},
+                "dialer": f"dialer:{dialer_port}"}
+    assert {name: job["static_configs"][0]["targets"] for name, job in jobs.items()} == {
+        name: [target] for name, target in expected.items()}
+    for job in jobs.values():
+        assert job.get("metrics_path", "/metrics") == "/metrics"
+        assert job["authorization"]["credentials_file"] == "/run/secrets/metrics_token"
+
+
+def test_every_scraped_process_knows_the_metrics_token():
+    text = (ROOT / "docker-compose.yml").read_text()
+    assert re.search(r"KAOPING_METRICS_TOKEN: \$\{KAOPING_METRICS_TOKEN:\?", text)
+    services = _compose()["services"]
+    for name in (*SERVICES, "dialer"):
+        assert services[name]["environment"]["KAOPING_METRICS_TOKEN"].startswith(
+            "${KAOPING_METRICS_TOKEN:?")
+        assert services[name]["environment"]["KAOPING_HOST"] == "0.0.0.0"
+
+
+def _nginx_locations() -> list[tuple[str, str, str]]:
+    """(modifier, pattern, body) of every location block of the gateway."""
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text()
+    return re.findall(r"location\s+(~\*?|=)?\s*(\S+)\s*\{(.*?)\}", nginx, re.S)
+
+
+def _gateway_location(path: str) -> str:
+    """nginx's choice for ``path``: an exact match, else the first matching regex, else
+    the longest matching prefix."""
+    locations = _nginx_locations()
+    for modifier, pattern, body in locations:
+        if modifier == "=" and pattern == path:
+            return body
+    for modifier, pattern, body in locations:
+        if modifier.startswith("~") and re.search(pattern, path):
+            return body
+    prefixes = [(p, b) for m, p, b in locations if not m and path.startswith(p)]
+    return max(prefixes, key=lambda pair: len(pair[0]))[1] if prefixes else ""
+
+
+def test_the_gateway_never_relays_metrics():
+    for name in SERVICES:
+        for path in (f"/{name}/metrics", f"/{name}/metrics/"):
+            assert "deny all;" in _gateway_location(path), path
+            assert "proxy_pass" not in _gateway_location(path), path
+    # A resource that happens to be called metrics is still routed.
+    assert "proxy_pass http://scoring/;" in _gateway_location("/scoring/api/v1/key-tasks/metrics")
+    assert "proxy_pass http://survey/;" in _gateway_location("/survey/healthz")

@@ -23,8 +23,11 @@ def _concrete(rule):
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_every_non_public_route_answers_401_without_a_token(make_app, service):
-    app = make_app(service)
+    # From another host (/metrics lets a loopback peer in without a token), with a scrape
+    # token configured (without one, /metrics refuses other hosts with 403).
+    app = make_app(service, METRICS_TOKEN="scrape-token")
     client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "192.0.2.10"
     checked = 0
     for rule in app.url_map.iter_rules():
         view = app.view_functions[rule.endpoint]

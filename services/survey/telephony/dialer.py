@@ -47,6 +47,7 @@ from services.survey.telephony.cases import (
     close_case,
     finish_attempt,
 )
+from services.survey.telephony.dialer_metrics import CALLS_PLACED, CLAIMS
 from services.survey.telephony.dispositions import NOT_ATTEMPTED, REFUSAL
 from services.survey.telephony.pacing import free_lines
 from services.survey.telephony.retention import purge_webhook_records
@@ -205,6 +206,7 @@ class Dialer:
                 session.add(attempt)
                 session.flush()
                 claimed.append(attempt.id)
+            CLAIMS.labels(str(campaign.id)).inc(len(claimed))
             return claimed
 
     def _quota_room(self, session: Session, campaign: Campaign
@@ -296,6 +298,7 @@ class Dialer:
             session.execute(update(CallAttempt)
                             .where(CallAttempt.id == attempt_id, CallAttempt.state == "placing")
                             .values(state="placed"))
+        CALLS_PLACED.labels(str(campaign_id)).inc()
         return 1
 
     def _not_placed(self, attempt_id: int, exc: Exception) -> None:
