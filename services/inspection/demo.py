@@ -314,7 +314,8 @@ def _orders(ctx, field, results) -> None:
     orders = []
     for index, finding in enumerate(findings):
         deadline = today - timedelta(days=5) if index == 0 else today + timedelta(days=14)
-        orders.append(field.planner.post_json("/api/v1/orders", {
+        # The inspector who found it issues the order, so may verify or reject the fix.
+        orders.append(field.inspector.post_json("/api/v1/orders", {
             "finding_id": finding["id"], "deadline": deadline.isoformat(),
             "instructions": f"限期整改：{finding['description']}"}))
     closed = rejected = 0

@@ -53,7 +53,11 @@ class PlanSchema(Schema):
     window_to = fields.Date()
     self_check_period = fields.String(allow_none=True)
     selection = fields.String()
-    draw = fields.Dict(allow_none=True)
+    draw = fields.Dict(allow_none=True, attribute="disclosed_draw",
+                       metadata={"description": "frame, sizes, seed, method and selection of "
+                                                "a random draw; null for roles other than "
+                                                "planner and admin until every visit of the "
+                                                "plan is checked in"})
     inspectors = fields.List(fields.String(), attribute="inspector_subs")
     created_by = fields.String()
     created_at = fields.DateTime()
