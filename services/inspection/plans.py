@@ -52,11 +52,7 @@ def _validate(data: dict[str, Any]) -> None:
         problems["targets"] = ["give either targets or draw"]
     draw = data.get("draw")
     if draw:
-        if (draw.get("sizes") is None) == (draw.get("per_stratum") is None):
-            problems["draw.sizes"] = ["give either sizes or per_stratum"]
-        codes = [unit["unit"] for unit in draw["frame"]]
-        if len(codes) != len(set(codes)):
-            problems["draw.frame"] = ["a unit appears twice"]
+        problems.update(_draw_problems(draw))
     targets = data.get("targets") or []
     if len({t["unit"] for t in targets}) != len(targets):
         problems["targets"] = ["a unit appears twice"]
@@ -64,9 +60,32 @@ def _validate(data: dict[str, Any]) -> None:
         raise ValidationFailed("Plan is not valid", problems)
 
 
+def _draw_problems(draw: dict[str, Any]) -> dict[str, list[str]]:
+    problems: dict[str, list[str]] = {}
+    sizes, per_stratum = draw.get("sizes"), draw.get("per_stratum")
+    strata = {unit["stratum"] for unit in draw["frame"]}
+    if (sizes is None) == (per_stratum is None):
+        problems["draw.sizes"] = ["give either sizes or per_stratum"]
+    elif sizes is not None:
+        unknown = sorted(set(sizes) - strata)
+        if unknown:
+            problems["draw.sizes"] = [f"stratum {name!r} is not in the frame"
+                                      for name in unknown]
+        elif not any(sizes.values()):
+            problems["draw.sizes"] = ["the draw selects no unit: give at least one stratum "
+                                      "a size above 0"]
+    elif per_stratum == 0:
+        problems["draw.per_stratum"] = ["the draw selects no unit: give a size above 0"]
+    codes = [unit["unit"] for unit in draw["frame"]]
+    if len(codes) != len(set(codes)):
+        problems["draw.frame"] = ["a unit appears twice"]
+    return problems
+
+
 def _draw_targets(draw: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     frame = draw["frame"]
-    sizes = draw.get("sizes") or {s: draw["per_stratum"] for s in {u["stratum"] for u in frame}}
+    sizes = draw["sizes"] if draw.get("sizes") is not None else \
+        {s: draw["per_stratum"] for s in {u["stratum"] for u in frame}}
     seed = draw.get("seed")
     if seed is None:
         seed = secrets.randbits(63)

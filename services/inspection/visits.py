@@ -108,16 +108,13 @@ def check_in(session: Session, principal: Principal, visit_id: int,
         raise Conflict(f"Visit {visit_id} is already checked in", {"status": [visit.status]})
     config = current_app.config
     now = utcnow()
-    if visit.unit_lat is None or visit.unit_lon is None:
-        location = registry.unit_location(visit.unit_code)
-        if location:
-            visit.unit_lat, visit.unit_lon = location
+    location = _registered_location(visit)
     flags = []
     distance = None
-    if visit.unit_lat is None:
+    if location is None:
         flags.append("location_unknown")
     else:
-        distance = haversine_m(data["lat"], data["lon"], visit.unit_lat, visit.unit_lon)
+        distance = haversine_m(data["lat"], data["lon"], *location)
         if distance > config["INSPECTION_CHECKIN_MAX_DISTANCE_M"]:
             flags.append("far_from_unit")
     if data["mock_location"]:
@@ -142,6 +139,17 @@ def check_in(session: Session, principal: Principal, visit_id: int,
                  details={"lat": data["lat"], "lon": data["lon"], "accuracy_m": data["accuracy_m"],
                           "distance_m": distance, "flags": flags})
     return visit
+
+
+def _registered_location(visit: Visit) -> tuple[float, float] | None:
+    """The unit's (lat, lon) from the plan target, else from the registry (cached on the
+    visit); None when neither has both coordinates (half a location is no location)."""
+    if visit.unit_lat is not None and visit.unit_lon is not None:
+        return visit.unit_lat, visit.unit_lon
+    location = registry.unit_location(visit.unit_code)
+    if location is not None:
+        visit.unit_lat, visit.unit_lon = location
+    return location
 
 
 def _self_reports(session: Session, visit: Visit, now: datetime) -> dict[str, Any] | None:
