@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.inspection import audit
-from services.inspection.evidence import check_declaration
+from services.inspection.evidence import declaration
 from services.inspection.models.order import OrderEvent, RectificationOrder
 from services.inspection.models.visit import Attachment, Finding, Visit
 from services.inspection.visibility import can_see_visit, order_filter
@@ -118,10 +118,8 @@ def declare_evidence(session: Session, principal: Principal, order_id: int,
     order = get_order(session, principal, order_id)
     if order.state not in ("open", "reopened"):
         raise Conflict("Evidence is added while the order is open", {"state": [order.state]})
-    check_declaration(data["kind"], data["content_type"], data["size"],
-                      current_app.config["INSPECTION_EVIDENCE_MAX_BYTES"])
-    attachment = Attachment(order_id=order.id, declared_by=principal.sub,
-                            **{**data, "sha256": data["sha256"].lower()})
+    declared = declaration(data, current_app.config["INSPECTION_EVIDENCE_MAX_BYTES"])
+    attachment = Attachment(order_id=order.id, declared_by=principal.sub, **declared)
     session.add(attachment)
     session.flush()
     return attachment

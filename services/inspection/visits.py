@@ -15,7 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from services.inspection import audit, registry
 from services.inspection.checklists import TemplateRules, rules_for
-from services.inspection.evidence import check_declaration
+from services.inspection.evidence import declaration
 from services.inspection.models import IdempotencyRecord
 from services.inspection.models.plan import Plan
 from services.inspection.models.visit import Attachment, Finding, Visit, VisitResponse, VisitVersion
@@ -456,13 +456,11 @@ def declare_attachment(session: Session, principal: Principal, visit_id: int,
     if visit.status not in ("checked_in", "returned"):
         raise Conflict("Evidence can be added after check-in and before submission, or to a "
                        "returned visit", {"status": [visit.status]})
-    check_declaration(data["kind"], data["content_type"], data["size"],
-                      current_app.config["INSPECTION_EVIDENCE_MAX_BYTES"])
+    declared = declaration(data, current_app.config["INSPECTION_EVIDENCE_MAX_BYTES"])
     rules = rules_for(session, visit.plan.template_id)
     if data.get("item_id") and data["item_id"] not in {r.item_id for r in rules.rules}:
         raise ValidationFailed("Unknown item", {"item_id": ["not on this checklist"]})
-    attachment = Attachment(visit_id=visit.id, declared_by=principal.sub,
-                            **{**data, "sha256": data["sha256"].lower()})
+    attachment = Attachment(visit_id=visit.id, declared_by=principal.sub, **declared)
     session.add(attachment)
     session.flush()
     return attachment
