@@ -125,6 +125,8 @@ def test_inspectors_act_only_on_orders_they_issued_or_follow_up(api):
     inspector neither lists, reads, verifies nor rejects the order (404, as hidden);
     the inspector of its follow-up visit may, and planner/admin always."""
     order = _order(api, role="inspector", sub="insp-a", deadline="2026-06-10")
+    api.call("POST", "/orders", role="inspector", sub="insp-z", expect=404, json={
+        "finding_id": order["finding_id"], "deadline": "2026-07-01", "instructions": "x"})
     evidence = _evidence(api, order["id"])
     api.call("POST", f"/orders/{order['id']}/submit", role="unit", unit="T01",
              json={"note": "done", "attachment_ids": [evidence]})
