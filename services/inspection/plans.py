@@ -72,10 +72,9 @@ def _draw_problems(draw: dict[str, Any]) -> dict[str, list[str]]:
             problems["draw.sizes"] = [f"stratum {name!r} is not in the frame"
                                       for name in unknown]
         elif not any(sizes.values()):
-            problems["draw.sizes"] = ["the draw selects no unit: give at least one stratum "
-                                      "a size above 0"]
+            problems["draw.sizes"] = ["the draw selects no unit"]
     elif per_stratum == 0:
-        problems["draw.per_stratum"] = ["the draw selects no unit: give a size above 0"]
+        problems["draw.per_stratum"] = ["the draw selects no unit"]
     codes = [unit["unit"] for unit in draw["frame"]]
     if len(codes) != len(set(codes)):
         problems["draw.frame"] = ["a unit appears twice"]

@@ -101,25 +101,6 @@ def test_overdue_list_and_closure_rate(api):
     assert sheet.cell(2, 2).value == "T01" and sheet.cell(2, 6).value == 10
 
 
-def test_follow_up_visit_link_must_be_same_unit(api):
-    order = _order(api)
-    template = api.checklist()
-    plan = api.plan(template["id"], kind="open", targets=("T01", "T02"))
-    follow, other = api.visits(plan["id"])
-    linked = api.call("POST", f"/orders/{order['id']}/follow-up", json={"visit_id": follow["id"]})
-    assert linked["follow_up_visit_id"] == follow["id"]
-    api.call("POST", f"/orders/{order['id']}/follow-up", json={"visit_id": other["id"]},
-             expect=422)
-
-
-def test_orders_only_from_submitted_visits(api):
-    template = api.checklist()
-    plan = api.plan(template["id"])
-    api.call("POST", "/orders", json={"finding_id": 12345, "deadline": "2026-07-01",
-                                      "instructions": "x"}, expect=404)
-    assert plan
-
-
 def test_inspectors_act_only_on_orders_they_issued_or_follow_up(api):
     """The README's roles table: an inspector works on their own assignments. Another
     inspector neither lists, reads, verifies nor rejects the order (404, as hidden);
@@ -158,3 +139,23 @@ def test_inspectors_act_only_on_orders_they_issued_or_follow_up(api):
         order["id"]]
     api.call("POST", f"/orders/{order['id']}/reopen", role="inspector", sub="insp-a",
              json={"reason": "x"}, expect=403)
+
+
+def test_follow_up_visit_link_must_be_same_unit(api):
+    order = _order(api)
+    template = api.checklist()
+    plan = api.plan(template["id"], kind="open", targets=("T01", "T02"))
+    follow, other = api.visits(plan["id"])
+    linked = api.call("POST", f"/orders/{order['id']}/follow-up", json={"visit_id": follow["id"]})
+    assert linked["follow_up_visit_id"] == follow["id"]
+    api.call("POST", f"/orders/{order['id']}/follow-up", json={"visit_id": other["id"]},
+             expect=422)
+
+
+def test_orders_only_from_submitted_visits(api):
+    template = api.checklist()
+    plan = api.plan(template["id"])
+    api.call("POST", "/orders", json={"finding_id": 12345, "deadline": "2026-07-01",
+                                      "instructions": "x"}, expect=404)
+    assert plan
+
