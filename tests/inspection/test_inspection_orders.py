@@ -158,4 +158,3 @@ def test_orders_only_from_submitted_visits(api):
     api.call("POST", "/orders", json={"finding_id": 12345, "deadline": "2026-07-01",
                                       "instructions": "x"}, expect=404)
     assert plan
-
