@@ -27,6 +27,9 @@ _CHAIN_LOCK = 7_236_001
 _CHAIN_HEAD = select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
 _APPEND = insert(AuditEntry.__table__)
 _LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+# SQLite has no advisory locks: a write that changes nothing takes the database's write
+# lock (waiting up to its busy timeout), so the chain head read next is the latest one.
+_LOCK_SQLITE = text("UPDATE audit_log SET seq = seq WHERE 0 = 1")
 
 
 def _instant(value: datetime) -> str:
@@ -45,10 +48,17 @@ def entry_hash(prev_hash: str, seq: int, at: datetime, actor: str, role: str, ac
 
 def record(session: Session, *, actor: str, role: str, action: str, subject_type: str,
            subject_id: Any, details: dict[str, Any] | None = None) -> str:
-    """Append one entry in the caller's transaction (never commits); return its hash."""
+    """Append one entry in the caller's transaction (never commits); return its hash.
+
+    Appenders are serialised until their commit (PostgreSQL: a transaction-level
+    advisory lock; SQLite: the database write lock), so two requests never read the
+    same chain head and collide on ``seq``, whether they write anything else or not.
+    """
     session.flush()  # the caller's own writes go out before the chain lock is taken
     if session.get_bind().dialect.name == "postgresql":
         session.execute(_LOCK, {"key": _CHAIN_LOCK})
+    else:
+        session.execute(_LOCK_SQLITE)
     last = session.execute(_CHAIN_HEAD).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     row = {"seq": seq, "at": utcnow(), "actor": actor, "role": role, "action": action,

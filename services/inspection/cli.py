@@ -1,9 +1,12 @@
-"""``kaoping audit verify``: check the inspection audit log's hash chain."""
+"""``kaoping audit verify`` (the audit log's hash chain) and ``kaoping evidence verify``
+(every stored evidence file against its SHA-256): exit 0 when intact, 1 otherwise."""
 
 from __future__ import annotations
 
 from shared.config import database_url
 from shared.db import make_engine, session_factory, session_scope
+
+DATABASE_HELP = "inspection database (default INSPECTION_DATABASE_URL)"
 
 
 def register(sub) -> None:
@@ -11,9 +14,18 @@ def register(sub) -> None:
     actions = audit.add_subparsers(dest="action", required=True, metavar="ACTION")
     verify = actions.add_parser("verify", help="recompute the hash chain; name the first "
                                                "broken entry (exit 1 when broken)")
-    verify.add_argument("--database-url", default=None,
-                        help="inspection database (default INSPECTION_DATABASE_URL)")
+    verify.add_argument("--database-url", default=None, help=DATABASE_HELP)
     verify.set_defaults(func=_verify)
+
+    evidence = sub.add_parser("evidence", help="inspection evidence files")
+    actions = evidence.add_subparsers(dest="action", required=True, metavar="ACTION")
+    check = actions.add_parser("verify", help="check every stored file against its SHA-256, "
+                                              "size and upload audit entry; list problems "
+                                              "(exit 1 when any)")
+    check.add_argument("--database-url", default=None, help=DATABASE_HELP)
+    check.add_argument("--evidence-dir", default=None,
+                       help="evidence store (default INSPECTION_EVIDENCE_DIR)")
+    check.set_defaults(func=_verify_evidence)
 
 
 def _verify(args) -> int:
@@ -31,3 +43,26 @@ def _verify(args) -> int:
     print(f"audit chain BROKEN at entry seq={report.broken_seq} (id {report.broken_id}): "
           f"{report.reason}")
     return 1
+
+
+def _verify_evidence(args) -> int:
+    from services.inspection.config import evidence_dir
+    from services.inspection.evidence import FilesystemStore
+    from services.inspection.integrity import verify_evidence
+
+    folder = args.evidence_dir or evidence_dir()
+    engine = make_engine(args.database_url or database_url("inspection"))
+    try:
+        with session_scope(session_factory(engine)) as session:
+            report = verify_evidence(session, FilesystemStore(folder))
+    finally:
+        engine.dispose()
+    for line in report.problems:
+        print(line)
+    print(f"evidence in {folder}: {report.checked} files checked, {report.intact} intact, "
+          f"{report.changed} changed, {report.missing} missing or unreadable, "
+          f"{report.differs_from_audit} differ from the audit log of their upload; "
+          f"{report.not_in_audit} received before uploads were audited, "
+          f"{report.waiting} declared and not yet received")
+    print("evidence intact" if report.ok else "evidence DAMAGED")
+    return 0 if report.ok else 1

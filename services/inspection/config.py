@@ -11,10 +11,15 @@ from shared.gunicorn_settings import service_url
 MIB = 1024 * 1024
 
 
+def evidence_dir() -> str:
+    """Where evidence files are kept (filesystem backend): ``INSPECTION_EVIDENCE_DIR``,
+    default ``evidence`` under ``KAOPING_VAR_DIR``."""
+    return env_str("INSPECTION_EVIDENCE_DIR", str(var_dir() / "evidence"))
+
+
 def configure(app) -> None:
     defaults = {
-        # Where evidence files are kept (filesystem backend).
-        "INSPECTION_EVIDENCE_DIR": env_str("INSPECTION_EVIDENCE_DIR", str(var_dir() / "evidence")),
+        "INSPECTION_EVIDENCE_DIR": evidence_dir(),
         "INSPECTION_EVIDENCE_MAX_BYTES": env_int("INSPECTION_EVIDENCE_MAX_BYTES", 25 * MIB,
                                                  minimum=1),
         # A check-in farther than this from the unit's registered location is flagged.

@@ -230,9 +230,16 @@ def run(ctx) -> None:
             f"{(utcnow() - started).total_seconds():.1f} s")
 
 
+def _location(unit: dict) -> dict:
+    """The registered location when the registry has both coordinates (the plan refuses
+    half of one); otherwise none, and check-in asks the registry again."""
+    if unit.get("lat") is None or unit.get("lon") is None:
+        return {}
+    return {"lat": unit["lat"], "lon": unit["lon"]}
+
+
 def _plans(ctx, planner, checklist, units):
-    frame = [{"unit": u["code"], "stratum": u["peer_group"], "lat": u.get("lat"),
-              "lon": u.get("lon")} for u in units]
+    frame = [{"unit": u["code"], "stratum": u["peer_group"], **_location(u)} for u in units]
     sizes = _sizes(units, UNANNOUNCED)
     unannounced = planner.post_json("/api/v1/plans", {
         "name": "六月暗访 / June unannounced checks", "kind": "unannounced",
@@ -246,8 +253,7 @@ def _plans(ctx, planner, checklist, units):
         "name": "六月明查 / June open checks", "kind": "open", "template_id": checklist["id"],
         "window_from": WINDOW[0], "window_to": WINDOW[1], "self_check_period": SELF_CHECK_MONTH,
         "inspectors": [INSPECTOR],
-        "targets": [{"unit": u["code"], "lat": u.get("lat"), "lon": u.get("lon")}
-                    for u in targets[:OPEN]]})
+        "targets": [{"unit": u["code"], **_location(u)} for u in targets[:OPEN]]})
     ctx.say(f"  checklist {checklist['code']} v{checklist['version']} "
             f"({len(checklist['items'])} items, rule {checklist['scoring_rule_version']}); "
             f"unannounced plan #{unannounced['id']}: {unannounced['visits']} units drawn from "
@@ -267,7 +273,7 @@ def _status(call) -> int:
 
 def _show_hidden_until_check_in(ctx, field, plan, by_code) -> None:
     visits = field.planner.get_json(f"/api/v1/plans/{plan['id']}/visits")
-    located = [v for v in visits if by_code[v["unit"]].get("lat") is not None]
+    located = [v for v in visits if _location(by_code[v["unit"]])]
     visit = (located or visits)[0]
     unit = field.ctx.client("inspection", "unit", visit["unit"])
     before = (_status(lambda: unit.get_json(f"/api/v1/plans/{plan['id']}")),
@@ -314,7 +320,8 @@ def _orders(ctx, field, results) -> None:
     orders = []
     for index, finding in enumerate(findings):
         deadline = today - timedelta(days=5) if index == 0 else today + timedelta(days=14)
-        orders.append(field.planner.post_json("/api/v1/orders", {
+        # The inspector who found it issues the order, so may verify or reject the fix.
+        orders.append(field.inspector.post_json("/api/v1/orders", {
             "finding_id": finding["id"], "deadline": deadline.isoformat(),
             "instructions": f"限期整改：{finding['description']}"}))
     closed = rejected = 0

@@ -3,20 +3,25 @@
 The upload is read in chunks; the SHA-256 and the byte count are computed while the
 chunks are written to a temporary file, which becomes the stored object only when
 both match what was declared. On a mismatch the temporary file is removed and
-nothing is stored.
+nothing is stored. A received file is an ``evidence.received`` entry in the audit log
+with its SHA-256 and size (``integrity`` checks stored files against both).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
+import unicodedata
 import uuid
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from sqlalchemy.orm import Session
 
+from services.inspection import audit
 from services.inspection.models.visit import Attachment
+from shared.auth import Principal
 from shared.db import utcnow
 from shared.errors import Conflict, PayloadTooLarge, ValidationFailed
 
@@ -30,6 +35,9 @@ ALLOWED_TYPES = {
 # Leading bytes a file of this type must start with (types not listed are not sniffed).
 MAGIC = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n",
          "application/pdf": b"%PDF"}
+# Unicode categories a file name may not contain: control (CR, LF, U+000B …), format
+# (bidi overrides that disguise an extension), line/paragraph separators, surrogates.
+UNPRINTABLE = {"Cc", "Cf", "Zl", "Zp", "Cs"}
 
 
 class EvidenceStore(Protocol):
@@ -38,9 +46,16 @@ class EvidenceStore(Protocol):
     def open(self, key: str) -> BinaryIO: ...
 
 
-def check_declaration(kind: str, content_type: str, size: int, max_bytes: int) -> None:
-    """Raise ValidationFailed when the type is not allowed for the kind or the size is off."""
+def declaration(data: dict[str, Any], max_bytes: int) -> dict[str, Any]:
+    """The declared file as stored: the file name's last path component, the SHA-256 in
+    lower case. Raises ValidationFailed (every problem, by field) when the name holds
+    control characters or nothing but a path, the type is not allowed for the kind or
+    the size is over ``max_bytes``."""
+    kind, content_type, size = data["kind"], data["content_type"], data["size"]
     errors: dict[str, list[str]] = {}
+    filename, problem = _clean_filename(data["filename"])
+    if problem:
+        errors["filename"] = [problem]
     if content_type not in ALLOWED_TYPES.get(kind, set()):
         allowed = ", ".join(sorted(ALLOWED_TYPES.get(kind, ())))
         errors["content_type"] = [f"{content_type!r} is not allowed for {kind}; use {allowed}"]
@@ -48,6 +63,32 @@ def check_declaration(kind: str, content_type: str, size: int, max_bytes: int) -
         errors["size"] = [f"{size} bytes is over the limit of {max_bytes} bytes"]
     if errors:
         raise ValidationFailed("Evidence file not accepted", errors)
+    return {**data, "filename": filename, "sha256": data["sha256"].lower()}
+
+
+def _last_component(name: str) -> str:
+    """What is left of a name after any ``/`` or ``\\`` path, trimmed."""
+    return re.split(r"[/\\]", name)[-1].strip()
+
+
+def _clean_filename(name: str) -> tuple[str, str | None]:
+    """(the name to store, the reason it is refused or None)."""
+    bad = sorted({f"U+{ord(ch):04X}" for ch in name if unicodedata.category(ch) in UNPRINTABLE})
+    if bad:
+        return name, f"control characters are not allowed in a file name ({', '.join(bad)})"
+    base = _last_component(name)
+    if base in ("", ".", ".."):
+        return base, "no file name is left once the folders are removed"
+    return base, None
+
+
+def download_name(filename: str, attachment_id: int) -> str:
+    """A name for Content-Disposition, safe even for a name stored before names were
+    checked: unprintable characters become ``_``, folders are dropped."""
+    printable = "".join("_" if unicodedata.category(ch) in UNPRINTABLE else ch
+                        for ch in filename)
+    base = _last_component(printable)
+    return base if base not in ("", ".", "..") else f"evidence-{attachment_id}"
 
 
 class FilesystemStore:
@@ -89,10 +130,12 @@ class FilesystemStore:
         return hasher.hexdigest(), count, head
 
     def open(self, key: str) -> BinaryIO:
-        return open(self.root / key, "rb")
-
-    def exists(self, key: str) -> bool:
-        return (self.root / key).exists()
+        """The stored file; FileNotFoundError when there is none (a key that leads out of
+        the store's folder finds none)."""
+        path = (self.root / key).resolve()
+        if not path.is_relative_to(self.root.resolve()):
+            raise FileNotFoundError(key)
+        return open(path, "rb")
 
 
 def _check_upload(digest: str, count: int, head: bytes, *, sha256: str, size: int,
@@ -114,9 +157,10 @@ def store_for(app) -> FilesystemStore:
     return FilesystemStore(app.config["INSPECTION_EVIDENCE_DIR"])
 
 
-def receive(session: Session, attachment: Attachment, stream: BinaryIO,
-            store: EvidenceStore) -> Attachment:
-    """Stream the bytes of a declared attachment into ``store`` and mark it received.
+def receive(session: Session, principal: Principal, attachment: Attachment,
+            stream: BinaryIO, store: EvidenceStore) -> Attachment:
+    """Stream the bytes of a declared attachment into ``store``, mark it received and
+    append ``evidence.received`` (SHA-256, size, type, name) to the audit log.
 
     The transaction is committed before the bytes are read, so that no database
     connection or lock is held while a slow upload arrives; the row is then locked and
@@ -133,6 +177,12 @@ def receive(session: Session, attachment: Attachment, stream: BinaryIO,
     _not_received(attachment)
     attachment.storage_key, attachment.status = key, "received"
     attachment.received_at = utcnow()
+    audit.record(session, actor=principal.sub, role=principal.role, action="evidence.received",
+                 subject_type="attachment", subject_id=attachment.id,
+                 details={"visit_id": attachment.visit_id, "order_id": attachment.order_id,
+                          "kind": attachment.kind, "filename": attachment.filename,
+                          "content_type": attachment.content_type, "size": attachment.size,
+                          "sha256": attachment.sha256, "storage_key": key})
     return attachment
 
 

@@ -17,10 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.inspection import audit
-from services.inspection.evidence import check_declaration
+from services.inspection.evidence import declaration
 from services.inspection.models.order import OrderEvent, RectificationOrder
 from services.inspection.models.visit import Attachment, Finding, Visit
-from services.inspection.visits import get_visit
+from services.inspection.visibility import can_see_visit, order_filter
 from shared.auth import Principal, require_unit
 from shared.config import COUNTY_TZ as LOCAL
 from shared.db import utcnow
@@ -47,11 +47,12 @@ def _transition(session: Session, principal: Principal, order: RectificationOrde
 
 def create_order(session: Session, principal: Principal,
                  data: dict[str, Any]) -> RectificationOrder:
-    """Issue an order from a finding of a submitted visit."""
+    """Issue an order from a finding of a submitted visit the caller may see (NotFound
+    otherwise)."""
     finding = session.get(Finding, data["finding_id"])
-    if finding is None:
+    visit = session.get(Visit, finding.visit_id) if finding else None
+    if visit is None or not can_see_visit(principal, visit):
         raise NotFound(f"Finding {data['finding_id']} not found")
-    visit = get_visit(session, principal, finding.visit_id)
     if visit.status not in ("submitted", "approved"):
         raise Conflict("Orders are issued from submitted visits", {"status": [visit.status]})
     order = RectificationOrder(finding_id=finding.id, visit_id=visit.id,
@@ -67,28 +68,49 @@ def create_order(session: Session, principal: Principal,
                  details={"finding_id": finding.id, "unit": order.unit_code,
                           "deadline": order.deadline.isoformat()})
     session.flush()
+    order.disclosed_follow_up = None
     return order
 
 
+def _disclose(session: Session, principal: Principal,
+              orders: list[RectificationOrder]) -> None:
+    """Set ``disclosed_follow_up``: the follow-up visit's id, or None when the caller may
+    not see that visit (an unannounced follow-up before its check-in)."""
+    ids = {order.follow_up_visit_id for order in orders if order.follow_up_visit_id}
+    seen = {visit.id for visit in session.scalars(select(Visit).where(Visit.id.in_(ids)))
+            if can_see_visit(principal, visit)} if ids else set()
+    for order in orders:
+        order.disclosed_follow_up = order.follow_up_visit_id \
+            if order.follow_up_visit_id in seen else None
+
+
+def _visible(principal: Principal):
+    query = select(RectificationOrder)
+    condition = order_filter(principal)
+    return query if condition is None else query.where(condition)
+
+
 def get_order(session: Session, principal: Principal, order_id: int) -> RectificationOrder:
-    """The order; a unit token sees only its own unit's orders (404 otherwise)."""
-    order = session.get(RectificationOrder, order_id)
+    """The order if the caller may see it (``visibility.order_filter``); NotFound
+    otherwise."""
+    order = session.scalar(_visible(principal).where(RectificationOrder.id == order_id))
     if order is None:
         raise NotFound(f"Order {order_id} not found")
-    require_unit(order.unit_code, hide=True)
+    _disclose(session, principal, [order])
     return order
 
 
 def list_orders(session: Session, principal: Principal, unit: str | None = None,
                 state: str | None = None) -> list[RectificationOrder]:
-    query = select(RectificationOrder).order_by(RectificationOrder.id)
-    if principal.role == "unit":
-        unit = principal.unit
+    """The orders the caller may see, optionally of one unit and in one state."""
+    query = _visible(principal).order_by(RectificationOrder.id)
     if unit:
         query = query.where(RectificationOrder.unit_code == unit)
     if state:
         query = query.where(RectificationOrder.state == state)
-    return list(session.scalars(query))
+    found = list(session.scalars(query))
+    _disclose(session, principal, found)
+    return found
 
 
 def declare_evidence(session: Session, principal: Principal, order_id: int,
@@ -96,10 +118,8 @@ def declare_evidence(session: Session, principal: Principal, order_id: int,
     order = get_order(session, principal, order_id)
     if order.state not in ("open", "reopened"):
         raise Conflict("Evidence is added while the order is open", {"state": [order.state]})
-    check_declaration(data["kind"], data["content_type"], data["size"],
-                      current_app.config["INSPECTION_EVIDENCE_MAX_BYTES"])
-    attachment = Attachment(order_id=order.id, declared_by=principal.sub,
-                            **{**data, "sha256": data["sha256"].lower()})
+    declared = declaration(data, current_app.config["INSPECTION_EVIDENCE_MAX_BYTES"])
+    attachment = Attachment(order_id=order.id, declared_by=principal.sub, **declared)
     session.add(attachment)
     session.flush()
     return attachment
@@ -175,13 +195,15 @@ def link_follow_up(session: Session, principal: Principal, order_id: int,
 
 def _link(session: Session, principal: Principal, order: RectificationOrder,
           visit_id: int) -> None:
+    """Link a visit the caller may see (ValidationFailed otherwise, named as unknown so
+    that a hidden visit's unit is not told) to the same unit as the order."""
     visit = session.get(Visit, visit_id)
-    if visit is None:
+    if visit is None or not can_see_visit(principal, visit):
         raise ValidationFailed("Unknown visit", {"visit_id": [f"visit {visit_id} not found"]})
     if visit.unit_code != order.unit_code:
         raise ValidationFailed("Follow-up must visit the responsible unit",
                                {"visit_id": [f"visit {visit_id} is to {visit.unit_code}"]})
-    order.follow_up_visit_id = visit.id
+    order.follow_up_visit_id = order.disclosed_follow_up = visit.id
 
 
 def _submitted(session: Session, principal: Principal, order_id: int) -> RectificationOrder:
@@ -193,13 +215,12 @@ def _submitted(session: Session, principal: Principal, order_id: int) -> Rectifi
 
 
 def overdue(session: Session, principal: Principal, as_of: date | None) -> list[dict[str, Any]]:
-    """Orders not closed whose deadline is before ``as_of`` (default today, local)."""
+    """Orders the caller may see, not closed, whose deadline is before ``as_of``
+    (default today, local)."""
     as_of = as_of or today()
-    query = (select(RectificationOrder).where(RectificationOrder.state != "closed",
-                                              RectificationOrder.deadline < as_of)
+    query = (_visible(principal).where(RectificationOrder.state != "closed",
+                                       RectificationOrder.deadline < as_of)
              .order_by(RectificationOrder.deadline, RectificationOrder.id))
-    if principal.role == "unit":
-        query = query.where(RectificationOrder.unit_code == principal.unit)
     return [{"id": o.id, "unit": o.unit_code, "visit_id": o.visit_id, "finding_id": o.finding_id,
              "deadline": o.deadline, "days_overdue": (as_of - o.deadline).days, "state": o.state,
              "instructions": o.instructions} for o in session.scalars(query)]

@@ -20,9 +20,9 @@ from services.inspection import audit
 from services.inspection.checklists import get_template
 from services.inspection.models.plan import Plan, PlanInspector
 from services.inspection.models.visit import Visit
-from services.inspection.visibility import plan_filter, visit_filter
+from services.inspection.visibility import STAFF, can_see_draw, plan_filter, visit_filter
 from shared.auth import Principal
-from shared.errors import NotFound, ValidationFailed
+from shared.errors import Conflict, NotFound, ValidationFailed
 
 DRAW_METHOD = "stratified-srswor-v1"
 
@@ -52,11 +52,7 @@ def _validate(data: dict[str, Any]) -> None:
         problems["targets"] = ["give either targets or draw"]
     draw = data.get("draw")
     if draw:
-        if (draw.get("sizes") is None) == (draw.get("per_stratum") is None):
-            problems["draw.sizes"] = ["give either sizes or per_stratum"]
-        codes = [unit["unit"] for unit in draw["frame"]]
-        if len(codes) != len(set(codes)):
-            problems["draw.frame"] = ["a unit appears twice"]
+        problems.update(_draw_problems(draw))
     targets = data.get("targets") or []
     if len({t["unit"] for t in targets}) != len(targets):
         problems["targets"] = ["a unit appears twice"]
@@ -64,9 +60,31 @@ def _validate(data: dict[str, Any]) -> None:
         raise ValidationFailed("Plan is not valid", problems)
 
 
+def _draw_problems(draw: dict[str, Any]) -> dict[str, list[str]]:
+    problems: dict[str, list[str]] = {}
+    sizes, per_stratum = draw.get("sizes"), draw.get("per_stratum")
+    strata = {unit["stratum"] for unit in draw["frame"]}
+    if (sizes is None) == (per_stratum is None):
+        problems["draw.sizes"] = ["give either sizes or per_stratum"]
+    elif sizes is not None:
+        unknown = sorted(set(sizes) - strata)
+        if unknown:
+            problems["draw.sizes"] = [f"stratum {name!r} is not in the frame"
+                                      for name in unknown]
+        elif not any(sizes.values()):
+            problems["draw.sizes"] = ["the draw selects no unit"]
+    elif per_stratum == 0:
+        problems["draw.per_stratum"] = ["the draw selects no unit"]
+    codes = [unit["unit"] for unit in draw["frame"]]
+    if len(codes) != len(set(codes)):
+        problems["draw.frame"] = ["a unit appears twice"]
+    return problems
+
+
 def _draw_targets(draw: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     frame = draw["frame"]
-    sizes = draw.get("sizes") or {s: draw["per_stratum"] for s in {u["stratum"] for u in frame}}
+    sizes = draw["sizes"] if draw.get("sizes") is not None else \
+        {s: draw["per_stratum"] for s in {u["stratum"] for u in frame}}
     seed = draw.get("seed")
     if seed is None:
         seed = secrets.randbits(63)
@@ -104,7 +122,7 @@ def create_plan(session: Session, data: dict[str, Any], principal: Principal) ->
                  details={"kind": plan.kind, "targets": len(targets),
                           "seed": record["seed"] if record else None})
     session.flush()
-    plan.visible_visits = len(targets)
+    plan.visible_visits, plan.disclosed_draw = len(targets), record
     return plan
 
 
@@ -115,6 +133,26 @@ def _count_visible(session: Session, principal: Principal, plan_ids: list[int]) 
     if condition is not None:
         query = query.where(condition)
     return dict(session.execute(query).all())
+
+
+def _not_checked_in(session: Session, plan_ids: list[int]) -> dict[int, int]:
+    query = (select(Visit.plan_id, func.count(Visit.id))
+             .where(Visit.plan_id.in_(plan_ids), Visit.checkin_at.is_(None))
+             .group_by(Visit.plan_id))
+    return dict(session.execute(query).all())
+
+
+def _disclose(session: Session, principal: Principal, plans: list[Plan]) -> None:
+    """Set ``visible_visits`` and ``disclosed_draw`` (the draw, or None when the caller
+    may not see it yet) on each plan."""
+    ids = [plan.id for plan in plans]
+    counts = _count_visible(session, principal, ids)
+    drawn = [plan.id for plan in plans if plan.draw]
+    waiting = {} if principal.role in STAFF or not drawn else _not_checked_in(session, drawn)
+    for plan in plans:
+        plan.visible_visits = counts.get(plan.id, 0)
+        plan.disclosed_draw = plan.draw if can_see_draw(principal, waiting.get(plan.id, 0)) \
+            else None
 
 
 def log_read(session: Session, principal: Principal, plan: Plan, what: str) -> None:
@@ -131,15 +169,15 @@ def list_plans(session: Session, principal: Principal) -> list[Plan]:
     if condition is not None:
         query = query.where(condition)
     plans = list(session.scalars(query))
-    counts = _count_visible(session, principal, [plan.id for plan in plans])
+    _disclose(session, principal, plans)
     for plan in plans:
-        plan.visible_visits = counts.get(plan.id, 0)
         log_read(session, principal, plan, "list")
     return plans
 
 
 def get_plan(session: Session, principal: Principal, plan_id: int, what: str = "plan") -> Plan:
-    """The plan if the caller may see it; NotFound otherwise (also when hidden)."""
+    """The plan if the caller may see it; NotFound otherwise (also when hidden). Its
+    ``disclosed_draw`` is None while the caller may not see the draw."""
     query = select(Plan).options(undefer(Plan.draw)).where(Plan.id == plan_id)
     condition = plan_filter(principal)
     if condition is not None:
@@ -147,17 +185,24 @@ def get_plan(session: Session, principal: Principal, plan_id: int, what: str = "
     plan = session.scalar(query)
     if plan is None:
         raise NotFound(f"Plan {plan_id} not found")
-    plan.visible_visits = _count_visible(session, principal, [plan.id]).get(plan.id, 0)
+    _disclose(session, principal, [plan])
     log_read(session, principal, plan, what)
     return plan
 
 
 def check_draw(session: Session, principal: Principal, plan_id: int) -> dict[str, Any]:
-    """Redo the recorded draw and compare it with the plan's targets."""
+    """Redo the recorded draw and compare it with the plan's targets.
+
+    Raises NotFound (plan hidden), ValidationFailed (targets chosen by hand) and
+    Conflict when the caller may not see the draw yet (a visit awaits its check-in).
+    """
     plan = get_plan(session, principal, plan_id, "draw-check")
     if not plan.draw:
         raise ValidationFailed("Plan targets were chosen by hand", {"plan_id": ["no draw"]})
-    draw = plan.draw
+    draw = plan.disclosed_draw
+    if draw is None:
+        raise Conflict("The draw is disclosed once every visit of the plan is checked in",
+                       {"plan_id": ["visits still to be checked in"]})
     expected = stratified_draw(draw["frame"], draw["sizes"], draw["seed"])
     recorded = list(session.scalars(select(Visit.unit_code).where(Visit.plan_id == plan.id)
                                     .order_by(Visit.id)))

@@ -25,15 +25,21 @@ def _client() -> ServiceClient:
 
 
 def unit_location(code: str) -> tuple[float, float] | None:
-    """(lat, lon) of the unit from ``GET /api/v1/units/{code}``, or None."""
+    """(lat, lon) of the unit from ``GET /api/v1/units/{code}``, or None when the registry
+    cannot be reached or does not give both coordinates as numbers in range."""
     try:
         unit = _client().get_json(f"/api/v1/units/{code}")
     except (DependencyDown, ServiceError, ValueError) as exc:
         log.warning("no location for unit %s: %s", code, exc)
         return None
-    if unit.get("lat") is None or unit.get("lon") is None:
+    try:
+        lat, lon = float(unit["lat"]), float(unit["lon"])
+    except (KeyError, TypeError, ValueError):
+        return None  # no location registered, or half of one
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        log.warning("unit %s has an impossible location (%s, %s)", code, lat, lon)
         return None
-    return float(unit["lat"]), float(unit["lon"])
+    return lat, lon
 
 
 def self_reported_values(code: str, period: str) -> dict[str, Any] | None:

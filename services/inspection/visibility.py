@@ -5,7 +5,12 @@
 - ``unit``, ``analyst`` and ``service`` see a visit of an open plan at once, a visit of
   an unannounced plan only after its check-in (before that it does not exist for them:
   404, never 403); a unit sees only its own unit's visits;
-- a plan is visible to them when at least one of its visits is.
+- a plan is visible to them when at least one of its visits is;
+- rectification orders: a unit sees its own unit's, an inspector those they issued or
+  whose follow-up visit is theirs (others: 404), everyone else all; an order's
+  follow-up visit is named only to those who may see that visit;
+- a plan's random draw (frame, sizes, seed, selection) names every target, so only
+  admin and planner see it before every visit of the plan is checked in.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from services.inspection.models.order import RectificationOrder
 from services.inspection.models.plan import Plan, PlanInspector
 from services.inspection.models.visit import Visit
 from shared.auth import Principal
@@ -43,7 +49,19 @@ def plan_filter(principal: Principal) -> ColumnElement[bool] | None:
     return exists(select(Visit.id).where(Visit.plan_id == Plan.id, condition))
 
 
+def order_filter(principal: Principal) -> ColumnElement[bool] | None:
+    """A WHERE clause over RectificationOrder for what the caller may see; None = all."""
+    if principal.role == "unit":
+        return RectificationOrder.unit_code == principal.unit
+    if principal.role == "inspector":
+        follow_up = exists(select(Visit.id).where(
+            Visit.id == RectificationOrder.follow_up_visit_id, Visit.inspector == principal.sub))
+        return or_(RectificationOrder.created_by == principal.sub, follow_up)
+    return None
+
+
 def can_see_visit(principal: Principal, visit: Visit) -> bool:
+    """The rule of ``visit_filter`` for one loaded visit."""
     if principal.role in STAFF:
         return True
     if principal.role == "inspector":
@@ -52,3 +70,9 @@ def can_see_visit(principal: Principal, visit: Visit) -> bool:
     if principal.role == "unit":
         return revealed and visit.unit_code == principal.unit
     return revealed
+
+
+def can_see_draw(principal: Principal, visits_not_checked_in: int) -> bool:
+    """Whether the caller may see a plan's draw, given how many of its visits still
+    await their check-in: staff always, anyone else only once none does."""
+    return principal.role in STAFF or visits_not_checked_in == 0

@@ -15,7 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from services.inspection import audit, registry
 from services.inspection.checklists import TemplateRules, rules_for
-from services.inspection.evidence import check_declaration
+from services.inspection.evidence import declaration
 from services.inspection.models import IdempotencyRecord
 from services.inspection.models.plan import Plan
 from services.inspection.models.visit import Attachment, Finding, Visit, VisitResponse, VisitVersion
@@ -108,16 +108,13 @@ def check_in(session: Session, principal: Principal, visit_id: int,
         raise Conflict(f"Visit {visit_id} is already checked in", {"status": [visit.status]})
     config = current_app.config
     now = utcnow()
-    if visit.unit_lat is None or visit.unit_lon is None:
-        location = registry.unit_location(visit.unit_code)
-        if location:
-            visit.unit_lat, visit.unit_lon = location
+    location = _registered_location(visit)
     flags = []
     distance = None
-    if visit.unit_lat is None:
+    if location is None:
         flags.append("location_unknown")
     else:
-        distance = haversine_m(data["lat"], data["lon"], visit.unit_lat, visit.unit_lon)
+        distance = haversine_m(data["lat"], data["lon"], *location)
         if distance > config["INSPECTION_CHECKIN_MAX_DISTANCE_M"]:
             flags.append("far_from_unit")
     if data["mock_location"]:
@@ -142,6 +139,17 @@ def check_in(session: Session, principal: Principal, visit_id: int,
                  details={"lat": data["lat"], "lon": data["lon"], "accuracy_m": data["accuracy_m"],
                           "distance_m": distance, "flags": flags})
     return visit
+
+
+def _registered_location(visit: Visit) -> tuple[float, float] | None:
+    """The unit's (lat, lon) from the plan target, else from the registry (cached on the
+    visit); None when neither has both coordinates (half a location is no location)."""
+    if visit.unit_lat is not None and visit.unit_lon is not None:
+        return visit.unit_lat, visit.unit_lon
+    location = registry.unit_location(visit.unit_code)
+    if location is not None:
+        visit.unit_lat, visit.unit_lon = location
+    return location
 
 
 def _self_reports(session: Session, visit: Visit, now: datetime) -> dict[str, Any] | None:
@@ -448,13 +456,11 @@ def declare_attachment(session: Session, principal: Principal, visit_id: int,
     if visit.status not in ("checked_in", "returned"):
         raise Conflict("Evidence can be added after check-in and before submission, or to a "
                        "returned visit", {"status": [visit.status]})
-    check_declaration(data["kind"], data["content_type"], data["size"],
-                      current_app.config["INSPECTION_EVIDENCE_MAX_BYTES"])
+    declared = declaration(data, current_app.config["INSPECTION_EVIDENCE_MAX_BYTES"])
     rules = rules_for(session, visit.plan.template_id)
     if data.get("item_id") and data["item_id"] not in {r.item_id for r in rules.rules}:
         raise ValidationFailed("Unknown item", {"item_id": ["not on this checklist"]})
-    attachment = Attachment(visit_id=visit.id, declared_by=principal.sub,
-                            **{**data, "sha256": data["sha256"].lower()})
+    attachment = Attachment(visit_id=visit.id, declared_by=principal.sub, **declared)
     session.add(attachment)
     session.flush()
     return attachment

@@ -17,6 +17,7 @@ UNITS = {
     "T01": {"lat": 30.0, "lon": 120.0},
     "T02": {"lat": 30.1, "lon": 120.1},
     "T03": {"lat": None, "lon": None},
+    "T04": {"lat": 30.2, "lon": None},  # half a location in the registry
 }
 SELF_CHECKS = {("T01", "2026-06"): {"env.trees_area": 100.0, "sc_investment": 1500.0,
                                     "sc_complaints_closed": 97.5, "sc_safety_incidents": 0.0},

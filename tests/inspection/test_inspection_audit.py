@@ -1,6 +1,8 @@
 """The audit log's hash chain: intact after real work, broken by an edited row, and the
 ``kaoping audit verify`` command names the first broken entry."""
 
+import hashlib
+
 from sqlalchemy import text
 
 from services.cli import main as kaoping
@@ -27,12 +29,16 @@ def test_chain_covers_the_work_and_verifies(api, engines, capsys):
     entries = _some_history(api)
     actions = [e["action"] for e in entries]
     assert actions == ["plan.create", "plan.read", "plan.read", "visit.checkin",
-                       "visit.submit", "visit.review"]
+                       "evidence.received", "visit.submit", "visit.review"]
+    upload = entries[4]
+    assert upload["subject_type"] == "attachment"
+    assert upload["details"]["sha256"] == hashlib.sha256(PNG).hexdigest()
+    assert upload["details"]["size"] == len(PNG)
     assert entries[0]["prev_hash"] == "0" * 64
     assert all(b["prev_hash"] == a["hash"] for a, b in zip(entries, entries[1:], strict=False))
     assert api.call("GET", "/audit/verify", role="admin")["ok"] is True
     assert kaoping(["audit", "verify", "--database-url", _url(engines)]) == 0
-    assert "intact: 6 entries" in capsys.readouterr().out
+    assert "intact: 7 entries" in capsys.readouterr().out
 
 
 def test_edited_row_breaks_the_chain_and_verify_names_it(api, engines, capsys):

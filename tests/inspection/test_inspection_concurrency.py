@@ -46,3 +46,24 @@ def test_concurrent_submissions_and_replays(api, app, auth):
     assert chain["ok"] is True
     submits = api.call("GET", "/audit?action=visit.submit", role="admin")
     assert len(submits) == len(visits)
+
+
+def test_parallel_reads_of_an_unannounced_plan_are_all_audited(api, app, auth):
+    """Each read appends a ``plan.read`` entry; appends from parallel requests queue on
+    the chain instead of colliding on ``seq`` (which answered 500 on SQLite)."""
+    template = api.checklist()
+    plan = api.plan(template["id"], targets=[f"U{i}" for i in range(4)])
+    headers = auth("planner", sub="alice")
+    with serving(app) as url:
+        def read(path):
+            response = requests.get(f"{url}/api/v1{path}", headers=headers, timeout=60)
+            return response.status_code, response.text
+
+        paths = [f"/plans/{plan['id']}", f"/plans/{plan['id']}/visits", "/plans"] * 8
+        with ThreadPoolExecutor(12) as pool:
+            results = list(pool.map(read, paths))
+
+    assert [status for status, _ in results] == [200] * len(paths), results
+    reads = api.call("GET", "/audit?action=plan.read&limit=1000", role="admin")
+    assert len([r for r in reads if r["actor"] == "alice"]) == len(paths)
+    assert api.call("GET", "/audit/verify", role="admin")["ok"] is True

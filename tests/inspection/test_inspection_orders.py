@@ -19,10 +19,11 @@ def _finding(api):
     return result["version"]["findings"][0]["id"], visit["id"]
 
 
-def _order(api, deadline="2099-07-15"):
+def _order(api, deadline="2099-07-15", role="planner", sub=None):
     finding_id, visit_id = _finding(api)
-    return api.call("POST", "/orders", json={"finding_id": finding_id, "deadline": deadline,
-                                             "instructions": "clear the exit"}, expect=201)
+    return api.call("POST", "/orders", role=role, sub=sub, expect=201,
+                    json={"finding_id": finding_id, "deadline": deadline,
+                          "instructions": "clear the exit"})
 
 
 def _evidence(api, order_id, unit="T01", content=PNG):
@@ -36,7 +37,7 @@ def _evidence(api, order_id, unit="T01", content=PNG):
 
 
 def test_open_submit_verify_close(api):
-    order = _order(api)
+    order = _order(api, role="inspector", sub="insp-a")
     assert order["state"] == "open" and order["unit"] == "T01"
     errors = api.call("POST", f"/orders/{order['id']}/submit", role="unit", unit="T01",
                       json={"note": "done", "attachment_ids": [999]}, expect=422)["errors"]
@@ -98,6 +99,46 @@ def test_overdue_list_and_closure_rate(api):
     xlsx = api.call("GET", "/orders/overdue?as_of=2026-06-20&format=xlsx").data
     sheet = load_workbook(io.BytesIO(xlsx)).active
     assert sheet.cell(2, 2).value == "T01" and sheet.cell(2, 6).value == 10
+
+
+def test_inspectors_act_only_on_orders_they_issued_or_follow_up(api):
+    """The README's roles table: an inspector works on their own assignments. Another
+    inspector neither lists, reads, verifies nor rejects the order (404, as hidden);
+    the inspector of its follow-up visit may, and planner/admin always."""
+    order = _order(api, role="inspector", sub="insp-a", deadline="2026-06-10")
+    api.call("POST", "/orders", role="inspector", sub="insp-z", expect=404, json={
+        "finding_id": order["finding_id"], "deadline": "2026-07-01", "instructions": "x"})
+    evidence = _evidence(api, order["id"])
+    api.call("POST", f"/orders/{order['id']}/submit", role="unit", unit="T01",
+             json={"note": "done", "attachment_ids": [evidence]})
+    for action, body in (("verify", {}), ("reject", {"reason": "no"})):
+        api.call("POST", f"/orders/{order['id']}/{action}", role="inspector", sub="insp-z",
+                 json=body, expect=404)
+    api.call("GET", f"/orders/{order['id']}", role="inspector", sub="insp-z", expect=404)
+    api.call("GET", f"/orders/{order['id']}/attachments/{evidence}/content", role="inspector",
+             sub="insp-z", expect=404)
+    assert api.call("GET", "/orders", role="inspector", sub="insp-z") == []
+    assert api.call("GET", "/orders/overdue?as_of=2026-06-20", role="inspector",
+                    sub="insp-z") == []
+    assert [o["id"] for o in api.call("GET", "/orders", role="inspector", sub="insp-a")] == [
+        order["id"]]
+    assert len(api.call("GET", "/orders/overdue?as_of=2026-06-20", role="inspector",
+                        sub="insp-a")) == 1
+
+    template = api.checklist()
+    follow_plan = api.call("POST", "/plans", expect=201, json={
+        "name": "follow-up", "kind": "open", "template_id": template["id"],
+        "window_from": "2026-07-01", "window_to": "2026-07-31", "inspectors": ["insp-z"],
+        "targets": [{"unit": "T01"}]})
+    follow_up = api.visits(follow_plan["id"])[0]
+    api.call("POST", f"/orders/{order['id']}/follow-up", json={"visit_id": follow_up["id"]})
+    rejected = api.call("POST", f"/orders/{order['id']}/reject", role="inspector", sub="insp-z",
+                        json={"reason": "still blocked"})
+    assert rejected["state"] == "reopened" and rejected["follow_up_visit_id"] == follow_up["id"]
+    assert [o["id"] for o in api.call("GET", "/orders", role="inspector", sub="insp-z")] == [
+        order["id"]]
+    api.call("POST", f"/orders/{order['id']}/reopen", role="inspector", sub="insp-a",
+             json={"reason": "x"}, expect=403)
 
 
 def test_follow_up_visit_link_must_be_same_unit(api):

@@ -84,3 +84,21 @@ def test_analyst_cannot_see_unannounced_plan_before_check_in(api):
     template = api.checklist()
     plan = api.plan(template["id"])
     api.call("GET", f"/plans/{plan['id']}", role="analyst", expect=404)
+
+
+def test_draw_sizes_must_name_frame_strata_and_select_someone(api):
+    """``"sizes": {}`` answered 500 on every try; sizes of strata not in the frame were
+    ignored; a draw of nobody made a plan without visits."""
+    template = api.checklist()
+    body = {"name": "x", "kind": "unannounced", "template_id": template["id"],
+            "window_from": "2026-06-01", "window_to": "2026-06-30", "inspectors": ["i"]}
+    for draw, field, words in (
+            ({"sizes": {}}, "draw.sizes", "selects no unit"),
+            ({"sizes": {"north": 0, "south": 0}}, "draw.sizes", "selects no unit"),
+            ({"sizes": {"north": 1, "west": 2}}, "draw.sizes", "'west' is not in the frame"),
+            ({"per_stratum": 0}, "draw.per_stratum", "selects no unit"),
+            ({"sizes": {"north": 1}, "per_stratum": 1}, "draw.sizes", "either")):
+        errors = api.call("POST", "/plans", expect=422,
+                          json={**body, "draw": {"frame": FRAME, **draw}})["errors"]
+        assert words in " ".join(errors[field]), (draw, errors)
+    assert api.call("GET", "/plans") == []

@@ -46,6 +46,35 @@ def test_location_cached_on_the_target_is_used(api):
     assert api.check_in(visit["id"], lat=31.0, lon=121.0)["checkin"]["distance_m"] == 0
 
 
+def test_target_with_half_a_location_is_refused(api):
+    template = api.checklist()
+    body = {"name": "p", "kind": "open", "template_id": template["id"],
+            "window_from": "2026-06-01", "window_to": "2026-06-30", "inspectors": ["insp-a"]}
+    errors = api.call("POST", "/plans", expect=422,
+                      json={**body, "targets": [{"unit": "T09", "lat": 31.0}]})["errors"]
+    assert "lon" in str(errors) and "targets" in str(errors)
+    errors = api.call("POST", "/plans", expect=422, json={**body, "draw": {
+        "frame": [{"unit": "T09", "stratum": "s", "lon": 121.0}], "per_stratum": 1}})["errors"]
+    assert "lat" in str(errors) and "frame" in str(errors)
+
+
+def test_check_in_with_half_a_location_on_the_visit_and_in_the_registry(api, engines):
+    """A visit stored with half a location (accepted before intake refused it) and a
+    registry unit with half a location: check-in works and flags the location unknown
+    (every check-in of such a visit used to answer 500)."""
+    from sqlalchemy import text
+
+    template = api.checklist()
+    plan = api.plan(template["id"], kind="open", targets=("T04", "T09"))
+    v4, v9 = (v["id"] for v in api.visits(plan["id"]))
+    with engines["inspection"].begin() as connection:
+        connection.execute(text("UPDATE visits SET unit_lat = 31.0 WHERE id IN (:a, :b)"),
+                           {"a": v4, "b": v9})
+    for visit_id in (v4, v9):
+        checkin = api.check_in(visit_id)["checkin"]
+        assert checkin["distance_m"] is None and "location_unknown" in checkin["flags"]
+
+
 def test_submit_scores_and_uses_the_self_check_from_the_registry(api):
     visit_id = _checked_in_visit(api)
     api.attach(visit_id, PNG)

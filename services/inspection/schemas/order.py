@@ -56,7 +56,9 @@ class OrderSchema(Schema):
     closed_at = fields.DateTime(allow_none=True)
     on_time = fields.Boolean(allow_none=True)
     last_reason = fields.String(allow_none=True)
-    follow_up_visit_id = fields.Integer(allow_none=True)
+    follow_up_visit_id = fields.Integer(allow_none=True, attribute="disclosed_follow_up",
+                                        metadata={"description": "null when the caller may "
+                                                                 "not see that visit yet"})
     events = fields.List(fields.Nested(OrderEventSchema))
     attachments = fields.List(fields.Nested(AttachmentSchema))
 

@@ -1,6 +1,6 @@
 """Plan schemas: targets by hand or a stratified random draw."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.inspection.models.plan import PLAN_KINDS
 
@@ -12,6 +12,13 @@ class TargetSchema(Schema):
     lat = fields.Float(allow_none=True, load_default=None, validate=validate.Range(-90, 90))
     lon = fields.Float(allow_none=True, load_default=None, validate=validate.Range(-180, 180))
     inspector = fields.String(allow_none=True, load_default=None)
+
+    @validates_schema
+    def _both_coordinates(self, data, **_kwargs):
+        """Half a location cannot be measured against: give lat and lon, or neither."""
+        for given, missing in (("lat", "lon"), ("lon", "lat")):
+            if data.get(given) is not None and data.get(missing) is None:
+                raise ValidationError(f"give {missing} with {given}, or neither", missing)
 
 
 class FrameUnitSchema(TargetSchema):
@@ -53,7 +60,11 @@ class PlanSchema(Schema):
     window_to = fields.Date()
     self_check_period = fields.String(allow_none=True)
     selection = fields.String()
-    draw = fields.Dict(allow_none=True)
+    draw = fields.Dict(allow_none=True, attribute="disclosed_draw",
+                       metadata={"description": "frame, sizes, seed, method and selection of "
+                                                "a random draw; null for roles other than "
+                                                "planner and admin until every visit of the "
+                                                "plan is checked in"})
     inspectors = fields.List(fields.String(), attribute="inspector_subs")
     created_by = fields.String()
     created_at = fields.DateTime()
