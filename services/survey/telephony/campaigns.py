@@ -30,7 +30,7 @@ from shared.db import utcnow
 from shared.errors import Conflict, NotFound, ValidationFailed
 
 DEFAULT_DELAYS = {"no-answer": 3600, "busy": 900, "machine": 7200, "failed": None,
-                  "break-off": 1800, "canceled": 600}
+                  "break-off": 1800, "no-consent": 86400, "canceled": 600}
 DEFAULT_WINDOWS = ["09:00-12:00", "14:00-20:30"]
 IN_FLIGHT = ("placing", "placed", "in-progress")
 EDITABLE_STATES = ("draft", "running", "paused")
