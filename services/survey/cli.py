@@ -50,7 +50,8 @@ def _dialer(args) -> int:
                     lease_seconds=env_float("DIALER_LEASE_SECONDS", 120.0),
                     stale_seconds=env_float("DIALER_STALE_SECONDS", 3600.0))
     if args.once:
-        print(f"placed {dialer.tick()} calls")
+        with dialer.present():
+            print(f"placed {dialer.tick()} calls")
         return 0
     run_forever(dialer, args.interval)
     return 0

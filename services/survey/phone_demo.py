@@ -88,7 +88,8 @@ def _follow(ctx, analyst, campaign_id: int, limit: float = 55.0) -> dict:
         progress = analyst.get_json(f"/api/v1/telephony/campaigns/{campaign_id}/progress")
         rows = progress["townships"]
         line = (f"  [{time.monotonic() - started:4.0f}s] dialled {sum(r['dialled'] for r in rows)}"
-                f"  in progress {progress['in_progress']}  completes "
+                f"  claimed {progress['claimed']}  in progress {progress['in_progress']}"
+                "  completes "
                 f"{sum(r['completes'] for r in rows)}  cases open {progress['pending']}")
         done = progress["state"] == "finished" or time.monotonic() - started > limit
         ctx.progress(line, final=done)
