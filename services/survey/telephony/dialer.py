@@ -156,12 +156,7 @@ class Dialer:
         """Hold this worker's presence lock while the block runs (Conflict when a running
         dialer holds the same worker id), having given back the claims that an earlier
         process with this worker id left unplaced (this one has claimed nothing yet)."""
-        try:
-            self.presence.hold()
-        except Conflict:
-            raise
-        except Exception:  # the database is down: ``keep`` takes the lock once it is back
-            log.exception("dialer %s cannot take its presence lock yet", self.worker)
+        self._hold_presence()
         log.info("dialer %s started", self.worker)
         try:
             self._guarded("giving back the unplaced claims of worker", self.worker,
@@ -170,6 +165,22 @@ class Dialer:
         finally:
             self.presence.release()
             log.info("dialer %s stopped", self.worker)
+
+    def _hold_presence(self, patience: float = 15.0) -> None:
+        """Take the presence lock, waiting up to ``patience`` seconds for a process with the
+        same worker id that was just killed to let go of it (PostgreSQL notices a closed
+        connection a moment later); Conflict after that."""
+        deadline = time.monotonic() + patience
+        while True:
+            try:
+                self.presence.hold()
+                return
+            except Conflict:
+                if time.monotonic() > deadline or self.stop.wait(0.5):
+                    raise
+            except Exception:  # the database is down: ``keep`` takes the lock once it is back
+                log.exception("dialer %s cannot take its presence lock yet", self.worker)
+                return
 
     def _give_back_claims_of(self, worker: str) -> None:
         with session_scope(self.sessions) as session:

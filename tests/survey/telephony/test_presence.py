@@ -59,14 +59,15 @@ def _campaign(app, engines, auth, numbers: int) -> int:
     return campaign["id"]
 
 
-def _dialer_process(app, engines, url: str, worker: str) -> subprocess.Popen:
+def _dialer_process(app, engines, url: str, worker: str, log) -> subprocess.Popen:
+    """A real ``kaoping dialer`` process, its output appended to ``log``."""
     env = {**os.environ, "SURVEY_DATABASE_URL":
            engines["survey"].url.render_as_string(hide_password=False),
            "TWILIO_ACCOUNT_SID": app.config["TWILIO_ACCOUNT_SID"], "TWILIO_AUTH_TOKEN": TOKEN,
            "TWILIO_API_BASE_URL": app.config["TWILIO_API_BASE_URL"], "PUBLIC_BASE_URL": url}
     return subprocess.Popen([sys.executable, "-m", "services.cli", "dialer", "--worker-id",
                              worker, "--interval", "0.1"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 
 def _attempts(app) -> list[CallAttempt]:
@@ -74,23 +75,24 @@ def _attempts(app) -> list[CallAttempt]:
         return list(session.scalars(select(CallAttempt).order_by(CallAttempt.id)))
 
 
-def _wait(condition, seconds: float, what: str):
+def _wait(condition, seconds: float, what: str, log):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         found = condition()
         if found:
             return found
         time.sleep(0.05)
-    raise AssertionError(f"not within {seconds} s: {what}")
+    raise AssertionError(f"not within {seconds} s: {what}; the dialers said:\n"
+                         + log.read_text(errors="replace")[-3000:])
 
 
-def _kill_after_one_call(app, engines, url: str, worker: str) -> subprocess.Popen:
+def _kill_after_one_call(app, engines, url: str, worker: str, log) -> subprocess.Popen:
     """Start a real ``kaoping dialer``; once it has claimed three calls and placed the
     first, kill it with SIGKILL while it waits for its next send slot."""
-    process = _dialer_process(app, engines, url, worker)
+    process = _dialer_process(app, engines, url, worker, log)
     try:
         _wait(lambda: len(rows := _attempts(app)) == 3 and rows[0].call_sid is not None,
-              60, "three claims, one placed")
+              60, "three claims, one placed", log)
         # Still alive: another dialer leaves its claims alone.
         make_dialer(app, worker="other", clock=utcnow).recover()
         assert [a.state for a in _attempts(app)][1:] == ["placing", "placing"]
@@ -101,10 +103,10 @@ def _kill_after_one_call(app, engines, url: str, worker: str) -> subprocess.Pope
 
 
 def test_claims_of_a_killed_dialer_show_as_claimed_and_are_taken_back_at_once(
-        make_app, engines, auth):
+        make_app, engines, auth, tmp_path):
     with phone_stack(make_app, townships=["T01"]) as (url, app, board):
         campaign_id = _campaign(app, engines, auth, 6)
-        _kill_after_one_call(app, engines, url, "first")
+        _kill_after_one_call(app, engines, url, "first", tmp_path / "dialers.log")
         board.wait_idle(10)
         client, analyst = app.test_client(), auth("analyst")
         progress = client.get(f"/api/v1/telephony/campaigns/{campaign_id}/progress",
@@ -126,20 +128,25 @@ def test_claims_of_a_killed_dialer_show_as_claimed_and_are_taken_back_at_once(
         assert (progress["claimed"], progress["townships"][0]["dialled"]) == (3, 1)
 
 
-def test_the_same_worker_id_started_again_takes_its_claims_back(make_app, engines, auth):
+def test_the_same_worker_id_started_again_takes_its_claims_back(make_app, engines, auth,
+                                                                tmp_path):
+    log = tmp_path / "dialers.log"
     with phone_stack(make_app, townships=["T01"]) as (url, app, board):
         _campaign(app, engines, auth, 3)
-        _kill_after_one_call(app, engines, url, "dialer-1")
-        again = _dialer_process(app, engines, url, "dialer-1")
+        _kill_after_one_call(app, engines, url, "dialer-1", log)
+        again = _dialer_process(app, engines, url, "dialer-1", log)
         try:
-            _wait(lambda: [a.state for a in _attempts(app)][1:3] == ["lost", "lost"], 20,
-                  "the earlier claims given back")
+            _wait(lambda: [a.state for a in _attempts(app)][1:3] == ["lost", "lost"], 60,
+                  "the earlier claims given back", log)
             # ... and claimed again by the new process (new attempts of the same cases)
             rows = _wait(lambda: len(rows := _attempts(app)) == 5 and rows, 20,
-                         "claimed again")
+                         "claimed again", log)
         finally:
             again.terminate()
-            again.wait(10)
+            stopped = again.wait(30)  # at once, though it was waiting for a send slot
         board.wait_idle(10)
+    assert stopped == 0
     assert {a.contact_id for a in rows[3:]} == {a.contact_id for a in rows[1:3]}
     assert {a.worker for a in rows} == {"dialer-1"}
+    # Stopped while waiting for its slot, it gave its claims back rather than place them.
+    assert [a.state for a in _attempts(app)[3:]] == ["lost", "lost"]
