@@ -185,6 +185,8 @@ def _leads_group(pid: int) -> bool:
 def _signal(pid: int, sig: int) -> None:
     """Signal a process's group when it leads one (a server and its workers) or led it,
     else the process alone (a dialer started by hand in a shell's or a script's group)."""
+    if pid <= 1 or pid == os.getpgrp():  # never "every process", never ourselves
+        return
     try:
         if not alive(pid) or _leads_group(pid):
             os.killpg(pid, sig)

@@ -64,12 +64,17 @@ def started_at(pid: int) -> float | None:
 
 
 def read_pid(pidfile: Path) -> int | None:
-    """The pid a pid file holds; None (and the file removed) when it holds none."""
+    """The pid a pid file holds; None (and the file removed) when it holds none, or one
+    that is never ours to signal: init (1 or less, which ``killpg`` would turn into
+    "every process"), this process or its process group."""
     try:
-        return int(pidfile.read_text().strip())
+        pid = int(pidfile.read_text().strip())
     except (OSError, ValueError):
+        pid = None
+    if pid is None or pid <= 1 or pid in (os.getpid(), os.getpgrp()):
         pidfile.unlink(missing_ok=True)
         return None
+    return pid
 
 
 def live_pid(pidfile: Path) -> int | None:

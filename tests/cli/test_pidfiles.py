@@ -53,17 +53,29 @@ def test_a_stale_pid_file_gets_no_stranger_signalled(tmp_path):
     env = suite_env(tmp_path)
     run = tmp_path / "var" / "run"
     run.mkdir(parents=True)
-    pidfile = run / "dialer.pid"
-    pidfile.write_text("1")  # a dialer that ended long ago; its pid is someone else's now
-    os.utime(pidfile, (time.time() - 3600, time.time() - 3600))
-    stranger = subprocess.Popen(["sleep", "30"])
+    # A process of this test's own, started after the pid file naming its pid was
+    # written: the file is stale (its pid now belongs to someone else).
+    stranger = subprocess.Popen(["sleep", "30"], start_new_session=True)
     try:
         stale = run / "survey.pid"
         stale.write_text(str(stranger.pid))
-        os.utime(stale, (time.time() - 3600, time.time() - 3600))  # written before it ran
+        os.utime(stale, (time.time() - 3600, time.time() - 3600))
         stop = kaoping(env, "stop", timeout=60)
-        assert stop.returncode == 0 and "nothing" in stop.stdout
+        assert stop.returncode == 0 and "nothing" in stop.stdout, stop.stdout + stop.stderr
         assert stranger.poll() is None and not list(run.glob("*.pid"))
     finally:
         stranger.kill()
         stranger.wait(10)
+
+
+def test_pid_files_naming_init_or_ourselves_are_refused(tmp_path, monkeypatch):
+    """Read, never signalled: ``killpg(1)`` is ``kill(-1)``, every process."""
+    from services.cli.pidfiles import read_pid
+
+    monkeypatch.setenv("KAOPING_VAR_DIR", str(tmp_path))
+    for content in ("1", "0", "-7", str(os.getpid()), str(os.getpgrp()), "not a pid", ""):
+        pidfile = tmp_path / "x.pid"
+        pidfile.write_text(content)
+        assert read_pid(pidfile) is None and not pidfile.exists(), content
+    pidfile.write_text("4242")
+    assert read_pid(pidfile) == 4242
