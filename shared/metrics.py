@@ -157,8 +157,9 @@ def serve_in_background(app: Flask, host: str, port: int) -> BaseWSGIServer | No
     try:
         server = make_server(host, port, app, threaded=True,
                              request_handler=_QuietHandler)
-    except OSError as exc:
-        log.warning("metrics not served on %s:%s: %s", host, port, exc)
+    except (OSError, SystemExit) as exc:
+        # werkzeug prints "Address already in use" and calls sys.exit(1) itself.
+        log.warning("metrics not served on %s:%s: %s", host, port, exc or "address in use")
         return None
     threading.Thread(target=server.serve_forever, name=f"{app.name}-metrics",
                      daemon=True).start()

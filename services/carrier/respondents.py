@@ -6,7 +6,8 @@ property of the number (a disconnected number stays disconnected).
 
 A respondent listens to the prompt of each ``<Gather>`` and presses one of the keys it
 announces ("按1" / "press 1"). The first ``<Gather>`` of a call is taken as the consent
-question: its announced keys mean accept, refuse and (if there is a third) opt out.
+question: its announced keys mean accept, refuse and (if there is a third) opt out; a
+person silent at it (``consent_silence``) stays silent for the rest of the call.
 For a question, the position among the ordinal keys follows a binomial with success
 probability ``1 - satisfaction``, so a satisfied township presses the first (most
 favourable) options more often. Keys 8, 9 and 0 are "don't know / refused" codes.
@@ -35,6 +36,7 @@ class Rates:
     failed: float = 0.03
     refuse: float = 0.08
     opt_out: float = 0.01
+    consent_silence: float = 0.02
     hang_up: float = 0.10
     silence: float = 0.03
     invalid_key: float = 0.03
@@ -111,6 +113,9 @@ class Respondent:
         self.gathers = 0
         self.hang_up_at = (self.rng.randint(2, 7) if self.rng.random() < self.rates.hang_up
                            else None)
+        # Drawn apart from ``rng`` so that the other draws of a seeded run stay as they were.
+        self.silent = (random.Random(f"{profile.seed}:{number}:{attempt}:consent").random()
+                       < self.rates.consent_silence)
 
     def outcome(self) -> str:
         """How the call ends up: failed, busy, no-answer, machine or human."""
@@ -130,6 +135,8 @@ class Respondent:
         if self.hang_up_at is not None and self.gathers >= self.hang_up_at:
             return HANG_UP
         keys = announced_keys(prompt)
+        if self.silent:
+            return None
         if self.gathers == 1 and len(keys) >= 2:
             return self._consent(keys)
         if self.rng.random() < self.rates.silence:

@@ -1,8 +1,13 @@
-"""``kaoping migrate | run | stop``: databases and processes of the embedded default.
+"""``kaoping migrate | run | start | stop | restart | status``: databases and processes.
 
-``run`` starts each process in its own session (process group) with its pid file
-under ``var/run/``, then waits until every service's ``/readyz`` answers 200;
-``stop`` ends each group (TERM, then KILL after a grace period) and removes the files.
+``run`` migrates and starts every process that is not running yet, each in its own
+session (process group) with its pid file under ``var/run/`` (``services.cli.pidfiles``),
+then waits until every service's ready URL answers 200. ``start``, ``stop`` and
+``restart`` do the same for the processes named (survey, scoring, inspection, and what
+services add: carrier, dialer); ``stop`` without names stops everything with a pid file,
+including dialers started by hand. Stopping a process TERMs its process group (or the
+process alone when it leads none, e.g. a dialer started from a script), KILLs what is
+left after a grace period, and removes its pid file.
 """
 
 from __future__ import annotations
@@ -18,12 +23,23 @@ from pathlib import Path
 
 import requests
 
+from services.cli.pidfiles import (
+    alive,
+    live_pid,
+    pidfiles,
+    process_name,
+    read_pid,
+    run_dir,
+    write,
+)
 from shared.config import ROOT, database_url, var_dir
 from shared.db import make_engine
 from shared.gunicorn_settings import service_url
 from shared.migrations import service_migrations_dir, upgrade
 
 SERVICES = ("survey", "scoring", "inspection")
+__all__ = ["ProcessSpec", "group_processes", "migrate_all", "process_specs", "run_dir",
+           "start", "stop", "stop_all"]
 
 
 @dataclass
@@ -34,12 +50,6 @@ class ProcessSpec:
     argv: list[str]
     ready_url: str | None = None
     env: dict[str, str] = field(default_factory=dict)
-
-
-def run_dir() -> Path:
-    path = var_dir() / "run"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def migrate_all(quiet: bool = False) -> None:
@@ -72,72 +82,136 @@ def process_specs() -> list[ProcessSpec]:
     return specs
 
 
-def _alive(pid: int) -> bool:
+def specs_named(names: list[str]) -> list[ProcessSpec]:
+    """The specs of ``names`` in start order (all of them for no names); SystemExit for
+    a name that is not a process of this configuration."""
+    specs = process_specs()
+    unknown = [n for n in names if n not in {s.name for s in specs}]
+    if unknown:
+        raise SystemExit(f"kaoping: no process {', '.join(unknown)}; the processes are "
+                         f"{', '.join(s.name for s in specs)}")
+    return [s for s in specs if not names or s.name in names]
+
+
+def running(name: str) -> list[int]:
+    """Pids of the live processes registered under ``name``."""
+    return [pid for pid in map(live_pid, pidfiles(name)) if pid is not None]
+
+
+def launch(spec: ProcessSpec) -> int:
+    """Start one process in a session of its own, logging to ``var/log/<name>.log``, and
+    write its pid file; return its pid."""
+    logs = var_dir() / "log"
+    logs.mkdir(exist_ok=True)
+    with open(logs / f"{spec.name}.log", "ab") as log:
+        process = subprocess.Popen(spec.argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, start_new_session=True,
+                                   env={**os.environ, **spec.env})
+    write(spec.name, process.pid)
+    print(f"  started {spec.name:<12} pid {process.pid}  log {logs / (spec.name + '.log')}")
+    return process.pid
+
+
+def start(specs: list[ProcessSpec], timeout: float = 60.0) -> list[str]:
+    """Start each process that is not running yet, then wait until every ready URL
+    answers 200; return the names started. On a timeout, stop what was started here."""
+    started = []
+    for spec in specs:
+        pids = running(spec.name)
+        if pids:
+            print(f"  running {spec.name:<12} pid {', '.join(map(str, pids))} (left as is)")
+            continue
+        launch(spec)
+        started.append(spec.name)
+    deadline = time.monotonic() + timeout
+    for spec in specs:
+        if spec.ready_url is not None:
+            _wait_ready(spec, deadline, started, timeout)
+    return started
+
+
+def _wait_ready(spec: ProcessSpec, deadline: float, started: list[str], timeout: float) -> None:
+    while True:
+        try:
+            if requests.get(spec.ready_url, timeout=2).status_code == 200:
+                print(f"  ready   {spec.name:<12} {spec.ready_url}")
+                return
+        except requests.RequestException:
+            pass
+        if time.monotonic() > deadline:
+            stop(started)
+            raise SystemExit(f"kaoping: {spec.name} not ready after {timeout:.0f} s; "
+                             f"see {var_dir() / 'log' / (spec.name + '.log')}")
+        time.sleep(0.2)
+
+
+def stop(names: list[str] | None = None, grace: float = 10.0) -> list[str]:
+    """Stop the processes registered under ``names`` (every pid file for None): TERM,
+    then KILL what is left after ``grace`` seconds; return the pid files' names stopped."""
+    files = pidfiles() if names is None else [f for n in names for f in pidfiles(n)]
+    targets = []
+    for pidfile in files:
+        pid = read_pid(pidfile)
+        if pid is None:
+            continue
+        # A leader that died leaving its workers: its group id cannot have been reused.
+        orphans = not alive(pid) and _has_members(pid)
+        if live_pid(pidfile) is not None or orphans:
+            targets.append((pidfile, pid))
+    for _pidfile, pid in targets:
+        _signal(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for pidfile, pid in targets:
+        while _running(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _running(pid):
+            _signal(pid, signal.SIGKILL)
+        pidfile.unlink(missing_ok=True)
+    return [f.stem for f, _pid in targets]
+
+
+def stop_all(grace: float = 10.0) -> list[str]:
+    """Stop everything that has a pid file."""
+    return stop(None, grace)
+
+
+def _leads_group(pid: int) -> bool:
+    try:
+        return os.getpgid(pid) == pid
+    except ProcessLookupError:
+        return False
+
+
+def _signal(pid: int, sig: int) -> None:
+    """Signal a process's group when it leads one (a server and its workers) or led it,
+    else the process alone (a dialer started by hand in a shell's or a script's group)."""
+    if pid <= 1 or pid == os.getpgrp():  # never "every process", never ourselves
+        return
+    try:
+        if not alive(pid) or _leads_group(pid):
+            os.killpg(pid, sig)
+        else:
+            os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def _running(pid: int) -> bool:
+    if _group_alive(pid):
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
-        return True
-    return True
+    return _state(pid) not in (None, "Z")
 
 
-def start(specs: list[ProcessSpec], timeout: float = 60.0) -> None:
-    """Start every process, then wait until each ready URL answers 200."""
-    logs = var_dir() / "log"
-    logs.mkdir(exist_ok=True)
-    for spec in specs:
-        pidfile = run_dir() / f"{spec.name}.pid"
-        if pidfile.exists() and _alive(int(pidfile.read_text())):
-            raise SystemExit(f"kaoping run: {spec.name} is already running "
-                             f"(pid {pidfile.read_text().strip()}); `kaoping stop` first")
-        with open(logs / f"{spec.name}.log", "ab") as log:
-            process = subprocess.Popen(spec.argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                       stdin=subprocess.DEVNULL, start_new_session=True,
-                                       env={**os.environ, **spec.env})
-        pidfile.write_text(str(process.pid))
-        print(f"  started {spec.name:<12} pid {process.pid}  log {logs / (spec.name + '.log')}")
-    deadline = time.monotonic() + timeout
-    for spec in specs:
-        if spec.ready_url is None:
-            continue
-        while True:
-            try:
-                if requests.get(spec.ready_url, timeout=2).status_code == 200:
-                    print(f"  ready   {spec.name:<12} {spec.ready_url}")
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                stop_all()
-                raise SystemExit(f"kaoping run: {spec.name} not ready after {timeout:.0f} s; "
-                                 f"see {logs / (spec.name + '.log')}")
-            time.sleep(0.2)
-
-
-def stop_all(grace: float = 10.0) -> list[str]:
-    """TERM each process group, KILL what is left after ``grace`` seconds."""
-    stopped = []
-    pidfiles = sorted(run_dir().glob("*.pid"))
-    for pidfile in pidfiles:
-        pid = int(pidfile.read_text())
-        try:
-            os.killpg(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        stopped.append(pidfile.stem)
-    deadline = time.monotonic() + grace
-    for pidfile in pidfiles:
-        pid = int(pidfile.read_text())
-        while _group_alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        if _group_alive(pid):
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        pidfile.unlink(missing_ok=True)
-    return stopped
+def _state(pid: int) -> str | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat[stat.rindex(")") + 2:].split()[0]
 
 
 def _group_alive(pgid: int) -> bool:
@@ -175,11 +249,24 @@ def group_processes(pgid: int):
 def register(sub) -> None:
     migrate = sub.add_parser("migrate", help="apply every service's migrations")
     migrate.set_defaults(func=lambda args: (print("migrating"), migrate_all(), 0)[-1])
-    run = sub.add_parser("run", help="migrate, start the services on 127.0.0.1, wait ready")
+    run = sub.add_parser("run", help="migrate, start on 127.0.0.1 what is not running, wait "
+                                     "ready")
     run.add_argument("--timeout", type=float, default=60.0)
     run.set_defaults(func=_run)
-    stop = sub.add_parser("stop", help="stop what `kaoping run` started")
-    stop.set_defaults(func=_stop)
+    for action, text in (("start", "start the processes named (e.g. dialer) and wait ready"),
+                         ("restart", "stop, then start the processes named (all for none)")):
+        command = sub.add_parser(action, help=text)
+        command.add_argument("names", nargs="*" if action == "restart" else "+",
+                             metavar="PROCESS",
+                             help="survey, scoring, inspection, carrier, dialer")
+        command.add_argument("--timeout", type=float, default=60.0)
+        command.set_defaults(func=_start if action == "start" else _restart)
+    halt = sub.add_parser("stop", help="stop the processes named, or every one with a pid "
+                                       "file (also dialers started by hand)")
+    halt.add_argument("names", nargs="*", metavar="PROCESS")
+    halt.set_defaults(func=_stop)
+    status = sub.add_parser("status", help="list the processes and their pids")
+    status.set_defaults(func=_status)
 
 
 def _run(args) -> int:
@@ -192,7 +279,32 @@ def _run(args) -> int:
     return 0
 
 
-def _stop(_args) -> int:
-    stopped = stop_all()
-    print("stopped " + (", ".join(stopped) if stopped else "nothing (no pid files)"))
+def _start(args) -> int:
+    start(specs_named(args.names), timeout=args.timeout)
+    return 0
+
+
+def _restart(args) -> int:
+    specs = specs_named(args.names)
+    stopped = stop([s.name for s in specs])
+    print("stopped " + (", ".join(stopped) if stopped else "nothing"))
+    start(specs, timeout=args.timeout)
+    return 0
+
+
+def _stop(args) -> int:
+    if args.names:
+        specs_named(args.names)
+    stopped = stop(args.names or None)
+    print("stopped " + (", ".join(stopped) if stopped else "nothing (no live pid files)"))
+    return 0
+
+
+def _status(_args) -> int:
+    names = [s.name for s in process_specs()]
+    names += sorted({process_name(f) for f in pidfiles()} - set(names))
+    for name in names:
+        pids = running(name)
+        print(f"  {name:<12} " + (f"running, pid {', '.join(map(str, pids))}" if pids
+                                  else "stopped"))
     return 0

@@ -13,11 +13,14 @@ from shared.logs import configure_logging
 
 
 def register(sub) -> None:
-    dialer = sub.add_parser("dialer", help="run the telephone dialer worker (until stopped)")
+    dialer = sub.add_parser("dialer", help="run the telephone dialer worker until stopped "
+                                           "(registered in var/run/ for `kaoping stop`)")
     dialer.add_argument("--once", action="store_true", help="one pass, then exit")
     dialer.add_argument("--interval", type=float, default=0.5,
                         help="seconds between passes when idle (default 0.5)")
-    dialer.add_argument("--worker-id", default=None, help="name in the attempts' process data")
+    dialer.add_argument("--worker-id", default=None,
+                        help="name in the attempts' process data and of the worker's presence "
+                             "lock (one live dialer per name; default host-pid)")
     dialer.set_defaults(func=_dialer)
     survey = sub.add_parser("survey", help="survey service maintenance")
     actions = survey.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -50,10 +53,14 @@ def _dialer(args) -> int:
                     lease_seconds=env_float("DIALER_LEASE_SECONDS", 120.0),
                     stale_seconds=env_float("DIALER_STALE_SECONDS", 3600.0))
     if args.once:
-        print(f"placed {dialer.tick()} calls")
+        with dialer.present():
+            print(f"placed {dialer.tick()} calls")
         return 0
     _serve_dialer_metrics(dialer)
-    run_forever(dialer, args.interval)
+    from services.cli.pidfiles import registered
+
+    with registered("dialer"):  # so that `kaoping stop` stops a dialer started by hand
+        run_forever(dialer, args.interval)
     return 0
 
 

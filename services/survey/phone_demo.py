@@ -72,7 +72,7 @@ def _setup(ctx, planner, townships: list[str]) -> tuple[int, int]:
         "poll_id": poll["id"], "name": "年中电话调查", "from_number": "+8657488880000",
         "windows": ["00:00-24:00"], "weekdays": list(range(7)), "max_attempts": 3,
         "max_concurrent": 40, "cps": 25,
-        "delays": {"no-answer": 3, "busy": 3, "machine": 3, "break-off": 3}})
+        "delays": {"no-answer": 3, "busy": 3, "machine": 3, "break-off": 3, "no-consent": 3}})
     frame = planner.request("POST", f"/api/v1/telephony/campaigns/{campaign['id']}/frame",
                             files={"file": ("frame.csv", _frame(townships), "text/csv")}).json()
     ctx.say(f"  frame: {frame['imported']} numbers imported for {len(townships)} townships "
@@ -88,7 +88,8 @@ def _follow(ctx, analyst, campaign_id: int, limit: float = 55.0) -> dict:
         progress = analyst.get_json(f"/api/v1/telephony/campaigns/{campaign_id}/progress")
         rows = progress["townships"]
         line = (f"  [{time.monotonic() - started:4.0f}s] dialled {sum(r['dialled'] for r in rows)}"
-                f"  in progress {progress['in_progress']}  completes "
+                f"  claimed {progress['claimed']}  in progress {progress['in_progress']}"
+                "  completes "
                 f"{sum(r['completes'] for r in rows)}  cases open {progress['pending']}")
         done = progress["state"] == "finished" or time.monotonic() - started > limit
         ctx.progress(line, final=done)

@@ -18,8 +18,8 @@ from tests.support import serving
 SID = "AC" + "1" * 32
 TOKEN = "carrier-test-token"
 HUMAN = {"seed": 7, "rates": {k: 0.0 for k in (
-    "no_answer", "busy", "machine", "failed", "refuse", "opt_out", "hang_up", "silence",
-    "invalid_key", "special_key", "record_silence")}}
+    "no_answer", "busy", "machine", "failed", "refuse", "opt_out", "consent_silence",
+    "hang_up", "silence", "invalid_key", "special_key", "record_silence")}}
 
 
 class Application:
@@ -155,6 +155,20 @@ def test_outcomes_follow_the_profile(application, rate, status, answered_by):
         assert not application.named("answer")
     else:
         assert not application.named("start")
+
+
+def test_a_person_silent_at_consent_answers_and_presses_nothing(application):
+    profile = {**HUMAN, "rates": {**HUMAN["rates"], "consent_silence": 1.0}}
+    app = carrier(profile)
+    with serving(app) as url:
+        call = client_for(url).api.v2010.account.calls.create(
+            to="+8613900020002", from_="+8657400000000", url=f"{application.url}/start",
+            machine_detection="Enable")
+        assert app.extensions["carrier"].wait_idle(10)
+        record = app.extensions["carrier"].get(call.sid)
+    assert application.named("start")[0]["AnsweredBy"] == "human"
+    assert not application.named("answer")  # nothing pressed: the Gather fell through
+    assert ("gather", "") in record.transcript and record.status == "completed"
 
 
 def test_calls_per_second_limit_and_concurrency(application):

@@ -1,4 +1,5 @@
-"""`kaoping run` starts every process on 127.0.0.1 and waits ready; `stop` leaves none."""
+"""`kaoping run` starts every process on 127.0.0.1 and waits ready; `stop` leaves none;
+one process is restarted, stopped or started alone."""
 
 import os
 import socket
@@ -61,17 +62,38 @@ def _group_members(pgids):
     return members
 
 
-def test_run_then_stop(tmp_path):
-    survey, scoring, inspection = _free_ports(3)
+def suite_env(tmp_path) -> dict[str, str]:
+    """The environment of a suite of its own: free ports, its own var folder, the
+    simulated carrier."""
+    survey, scoring, inspection, carrier = _free_ports(4)
     env = {**os.environ, "KAOPING_VAR_DIR": str(tmp_path / "var"), "KAOPING_ENV": "development",
            "SURVEY_PORT": str(survey), "SCORING_PORT": str(scoring),
-           "INSPECTION_PORT": str(inspection), "KAOPING_WORKERS": "1", "KAOPING_THREADS": "2"}
+           "INSPECTION_PORT": str(inspection), "CARRIER_PORT": str(carrier),
+           "KAOPING_WORKERS": "1", "KAOPING_THREADS": "2"}
     for name in ("SURVEY", "SCORING", "INSPECTION"):
         env.pop(f"{name}_DATABASE_URL", None)
         env.pop(f"{name}_URL", None)
-    cli = [sys.executable, "-m", "services.cli"]
-    run = subprocess.run(cli + ["run", "--timeout", "90"], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=180)
+    env.pop("TWILIO_API_BASE_URL", None)
+    return env
+
+
+CLI = [sys.executable, "-m", "services.cli"]
+
+
+def kaoping(env, *args, timeout=180) -> subprocess.CompletedProcess:
+    return subprocess.run(CLI + list(args), cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def pids(tmp_path) -> dict[str, int]:
+    return {p.stem: int(p.read_text()) for p in (tmp_path / "var" / "run").glob("*.pid")}
+
+
+def test_run_then_stop(tmp_path):
+    env = suite_env(tmp_path)
+    survey, scoring, inspection = (int(env[f"{n}_PORT"]) for n in ("SURVEY", "SCORING",
+                                                                     "INSPECTION"))
+    run = kaoping(env, "run", "--timeout", "90")
     try:
         assert run.returncode == 0, run.stdout + run.stderr
         for port in (survey, scoring, inspection):
@@ -87,9 +109,42 @@ def test_run_then_stop(tmp_path):
             # 0100007F is 127.0.0.1 in /proc/net/tcp's little-endian hex
             assert host == "0100007F", f"listening on {address}, not 127.0.0.1"
     finally:
-        stop = subprocess.run(cli + ["stop"], cwd=ROOT, env=env, capture_output=True,
-                              text=True, timeout=60)
+        stop = kaoping(env, "stop", timeout=60)
     assert stop.returncode == 0, stop.stderr
     assert "survey" in stop.stdout
     assert _group_members(pgids) == []
     assert not list((tmp_path / "var" / "run").glob("*.pid"))
+
+
+def test_one_process_restarted_stopped_and_started_alone(tmp_path):
+    env = suite_env(tmp_path)
+    ready = f"http://127.0.0.1:{env['SURVEY_PORT']}/readyz"
+    run = kaoping(env, "run", "--timeout", "90")
+    try:
+        assert run.returncode == 0, run.stdout + run.stderr
+        before = pids(tmp_path)
+        assert set(before) == {"survey", "scoring", "inspection", "carrier", "dialer"}
+        again = kaoping(env, "run", "--timeout", "90")  # no refusal: nothing to start
+        assert again.returncode == 0, again.stderr
+        assert "left as is" in again.stdout and pids(tmp_path) == before
+        restart = kaoping(env, "restart", "dialer")
+        assert restart.returncode == 0, restart.stderr
+        after = pids(tmp_path)
+        assert after["dialer"] != before["dialer"] and _group_members({before["dialer"]}) == []
+        assert {k: v for k, v in after.items() if k != "dialer"} == {
+            k: v for k, v in before.items() if k != "dialer"}
+        assert requests.get(ready, timeout=5).status_code == 200
+        stop = kaoping(env, "stop", "dialer")
+        assert stop.returncode == 0 and "dialer" in stop.stdout
+        assert "dialer" not in pids(tmp_path) and _group_members({after["dialer"]}) == []
+        status = kaoping(env, "status").stdout
+        assert "dialer       stopped" in status and "survey       running" in status
+        start = kaoping(env, "start", "dialer")
+        assert start.returncode == 0 and "started dialer" in start.stdout
+        assert _group_members({pids(tmp_path)["dialer"]})
+        unknown = kaoping(env, "start", "nosuch")
+        assert unknown.returncode != 0 and "survey, scoring, inspection" in unknown.stderr
+    finally:
+        stop = kaoping(env, "stop", timeout=60)
+    assert stop.returncode == 0, stop.stderr
+    assert _group_members(set(before.values())) == [] and not pids(tmp_path)

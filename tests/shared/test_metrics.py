@@ -282,3 +282,16 @@ def test_gunicorn_workers_share_one_sum_that_survives_a_killed_worker(engines, t
     finally:
         master.terminate()
         master.wait(20)
+
+
+def test_a_taken_metrics_port_is_logged_and_the_process_goes_on():
+    """werkzeug exits the process when it cannot bind; a second dialer on a host must not."""
+    from flask import Flask
+
+    from shared.metrics import serve_in_background
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert serve_in_background(Flask("second"), "127.0.0.1", port) is None

@@ -30,7 +30,7 @@ from shared.db import utcnow
 from shared.errors import Conflict, NotFound, ValidationFailed
 
 DEFAULT_DELAYS = {"no-answer": 3600, "busy": 900, "machine": 7200, "failed": None,
-                  "break-off": 1800, "canceled": 600}
+                  "break-off": 1800, "no-consent": 86400, "canceled": 600}
 DEFAULT_WINDOWS = ["09:00-12:00", "14:00-20:30"]
 IN_FLIGHT = ("placing", "placed", "in-progress")
 EDITABLE_STATES = ("draft", "running", "paused")
@@ -209,9 +209,19 @@ def import_frame(session: Session, campaign: Campaign, filename: str, content: b
     return {k: report.get(k, 0) for k in ("rows", "imported", "duplicates", "do_not_call")}
 
 
+def _per_township(session: Session, campaign: Campaign, *conditions) -> dict[str, int]:
+    """Attempts of the campaign meeting ``conditions``, counted per township."""
+    return dict(session.execute(
+        select(PhoneContact.township, func.count(CallAttempt.id))
+        .join(CallAttempt, CallAttempt.contact_id == PhoneContact.id)
+        .where(PhoneContact.campaign_id == campaign.id, *conditions)
+        .group_by(PhoneContact.township)).all())
+
+
 def progress(session: Session, campaign: Campaign) -> dict[str, Any]:
-    """Per township: dialled, in progress, completes, partials, refusals, non-contacts,
-    unknown eligibility, not eligible, RR3 (AAPOR, e from resolved cases), quota fill."""
+    """Per township: dialled (calls placed), claimed (taken by a dialer, not placed yet),
+    in progress (placed, not ended), completes, partials, refusals, non-contacts, unknown
+    eligibility, not eligible, RR3 (AAPOR, e from resolved cases), quota fill."""
     poll = campaign.poll
     targets = {t.township: t.target_completes for t in poll.townships}
     codes = session.execute(
@@ -222,16 +232,12 @@ def progress(session: Session, campaign: Campaign) -> dict[str, Any]:
     groups: dict[str, Counter] = {}
     for township, code, n in codes:
         groups.setdefault(township, Counter())[DISPOSITIONS[code].category] += n
-    dialled = dict(session.execute(
-        select(PhoneContact.township, func.count(CallAttempt.id))
-        .join(CallAttempt, CallAttempt.contact_id == PhoneContact.id)
-        .where(PhoneContact.campaign_id == campaign.id, CallAttempt.direction == "outbound")
-        .group_by(PhoneContact.township)).all())
-    flying = dict(session.execute(
-        select(PhoneContact.township, func.count(CallAttempt.id))
-        .join(CallAttempt, CallAttempt.contact_id == PhoneContact.id)
-        .where(PhoneContact.campaign_id == campaign.id, CallAttempt.state.in_(IN_FLIGHT))
-        .group_by(PhoneContact.township)).all())
+    dialled = _per_township(session, campaign, CallAttempt.direction == "outbound",
+                            CallAttempt.state != "lost", CallAttempt.placed_at.is_not(None))
+    claimed = _per_township(session, campaign, CallAttempt.state == "placing",
+                            CallAttempt.placed_at.is_(None))
+    flying = _per_township(session, campaign, CallAttempt.state.in_(IN_FLIGHT),
+                           CallAttempt.placed_at.is_not(None))
     rows = []
     for township in sorted(groups):
         g = groups[township]
@@ -240,7 +246,7 @@ def progress(session: Session, campaign: Campaign) -> dict[str, Any]:
         rates = outcome_rates(counts)
         target = targets.get(township, 0)
         rows.append({"township": township, "cases": sum(g.values()),
-                     "dialled": dialled.get(township, 0),
+                     "dialled": dialled.get(township, 0), "claimed": claimed.get(township, 0),
                      "in_progress": flying.get(township, 0), "completes": g["I"],
                      "partials": g["P"], "refusals": g["R"], "non_contacts": g["NC"],
                      "other": g["O"], "unknown": g["UH"] + g["UO"], "not_eligible": g["NE"],
@@ -253,4 +259,4 @@ def progress(session: Session, campaign: Campaign) -> dict[str, Any]:
             "overall": outcome_rates(total).to_dict(),
             "pending": session.scalar(select(func.count(PhoneContact.id)).where(
                 PhoneContact.campaign_id == campaign.id, PhoneContact.state != "done")),
-            "in_progress": sum(flying.values())}
+            "claimed": sum(claimed.values()), "in_progress": sum(flying.values())}

@@ -1,6 +1,12 @@
 """A case's life between calls: what an ended call means for the case (outcome, AAPOR
 disposition, the next attempt or the end), and the interview's next question.
 
+A case is not called again after a final outcome (complete, refusal, opt-out), an
+outcome whose delay is null, its last attempt, or an interview that reached the end of
+its route without completing (every question left was coded "no answer" after its
+re-prompts): a call-back would have nothing to ask, so the case ends as a partial or a
+break-off by the answered share.
+
 Used by the status-callback webhook and by the dialer when it reconciles a call whose
 callback never came.
 """
@@ -16,6 +22,7 @@ from services.survey.models.interview import Interview
 from services.survey.models.poll import Poll
 from services.survey.models.telephony import CallAttempt, PhoneContact
 from services.survey.questionnaires import route
+from services.survey.telephony.campaigns import DEFAULT_DELAYS
 from services.survey.telephony.dispositions import (
     COMPLETE,
     FINAL_OUTCOMES,
@@ -65,12 +72,15 @@ def finish_attempt(session: Session, attempt: CallAttempt, *, call_status: str,
         interview.disposition = disposition
         interview.updated_at = now
     contact.lease_owner = contact.lease_until = None
-    delay = campaign.delays.get(outcome)
+    # A campaign made before an outcome existed has no delay for it: the default applies.
+    delay = campaign.delays.get(outcome, DEFAULT_DELAYS.get(outcome))
     final = (outcome in FINAL_OUTCOMES or delay is None
              or contact.attempts >= campaign.max_attempts
              or campaign.state in ("cancelled", "finished"))
     if attempt.direction == "inbound" and contact.state == "pending" and not finished:
         final = False  # a call-back does not use up the outbound attempts
+    if outcome == "break-off" and next_phone_question(poll, interview, contact.skipped) is None:
+        final = True  # nothing left to ask: a call-back would only say "continue?"
     if final:
         close_case(contact, interview, disposition)
     else:

@@ -1,19 +1,25 @@
 """The dialer worker: claims due cases, places calls with the twilio REST client,
 recovers from crashes.
 
-Claiming: one transaction selects due contacts (``FOR UPDATE SKIP LOCKED`` on
-PostgreSQL, so that several workers never take the same row) and flips each from
-``pending`` to ``dialing`` with a conditional UPDATE (on SQLite, where writes are
-serialised, that UPDATE alone is the lease), and inserts a ``CallAttempt`` in state
-``placing``. Only after that commit is a call placed; ``placed_at`` is stamped just
-before the REST request, and the next attempt's delay counts from it.
+Claiming (``claims.claim_due``): one transaction flips due cases from ``pending`` to
+``dialing`` and adds a ``CallAttempt`` in state ``placing`` for each. Only after that
+commit is a call placed; ``placed_at`` is stamped (if the claim still holds) just before
+the REST request, and the next attempt's delay counts from it.
 
-Crash recovery (every tick): an attempt still ``placing`` after the lease
-(``DIALER_LEASE_SECONDS``) whose call never reached a webhook is marked ``lost`` and its
-case is due again (the lost attempt does not count); an attempt in flight for longer
-than ``DIALER_STALE_SECONDS`` is looked up over the REST API and finished from the
-call's final status. Webhooks carry the attempt id, so a call placed just before a
-crash is still matched when its callbacks arrive.
+Crash recovery (every tick): a claim not yet placed by a worker whose process is gone
+(``presence``: its lock was released) is given back at once; an attempt still
+``placing`` after the lease (``DIALER_LEASE_SECONDS``) whose call never reached a
+webhook is marked ``lost`` and its case is due again (the lost attempt does not count);
+an attempt in flight for longer than ``DIALER_STALE_SECONDS`` is looked up over the
+REST API and finished from the call's final status. Webhooks carry the attempt id, so a
+call placed just before a crash is still matched when its callbacks arrive. A claim is
+given back with conditional UPDATEs, so that the claimer stamping it at the same moment
+either places it or finds it gone, never both.
+
+Isolation: each campaign's claims, each case within a claim (a SAVEPOINT), each call
+placed and each attempt recovered are handled on their own; a failure is logged, a
+claim not placed is given back at once (due again in a minute), and the rest of the
+pass goes on.
 
 Maintenance: at most once an hour a pass also deletes the webhook idempotency records
 of ended calls past their retention (``retention.purge_webhook_records``).
@@ -26,39 +32,32 @@ pass, so an edited ``cps`` or ``max_concurrent`` applies from the next pass.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session, lazyload, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
-from services.survey.models.interview import Interview
 from services.survey.models.telephony import CallAttempt, Campaign, PhoneContact
-from services.survey.polls import in_field, quota_status
-from services.survey.telephony.campaigns import IN_FLIGHT, is_do_not_call
-from services.survey.telephony.cases import (
-    FINAL_CALL_STATUSES,
-    close_case,
-    finish_attempt,
-)
+from services.survey.telephony.campaigns import IN_FLIGHT
+from services.survey.telephony.cases import FINAL_CALL_STATUSES, finish_attempt
+from services.survey.telephony.claims import claim_due, give_back, unplaced_claims
 from services.survey.telephony.dialer_metrics import CALLS_PLACED, CLAIMS
-from services.survey.telephony.dispositions import NOT_ATTEMPTED, REFUSAL
-from services.survey.telephony.pacing import free_lines
+from services.survey.telephony.presence import Presence, presence_for
 from services.survey.telephony.retention import purge_webhook_records
 from services.survey.telephony.settings import webhook_url
 from services.survey.telephony.slots import reserve_slot
 from services.survey.telephony.vault import PhoneVault
-from services.survey.telephony.windows import CallingWindows
-from shared.db import is_postgres, session_scope, utcnow
+from shared.db import session_scope, utcnow
+from shared.errors import Conflict
 
 log = logging.getLogger("kaoping.dialer")
-QUOTA_FILLED = "4.80"
 
 
 def default_worker_id() -> str:
@@ -71,8 +70,8 @@ class Dialer:
                  clock: Callable[[], datetime] = utcnow, lease_seconds: float = 120.0,
                  stale_seconds: float = 3600.0, batch: int = 20,
                  pace_clock: Callable[[], float] | None = None,
-                 sleep: Callable[[float], None] = time.sleep,
-                 purge_every: float | None = 3600.0):
+                 sleep: Callable[[float], None] | None = None,
+                 purge_every: float | None = 3600.0, presence: Presence | None = None):
         from services.survey.telephony.settings import rest_client
 
         self.sessions = sessions
@@ -86,25 +85,41 @@ class Dialer:
         self.batch = batch
         # Send slots are in epoch seconds on the database's clock unless a clock is given.
         self.pace_clock = pace_clock
-        self.sleep = sleep
+        # Waits for a send slot; by default on ``stop``, so that a dialer told to stop
+        # does not sit out its slot (it gives the claim back instead).
+        self.stop = threading.Event()
+        self.sleep = sleep or self.stop.wait
         self.purge_every = purge_every  # seconds between webhook record purges; None: never
         self._purged_at: float | None = None
+        self.presence = presence or presence_for(sessions.kw["bind"], self.worker)
 
     # --- one pass -------------------------------------------------------------------
     def tick(self) -> int:
-        """Recover, then claim and place what is due; return the number of calls placed."""
+        """Recover, then claim and place what is due; return the number of calls placed.
+        A campaign's failure is logged and the other campaigns go on."""
         self.recover()
         self.maintain()
         placed = 0
-        with session_scope(self.sessions) as session:
-            campaigns = [c.id for c in session.scalars(
-                select(Campaign).where(Campaign.state == "running").order_by(Campaign.id))]
-        for campaign_id in campaigns:
-            claimed = self.claim(campaign_id)
-            for attempt_id in claimed:
+        for campaign_id in self.running_campaigns():
+            for attempt_id in self._guarded("claiming for campaign", campaign_id, self.claim) or ():
                 placed += self.place(attempt_id)
-            self.maybe_finish(campaign_id)
+            self._guarded("finishing campaign", campaign_id, self.maybe_finish)
         return placed
+
+    def running_campaigns(self) -> list[int]:
+        with session_scope(self.sessions) as session:
+            return list(session.scalars(select(Campaign.id).where(Campaign.state == "running")
+                                        .order_by(Campaign.id)))
+
+    @staticmethod
+    def _guarded(what: str, key: object, work: Callable[..., object], *args):
+        """``work(key, *args)`` (a campaign's or an attempt's step), or None after logging
+        its failure: one failure never stops the rest of the pass."""
+        try:
+            return work(key, *args)
+        except Exception:
+            log.exception("%s %s failed; the pass goes on", what, key)
+            return None
 
     def maintain(self) -> int | None:
         """Purge old webhook records if the last purge is an hour (``purge_every``) ago;
@@ -124,126 +139,64 @@ class Dialer:
             log.info("deleted %s webhook records past retention", deleted)
         return deleted
 
-    def run(self, stop: threading.Event, interval: float = 0.5) -> None:
+    def run(self, interval: float = 0.5) -> None:
+        """Pass after pass until ``stop`` is set, present all along (see ``present``)."""
+        with self.present():
+            while not self.stop.is_set():
+                try:
+                    self.presence.keep()
+                    placed = self.tick()
+                except Exception:
+                    log.exception("dialer tick failed")
+                    placed = 0
+                if not placed:
+                    self.stop.wait(interval)
+
+    @contextlib.contextmanager
+    def present(self) -> Iterator[Dialer]:
+        """Hold this worker's presence lock while the block runs (Conflict when a running
+        dialer holds the same worker id), having given back the claims that an earlier
+        process with this worker id left unplaced (this one has claimed nothing yet)."""
+        self._hold_presence()
         log.info("dialer %s started", self.worker)
-        while not stop.is_set():
+        try:
+            self._guarded("giving back the unplaced claims of worker", self.worker,
+                          self._give_back_claims_of)
+            yield self
+        finally:
+            self.presence.release()
+            log.info("dialer %s stopped", self.worker)
+
+    def _hold_presence(self, patience: float = 15.0) -> None:
+        """Take the presence lock, waiting up to ``patience`` seconds for a process with the
+        same worker id that was just killed to let go of it (PostgreSQL notices a closed
+        connection a moment later); Conflict after that."""
+        deadline = time.monotonic() + patience
+        while True:
             try:
-                placed = self.tick()
-            except Exception:
-                log.exception("dialer tick failed")
-                placed = 0
-            if not placed:
-                stop.wait(interval)
-        log.info("dialer %s stopped", self.worker)
+                self.presence.hold()
+                return
+            except Conflict:
+                if time.monotonic() > deadline or self.stop.wait(0.5):
+                    raise
+            except Exception:  # the database is down: ``keep`` takes the lock once it is back
+                log.exception("dialer %s cannot take its presence lock yet", self.worker)
+                return
+
+    def _give_back_claims_of(self, worker: str) -> None:
+        with session_scope(self.sessions) as session:
+            claims = session.scalars(unplaced_claims().where(CallAttempt.worker == worker)).all()
+        for attempt_id in claims:
+            self._guarded("giving back attempt", attempt_id, self._give_back, True)
 
     # --- claiming -------------------------------------------------------------------
     def claim(self, campaign_id: int) -> list[int]:
-        """Claim due cases of a running campaign within its window, its poll's field
-        period, its free lines and its townships' quotas."""
-        now = self.clock()
+        """Claim due cases of a running campaign (``claims.claim_due``, one transaction)."""
         with session_scope(self.sessions) as session:
-            campaign = session.get(Campaign, campaign_id)
-            if campaign is None or campaign.state != "running":
-                return []
-            windows = CallingWindows.from_config(campaign.windows, campaign.weekdays,
-                                                 campaign.zone)
-            if not windows.is_open(now) or not in_field(
-                    campaign.poll, now.astimezone(ZoneInfo(campaign.zone)).date()):
-                return []
-            in_flight = session.scalar(select(func.count(CallAttempt.id)).where(
-                CallAttempt.campaign_id == campaign.id, CallAttempt.state.in_(IN_FLIGHT)))
-            # Claim no more than can be placed well within the lease at this CPS, so that
-            # no claimed call is still waiting for its slot when recovery declares it lost.
-            # The CPS is shared by every worker, so calls that other workers claimed and
-            # have not placed yet wait for slots too.
-            waiting = session.scalar(select(func.count(CallAttempt.id)).where(
-                CallAttempt.campaign_id == campaign.id, CallAttempt.state == "placing",
-                CallAttempt.placed_at.is_(None)))
-            placeable = max(1, int(campaign.cps * self.lease.total_seconds() / 2)) - waiting
-            room = min(free_lines(campaign.max_concurrent, in_flight), self.batch, placeable)
-            if room <= 0:
-                return []
-            filled, quota_room = self._quota_room(session, campaign)
-            if filled:
-                self._close_filled(session, campaign, filled)
-            blocked = filled | {t for t, left in quota_room.items() if left <= 0}
-            query = (select(PhoneContact)
-                     .where(PhoneContact.campaign_id == campaign.id,
-                            PhoneContact.state == "pending",
-                            PhoneContact.township.not_in(blocked),
-                            or_(PhoneContact.next_attempt_at.is_(None),
-                                PhoneContact.next_attempt_at <= now))
-                     .order_by(PhoneContact.next_attempt_at.is_not(None),
-                               PhoneContact.next_attempt_at, PhoneContact.id)
-                     .options(lazyload("*"))
-                     .limit(room * 2))
-            if is_postgres(session.get_bind()):
-                query = query.with_for_update(skip_locked=True, of=PhoneContact)
-            claimed: list[int] = []
-            for contact in session.scalars(query).unique().all():
-                if len(claimed) >= room:
-                    break
-                if self._screen(session, contact):
-                    continue
-                if quota_room.get(contact.township, 1) <= 0:
-                    continue
-                took = session.execute(
-                    update(PhoneContact)
-                    .where(PhoneContact.id == contact.id, PhoneContact.state == "pending")
-                    .values(state="dialing", lease_owner=self.worker,
-                            lease_until=now + self.lease,
-                            attempts=PhoneContact.attempts + 1)
-                    .execution_options(synchronize_session=False)).rowcount
-                if not took:
-                    continue
-                if contact.township in quota_room:
-                    quota_room[contact.township] -= 1
-                number = 1 + session.scalar(select(func.count(CallAttempt.id)).where(
-                    CallAttempt.contact_id == contact.id))
-                attempt = CallAttempt(campaign_id=campaign.id, contact_id=contact.id,
-                                      attempt_number=number, worker=self.worker,
-                                      queued_at=now, state="placing")
-                session.add(attempt)
-                session.flush()
-                claimed.append(attempt.id)
-            CLAIMS.labels(str(campaign.id)).inc(len(claimed))
-            return claimed
-
-    def _quota_room(self, session: Session, campaign: Campaign
-                    ) -> tuple[set[str], dict[str, int]]:
-        """Townships whose quota is filled, and how many more calls each township with a
-        target may have in flight: target − completes − calls in flight. A call waits
-        while that is 0, so the calls running can never push completes past the target."""
-        if not campaign.poll.stop_at_quota:
-            return set(), {}
-        flying = dict(session.execute(
-            select(PhoneContact.township, func.count(CallAttempt.id))
-            .join(CallAttempt, CallAttempt.contact_id == PhoneContact.id)
-            .where(CallAttempt.campaign_id == campaign.id, CallAttempt.state.in_(IN_FLIGHT))
-            .group_by(PhoneContact.township)).all())
-        rows = quota_status(session, campaign.poll)
-        return ({row["township"] for row in rows if row["filled"]},
-                {row["township"]: row["target_completes"] - row["completes"]
-                 - flying.get(row["township"], 0)
-                 for row in rows if row["target_completes"] > 0})
-
-    def _close_filled(self, session: Session, campaign: Campaign, filled: set[str]) -> None:
-        """No more calls in townships whose quota is met: unattempted cases are coded
-        4.80 (quota filled), attempted ones keep their disposition."""
-        for contact in session.scalars(select(PhoneContact).where(
-                PhoneContact.campaign_id == campaign.id, PhoneContact.state == "pending",
-                PhoneContact.township.in_(filled))):
-            interview = session.get(Interview, contact.interview_id)
-            close_case(contact, interview, QUOTA_FILLED if contact.attempts == 0
-                       else interview.disposition)
-
-    def _screen(self, session: Session, contact: PhoneContact) -> bool:
-        """Close a case whose number went on the do-not-call list; True if closed."""
-        if is_do_not_call(session, contact.number_hash):
-            interview = session.get(Interview, contact.interview_id)
-            close_case(contact, interview, REFUSAL if contact.attempts else NOT_ATTEMPTED)
-            return True
-        return False
+            claimed = claim_due(session, campaign_id, worker=self.worker, now=self.clock(),
+                                lease=self.lease, batch=self.batch)
+        CLAIMS.labels(str(campaign_id)).inc(len(claimed))
+        return claimed
 
     # --- placing --------------------------------------------------------------------
     def reserve(self, campaign_id: int, cps: float) -> tuple[float, float]:
@@ -257,7 +210,49 @@ class Dialer:
         return webhook_url(self.config["PUBLIC_BASE_URL"], step, **params)
 
     def place(self, attempt_id: int) -> int:
-        """Place one claimed call; return 1 when the carrier accepted it."""
+        """Place one claimed call; return 1 when the carrier accepted it.
+
+        A failure before the carrier has the call (database, send slot, decryption) gives
+        the claim back at once, due again in a minute; a failure in recording a call the
+        carrier accepted is only logged, as its webhooks carry the attempt id and record
+        its CallSid."""
+        try:
+            stamped = self._stamp(attempt_id)
+        except Exception as exc:
+            log.exception("call for attempt %s not placed; its case is due again", attempt_id)
+            self._guarded("giving back attempt", attempt_id, self._give_back, False, 60,
+                          _error(exc))
+            return 0
+        if stamped is None:
+            return 0  # recovered as lost meanwhile: its case is due again elsewhere
+        campaign_id, options = stamped
+        try:
+            call = self.client.api.v2010.account.calls.create(**options)
+        except Exception as exc:  # TwilioRestException or a network error
+            self._guarded("recording the refusal of attempt", attempt_id, self._not_placed, exc)
+            return 0
+        try:
+            with session_scope(self.sessions) as session:
+                session.execute(update(CallAttempt).where(CallAttempt.id == attempt_id,
+                                                          CallAttempt.call_sid.is_(None))
+                                .values(call_sid=call.sid))
+                session.execute(update(CallAttempt).where(CallAttempt.id == attempt_id,
+                                                          CallAttempt.state == "placing")
+                                .values(state="placed"))
+        except Exception:
+            log.exception("call %s of attempt %s placed but not recorded; its webhooks "
+                          "will record it", call.sid, attempt_id)
+        CALLS_PLACED.labels(str(campaign_id)).inc()
+        return 1
+
+    def _stamp(self, attempt_id: int) -> tuple[int, dict] | None:
+        """Wait for a send slot, stamp ``placed_at`` if the claim still holds, and return
+        the campaign id and the REST request's options; None when recovery gave the claim
+        back meanwhile, or when the dialer is stopping (then it gives the claim back
+        itself)."""
+        if self.stop.is_set():
+            self._give_back(attempt_id, True)
+            return None
         with session_scope(self.sessions) as session:
             attempt = session.get(CallAttempt, attempt_id)
             campaign = attempt.contact.campaign
@@ -267,6 +262,9 @@ class Dialer:
         slot, now = self.reserve(campaign_id, cps)
         if slot > now:
             self.sleep(slot - now)
+        if self.stop.is_set():
+            self._give_back(attempt_id, True)
+            return None
         with session_scope(self.sessions) as session:
             stamped = session.execute(
                 update(CallAttempt)
@@ -274,7 +272,7 @@ class Dialer:
                 .values(placed_at=self.clock())
                 .execution_options(synchronize_session=False)).rowcount
         if not stamped:
-            return 0  # recovered as lost meanwhile: its case is due again elsewhere
+            return None
         from_number, detection, record = settings
         options = {"to": number, "from_": from_number,
                    "url": self.webhook("answer", attempt=attempt_id), "method": "POST",
@@ -286,71 +284,73 @@ class Dialer:
             options["machine_detection"] = "Enable"
         if record:
             options["record"] = True
-        try:
-            call = self.client.api.v2010.account.calls.create(**options)
-        except Exception as exc:  # TwilioRestException or a network error
-            self._not_placed(attempt_id, exc)
-            return 0
-        with session_scope(self.sessions) as session:
-            session.execute(update(CallAttempt)
-                            .where(CallAttempt.id == attempt_id, CallAttempt.call_sid.is_(None))
-                            .values(call_sid=call.sid))
-            session.execute(update(CallAttempt)
-                            .where(CallAttempt.id == attempt_id, CallAttempt.state == "placing")
-                            .values(state="placed"))
-        CALLS_PLACED.labels(str(campaign_id)).inc()
-        return 1
+        return campaign_id, options
 
     def _not_placed(self, attempt_id: int, exc: Exception) -> None:
         status = getattr(exc, "status", None)
-        with session_scope(self.sessions) as session:
-            attempt = session.get(CallAttempt, attempt_id)
-            attempt.error = f"{exc.__class__.__name__}: {getattr(exc, 'msg', exc)}"[:300]
-            if status is not None and 400 <= status < 500:
-                # The carrier refused the number itself (e.g. 21211): not a working number.
-                finish_attempt(session, attempt, call_status="failed", answered_by=None,
-                               duration=0, now=self.clock())
-            else:
-                self._lose(session, attempt, retry_in=60)
         log.warning("call for attempt %s not placed: %s", attempt_id, exc)
+        if status is None or not 400 <= status < 500:
+            self._give_back(attempt_id, False, 60, _error(exc))
+            return
+        with session_scope(self.sessions) as session:
+            # The carrier refused the number itself (e.g. 21211): not a working number.
+            attempt = session.get(CallAttempt, attempt_id)
+            attempt.error = _error(exc)
+            finish_attempt(session, attempt, call_status="failed", answered_by=None,
+                           duration=0, now=self.clock())
 
     # --- recovery -------------------------------------------------------------------
-    def _lose(self, session: Session, attempt: CallAttempt, retry_in: float = 0) -> None:
-        contact = attempt.contact
-        attempt.state = "lost"
-        contact.state = "pending"
-        contact.attempts = max(0, contact.attempts - 1)
-        contact.lease_owner = contact.lease_until = None
-        contact.next_attempt_at = self.clock() + timedelta(seconds=retry_in)
+    def _give_back(self, attempt_id: int, unplaced: bool, retry_in: float = 0,
+                   error: str | None = None) -> bool:
+        """``claims.give_back`` in a transaction of its own; the case is due again in
+        ``retry_in`` seconds."""
+        with session_scope(self.sessions) as session:
+            return give_back(session, attempt_id, unplaced=unplaced, error=error,
+                             due_at=self.clock() + timedelta(seconds=retry_in))
 
     def recover(self) -> None:
+        """Give back the unplaced claims of workers that are gone, and claims past the
+        lease; finish calls in flight past ``stale`` from the carrier's record. Each
+        attempt on its own: a failure is logged and the others go on."""
         now = self.clock()
         with session_scope(self.sessions) as session:
-            stuck = session.scalars(select(CallAttempt).where(
+            orphans = session.execute(unplaced_claims().add_columns(CallAttempt.worker).where(
+                CallAttempt.worker != self.worker)).all()
+            stuck = session.scalars(select(CallAttempt.id).where(
                 CallAttempt.state == "placing", CallAttempt.call_sid.is_(None),
                 or_(CallAttempt.placed_at < now - self.lease,
                     (CallAttempt.placed_at.is_(None)) & (CallAttempt.queued_at < now - self.lease))
             )).all()
-            for attempt in stuck:
-                log.warning("attempt %s was never placed (worker %s); due again",
-                            attempt.id, attempt.worker)
-                self._lose(session, attempt)
-            stale = session.scalars(select(CallAttempt).where(
+            stale = session.scalars(select(CallAttempt.id).where(
                 CallAttempt.state.in_(IN_FLIGHT), CallAttempt.call_sid.is_not(None),
                 CallAttempt.placed_at < now - self.stale)).all()
-            for attempt in stale:
-                self._reconcile(session, attempt, now)
+        alive = self.presence.alive({worker for _id, worker in orphans}) if orphans else set()
+        for attempt_id, worker in orphans:
+            if worker not in alive and self._guarded("giving back attempt", attempt_id,
+                                                     self._give_back, True):
+                log.warning("attempt %s was claimed by %s, which is gone; due again",
+                            attempt_id, worker)
+        for attempt_id in stuck:
+            if self._guarded("giving back attempt", attempt_id, self._give_back, False):
+                log.warning("attempt %s was never placed within the lease; due again",
+                            attempt_id)
+        for attempt_id in stale:
+            self._guarded("reconciling attempt", attempt_id, self._reconcile, now)
 
-    def _reconcile(self, session: Session, attempt: CallAttempt, now: datetime) -> None:
-        try:
-            call = self.client.api.v2010.account.calls(attempt.call_sid).fetch()
-        except Exception as exc:
-            log.warning("cannot look up call %s: %s", attempt.call_sid, exc)
-            return
-        if call.status in FINAL_CALL_STATUSES:
-            finish_attempt(session, attempt, call_status=call.status,
-                           answered_by=call.answered_by,
-                           duration=int(call.duration or 0), now=now)
+    def _reconcile(self, attempt_id: int, now: datetime) -> None:
+        with session_scope(self.sessions) as session:
+            attempt = session.get(CallAttempt, attempt_id)
+            if attempt.state not in IN_FLIGHT:
+                return
+            try:
+                call = self.client.api.v2010.account.calls(attempt.call_sid).fetch()
+            except Exception as exc:
+                log.warning("cannot look up call %s: %s", attempt.call_sid, exc)
+                return
+            if call.status in FINAL_CALL_STATUSES:
+                finish_attempt(session, attempt, call_status=call.status,
+                               answered_by=call.answered_by,
+                               duration=int(call.duration or 0), now=now)
 
     def maybe_finish(self, campaign_id: int) -> None:
         """A running campaign with no case left to call and no call in flight is finished."""
@@ -365,11 +365,14 @@ class Dialer:
                 campaign.finished_at = self.clock()
 
 
+def _error(exc: Exception) -> str:
+    return f"{exc.__class__.__name__}: {getattr(exc, 'msg', exc)}"[:300]
+
+
 def run_forever(dialer: Dialer, interval: float = 0.5) -> None:
     """Run until SIGTERM/SIGINT (used by ``kaoping dialer``)."""
     import signal
 
-    stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    dialer.run(stop, interval)
+        signal.signal(sig, lambda *_: dialer.stop.set())
+    dialer.run(interval)

@@ -1,15 +1,17 @@
 """AAPOR final and temporary disposition codes for telephone cases, from call data.
 
 Codes follow the AAPOR Standard Definitions (telephone surveys): 1.1 complete, 1.2
-partial, 2.11 refusal (also an opt-out), 2.12 break-off, 2.22 answering machine with
-no contact made (non-contact, as DESIGN.md maps it), 3.11 not yet attempted, 3.13 no
-answer, 3.14 always busy, 4.30 non-working or disconnected number (not eligible); the
-same table as ``services.survey.interviews.DISPOSITIONS``.
+partial, 2.11 refusal (also an opt-out, and a person who answered but gave no consent),
+2.12 break-off, 2.22 answering machine with no contact made (non-contact, as DESIGN.md
+maps it), 3.11 not yet attempted, 3.13 no answer, 3.14 always busy, 4.30 non-working or
+disconnected number (not eligible); the same table as
+``services.survey.interviews.DISPOSITIONS``.
 
 A case's disposition is the best outcome over its attempts, in the order complete >
-partial > refusal / break-off > non-contact > unknown eligibility > not eligible. A
-break-off counts as a partial when the share of questions on the respondent's route
-that were answered reaches the poll's declared threshold (``partial_threshold``).
+partial > refusal / break-off (the first of these) > a person's silent no-consent >
+non-contact > unknown eligibility > not eligible. A break-off counts as a partial when
+the share of questions on the respondent's route that were answered reaches the poll's
+declared threshold (``partial_threshold``).
 """
 
 from __future__ import annotations
@@ -23,14 +25,18 @@ NOT_ATTEMPTED, NO_ANSWER, ALWAYS_BUSY = "3.11", "3.13", "3.14"
 NOT_WORKING = "4.30"
 
 # What one call attempt came to (from CallStatus, AnsweredBy and the interview).
-OUTCOMES = ("complete", "break-off", "refusal", "opt-out", "machine", "no-answer", "busy",
-            "failed", "canceled")
+# "no-consent": a person (AnsweredBy human) answered and gave no consent: silence at the
+# consent prompt, a hang-up during the introduction, or an IVR that failed before asking.
+# An implicit refusal (AAPOR 2.11), and a "soft" one: called again after its delay.
+OUTCOMES = ("complete", "break-off", "refusal", "opt-out", "no-consent", "machine",
+            "no-answer", "busy", "failed", "canceled")
 # Outcomes after which the case is not called again.
 FINAL_OUTCOMES = ("complete", "refusal", "opt-out")
-RETRY_OUTCOMES = ("break-off", "machine", "no-answer", "busy", "failed")
+RETRY_OUTCOMES = ("break-off", "no-consent", "machine", "no-answer", "busy", "failed")
 
+# An explicit refusal or a break-off says more than a silent answer: it ranks first.
 _RANK = {"complete": 0, "partial": 1, "refusal": 2, "break-off": 2, "opt-out": 2,
-         "machine": 3, "no-answer": 4, "busy": 5, "canceled": 6, "failed": 7}
+         "no-consent": 3, "machine": 4, "no-answer": 5, "busy": 6, "canceled": 7, "failed": 8}
 
 
 def call_outcome(call_status: str, answered_by: str | None, *, consent: bool | None,
@@ -52,8 +58,13 @@ def call_outcome(call_status: str, answered_by: str | None, *, consent: bool | N
         return "complete"
     if consent:
         return "break-off"
-    # Answered (CallStatus completed) by a machine, or by someone who never pressed a key
-    # at the consent prompt: no contact with a respondent was made (AAPOR non-contact).
+    if answered_by == "human":
+        # Contact with a person was made, and they did not take part: a refusal (or, on a
+        # call-back of a broken-off interview, the break-off stands), never a non-contact.
+        return "no-consent"
+    # Answered by a machine or fax, or without answering-machine detection's verdict
+    # (AnsweredBy absent or "unknown"): no contact with a person is known to have been
+    # made (AAPOR non-contact, answering machine).
     return "machine"
 
 
@@ -67,8 +78,8 @@ def case_disposition(outcomes: Iterable[str], *, answered_share: float,
                 for o in outcomes]
     best = min(labelled, key=lambda o: _RANK.get(o, 9))
     return {"complete": COMPLETE, "partial": PARTIAL, "refusal": REFUSAL, "opt-out": REFUSAL,
-            "break-off": BREAK_OFF, "machine": MACHINE, "no-answer": NO_ANSWER,
-            "busy": ALWAYS_BUSY, "canceled": NOT_ATTEMPTED,
+            "no-consent": REFUSAL, "break-off": BREAK_OFF, "machine": MACHINE,
+            "no-answer": NO_ANSWER, "busy": ALWAYS_BUSY, "canceled": NOT_ATTEMPTED,
             "failed": NOT_WORKING}[best]
 
 

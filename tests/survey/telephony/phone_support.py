@@ -4,10 +4,12 @@ service and the simulated carrier over real HTTP, and a dialer with an injected 
 from __future__ import annotations
 
 import contextlib
+import io
 import time
 from datetime import UTC, date, datetime, timedelta
 
 from flask import Flask, jsonify
+from twilio.request_validator import RequestValidator
 
 from services.carrier.app import create_app as create_carrier
 from services.survey.models.poll import Poll, PollTownship
@@ -19,6 +21,7 @@ from tests.support import serving
 
 SID = "AC" + "5" * 32
 TOKEN = "phone-test-token"
+PUBLIC = "https://survey.example.org"
 # Wednesday 2026-07-01 10:00 in Asia/Shanghai: inside the default calling windows.
 IN_WINDOW = datetime(2026, 7, 1, 2, 0, tzinfo=UTC)
 
@@ -138,3 +141,32 @@ def run_campaign(dialer: Dialer, board, campaign_id: int, timeout: float = 60.0)
             if session.get(Campaign, campaign_id).state == "finished":
                 return ticks
     raise AssertionError(f"campaign {campaign_id} not finished after {ticks} ticks")
+
+
+def claimed_attempt(app, engines, auth, partial_threshold: float = 0.5, **settings) -> int:
+    """A claimed call attempt of a running one-number campaign with these settings;
+    returns its id."""
+    poll_id = make_phone_poll(engines["survey"], ["T01"], partial_threshold=partial_threshold)
+    client, planner = app.test_client(), auth("planner")
+    campaign = client.post("/api/v1/telephony/campaigns", headers=planner, json={
+        "poll_id": poll_id, "name": "c", "from_number": "+8657488880000", **settings})
+    assert campaign.status_code == 201, campaign.json
+    frame = b"phone,township\n13900010001,T01\n"
+    client.post(f"/api/v1/telephony/campaigns/{campaign.json['id']}/frame", headers=planner,
+                data={"file": (io.BytesIO(frame), "f.csv")})
+    client.post(f"/api/v1/telephony/campaigns/{campaign.json['id']}/start", headers=planner)
+    (attempt_id,) = make_dialer(app, client=object()).claim(campaign.json["id"])
+    return attempt_id
+
+
+def signed(client, path: str, params: dict, token: str = TOKEN, signature: str | None = None):
+    """POST a webhook to an app whose PUBLIC_BASE_URL is ``PUBLIC``, signed as Twilio
+    signs it (``signature=""``: unsigned; another ``token``: forged)."""
+    sig = RequestValidator(token).compute_signature(PUBLIC + path, params)
+    headers = {} if signature == "" else {"X-Twilio-Signature": signature or sig}
+    return client.post(path, data=params, headers=headers)
+
+
+def call_params(**extra) -> dict:
+    return {"CallSid": "CA" + "a" * 32, "AccountSid": "AC" + "5" * 32, "From": "+8657488880000",
+            "To": "+8613900010001", "CallStatus": "in-progress", **extra}

@@ -46,7 +46,8 @@ def test_patch_changes_only_what_is_sent(survey_client, engines, auth):
     body = survey_client.get(path, headers=auth("analyst")).json
     assert body["windows"] == ["08:30-11:30"] and body["weekdays"] == [5, 6]
     assert body["delays"] == {"no-answer": 3600, "busy": 60, "machine": None, "failed": None,
-                              "break-off": 1800, "canceled": 600}  # merged, not replaced
+                              "break-off": 1800, "no-consent": 86400,
+                              "canceled": 600}  # merged, not replaced
     assert (body["max_attempts"], body["max_concurrent"], body["cps"]) == (3, 4, 2.5)
     assert (body["voice"], body["language"], body["say_language"]) == (
         "Polly.Joanna", "en", "en-US")

@@ -19,7 +19,8 @@ from tests.survey.telephony.phone_support import (
 )
 
 RATES = {k: 0.0 for k in ("no_answer", "busy", "machine", "failed", "refuse", "opt_out",
-                          "silence", "invalid_key", "special_key", "record_silence")}
+                          "consent_silence", "silence", "invalid_key", "special_key",
+                          "record_silence")}
 
 
 def _start(app, engines, auth) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import threading
 from datetime import timedelta
 
@@ -15,9 +14,15 @@ from services.survey.models.interview import Answer, Interview
 from services.survey.models.telephony import CallAttempt, DoNotCall, PhoneContact, Recording
 from services.survey.telephony.recordings import purge_expired
 from tests.support import serving
-from tests.survey.telephony.phone_support import IN_WINDOW, TOKEN, make_dialer, make_phone_poll
-
-PUBLIC = "https://survey.example.org"
+from tests.survey.telephony.phone_support import (
+    IN_WINDOW,
+    PUBLIC,
+    TOKEN,
+    call_params,
+    claimed_attempt,
+    make_dialer,
+    signed,
+)
 
 
 @pytest.fixture
@@ -28,28 +33,7 @@ def app(make_app):
 @pytest.fixture
 def attempt(app, engines, auth):
     """A claimed call attempt of a one-number campaign; returns its id."""
-    poll_id = make_phone_poll(engines["survey"], ["T01"])
-    client, planner = app.test_client(), auth("planner")
-    campaign = client.post("/api/v1/telephony/campaigns", headers=planner, json={
-        "poll_id": poll_id, "name": "c", "from_number": "+8657488880000", "max_tries": 2})
-    frame = b"phone,township\n13900010001,T01\n"
-    client.post(f"/api/v1/telephony/campaigns/{campaign.json['id']}/frame", headers=planner,
-                data={"file": (io.BytesIO(frame), "f.csv")})
-    client.post(f"/api/v1/telephony/campaigns/{campaign.json['id']}/start", headers=planner)
-    dialer = make_dialer(app, client=object())
-    (attempt_id,) = dialer.claim(campaign.json["id"])
-    return attempt_id
-
-
-def signed(client, path: str, params: dict, token: str = TOKEN, signature: str | None = None):
-    sig = RequestValidator(token).compute_signature(PUBLIC + path, params)
-    headers = {} if signature == "" else {"X-Twilio-Signature": signature or sig}
-    return client.post(path, data=params, headers=headers)
-
-
-def call_params(**extra) -> dict:
-    return {"CallSid": "CA" + "a" * 32, "AccountSid": "AC" + "5" * 32, "From": "+8657488880000",
-            "To": "+8613900010001", "CallStatus": "in-progress", **extra}
+    return claimed_attempt(app, engines, auth, max_tries=2)
 
 
 def answers(app) -> dict:
