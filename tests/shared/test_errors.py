@@ -100,7 +100,7 @@ def test_a_failed_request_rolls_back_its_writes(make_app, auth, engines):
 
     from services.scoring.models import IdempotencyRecord
     from shared.db import db_session
-    from shared.idempotency import remember
+    from shared.idempotency import claim
 
     app = make_app("scoring")
     blp = Blueprint("writer", __name__)
@@ -109,7 +109,7 @@ def test_a_failed_request_rolls_back_its_writes(make_app, auth, engines):
     class Writer(MethodView):
         @roles("analyst")
         def post(self, status):
-            remember(db_session(), IdempotencyRecord, "probe", f"k{status}", {}, status, {})
+            claim(db_session(), IdempotencyRecord, "probe", f"k{status}", "hash")
             if status >= 400:
                 raise Conflict("no")
             return {"ok": True}
