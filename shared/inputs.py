@@ -149,6 +149,7 @@ class StreamedBodyLimit:
                 body = b""
             environ["wsgi.input"] = io.BytesIO(body)
             environ["CONTENT_LENGTH"] = str(len(body))
+            environ.pop("HTTP_TRANSFER_ENCODING")  # the body is no longer chunked
             environ.pop("wsgi.input_terminated", None)
         return self.app(environ, start_response)
 

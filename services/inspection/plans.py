@@ -66,7 +66,8 @@ def _validate(data: dict[str, Any]) -> None:
 
 def _draw_targets(draw: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     frame = draw["frame"]
-    sizes = draw.get("sizes") or {s: draw["per_stratum"] for s in {u["stratum"] for u in frame}}
+    sizes = draw["sizes"] if draw.get("sizes") is not None else \
+        {s: draw["per_stratum"] for s in {u["stratum"] for u in frame}}
     seed = draw.get("seed")
     if seed is None:
         seed = secrets.randbits(63)
@@ -74,6 +75,8 @@ def _draw_targets(draw: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str,
         chosen = stratified_draw(frame, sizes, seed)
     except ValueError as exc:
         raise ValidationFailed("Draw is not possible", {"draw.sizes": [str(exc)]}) from None
+    if not chosen:
+        raise ValidationFailed("Draw is not possible", {"draw.sizes": ["the draw selects no unit"]})
     by_code = {unit["unit"]: unit for unit in frame}
     record = {"method": DRAW_METHOD, "seed": seed, "sizes": sizes, "frame": frame,
               "selected": chosen}
