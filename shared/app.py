@@ -26,8 +26,8 @@ API_PREFIX = "/api/v1"
 
 
 class ServiceFlask(Flask):
-    """Flask with the house input limits (``shared.inputs``): ids fit 64 bits, JSON
-    nests at most 64 levels."""
+    """Flask with the house input limits (``shared.inputs``): ids fit an ``INTEGER``
+    column, JSON nests at most 64 levels."""
 
     json_provider_class = JSONProvider
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 
 from flask import current_app, g
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, create_engine, event, literal_column
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
@@ -159,9 +159,11 @@ def insert_unless_present(session: Session | Connection, model, values: Mapping,
     key = (dialect, model.__table__, tuple(values), tuple(unique))
     statement = _INSERTS.get(key)
     if statement is None:
+        # RETURNING says whether a row went in: with SQLAlchemy's implicit RETURNING on
+        # PostgreSQL the rowcount is -1 either way.
         statement = _INSERTS[key] = dialect_insert(dialect)(model.__table__).on_conflict_do_nothing(
-            index_elements=list(unique))
-    return bool(connection.execute(statement, dict(values)).rowcount)
+            index_elements=list(unique)).returning(literal_column("1"))
+    return connection.execute(statement, dict(values)).first() is not None
 
 
 _INSERTS: dict[tuple, object] = {}

@@ -129,6 +129,14 @@ def _handle_conflicting_write(error: Exception):
                          "send it again", None, error_id=error_id)
 
 
+def _handle_unstorable_value(error: Exception):
+    """The database refused a value the schemas let through (a number beyond its
+    column, text beyond its length, a NUL character): 422 with the database's reason."""
+    reason = str(getattr(error, "orig", error)).splitlines()[0][:300]
+    log.warning("value refused by the database: %s", reason)
+    return envelope(422, "A value does not fit the database", {"_database": [reason]})
+
+
 def new_error_id() -> str:
     return uuid.uuid4().hex
 
@@ -136,7 +144,7 @@ def new_error_id() -> str:
 def error_response(error: Exception):
     """The envelope for an exception caught outside Flask's handlers (the commit at the
     request boundary), logged as those handlers log it."""
-    from sqlalchemy.exc import IntegrityError, OperationalError
+    from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
     if isinstance(error, DomainError):
         return _handle_domain(error)
@@ -144,6 +152,8 @@ def error_response(error: Exception):
         return _handle_database_down(error)
     if isinstance(error, IntegrityError):
         return _handle_conflicting_write(error)
+    if isinstance(error, DataError):
+        return _handle_unstorable_value(error)
     return _handle_unexpected(error)
 
 
@@ -171,10 +181,11 @@ class LastResort:
 
 def init_error_handlers(app) -> None:
     """Register the envelope for every error; call after flask-smorest's Api(app)."""
-    from sqlalchemy.exc import IntegrityError, OperationalError
+    from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
     app.register_error_handler(OperationalError, _handle_database_down)
     app.register_error_handler(IntegrityError, _handle_conflicting_write)
+    app.register_error_handler(DataError, _handle_unstorable_value)
     app.register_error_handler(DomainError, _handle_domain)
     app.register_error_handler(InternalServerError, _handle_internal)
     app.register_error_handler(HTTPException, _handle_http)

@@ -1,8 +1,10 @@
 """Limits on what a request may carry, enforced once for every service.
 
-- **Integers** fit a signed 64-bit column: a path id outside ``0 … 2^63-1`` is a 404
-  (the ``int`` URL converter), an integer in a query or body outside ``-2^63 … 2^63-1``
-  is a 422 naming the field (the arguments parser, after the schema loaded it).
+- **Integers**: a path id outside ``0 … 2^31-1`` is a 404 (the ``int`` URL converter;
+  every id is an ``INTEGER`` column, 32 bits on PostgreSQL); an integer in a query or
+  body outside 64 bits is a 422 naming the field (the arguments parser, after the
+  schema loaded it). A value the database still refuses (beyond an ``INTEGER`` column
+  on PostgreSQL, say) is a 422 from ``shared.errors``.
 - **JSON** nests at most :data:`MAX_JSON_DEPTH` levels and holds only finite numbers
   (``NaN``/``Infinity`` are not JSON): 400 otherwise, whichever way the body is read
   (the arguments parser, ``request.get_json``, :func:`parse_nested` for views that
@@ -26,16 +28,17 @@ from werkzeug.routing import IntegerConverter
 
 from shared.errors import BadRequest
 
+MAX_ID = 2**31 - 1
 MAX_INT = 2**63 - 1
 MIN_INT = -(2**63)
 MAX_JSON_DEPTH = 64
 
 
 class IdConverter(IntegerConverter):
-    """``<int:…>`` for ids: 0 … 2^63-1; anything larger matches no route (404)."""
+    """``<int:…>`` for ids: 0 … 2^31-1; anything larger matches no route (404)."""
 
     def __init__(self, map, *args, **kwargs) -> None:
-        kwargs.setdefault("max", MAX_INT)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
 
 

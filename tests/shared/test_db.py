@@ -124,3 +124,17 @@ def test_timestamps_read_the_same_on_both_databases(engines):
                     "naive": datetime(2026, 6, 1, 0, 30, tzinfo=UTC)}
     assert all(value.utcoffset() == timedelta(0) for value in read.values())
     assert sorted(since) == ["aware", "naive"]
+
+
+def test_insert_unless_present_says_whether_the_row_went_in(engines):
+    from sqlalchemy.orm import Session
+
+    from services.survey.models import IdempotencyRecord
+    from shared.db import insert_unless_present, utcnow
+
+    row = {"scope": "t", "key": "once", "request_hash": "h", "status_code": 201,
+           "response": {}, "created_at": utcnow()}
+    with Session(engines["survey"]) as session:
+        assert insert_unless_present(session, IdempotencyRecord, row, ["scope", "key"])
+        assert not insert_unless_present(session, IdempotencyRecord, row, ["scope", "key"])
+        session.commit()

@@ -9,6 +9,7 @@ import requests
 from tests.support import serving
 
 BIG = 2**63  # one past the largest BIGINT / SQLite INTEGER
+ID_LIMIT = 2**31  # one past the largest PostgreSQL INTEGER, the type of every id
 
 
 @pytest.mark.parametrize("service, path", [
@@ -18,22 +19,24 @@ BIG = 2**63  # one past the largest BIGINT / SQLite INTEGER
     ("scoring", f"/api/v1/scheme-versions/{BIG}"),
     ("inspection", f"/api/v1/visits/{BIG}"),
     ("inspection", f"/api/v1/plans/{BIG * 1000}"),
+    ("inspection", f"/api/v1/plans/{ID_LIMIT}"),
+    ("scoring", f"/api/v1/runs/{ID_LIMIT}"),
 ])
-def test_a_path_id_beyond_64_bits_is_404(make_app, auth, service, path):
+def test_a_path_id_beyond_an_integer_column_is_404(make_app, auth, service, path):
     response = make_app(service).test_client().get(path, headers=auth("admin"))
     assert response.status_code == 404
     assert response.get_json()["code"] == 404
 
 
-def test_the_largest_64_bit_id_is_an_ordinary_404(make_app, auth):
+def test_the_largest_id_is_an_ordinary_404(make_app, auth):
     client = make_app("scoring").test_client()
-    response = client.get(f"/api/v1/runs/{BIG - 1}", headers=auth("admin"))
+    response = client.get(f"/api/v1/runs/{ID_LIMIT - 1}", headers=auth("admin"))
     assert response.status_code == 404
     assert response.get_json()["message"] != "Not Found"  # the run's own 404, not routing
 
 
 @pytest.mark.parametrize("service", ["survey", "scoring", "inspection"])
-def test_path_ids_are_documented_as_64_bit(make_app, service):
+def test_path_ids_are_documented_with_their_range(make_app, service):
     spec = make_app(service).test_client().get("/openapi.json").get_json()
     ids = [p["schema"] for item in spec["paths"].values() for op in item.values()
            if isinstance(op, dict) for p in op.get("parameters", [])
@@ -41,7 +44,7 @@ def test_path_ids_are_documented_as_64_bit(make_app, service):
     ids += [p["schema"] for item in spec["paths"].values()
             for p in item.get("parameters", []) if p["schema"].get("type") == "integer"]
     assert ids
-    assert all(s == {"type": "integer", "minimum": 0, "maximum": BIG - 1} for s in ids)
+    assert all(s == {"type": "integer", "minimum": 0, "maximum": ID_LIMIT - 1} for s in ids)
 
 
 def test_a_query_integer_beyond_64_bits_is_422_naming_it(make_app, auth):
@@ -71,6 +74,19 @@ def test_a_poll_for_a_questionnaire_beyond_64_bits_is_422(make_app, auth):
     response = client.post("/api/v1/polls", json=body, headers=auth("planner"))
     assert response.status_code == 422
     assert "questionnaire_id" in response.get_json()["errors"]["json"]
+
+
+def test_a_body_integer_the_database_cannot_hold_is_422(make_app, auth, engines):
+    """Within 64 bits but beyond PostgreSQL's INTEGER: the database's refusal is a 422
+    (SQLite's INTEGER holds it: there the scheme version is simply not found)."""
+    client = make_app("scoring").test_client()
+    body = {"period": "2026-H1", "kind": "mid-year", "scheme_version_id": ID_LIMIT}
+    response = client.post("/api/v1/runs", json=body, headers=auth("planner"))
+    if engines["scoring"].dialect.name == "postgresql":
+        assert response.status_code == 422
+        assert response.get_json()["errors"] == {"_database": ["integer out of range"]}
+    else:
+        assert response.status_code == 404
 
 
 def test_deeply_nested_json_is_400_wherever_it_is_read(make_app, auth):
