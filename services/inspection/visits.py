@@ -115,7 +115,7 @@ def check_in(session: Session, principal: Principal, visit_id: int,
             visit.unit_lat, visit.unit_lon = location
     flags = []
     distance = None
-    if visit.unit_lat is None:
+    if visit.unit_lat is None or visit.unit_lon is None:
         flags.append("location_unknown")
     else:
         distance = haversine_m(data["lat"], data["lon"], visit.unit_lat, visit.unit_lon)

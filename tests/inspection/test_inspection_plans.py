@@ -91,6 +91,15 @@ def test_a_draw_that_selects_nothing_is_422(api):
         assert errors == {"draw.sizes": ["the draw selects no unit"]}
 
 
+def test_a_target_with_lat_but_no_lon_is_422(api):
+    template = api.checklist()
+    errors = api.call("POST", "/plans", expect=422, json={
+        "name": "x", "kind": "open", "template_id": template["id"],
+        "window_from": "2026-06-01", "window_to": "2026-06-30", "inspectors": ["i"],
+        "targets": [{"unit": "T01", "lat": 24.5}]})["errors"]
+    assert errors["json"]["targets"]["0"] == {"lon": ["give both lat and lon, or neither"]}
+
+
 def test_analyst_cannot_see_unannounced_plan_before_check_in(api):
     template = api.checklist()
     plan = api.plan(template["id"])

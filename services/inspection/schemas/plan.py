@@ -1,6 +1,6 @@
 """Plan schemas: targets by hand or a stratified random draw."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.inspection.models.plan import PLAN_KINDS
 
@@ -12,6 +12,11 @@ class TargetSchema(Schema):
     lat = fields.Float(allow_none=True, load_default=None, validate=validate.Range(-90, 90))
     lon = fields.Float(allow_none=True, load_default=None, validate=validate.Range(-180, 180))
     inspector = fields.String(allow_none=True, load_default=None)
+
+    @validates_schema
+    def _both_or_neither(self, data, **_kwargs):
+        if (data.get("lat") is None) != (data.get("lon") is None):
+            raise ValidationError("give both lat and lon, or neither", "lon")
 
 
 class FrameUnitSchema(TargetSchema):
