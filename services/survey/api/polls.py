@@ -10,7 +10,7 @@ from services.survey.registry import registry
 from services.survey.schemas.polls import MarginOut, PollIn, PollOut, PollQuery, QuotaOut
 from shared.auth import roles
 from shared.db import db_session
-from shared.idempotency import idempotent
+from shared.idempotency import HEADER_DOC, idempotent
 
 blp = Blueprint("polls", __name__,
                 description="Polls: questionnaire, townships, modes, field period, quotas")
@@ -25,6 +25,7 @@ class Polls(MethodView):
         return domain.list_polls(db_session(), query["status"])
 
     @roles("planner")
+    @blp.doc(**HEADER_DOC)
     @blp.arguments(PollIn)
     @blp.response(201, PollOut)
     @blp.alt_response(503, description="the scoring registry is unreachable")

@@ -16,7 +16,7 @@ from services.survey.schemas.questionnaires import (
 )
 from shared.auth import roles
 from shared.db import db_session
-from shared.idempotency import idempotent
+from shared.idempotency import HEADER_DOC, idempotent
 
 blp = Blueprint("questionnaires", __name__,
                 description="Versioned questionnaires (zh-CN/en), question types, skip logic")
@@ -32,6 +32,7 @@ class Questionnaires(MethodView):
         return domain.list_questionnaires(db_session(), query["code"])
 
     @roles("planner")
+    @blp.doc(**HEADER_DOC)
     @blp.arguments(QuestionnaireIn)
     @blp.response(201, QuestionnaireOut)
     def post(self, data):
