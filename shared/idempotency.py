@@ -134,9 +134,10 @@ def run_once(session: Session, model, scope: str, key: str, payload: Any,
 
 
 def idempotent(model, scope: str, payload: Any, work: Callable[[], T], *,
-               key: str | None = None, per_caller: bool = False, status: int = 201,
+               per_caller: bool = False, status: int = 201,
                reload: Callable[[int], Any] | None = None) -> Any:
-    """A view's write, once per ``Idempotency-Key`` header (or ``key``, a body field).
+    """A view's write, once per ``Idempotency-Key`` header (:func:`run_once` takes a key
+    from anywhere, e.g. a body field).
 
     Without a key ``work()`` simply runs. ``per_caller`` keeps one caller's keys apart
     from another's. By default the record keeps the response body and a replay answers
@@ -149,7 +150,7 @@ def idempotent(model, scope: str, payload: Any, work: Callable[[], T], *,
     from shared.auth import current_principal
     from shared.db import db_session
 
-    key = key if key is not None else request.headers.get(HEADER)
+    key = request.headers.get(HEADER)
     if not key:
         return work()
     if len(key) > MAX_KEY_LENGTH:
