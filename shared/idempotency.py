@@ -134,15 +134,14 @@ def run_once(session: Session, model, scope: str, key: str, payload: Any,
 
 
 def idempotent(model, scope: str, payload: Any, work: Callable[[], T], *,
-               per_caller: bool = False, status: int = 201,
-               reload: Callable[[int], Any] | None = None) -> Any:
+               per_caller: bool = False, reload: Callable[[int], Any] | None = None) -> Any:
     """A view's write, once per ``Idempotency-Key`` header (:func:`run_once` takes a key
     from anywhere, e.g. a body field).
 
     Without a key ``work()`` simply runs. ``per_caller`` keeps one caller's keys apart
     from another's. By default the record keeps the response body and a replay answers
-    it with the first status; with ``reload`` it keeps the result's ``id`` and a replay
-    returns ``reload(id)`` (the resource as it is now). Raises ValidationFailed (422)
+    it with 201 (every such view creates); with ``reload`` it keeps the result's ``id``
+    and a replay returns ``reload(id)`` (the resource as it is now). Raises ValidationFailed (422)
     for an over-long key, Conflict (409) for a key reused with another payload.
     """
     from flask import jsonify, request
@@ -165,9 +164,9 @@ def idempotent(model, scope: str, payload: Any, work: Callable[[], T], *,
         return response
 
     if reload is None:
-        return run_once(db_session(), model, scope, key, payload, work, status=status,
+        return run_once(db_session(), model, scope, key, payload, work,
                         answer=stored_response)
-    return run_once(db_session(), model, scope, key, payload, work, status=status,
+    return run_once(db_session(), model, scope, key, payload, work,
                     keep=lambda made: {"id": _id_of(made)},
                     answer=lambda _code, body: reload(body["id"]))
 
