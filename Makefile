@@ -8,7 +8,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/kaoping_test
 # run again and never touches the data under var/.
 DEMO_VAR ?= $(CURDIR)/var/demo-env
 
-.PHONY: install demo test test-pg run stop bench lint clean
+.PHONY: install demo test test-pg run stop bench lint fuzz clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# Schemathesis against each service's OpenAPI document as admin; any 5xx fails.
+fuzz: $(STAMP)
+	.ci/fuzz
 
 clean:
 	rm -rf var/demo var/log var/run

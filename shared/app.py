@@ -20,8 +20,24 @@ from sqlalchemy.orm import Session, sessionmaker
 from shared import auth, errors, health, logs, metrics, whoami
 from shared.config import database_url, env_bool, env_int
 from shared.db import init_request_sessions, make_engine, session_factory
+from shared.inputs import IdConverter, JSONProvider, StreamedBodyLimit, refuse_marked_body
 
 API_PREFIX = "/api/v1"
+
+
+class ServiceFlask(Flask):
+    """Flask with the house input limits (``shared.inputs``): ids fit an ``INTEGER``
+    column, JSON nests at most 64 levels."""
+
+    json_provider_class = JSONProvider
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.url_map.converters["int"] = IdConverter
+
+    def log_exception(self, exc_info) -> None:
+        """Nothing here: the 500 handler logs the exception as JSON with its error id
+        (Flask's default would print a plain-text traceback)."""
 
 
 @dataclass
@@ -42,7 +58,7 @@ def create_service_app(name: str, *, title: str, description: str, blueprints: l
     ``blueprints`` are flask-smorest Blueprints registered under ``/api/v1``;
     ``configure(app)`` may add service-specific settings and plain blueprints.
     """
-    app = Flask(name)
+    app = ServiceFlask(name)
     app.config.update(
         API_TITLE=title,
         API_VERSION="v1",
@@ -64,6 +80,8 @@ def create_service_app(name: str, *, title: str, description: str, blueprints: l
     )
     if test_config:
         app.config.update(test_config)
+    app.wsgi_app = StreamedBodyLimit(errors.LastResort(app.wsgi_app),
+                                     lambda: app.config.get("MAX_CONTENT_LENGTH"))
     if env_bool("KAOPING_BEHIND_PROXY", False):
         # Trust one proxy hop (the gateway) for client address, scheme and path prefix.
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -75,6 +93,7 @@ def create_service_app(name: str, *, title: str, description: str, blueprints: l
 
     logs.init_request_ids(app)
     metrics.init_metrics(app)
+    app.before_request(refuse_marked_body)
     auth.init_auth(app)
     init_request_sessions(app)
     app.register_blueprint(health.blp)

@@ -7,19 +7,24 @@ anything else rolls it back. Data-access code adds to the session and never comm
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 
 from flask import current_app, g
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, create_engine, event, literal_column
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
 
 from shared.config import env_float, env_int
+from shared.errors import error_response, new_error_id
+
+log = logging.getLogger("kaoping.db")
 
 # Stable constraint names, so that Alembic autogenerate and batch mode name them alike.
 NAMING_CONVENTION = {
@@ -47,11 +52,39 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UTCDateTime(TypeDecorator):
+    """A timestamp that reads back timezone-aware UTC on every database.
+
+    PostgreSQL's ``timestamptz`` returns aware values; SQLite stores text without an
+    offset and SQLAlchemy returns it naive. Values are written as UTC (a naive value is
+    taken to be UTC already) and a naive value read back gets UTC attached, so that an
+    API answers ``…+00:00`` on both. The column is ``DateTime(timezone=True)``, as the
+    migrations created it.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, _dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, _dialect) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
+
+
+# How long a SQLite write waits for another connection's write lock.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -126,9 +159,11 @@ def insert_unless_present(session: Session | Connection, model, values: Mapping,
     key = (dialect, model.__table__, tuple(values), tuple(unique))
     statement = _INSERTS.get(key)
     if statement is None:
+        # RETURNING says whether a row went in: with SQLAlchemy's implicit RETURNING on
+        # PostgreSQL the rowcount is -1 either way.
         statement = _INSERTS[key] = dialect_insert(dialect)(model.__table__).on_conflict_do_nothing(
-            index_elements=list(unique))
-    return bool(connection.execute(statement, dict(values)).rowcount)
+            index_elements=list(unique)).returning(literal_column("1"))
+    return connection.execute(statement, dict(values)).first() is not None
 
 
 _INSERTS: dict[tuple, object] = {}
@@ -160,24 +195,41 @@ def db_session() -> Session:
 
 
 def init_request_sessions(app) -> None:
-    """Commit below 400, roll back otherwise, always close."""
+    """Commit below 400, roll back otherwise, always close.
+
+    A commit that fails (a constraint, the database gone) replaces the response with
+    the error envelope, logged like any error: 409, 503 or a 500 with an error id.
+    """
 
     @app.after_request
     def _commit(response):
         session = g.pop("db_session", None)
-        if session is not None:
-            try:
-                if response.status_code < 400:
-                    session.commit()
-                else:
-                    session.rollback()
-            finally:
-                session.close()
+        if session is None:
+            return response
+        try:
+            if response.status_code < 400:
+                session.commit()
+            else:
+                session.rollback()
+        except Exception as exc:  # every failure is answered with the envelope
+            _discard(session)
+            return error_response(exc)
+        session.close()
         return response
 
     @app.teardown_request
     def _close(_exc):
         session = g.pop("db_session", None)
         if session is not None:
-            session.rollback()
-            session.close()
+            _discard(session)
+
+
+def _discard(session: Session) -> None:
+    """Roll back and close; a connection that fails even that is logged and dropped."""
+    try:
+        session.rollback()
+        session.close()
+    except Exception:  # the response is decided already; the pool replaces the connection
+        error_id = new_error_id()
+        log.error("rollback failed %s", error_id, exc_info=True, extra={"error_id": error_id})
+        session.invalidate()

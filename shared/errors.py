@@ -6,13 +6,15 @@ malformed bodies and unexpected exceptions into the envelope with the right stat
 
 from __future__ import annotations
 
+import json
 import logging
+import sys
 import uuid
 from http import HTTPStatus
 from typing import Any
 
 from flask import jsonify
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger("kaoping.errors")
 
@@ -64,15 +66,14 @@ class DependencyDown(DomainError):
     status = 503
 
 
+def envelope_body(status: int, message: str, errors: Any = None, **extra: Any) -> dict:
+    """The envelope as a dict: ``{code, status, message, errors}`` and any ``extra``."""
+    return {"code": status, "status": HTTPStatus(status).phrase, "message": message,
+            "errors": errors if errors is not None else {}, **extra}
+
+
 def envelope(status: int, message: str, errors: Any = None, **extra: Any):
-    body = {
-        "code": status,
-        "status": HTTPStatus(status).phrase,
-        "message": message,
-        "errors": errors if errors is not None else {},
-    }
-    body.update(extra)
-    response = jsonify(body)
+    response = jsonify(envelope_body(status, message, errors, **extra))
     response.status_code = status
     return response
 
@@ -101,9 +102,15 @@ def _handle_http(error: HTTPException):
 def _handle_unexpected(error: Exception):
     if isinstance(error, HTTPException):
         return _handle_http(error)
-    error_id = uuid.uuid4().hex
-    log.exception("unhandled error %s", error_id, extra={"error_id": error_id})
+    error_id = new_error_id()
+    log.error("unhandled error %s", error_id, extra={"error_id": error_id},
+              exc_info=(type(error), error, error.__traceback__))
     return envelope(500, f"Internal error; quote error id {error_id}", None, error_id=error_id)
+
+
+def _handle_internal(error: InternalServerError):
+    """Flask's wrapper for an exception raised outside a view (e.g. in after_request)."""
+    return _handle_unexpected(error.original_exception or RuntimeError(error.description))
 
 
 def _handle_database_down(error: Exception):
@@ -111,11 +118,75 @@ def _handle_database_down(error: Exception):
     return envelope(503, "Database unavailable", None)
 
 
+def _handle_conflicting_write(error: Exception):
+    """A constraint refused the write, typically a concurrent request that got there
+    first (two creates of one code, a retry racing its original): 409, nothing saved."""
+    error_id = new_error_id()
+    log.warning("write refused by a constraint %s: %s", error_id,
+                str(getattr(error, "orig", error)).splitlines()[0][:300],
+                extra={"error_id": error_id})
+    return envelope(409, "The request conflicts with a concurrent change; nothing was saved, "
+                         "send it again", None, error_id=error_id)
+
+
+def _handle_unstorable_value(error: Exception):
+    """The database refused a value the schemas let through (a number beyond its
+    column, text beyond its length, a NUL character): 422 with the database's reason."""
+    reason = str(getattr(error, "orig", error)).splitlines()[0][:300]
+    log.warning("value refused by the database: %s", reason)
+    return envelope(422, "A value does not fit the database", {"_database": [reason]})
+
+
+def new_error_id() -> str:
+    return uuid.uuid4().hex
+
+
+def error_response(error: Exception):
+    """The envelope for an exception caught outside Flask's handlers (the commit at the
+    request boundary), logged as those handlers log it."""
+    from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+
+    if isinstance(error, DomainError):
+        return _handle_domain(error)
+    if isinstance(error, OperationalError):
+        return _handle_database_down(error)
+    if isinstance(error, IntegrityError):
+        return _handle_conflicting_write(error)
+    if isinstance(error, DataError):
+        return _handle_unstorable_value(error)
+    return _handle_unexpected(error)
+
+
+class LastResort:
+    """WSGI middleware: an exception that escapes Flask (a failing teardown) is logged
+    as JSON with an error id and answered with the 500 envelope, instead of the
+    server's plain-text traceback and HTML page."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        try:
+            return self.app(environ, start_response)
+        except Exception:
+            error_id = new_error_id()
+            log.exception("unhandled error %s", error_id, extra={"error_id": error_id})
+            body = json.dumps(envelope_body(500, f"Internal error; quote error id {error_id}",
+                                            None, error_id=error_id)).encode()
+            start_response("500 INTERNAL SERVER ERROR",
+                           [("Content-Type", "application/json"),
+                            ("Content-Length", str(len(body)))], sys.exc_info())
+            return [body]
+
+
 def init_error_handlers(app) -> None:
     """Register the envelope for every error; call after flask-smorest's Api(app)."""
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
     app.register_error_handler(OperationalError, _handle_database_down)
+    app.register_error_handler(IntegrityError, _handle_conflicting_write)
+    app.register_error_handler(DataError, _handle_unstorable_value)
     app.register_error_handler(DomainError, _handle_domain)
+    app.register_error_handler(InternalServerError, _handle_internal)
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(Exception, _handle_unexpected)

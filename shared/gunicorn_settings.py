@@ -47,6 +47,7 @@ def settings_for(service: str) -> dict:
         "graceful_timeout": 10,
         "accesslog": None,
         "errorlog": "-",
+        "logconfig_dict": json_logging(service),
         "proc_name": f"kaoping-{service}",
         "post_worker_init": _freeze_loaded_objects,
         # prometheus_client chooses where samples live when a process first imports it:
@@ -68,6 +69,22 @@ def forget_worker_metrics(pid: int, path: Path) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(pid, str(path))
+
+
+def json_logging(service: str) -> dict:
+    """Gunicorn's own log (worker boots, timeouts, errors outside the app) as the same
+    JSON lines on stderr as the services' logs."""
+    handler = {"class": "logging.StreamHandler", "formatter": "json",
+               "stream": "ext://sys.stderr"}
+    logger = {"level": "INFO", "handlers": ["stderr"], "propagate": False}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "shared.logs.JsonFormatter", "service": service}},
+        "handlers": {"stderr": handler},
+        "root": {"level": "WARNING", "handlers": ["stderr"]},
+        "loggers": {"gunicorn.error": logger, "gunicorn.access": logger},
+    }
 
 
 # Young-generation collections every 20,000 net allocations instead of 700: a request

@@ -10,16 +10,20 @@ Writing: :func:`write_csv` (UTF-8 with BOM, so that Excel opens it right, CRLF) 
 :func:`write_xlsx`; each cell goes through a ``cell`` function, by default
 :func:`guard`, which prefixes text that a spreadsheet would run as a formula
 (``= + - @``, tab, CR) with ``'``. :func:`export` is the Flask response for
-``?format=csv|xlsx``.
+``?format=csv|xlsx``. XLSX cannot hold the C0 control characters other than tab, LF
+and CR: :func:`write_xlsx` drops them from text (a name with U+000B still exports).
 """
 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# What an XLSX cell (XML 1.0) cannot hold: C0 controls but tab, LF, CR (openpyxl's rule).
+XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 CSV_MIME = "text/csv; charset=utf-8"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -120,16 +124,22 @@ def write_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]], cell: Cell 
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+def xlsx_text(value: Any) -> Any:
+    """Text without the control characters XLSX cannot hold; other values as they are."""
+    return XLSX_ILLEGAL.sub("", value) if isinstance(value, str) else value
+
+
 def write_xlsx(columns: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "data",
                cell: Cell = guard) -> bytes:
-    """One sheet named ``title`` (cut to Excel's 31 characters); values through ``cell``."""
+    """One sheet named ``title`` (cut to Excel's 31 characters); values through ``cell``,
+    then :func:`xlsx_text`."""
     import openpyxl
 
     workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
-    sheet.append(list(columns))
+    sheet = workbook.create_sheet(xlsx_text(title)[:31])
+    sheet.append([xlsx_text(c) for c in columns])
     for row in rows:
-        sheet.append([cell(v) for v in row])
+        sheet.append([xlsx_text(cell(v)) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -92,6 +92,8 @@ def _draw_targets(draw: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str,
         chosen = stratified_draw(frame, sizes, seed)
     except ValueError as exc:
         raise ValidationFailed("Draw is not possible", {"draw.sizes": [str(exc)]}) from None
+    if not chosen:
+        raise ValidationFailed("Draw is not possible", {"draw.sizes": ["the draw selects no unit"]})
     by_code = {unit["unit"]: unit for unit in frame}
     record = {"method": DRAW_METHOD, "seed": seed, "sizes": sizes, "frame": frame,
               "selected": chosen}

@@ -28,6 +28,7 @@ from shared.db import utcnow
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
+SCOPE = "visit.submit"  # idempotency scope of submissions and amendments
 
 
 def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -216,7 +217,7 @@ def submit(session: Session, principal: Principal, visit_id: int, data: dict[str
     # Lock the visit first, so that a concurrent replay waits and then sees the record.
     visit = _own_visit(session, principal, visit_id)
     request_hash = idempotency.payload_hash(payload)
-    done = _replay(session, key, payload, request_hash)
+    done = idempotency.recorded(session, IdempotencyRecord, SCOPE, key, request_hash)
     if done is not None:
         return done
     _check_state(visit, reason)
@@ -244,24 +245,6 @@ def submit(session: Session, principal: Principal, visit_id: int, data: dict[str
         raise Conflict("The visit was changed by a concurrent submission; send it again",
                        {"client_uuid": ["concurrent submission"]}) from None
     return 200, body
-
-
-_RECORDED = select(IdempotencyRecord.request_hash, IdempotencyRecord.status_code,
-                   IdempotencyRecord.response).where(IdempotencyRecord.scope == "visit.submit",
-                                                     IdempotencyRecord.key == bindparam("key"))
-
-
-def _replay(session: Session, key: str, payload: dict[str, Any],
-            request_hash: str) -> tuple[int, Any] | None:
-    """``idempotency.replay`` for submissions with a prepared Core query: the stored
-    result of an identical earlier request, or None; a changed payload goes to
-    ``idempotency.replay``, which raises its Conflict."""
-    found = session.execute(_RECORDED, {"key": key}).first()
-    if found is None:
-        return None
-    if found.request_hash != request_hash:
-        return idempotency.replay(session, IdempotencyRecord, "visit.submit", key, payload)
-    return found.status_code, found.response
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -345,7 +328,7 @@ _FINISH_PG = (
     " status = 'submitted', reviewed_by = NULL, reviewed_at = NULL, review_comment = NULL"
     " WHERE id = %(visit_id)s)"
     " INSERT INTO idempotency_records (scope, key, request_hash, status_code, response,"
-    " created_at) VALUES ('visit.submit', %(key)s, %(request_hash)s, 200,"
+    " created_at) VALUES (%(scope)s, %(key)s, %(request_hash)s, %(status_code)s,"
     " %(response)s::json, %(created_at)s)")
 
 
@@ -371,18 +354,17 @@ def _insert_version(session: Session, row: dict[str, Any],
 def _finish(session: Session, visit: Visit, version: dict[str, Any], body: dict[str, Any],
             key: str, request_hash: str) -> None:
     """Write the visit row as ``_store_version`` left the object, and remember the
-    result under ``key`` (what ``idempotency.remember`` stores)."""
+    result under ``key`` (a record as ``idempotency.record_values`` makes it)."""
     values = {"visit_id": visit.id, "current_version": version["version"],
               "score": version["score"]}
-    record = {"key": key, "request_hash": request_hash, "response": body,
-              "created_at": utcnow()}
+    record = idempotency.record_values(SCOPE, key, request_hash, 200, body)
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(_FINISH_PG, {**values, **record,
                                                 "response": json.dumps(body)})
     else:
         connection.execute(_UPDATE_VISIT, {**values, "status": "submitted"})
-        connection.execute(_REMEMBER, {**record, "scope": "visit.submit", "status_code": 200})
+        connection.execute(_REMEMBER, record)
 
 
 def _store_version(session: Session, principal: Principal, visit: Visit, data: dict[str, Any],

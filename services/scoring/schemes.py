@@ -18,6 +18,7 @@ from services.scoring.models.scheme import Scheme, SchemeVersion
 from services.scoring.scheme_document import indicators, validate_document
 from shared.db import utcnow
 from shared.errors import BadRequest, Conflict, NotFound, ValidationFailed
+from shared.inputs import loads, parse_nested
 
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 
@@ -27,12 +28,12 @@ def parse_document(body: bytes, mimetype: str) -> Any:
     text = body.decode("utf-8-sig", errors="replace")
     if mimetype in YAML_TYPES:
         try:
-            return yaml.safe_load(text)
+            return parse_nested(yaml.safe_load, text)
         except yaml.YAMLError as exc:
             raise ValidationFailed("The YAML document does not parse",
                                    {"document": [yaml_problem(exc)]}) from None
     try:
-        return json.loads(text)
+        return loads(text)
     except json.JSONDecodeError as exc:
         raise BadRequest("Malformed JSON body",
                          {"document": [f"line {exc.lineno}, column {exc.colno}: {exc.msg}"]}) \

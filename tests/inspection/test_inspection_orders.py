@@ -158,3 +158,12 @@ def test_orders_only_from_submitted_visits(api):
     api.call("POST", "/orders", json={"finding_id": 12345, "deadline": "2026-07-01",
                                       "instructions": "x"}, expect=404)
     assert plan
+
+
+def test_overdue_xlsx_holds_instructions_with_a_control_character(api):
+    finding_id, _visit_id = _finding(api)
+    api.call("POST", "/orders", json={"finding_id": finding_id, "deadline": "2026-06-10",
+                                      "instructions": "clear\x0bthe exit"}, expect=201)
+    xlsx = api.call("GET", "/orders/overdue?as_of=2026-06-20&format=xlsx").data
+    sheet = load_workbook(io.BytesIO(xlsx)).active
+    assert sheet.cell(2, 8).value == "clearthe exit"

@@ -80,6 +80,17 @@ def test_given_seed_is_kept_and_oversized_stratum_is_422(api):
     assert "draw.sizes" in errors
 
 
+def test_a_draw_that_selects_nothing_is_422(api):
+    template = api.checklist()
+    for draw in ({"frame": FRAME, "sizes": {}, "per_stratum": None},
+                 {"frame": FRAME, "sizes": {"north": 0}}):
+        errors = api.call("POST", "/plans", expect=422, json={
+            "name": "x", "kind": "open", "template_id": template["id"],
+            "window_from": "2026-06-01", "window_to": "2026-06-30", "inspectors": ["i"],
+            "draw": draw})["errors"]
+        assert errors == {"draw.sizes": ["the draw selects no unit"]}
+
+
 def test_analyst_cannot_see_unannounced_plan_before_check_in(api):
     template = api.checklist()
     plan = api.plan(template["id"])

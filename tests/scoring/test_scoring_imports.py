@@ -349,3 +349,16 @@ def test_imports_read_numbers_and_missing_values_by_the_one_rule(scoring_client,
     assert response.status_code == 201
     assert scoring_client.get("/api/v1/direct-values?unit=T02", headers=headers).json[0][
         "value"] == 2500.0
+
+
+def test_exports_hold_a_name_with_a_control_character(scoring_client, auth):
+    headers = seed(scoring_client, auth, scheme=False, year=False)
+    scoring_client.patch("/api/v1/units/T01", headers=headers, json={"name_en": "Town\x0bOne"})
+    for path, column in (("units", "name_en"), ("peer-groups", None)):
+        response = scoring_client.get(f"/api/v1/{path}/export?format=xlsx", headers=headers)
+        assert response.status_code == 200, response.json
+        rows = list(openpyxl.load_workbook(io.BytesIO(response.data)).active
+                    .iter_rows(values_only=True))
+        if column:
+            names = [dict(zip(rows[0], row, strict=True))[column] for row in rows[1:]]
+            assert "TownOne" in names

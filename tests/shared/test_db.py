@@ -76,3 +76,65 @@ def test_only_a_connection_that_was_checked_in_is_pinged(monkeypatch):
         pass  # back from the pool: pinged (idle at least 0 s)
     assert len(pings) == 1
     engine.dispose()
+
+
+def _models():
+    import importlib
+
+    for service in ("survey", "scoring", "inspection"):
+        base = importlib.import_module(f"services.{service}.models").Base
+        yield service, base
+
+
+def test_every_timestamp_column_reads_back_utc():
+    from sqlalchemy import DateTime
+
+    from shared.db import UTCDateTime
+
+    columns = [(table.name, column.name, column.type)
+               for _service, base in _models() for table in base.metadata.sorted_tables
+               for column in table.columns
+               if isinstance(column.type, DateTime | UTCDateTime)]
+    assert len(columns) > 40
+    assert [c[:2] for c in columns if not isinstance(c[2], UTCDateTime)] == []
+
+
+def test_timestamps_read_the_same_on_both_databases(engines):
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from services.survey.models import IdempotencyRecord
+
+    local = datetime(2026, 6, 1, 8, 30, tzinfo=timezone(timedelta(hours=8)))
+    with Session(engines["survey"]) as session:
+        session.add_all([
+            IdempotencyRecord(scope="t", key="aware", request_hash="h", status_code=201,
+                              response={}, created_at=local),
+            IdempotencyRecord(scope="t", key="naive", request_hash="h", status_code=201,
+                              response={}, created_at=datetime(2026, 6, 1, 0, 30))])
+        session.commit()
+    with Session(engines["survey"]) as session:
+        read = dict(session.execute(select(IdempotencyRecord.key,
+                                           IdempotencyRecord.created_at)).all())
+        since = session.scalars(select(IdempotencyRecord.key).where(
+            IdempotencyRecord.created_at > datetime(2026, 6, 1, 0, 15, tzinfo=UTC))).all()
+    assert read == {"aware": datetime(2026, 6, 1, 0, 30, tzinfo=UTC),
+                    "naive": datetime(2026, 6, 1, 0, 30, tzinfo=UTC)}
+    assert all(value.utcoffset() == timedelta(0) for value in read.values())
+    assert sorted(since) == ["aware", "naive"]
+
+
+def test_insert_unless_present_says_whether_the_row_went_in(engines):
+    from sqlalchemy.orm import Session
+
+    from services.survey.models import IdempotencyRecord
+    from shared.db import insert_unless_present, utcnow
+
+    row = {"scope": "t", "key": "once", "request_hash": "h", "status_code": 201,
+           "response": {}, "created_at": utcnow()}
+    with Session(engines["survey"]) as session:
+        assert insert_unless_present(session, IdempotencyRecord, row, ["scope", "key"])
+        assert not insert_unless_present(session, IdempotencyRecord, row, ["scope", "key"])
+        session.commit()

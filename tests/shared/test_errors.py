@@ -100,7 +100,7 @@ def test_a_failed_request_rolls_back_its_writes(make_app, auth, engines):
 
     from services.scoring.models import IdempotencyRecord
     from shared.db import db_session
-    from shared.idempotency import remember
+    from shared.idempotency import claim
 
     app = make_app("scoring")
     blp = Blueprint("writer", __name__)
@@ -109,7 +109,7 @@ def test_a_failed_request_rolls_back_its_writes(make_app, auth, engines):
     class Writer(MethodView):
         @roles("analyst")
         def post(self, status):
-            remember(db_session(), IdempotencyRecord, "probe", f"k{status}", {}, status, {})
+            claim(db_session(), IdempotencyRecord, "probe", f"k{status}", "hash")
             if status >= 400:
                 raise Conflict("no")
             return {"ok": True}
@@ -124,3 +124,127 @@ def test_a_failed_request_rolls_back_its_writes(make_app, auth, engines):
         assert keys == ["k200"]
         assert connection.execute(select(func.count()).select_from(
             IdempotencyRecord.__table__)).scalar() == 1
+
+
+def _commit_probe(make_app, failure):
+    """The scoring app with ``POST /api/v1/commit-probe``, whose commit fails as
+    ``failure(session)`` arranges."""
+    from shared.db import db_session
+
+    app = make_app("scoring")
+    blp = Blueprint("commit_probe", __name__)
+
+    @blp.route("/commit-probe")
+    class CommitProbe(MethodView):
+        @roles("analyst")
+        @blp.response(201)
+        def post(self):
+            failure(db_session())
+            return {"ok": True}
+
+    app.extensions["kaoping"].api.register_blueprint(blp, url_prefix="/api/v1")
+    return app
+
+
+def _json_log_lines(text: str) -> list[dict]:
+    import json
+
+    assert "Traceback (most recent call last)" not in "\n".join(
+        line for line in text.splitlines() if not line.startswith("{"))
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def test_a_commit_that_fails_is_a_500_envelope_with_an_error_id_in_a_json_log(
+        make_app, auth, capfd):
+    from sqlalchemy import event
+
+    def fail_at_commit(session):
+        @event.listens_for(session, "before_commit", once=True)
+        def _refuse(_session):
+            raise RuntimeError("secret commit detail")
+
+    client = _commit_probe(make_app, fail_at_commit).test_client()
+    response = client.post("/api/v1/commit-probe", headers=auth("analyst"))
+    body = _assert_envelope(response, 500)
+    assert "secret" not in response.get_data(as_text=True)
+    logged = [e for e in _json_log_lines(capfd.readouterr().err)
+              if e.get("error_id") == body["error_id"]]
+    assert logged and "secret commit detail" in logged[0]["exception"]
+
+
+def test_a_commit_refused_by_a_constraint_is_a_409_envelope(make_app, auth, engines):
+    from sqlalchemy import func, select
+
+    from services.scoring.models import IdempotencyRecord
+
+    def duplicate(session):
+        for _ in range(2):  # flushed together at the commit: the unique constraint fails
+            session.add(IdempotencyRecord(scope="probe", key="same", request_hash="h",
+                                          status_code=201, response={}))
+
+    client = _commit_probe(make_app, duplicate).test_client()
+    response = client.post("/api/v1/commit-probe", headers=auth("analyst"))
+    body = _assert_envelope(response, 409)
+    assert len(body["error_id"]) == 32
+    with engines["scoring"].connect() as connection:
+        assert connection.execute(select(func.count()).select_from(
+            IdempotencyRecord.__table__)).scalar() == 0
+
+
+def test_an_error_after_the_view_is_a_500_envelope(make_app, auth, capfd):
+    app = _app_with_probe(make_app, TESTING=False)
+
+    @app.after_request
+    def _broken(response):
+        raise RuntimeError("secret after-request detail")
+
+    response = app.test_client().post("/api/v1/probe", json={"name": "x", "count": 1},
+                                      headers=auth("analyst"))
+    body = _assert_envelope(response, 500)
+    logged = [e for e in _json_log_lines(capfd.readouterr().err)
+              if e.get("error_id") == body.get("error_id")]
+    assert logged and "secret after-request detail" in logged[0]["exception"]
+
+
+def test_an_error_escaping_flask_is_a_500_envelope(make_app, auth, capfd):
+    import requests
+
+    from tests.support import serving
+
+    app = _app_with_probe(make_app)
+
+    @app.teardown_request
+    def _broken(_exc):
+        raise RuntimeError("secret teardown detail")
+
+    with serving(app) as url:  # a real server: the test client refuses a second start
+        response = requests.post(f"{url}/api/v1/probe", json={"name": "x", "count": 1},
+                                 headers=auth("analyst"), timeout=30)
+    body = response.json()
+    assert response.status_code == 500 and body["code"] == 500
+    logged = [e for e in _json_log_lines(capfd.readouterr().err)
+              if e.get("error_id") == body["error_id"]]
+    assert logged and "secret teardown detail" in logged[0]["exception"]
+
+
+def test_gunicorn_logs_json_lines(tmp_path):
+    import subprocess
+    import sys
+
+    script = (
+        "from gunicorn.config import Config\n"
+        "from gunicorn.glogging import Logger\n"
+        "from shared.gunicorn_settings import settings_for\n"
+        "cfg = Config()\n"
+        "for name, value in settings_for('survey').items():\n"
+        "    cfg.set(name, value)\n"
+        "log = Logger(cfg)\n"
+        "try:\n"
+        "    1 / 0\n"
+        "except ZeroDivisionError:\n"
+        "    log.exception('Error handling request /x')\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True, timeout=60)
+    (entry,) = _json_log_lines(done.stderr)
+    assert entry["logger"] == "gunicorn.error" and entry["service"] == "survey"
+    assert "ZeroDivisionError" in entry["exception"]

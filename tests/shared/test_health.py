@@ -60,3 +60,35 @@ def test_api_answers_503_envelope_when_database_down(make_app, auth):
     assert response.status_code == 503
     assert response.get_json()["message"] == "Database unavailable"
     dead.dispose()
+
+
+def test_readyz_503_while_another_connection_holds_the_write_lock(make_app, engines):
+    """SQLite: a write lock held elsewhere (a long import, a stuck process) makes every
+    write wait and fail; /readyz says so within about a second, and recovers."""
+    import sqlite3
+    import time
+
+    from sqlalchemy import create_engine
+
+    engine = engines["survey"]
+    if engine.dialect.name == "postgresql":  # the equivalent: a session that cannot write
+        read_only = create_engine(engine.url, connect_args={
+            "options": "-c default_transaction_read_only=on"})
+        response = make_app("survey", ENGINE=read_only).test_client().get("/readyz")
+        assert response.status_code == 503
+        assert response.get_json()["checks"]["database"] == "read-only"
+        read_only.dispose()
+        return
+    client = make_app("survey").test_client()
+    holder = sqlite3.connect(engine.url.database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        response = client.get("/readyz")
+        assert time.monotonic() - started < 5
+        assert response.status_code == 503
+        assert response.get_json()["checks"]["database"].startswith("locked")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert client.get("/readyz").status_code == 200

@@ -96,3 +96,13 @@ def test_every_service_exports_with_the_same_formula_guard():
     for value, expected in cases.items():
         assert [cell(value) for cell in (survey_cell, inspection_cell, scoring_cell)] == \
             [expected] * 3, value
+
+
+def test_xlsx_drops_the_control_characters_it_cannot_hold():
+    controls = "".join(chr(c) for c in range(32) if chr(c) not in "\t\n\r")
+    body = sheets.write_xlsx(["name\x0b"], [[f"A{controls}B"], ["tab\tand\nnewline"], [5]],
+                             title="t\x01itle")
+    sheet = openpyxl.load_workbook(io.BytesIO(body)).active
+    assert sheet.title == "title"
+    assert [row[0] for row in sheet.iter_rows(values_only=True)] == [
+        "name", "AB", "tab\tand\nnewline", 5]

@@ -2,6 +2,8 @@
 
 import io
 
+from openpyxl import load_workbook
+
 from tests.survey.conftest import poll_payload, sample_document
 
 
@@ -69,6 +71,22 @@ def test_draft_edit_open_close_and_conflicts(client, planner, auth):
     assert len(lines) == 4 and ",paper,T02,1,," in lines[1]
 
 
+def test_responses_xlsx_holds_a_text_answer_with_a_control_character(client, planner,
+                                                                      make_poll, auth):
+    poll = make_poll()
+    body = ("township,sex,age,sat,problem,solved,detail,years,services\n"
+            "T02,1,1,4,1,2,slow\x0breply,5,1\n")
+    imported = client.post(f"/api/v1/polls/{poll['id']}/paper-import", headers=planner,
+                           data={"file": (io.BytesIO(body.encode()), "f.csv")},
+                           content_type="multipart/form-data")
+    assert imported.status_code == 201, imported.get_json()
+    export = client.get(f"/api/v1/polls/{poll['id']}/responses/export?format=xlsx",
+                        headers=auth("analyst"))
+    assert export.status_code == 200
+    rows = list(load_workbook(io.BytesIO(export.data)).active.iter_rows(values_only=True))
+    assert dict(zip(rows[0], rows[1], strict=True))["detail"] == "slowreply"
+
+
 def test_partial_and_break_off_at_close(client, planner, make_poll, engines):
     poll = make_poll()
     links = client.post(f"/api/v1/polls/{poll['id']}/links", headers=planner,
@@ -112,3 +130,10 @@ def test_create_with_idempotency_key_is_not_duplicated(client, planner):
     ids = {client.post("/api/v1/questionnaires", headers=key, json=document).get_json()["id"]
            for _ in range(2)}
     assert len(ids) == 1
+
+
+def test_timestamps_carry_their_utc_offset(client, planner, make_poll):
+    poll = make_poll(open=False)
+    opened = client.post(f"/api/v1/polls/{poll['id']}/open", headers=planner).get_json()
+    for value in (opened["opened_at"], opened["created_at"]):
+        assert value.endswith("+00:00"), value

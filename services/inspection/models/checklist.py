@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.inspection.models import Base
-from shared.db import utcnow
+from shared.db import UTCDateTime, utcnow
 
 RESPONSE_TYPES = ("pass_fail", "points", "measurement", "text")
 TOLERANCE_KINDS = ("absolute", "relative")
@@ -29,7 +29,7 @@ class ChecklistTemplate(Base):
     critical_cap: Mapped[float] = mapped_column(Float, default=60.0)
     scoring_rule_version: Mapped[str] = mapped_column(String(40))
     created_by: Mapped[str] = mapped_column(String(120))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     items: Mapped[list[ChecklistItem]] = relationship(
         back_populates="template", order_by="ChecklistItem.position", lazy="selectin")

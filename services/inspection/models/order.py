@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.inspection.models import Base
 from services.inspection.models.visit import Attachment
 from shared.config import COUNTY_TZ
-from shared.db import utcnow
+from shared.db import UTCDateTime, utcnow
 
 ORDER_STATES = ("open", "submitted", "closed", "reopened")
 
@@ -30,9 +30,9 @@ class RectificationOrder(Base):
     instructions: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(10), default="open")
     created_by: Mapped[str] = mapped_column(String(120))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     on_time: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     last_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     follow_up_visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"),
@@ -57,7 +57,7 @@ class OrderEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("rectification_orders.id"))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     actor: Mapped[str] = mapped_column(String(120))
     from_state: Mapped[str | None] = mapped_column(String(10), nullable=True)
     to_state: Mapped[str] = mapped_column(String(10))

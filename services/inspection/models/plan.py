@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.inspection.models import Base
-from shared.db import utcnow
+from shared.db import UTCDateTime, utcnow
 
 PLAN_KINDS = ("open", "unannounced")
 
@@ -30,7 +30,7 @@ class Plan(Base):
     # The draw's frame can be long: not loaded with every visit's plan, only when asked.
     draw: Mapped[Any] = mapped_column(JSON, nullable=True, deferred=True)
     created_by: Mapped[str] = mapped_column(String(120))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     inspectors: Mapped[list[PlanInspector]] = relationship(
         order_by="PlanInspector.id", lazy="select", cascade="all, delete-orphan")

@@ -9,7 +9,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -22,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.inspection.models import Base
 from services.inspection.models.plan import Plan
-from shared.db import utcnow
+from shared.db import UTCDateTime, utcnow
 
 VISIT_STATES = ("scheduled", "checked_in", "submitted", "returned", "approved")
 SEVERITIES = ("minor", "major", "critical")
@@ -45,13 +44,13 @@ class Visit(Base):
     # Registered location of the unit, cached from the scoring registry or the plan.
     unit_lat: Mapped[float | None] = mapped_column(Float, nullable=True)
     unit_lon: Mapped[float | None] = mapped_column(Float, nullable=True)
-    checkin_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    checkin_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     checkin_lat: Mapped[float | None] = mapped_column(Float, nullable=True)
     checkin_lon: Mapped[float | None] = mapped_column(Float, nullable=True)
     checkin_accuracy_m: Mapped[float | None] = mapped_column(Float, nullable=True)
     checkin_provider: Mapped[str | None] = mapped_column(String(20), nullable=True)
     checkin_mock: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-    checkin_device_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+    checkin_device_time: Mapped[datetime | None] = mapped_column(UTCDateTime(),
                                                                  nullable=True)
     checkin_distance_m: Mapped[float | None] = mapped_column(Float, nullable=True)
     checkin_flags: Mapped[Any] = mapped_column(JSON, nullable=True)
@@ -62,9 +61,9 @@ class Visit(Base):
     current_version: Mapped[int] = mapped_column(Integer, default=0)
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
     reviewed_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
-    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     review_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     plan: Mapped[Plan] = relationship(lazy="joined", innerjoin=True)
     versions: Mapped[list[VisitVersion]] = relationship(order_by="VisitVersion.version",
@@ -90,7 +89,7 @@ class VisitVersion(Base):
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     notes: Mapped[str | None] = mapped_column(Text, nullable=True)
     submitted_by: Mapped[str] = mapped_column(String(120))
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
     score_raw: Mapped[float | None] = mapped_column(Float, nullable=True)
     capped: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -155,5 +154,5 @@ class Attachment(Base):
     status: Mapped[str] = mapped_column(String(10), default="declared")
     storage_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
     declared_by: Mapped[str] = mapped_column(String(120))
-    declared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

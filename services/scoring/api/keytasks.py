@@ -4,8 +4,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.scoring import keytasks
-from services.scoring.api.selfchecks import IDEMPOTENCY_DOC, idempotent, scoped_unit, submitter
+from services.scoring.api.selfchecks import scoped_unit, submitter
 from services.scoring.api.uploads import EXPORT_DOC, SPREADSHEET_BODY
+from services.scoring.models import IdempotencyRecord
 from services.scoring.schemas.intake import (
     KeyTaskMetricSchema,
     KeyTaskQuerySchema,
@@ -17,6 +18,7 @@ from services.scoring.schemas.registry import ExportQuerySchema
 from services.scoring.spreadsheets import export, read_table, uploaded_file
 from shared.auth import ROLES, current_principal, require_unit, roles
 from shared.db import db_session
+from shared.idempotency import HEADER_DOC, idempotent
 
 blp = Blueprint("key_tasks", __name__, description="Major matters, key tasks, city projects")
 
@@ -118,10 +120,11 @@ class TaskProgress(MethodView):
                 for r in keytasks.list_progress(db_session(), code)]
 
     @roles("unit", "planner")
-    @blp.doc(**IDEMPOTENCY_DOC)
+    @blp.doc(**HEADER_DOC)
     @blp.arguments(ProgressSchema)
     @blp.response(201, ProgressSchema)
     def post(self, data, code):
         """Report progress; `completed_on` dates a finished milestone."""
-        return idempotent(f"progress:{code}", data, lambda: keytasks.progress_dict(
-            keytasks.report_progress(db_session(), code, data, submitter()), code))
+        return idempotent(IdempotencyRecord, f"progress:{code}", data,
+                          lambda: keytasks.progress_dict(keytasks.report_progress(
+                              db_session(), code, data, submitter()), code), per_caller=True)

@@ -1,6 +1,6 @@
 """Score runs: start, list, read, publish, recompute; rankings, breakdowns, exports."""
 
-from flask import current_app, request
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -20,9 +20,9 @@ from services.scoring.schemas.runs import (
     SensitivitySchema,
 )
 from services.scoring.spreadsheets import export
-from shared import idempotency
 from shared.auth import current_principal, roles
 from shared.db import db_session
+from shared.idempotency import HEADER_DOC, idempotent
 
 blp = Blueprint("runs", __name__, description="Score runs, rankings and assessments")
 READERS = ("planner", "analyst", "service", "unit")
@@ -53,6 +53,7 @@ class Runs(MethodView):
         return [run_dict(r) for r in runs.list_runs(db_session(), current_principal(), **query)]
 
     @roles("planner")
+    @blp.doc(**HEADER_DOC)
     @blp.arguments(RunCreateSchema)
     @blp.response(201, RunSchema)
     @blp.alt_response(503, description="a source service is down (missing_source 'fail')")
@@ -61,18 +62,13 @@ class Runs(MethodView):
 
         Idempotent on an ``Idempotency-Key`` header: a replay returns the same run."""
         session = db_session()
-        key = request.headers.get("Idempotency-Key")
-        if key:
-            done = idempotency.replay(session, IdempotencyRecord, IDEMPOTENCY_SCOPE, key, data)
-            if done is not None:
-                return run_dict(runs.get_run(session, done[1]["id"]), detail=True)
         sources = service_sources(current_app.config.get("SURVEY_URL"),
                                   current_app.config.get("INSPECTION_URL"))
-        run = runs.create_run(session, data, current_principal().sub, sources)
-        if key:
-            idempotency.remember(session, IdempotencyRecord, IDEMPOTENCY_SCOPE, key, data, 201,
-                                 {"id": run.id})
-        return run_dict(run, detail=True)
+        return idempotent(
+            IdempotencyRecord, IDEMPOTENCY_SCOPE, data,
+            lambda: run_dict(runs.create_run(session, data, current_principal().sub, sources),
+                             detail=True),
+            reload=lambda run_id: run_dict(runs.get_run(session, run_id), detail=True))
 
 
 @blp.route("/runs/<int:run_id>")

@@ -1,9 +1,8 @@
 """Self-check endpoints: the contract read, submissions, month upload, history, export."""
 
 import hashlib
-import json
 
-from flask import jsonify, request
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -24,7 +23,7 @@ from services.scoring.schemas.intake import (
 from services.scoring.spreadsheets import export, read_table, uploaded_file
 from shared.auth import current_principal, require_unit, roles
 from shared.db import db_session
-from shared.idempotency import remember, replay
+from shared.idempotency import HEADER_DOC, idempotent
 
 blp = Blueprint("self_checks", __name__, description="Units' monthly self-check reports")
 READERS = ("service", "planner", "analyst", "unit")
@@ -35,32 +34,6 @@ def submitter() -> selfchecks.Submitter:
     principal = current_principal()
     scoped = principal.unit if principal.role == "unit" else None
     return selfchecks.Submitter(principal.sub, scoped, principal.role in ("admin", "planner"))
-
-
-IDEMPOTENCY_DOC = {"parameters": [{
-    "in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string"},
-    "description": "client UUID: a retry returns the first result; another payload is a 409"}]}
-
-
-def idempotent(scope: str, payload, work):
-    """Run ``work()`` once per ``Idempotency-Key`` header (when sent) and caller."""
-    key = request.headers.get("Idempotency-Key")
-    if not key:
-        return work()
-    scope = f"{scope}:{current_principal().sub}"[:80]
-    stored = replay(db_session(), IdempotencyRecord, scope, key, payload)
-    if stored is not None:
-        response = jsonify(stored[1])
-        response.status_code = stored[0]
-        return response
-    result = work()
-    remember(db_session(), IdempotencyRecord, scope, key, payload, 201,
-             json.loads(json.dumps(result, default=_iso)))
-    return result
-
-
-def _iso(value):
-    return value.isoformat()
 
 
 def upload_payload(filename: str, content: bytes) -> dict:
@@ -88,21 +61,21 @@ class SelfChecks(MethodView):
                                          args.get("period"))
 
     @roles("unit", "planner")
-    @blp.doc(**IDEMPOTENCY_DOC)
+    @blp.doc(**HEADER_DOC)
     @blp.arguments(SelfCheckSubmissionSchema)
     @blp.response(201, SelfCheckResultSchema)
     def post(self, data):
         """Submit values of one unit and month; an existing value needs a `reason`."""
         items = [{**item, "unit": data["unit"]} for item in data["items"]]
-        return idempotent("self-checks", data, lambda: selfchecks.submit(
-            db_session(), data["period"], items, submitter(), data["reason"]))
+        return idempotent(IdempotencyRecord, "self-checks", data, lambda: selfchecks.submit(
+            db_session(), data["period"], items, submitter(), data["reason"]), per_caller=True)
 
 
 @blp.route("/self-checks/import")
 class SelfCheckImport(MethodView):
     @roles("unit", "planner")
     @blp.arguments(SelfCheckImportQuerySchema, location="query")
-    @blp.doc(**SPREADSHEET_BODY, **IDEMPOTENCY_DOC)
+    @blp.doc(**SPREADSHEET_BODY, **HEADER_DOC)
     @blp.response(201, SelfCheckResultSchema)
     def post(self, args):
         """Upload a whole month, all or nothing.
@@ -119,7 +92,8 @@ class SelfCheckImport(MethodView):
             return selfchecks.import_month(db_session(), args["period"], table, submitter(),
                                            args["reason"])
 
-        return idempotent("self-checks/import", upload_payload(filename, content), work)
+        return idempotent(IdempotencyRecord, "self-checks/import",
+                          upload_payload(filename, content), work, per_caller=True)
 
 
 @blp.route("/self-checks/history")

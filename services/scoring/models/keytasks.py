@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.scoring.models import Base
-from shared.db import utcnow
+from shared.db import UTCDateTime, utcnow
 
 TASK_CATEGORIES = ("major_matter", "key_task", "city_project")
 PROGRESS_STATUSES = ("not_started", "in_progress", "done", "delayed", "blocked")
@@ -71,5 +70,5 @@ class ProgressReport(Base):
     completed_on: Mapped[date | None] = mapped_column(Date)
     narrative: Mapped[str] = mapped_column(Text, default="")
     evidence: Mapped[Any] = mapped_column(JSON, default=list)
-    reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     reported_by: Mapped[str] = mapped_column(String(200))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, Integer, String
+from sqlalchemy import Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.scoring.models import Base
+from shared.db import UTCDateTime
 
 PERIOD_KINDS = ("month", "quarter", "half_year", "year")
 
@@ -23,4 +24,4 @@ class Period(Base):
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
     state: Mapped[str] = mapped_column(String(10), default="open")
-    deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())

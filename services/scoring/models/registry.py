@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.scoring.models import Base
-from shared.db import utcnow
+from shared.db import UTCDateTime, utcnow
 
 UNIT_KINDS = ("township", "department")
 
@@ -78,7 +77,7 @@ class RegistryChange(Base):
     __tablename__ = "registry_changes"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     actor: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(20))
     entity: Mapped[str] = mapped_column(String(20))

@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -26,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.scoring.models import Base
-from shared.db import utcnow
+from shared.db import UTCDateTime, utcnow
 
 RUN_KINDS = ("monthly", "quarterly", "mid-year", "year-end")
 RUN_STATES = ("computed", "published")
@@ -52,9 +51,9 @@ class ScoreRun(Base):
     results_sha256: Mapped[str] = mapped_column(String(64))
     units: Mapped[int] = mapped_column(Integer)
     created_by: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     published_by: Mapped[str | None] = mapped_column(String(200))
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     results: Mapped[list[ScoreResult]] = relationship(
         back_populates="run", cascade="all, delete-orphan", order_by="ScoreResult.id")

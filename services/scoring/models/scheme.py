@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.scoring.models import Base
-from shared.db import utcnow
+from shared.db import UTCDateTime, utcnow
 
 
 class Scheme(Base):
@@ -19,7 +19,7 @@ class Scheme(Base):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name_zh: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     versions: Mapped[list[SchemeVersion]] = relationship(
         back_populates="scheme", order_by="SchemeVersion.version")
@@ -35,10 +35,10 @@ class SchemeVersion(Base):
     scheme_id: Mapped[int] = mapped_column(ForeignKey("schemes.id"), index=True)
     version: Mapped[int] = mapped_column(Integer)
     document: Mapped[Any] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by: Mapped[str] = mapped_column(String(200))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     frozen: Mapped[bool] = mapped_column(Boolean, default=False)
-    frozen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     scheme: Mapped[Scheme] = relationship(back_populates="versions")

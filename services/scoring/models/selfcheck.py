@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.scoring.models import Base
-from shared.db import utcnow
+from shared.db import UTCDateTime, utcnow
 
 
 class SelfCheck(Base):
@@ -41,7 +40,7 @@ class SelfCheck(Base):
     unit_of_measure: Mapped[str] = mapped_column(String(40), default="")
     narrative: Mapped[str] = mapped_column(Text, default="")
     evidence: Mapped[Any] = mapped_column(JSON, default=list)
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     submitted_by: Mapped[str] = mapped_column(String(200))
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     reason: Mapped[str | None] = mapped_column(Text)

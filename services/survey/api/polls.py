@@ -4,12 +4,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.survey import polls as domain
-from services.survey.api.retries import create_once
+from services.survey.models import IdempotencyRecord
 from services.survey.models.poll import Poll
 from services.survey.registry import registry
 from services.survey.schemas.polls import MarginOut, PollIn, PollOut, PollQuery, QuotaOut
 from shared.auth import roles
 from shared.db import db_session
+from shared.idempotency import HEADER_DOC, idempotent
 
 blp = Blueprint("polls", __name__,
                 description="Polls: questionnaire, townships, modes, field period, quotas")
@@ -24,6 +25,7 @@ class Polls(MethodView):
         return domain.list_polls(db_session(), query["status"])
 
     @roles("planner")
+    @blp.doc(**HEADER_DOC)
     @blp.arguments(PollIn)
     @blp.response(201, PollOut)
     @blp.alt_response(503, description="the scoring registry is unreachable")
@@ -31,8 +33,9 @@ class Polls(MethodView):
         """Create a draft poll; township codes are checked against the scoring registry.
 
         A retry with the same ``Idempotency-Key`` returns the poll made first."""
-        return create_once("polls", data, Poll,
-                           lambda: domain.create_poll(db_session(), registry(), data))
+        return idempotent(IdempotencyRecord, "polls", data,
+                          lambda: domain.create_poll(db_session(), registry(), data),
+                          reload=lambda poll_id: db_session().get(Poll, poll_id))
 
 
 @blp.route("/polls/<int:poll_id>")

@@ -4,7 +4,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.survey import questionnaires as domain
-from services.survey.api.retries import create_once
+from services.survey.models import IdempotencyRecord
 from services.survey.models.questionnaire import Questionnaire
 from services.survey.schemas.questionnaires import (
     QuestionnaireIn,
@@ -16,6 +16,7 @@ from services.survey.schemas.questionnaires import (
 )
 from shared.auth import roles
 from shared.db import db_session
+from shared.idempotency import HEADER_DOC, idempotent
 
 blp = Blueprint("questionnaires", __name__,
                 description="Versioned questionnaires (zh-CN/en), question types, skip logic")
@@ -31,14 +32,16 @@ class Questionnaires(MethodView):
         return domain.list_questionnaires(db_session(), query["code"])
 
     @roles("planner")
+    @blp.doc(**HEADER_DOC)
     @blp.arguments(QuestionnaireIn)
     @blp.response(201, QuestionnaireOut)
     def post(self, data):
         """Create a questionnaire, or the next version of an existing code.
 
         A retry with the same ``Idempotency-Key`` returns the version made first."""
-        return create_once("questionnaires", data, Questionnaire,
-                           lambda: domain.create_questionnaire(db_session(), **data))
+        return idempotent(IdempotencyRecord, "questionnaires", data,
+                          lambda: domain.create_questionnaire(db_session(), **data),
+                          reload=lambda version_id: db_session().get(Questionnaire, version_id))
 
 
 @blp.route("/questionnaires/<int:questionnaire_id>")

@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     CheckConstraint,
-    DateTime,
     ForeignKey,
     Integer,
     String,
@@ -21,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shared.db import utcnow
+from shared.db import UTCDateTime, utcnow
 
 from ..telephony.vault import vault
 from . import Base
@@ -55,11 +54,11 @@ class Interview(Base):
     language: Mapped[str] = mapped_column(String(8), default="zh-CN")
     # Paper form number or another caller's reference; unique within a poll.
     external_ref: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow,
                                                  onupdate=utcnow)
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(),
                                                           nullable=True)
 
     answers = relationship("Answer", cascade="all, delete-orphan", lazy="selectin",
@@ -77,8 +76,8 @@ class Answer(Base):
                                               index=True)
     question_id: Mapped[str] = mapped_column(String(60))
     value: Mapped[Any] = mapped_column(JSON)
-    answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow,
                                                  onupdate=utcnow)
 
 
@@ -96,9 +95,9 @@ class RespondentLink(Base):
     interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"),
                                               unique=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     interview = relationship("Interview", lazy="joined")
     poll = relationship("Poll", lazy="joined")
@@ -140,4 +139,4 @@ class RespondentContact(Base):
     phone: Mapped[str | None] = mapped_column(Encrypted, nullable=True)
     email: Mapped[str | None] = mapped_column(Encrypted, nullable=True)
     note: Mapped[str | None] = mapped_column(Encrypted, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

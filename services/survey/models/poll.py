@@ -10,7 +10,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shared.db import utcnow
+from shared.db import UTCDateTime, utcnow
 
 from . import Base
 
@@ -45,10 +44,10 @@ class Poll(Base):
     partial_threshold: Mapped[float] = mapped_column(Float, default=0.5)
     # Stop taking new interviews in a township (or stratum) whose quota is filled.
     stop_at_quota: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    margins_fetched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    margins_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime(),
                                                                 nullable=True)
 
     questionnaire = relationship("Questionnaire", lazy="joined")

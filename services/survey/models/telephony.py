@@ -12,7 +12,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -22,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shared.db import utcnow
+from shared.db import UTCDateTime, utcnow
 
 from . import Base
 
@@ -60,9 +59,9 @@ class Campaign(Base):
     record_calls: Mapped[bool] = mapped_column(Boolean, default=False)
     machine_detection: Mapped[bool] = mapped_column(Boolean, default=True)
     recording_retention_days: Mapped[int] = mapped_column(Integer, default=90)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     poll = relationship("Poll", lazy="joined")
 
@@ -87,14 +86,14 @@ class PhoneContact(Base):
     number_hash: Mapped[str] = mapped_column(String(64), index=True)
     state: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(),
                                                              nullable=True, index=True)
     lease_owner: Mapped[str | None] = mapped_column(String(80), nullable=True)
-    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     outcomes: Mapped[Any] = mapped_column(JSON, default=list)
     # Questions coded "no answer" after the last re-prompt (not asked again).
     skipped: Mapped[Any] = mapped_column(JSON, default=list)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     campaign = relationship("Campaign", lazy="joined")
     interview = relationship("Interview", lazy="joined")
@@ -120,10 +119,10 @@ class CallAttempt(Base):
     state: Mapped[str] = mapped_column(String(12), default="placing", index=True)
     worker: Mapped[str | None] = mapped_column(String(80), nullable=True)
     call_sid: Mapped[str | None] = mapped_column(String(40), nullable=True, unique=True)
-    queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    placed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    placed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     call_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
     answered_by: Mapped[str | None] = mapped_column(String(30), nullable=True)
     duration: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -152,8 +151,8 @@ class Recording(Base):
     url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     duration: Mapped[int | None] = mapped_column(Integer, nullable=True)
     status: Mapped[str] = mapped_column(String(20), default="in-progress")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class DoNotCall(Base):
@@ -164,7 +163,7 @@ class DoNotCall(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number_hash: Mapped[str] = mapped_column(String(64), unique=True)
     source: Mapped[str] = mapped_column(String(20))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class SendSlot(Base):

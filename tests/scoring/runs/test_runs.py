@@ -5,11 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import math
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import openpyxl
 import pytest
+import requests
 
 from services.scoring.assessment import compute_snapshot
+from tests.support import serving
 
 DRAWS = 200
 
@@ -226,6 +230,26 @@ def test_start_is_idempotent_on_a_key(runs_client, auth, county):
     assert len(runs_client.get("/api/v1/runs", headers=auth("planner")).json) == 1
     changed = _start(runs_client, auth, county, headers=key, draws=0, seed=99)
     assert changed.status_code == 409
+
+
+def test_parallel_starts_with_one_key_make_one_run(make_app, sources, auth, county):
+    survey_url, inspection_url, _log = sources
+    app = make_app("scoring", SURVEY_URL=survey_url, INSPECTION_URL=inspection_url)
+    body = {"scheme_version_id": county["scheme_version_id"], "period": "2026-H1",
+            "kind": "mid-year", "seed": 11, "polls": [1, 2], "draws": 0}
+    headers = {**auth("planner"), "Idempotency-Key": "5e0b1d2c-parallel-run"}
+    start = threading.Barrier(4)
+    with serving(app) as url:
+        def post(_):
+            start.wait()
+            return requests.post(f"{url}/api/v1/runs", json=body, headers=headers, timeout=120)
+
+        with ThreadPoolExecutor(4) as pool:
+            responses = list(pool.map(post, range(4)))
+        runs = requests.get(f"{url}/api/v1/runs", headers=auth("planner"), timeout=30).json()
+    assert [r.status_code for r in responses] == [201] * 4, [r.text[:200] for r in responses]
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert len(runs) == 1
 
 
 def test_monthly_runs_compare_with_the_previous_month(runs_client, auth, county):
