@@ -112,10 +112,19 @@ def _handle_database_down(error: Exception):
 
 
 def init_error_handlers(app) -> None:
-    """Register the envelope for every error; call after flask-smorest's Api(app)."""
+    """Register the envelope for every error; call after flask-smorest's Api(app).
+
+    A database that cannot be reached is a 503 whether SQLAlchemy or the driver itself
+    (``app.extensions["kaoping"].engine``'s DBAPI) reported it.
+    """
     from sqlalchemy.exc import OperationalError
 
     app.register_error_handler(OperationalError, _handle_database_down)
+    state = app.extensions.get("kaoping")
+    if state is not None:
+        # Hot paths that use the driver directly (keypad answers, COPY) get its own error.
+        app.register_error_handler(state.engine.dialect.loaded_dbapi.OperationalError,
+                                   _handle_database_down)
     app.register_error_handler(DomainError, _handle_domain)
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(Exception, _handle_unexpected)
