@@ -47,7 +47,7 @@ from services.survey.telephony.cases import (
     close_case,
     finish_attempt,
 )
-from services.survey.telephony.dispositions import NOT_ATTEMPTED, REFUSAL
+from services.survey.telephony.dispositions import COMPLETE, NOT_ATTEMPTED, REFUSAL
 from services.survey.telephony.pacing import free_lines
 from services.survey.telephony.retention import purge_webhook_records
 from services.survey.telephony.settings import webhook_url
@@ -236,9 +236,14 @@ class Dialer:
                        else interview.disposition)
 
     def _screen(self, session: Session, contact: PhoneContact) -> bool:
-        """Close a case whose number went on the do-not-call list; True if closed."""
+        """Close a case whose number went on the do-not-call list, or whose interview was
+        completed after its last call had ended (a late copy of the call's last webhook);
+        True if closed."""
+        interview = session.get(Interview, contact.interview_id)
+        if interview.status == "complete":
+            close_case(contact, interview, COMPLETE)
+            return True
         if is_do_not_call(session, contact.number_hash):
-            interview = session.get(Interview, contact.interview_id)
             close_case(contact, interview, REFUSAL if contact.attempts else NOT_ATTEMPTED)
             return True
         return False
