@@ -160,10 +160,10 @@ def main(argv: list[str] | None = None) -> int:
     from bench.chaos_report import print_report
 
     started = datetime.now(UTC)
+    outage = f"outage {args.outage:.0f} s" if args.database == "postgresql" else "no outage"
     print(f"chaos {started:%Y-%m-%d %H:%M} UTC on {args.database}, {platform.machine()} "
           f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
-          f"{args.seconds:.0f} s of load, outage {args.outage:.0f} s, seed {args.seed}",
-          flush=True)
+          f"{args.seconds:.0f} s of load, {outage}, seed {args.seed}", flush=True)
     try:
         create_databases(run)
         chaos = Chaos(run, random.Random(args.seed))
