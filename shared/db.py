@@ -126,8 +126,9 @@ def insert_unless_present(session: Session | Connection, model, values: Mapping,
     key = (dialect, model.__table__, tuple(values), tuple(unique))
     statement = _INSERTS.get(key)
     if statement is None:
+        # SQLAlchemy keeps an INSERT's row count only when asked (PostgreSQL: else -1).
         statement = _INSERTS[key] = dialect_insert(dialect)(model.__table__).on_conflict_do_nothing(
-            index_elements=list(unique))
+            index_elements=list(unique)).execution_options(preserve_rowcount=True)
     return bool(connection.execute(statement, dict(values)).rowcount)
 
 

@@ -76,3 +76,21 @@ def test_only_a_connection_that_was_checked_in_is_pinged(monkeypatch):
         pass  # back from the pool: pinged (idle at least 0 s)
     assert len(pings) == 1
     engine.dispose()
+
+
+def test_insert_unless_present_says_whether_it_inserted(engines):
+    """On PostgreSQL, SQLAlchemy 2.1 no longer keeps an INSERT's row count unless asked:
+    ``insert_unless_present`` said True for a row that was there, so the second of two
+    racing copies believed it had won (found by bench/chaos.py)."""
+    from datetime import UTC, datetime
+
+    from services.survey.models import IdempotencyRecord
+    from shared.db import insert_unless_present
+
+    values = {"scope": "test", "key": "once", "request_hash": "h", "status_code": 200,
+              "response": {}, "created_at": datetime.now(UTC)}
+    with engines["survey"].connect() as connection:
+        assert insert_unless_present(connection, IdempotencyRecord, values, ["scope", "key"])
+        assert not insert_unless_present(connection, IdempotencyRecord, values,
+                                         ["scope", "key"])
+        connection.rollback()
