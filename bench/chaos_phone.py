@@ -26,7 +26,12 @@ from sqlalchemy.orm import Session
 from services.survey.models.interview import Answer, Interview
 from services.survey.models.telephony import CallAttempt, PhoneContact
 from services.survey.questionnaires import question_map
-from services.survey.telephony.campaigns import change_state, create_campaign, import_frame
+from services.survey.telephony.campaigns import (
+    DEFAULT_DELAYS,
+    change_state,
+    create_campaign,
+    import_frame,
+)
 from services.survey.telephony.ivr import AnswerError, NoAnswer, interpret, keypad
 from services.survey.telephony.vault import vault
 from services.survey.telephony.webhooks import voice_of
@@ -55,8 +60,9 @@ def prepare_phone(url: str, numbers: int, cps: float, max_concurrent: int) -> Ph
     settings = {"poll_id": poll_id, "from_number": "+8657488880000", "max_attempts": 3,
                 "max_concurrent": max_concurrent, "cps": cps, "windows": ["00:00-24:00"],
                 "weekdays": list(range(7)),
-                "delays": {"no-answer": 0, "busy": 0, "machine": 0, "break-off": 0,
-                           "canceled": 0}}
+                # every outcome that is called again, at once (the run lasts minutes)
+                "delays": {outcome: 0 for outcome, delay in DEFAULT_DELAYS.items()
+                           if delay is not None}}
     per_township = -(-numbers // len(TOWNSHIPS))
     rows = [f"139{t:04d}{n:04d},{township}" for t, township in enumerate(TOWNSHIPS, 1)
             for n in range(per_township)][:numbers]
