@@ -92,7 +92,7 @@ class Chaos:
         cut = 0.4 * seconds
         events = [(cut - 2.0, "watch", "probes"), (cut, "cut", "database"),
                   (cut + outage, "restore", "database"),
-                  (cut + outage + 20.0, "unwatch", "probes")]
+                  (min(seconds, cut + outage + 20.0), "unwatch", "probes")]
         for name, share in (("dialer-a", (0.15, 0.3)), ("dialer-b", (0.55, 0.7))):
             when = self.rng.uniform(*share) * seconds
             events += [(when, "kill-dialer", name), (when + 2.0, "restart", name)]

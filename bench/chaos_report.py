@@ -23,7 +23,7 @@ def _statuses(rows: list[tuple[float, int, bool, str]],
     inside = lambda t: window is not None and window[0] <= t <= window[1]  # noqa: E731
     out = {"requests": len(rows), "cut_by_kill": sum(1 for row in rows if row[2]),
            "5xx_outage": 0, "5xx_other": 0, "503_outage": 0, "503_other": 0}
-    errors = []
+    errors, refused = [], []
     for started, status, cut, what in rows:
         if cut:
             continue
@@ -32,8 +32,11 @@ def _statuses(rows: list[tuple[float, int, bool, str]],
         elif status >= 500:
             out["5xx_outage" if inside(started) else "5xx_other"] += 1
             errors.append((round(started - window[0], 2) if window else None, status, what))
+        elif status >= 400:
+            refused.append((status, what))
     out["statuses"] = dict(Counter(str(row[1]) for row in rows if not row[2]))
     out["5xx_seen"] = sorted(errors, key=str)[:20]
+    out["4xx_seen"] = refused[:10]
     return out
 
 
@@ -68,8 +71,9 @@ def results(chaos, carrier, phone, inspection, api_found, upload_found, api, upl
     # Requests in flight when the database went away belong to the outage too.
     window = None if chaos.outage is None else (chaos.outage[0] - 1.0, chaos.outage[1] + 5.0)
     probes = ["survey-a", "survey-b"]
-    rows = [(r["t0"], r["status"], r["lost"], r["target"]) for r in carrier] + \
-           [(r["t0"], r["status"], r["lost"], "replay " + r["target"])
+    rows = [(r["t0"], r["status"], r["lost"], f"{r['target']} {r.get('answer', '')[:160]}")
+            for r in carrier] + \
+           [(r["t0"], r["status"], r["lost"], f"replay {r['target']} {r['answer'][:160]}")
             for r in chaos.replayer.results]
     telephone = {"flow": "telephone", **_statuses(rows + _probe_rows(chaos, probes), window),
                  "writes": None, "acknowledged": phone.acknowledged, "unacknowledged": None,
@@ -122,6 +126,9 @@ def verdict(results: dict) -> list[str]:
             missed.append(f"{flow['flow']}: {flow['unacknowledged']} writes never acknowledged")
     if not results["settled"]["campaign_finished"]:
         missed.append("telephone: the campaign did not finish within --settle")
+    if results["settled"]["replays_pending"]:
+        missed.append(f"telephone: {results['settled']['replays_pending']} replays not sent "
+                      "within --settle")
     return missed
 
 
@@ -151,6 +158,8 @@ def print_report(results: dict) -> bool:
         print(f"{flow['flow']}: statuses {flow['statuses']}; {flow['details']}")
         if flow["5xx_seen"]:
             print(f"  5xx (seconds after the cut, status, request): {flow['5xx_seen']}")
+        if flow["4xx_seen"]:
+            print(f"  4xx (status, request): {flow['4xx_seen']}")
     missed = verdict(results)
     print("\n" + ("every target met" if not missed else "TARGETS MISSED:\n  "
                   + "\n  ".join(missed)))
