@@ -1,10 +1,11 @@
 """One chaos run from start to checks: processes, load, the fault schedule, settling.
 
-``Chaos.unleash`` draws the schedule from the run's seed: a worker kill every
-``--kill-every`` seconds on average (exponential gaps) in a random service, each
-dialer killed once, the database outage at 40 % of the run. No worker is killed in
-the eight seconds after the database returns, so that the recovery figure measures
-the database's return and not a worker's restart.
+``Chaos.unleash`` draws the schedule from the run's seed: a gunicorn worker of each
+service killed once at a random moment, and more, one every ``--kill-every`` seconds
+on average (exponential gaps) in a random service; each dialer killed once; the
+database outage at 40 % of the run. No worker is killed in the eight seconds after
+the database returns (such a kill moves to before the outage), so that the recovery
+figure measures the database's return and not a worker's restart.
 """
 
 from __future__ import annotations
@@ -96,13 +97,21 @@ class Chaos:
         for name, share in (("dialer-a", (0.15, 0.3)), ("dialer-b", (0.55, 0.7))):
             when = self.rng.uniform(*share) * seconds
             events += [(when, "kill-dialer", name), (when + 2.0, "restart", name)]
+        guard = (cut + outage, cut + outage + RECOVERY_GUARD) if self.args.database == \
+            "postgresql" else (0.0, 0.0)
+        # Each service's workers once at a random moment, then more at random.
+        moments = [(self.rng.uniform(0.05, 0.95) * seconds, target)
+                   for target in WORKER_TARGETS]
         moment = 2.0
         while True:
             moment += self.rng.expovariate(1 / self.args.kill_every)
             if moment >= seconds - 1:
                 break
-            if not cut + outage <= moment <= cut + outage + RECOVERY_GUARD:
-                events.append((moment, "kill-worker", self.rng.choice(WORKER_TARGETS)))
+            moments.append((moment, self.rng.choice(WORKER_TARGETS)))
+        for moment, target in moments:
+            if guard[0] <= moment <= guard[1]:
+                moment = self.rng.uniform(0.05, 0.95) * cut  # before the outage instead
+            events.append((moment, "kill-worker", target))
         return sorted(events)
 
     def unleash(self) -> None:
