@@ -174,7 +174,7 @@ class Chaos:
         while time.monotonic() < deadline:
             if (self._campaign_finished() and self._carrier_idle()
                     and not self.replayer.pending()
-                    and all(f.done() for load in self.loads for f in load._futures)):
+                    and all(load.done() for load in self.loads)):
                 break
             time.sleep(0.5)
         self.settled = {"campaign_finished": self._campaign_finished(),

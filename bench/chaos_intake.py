@@ -189,6 +189,11 @@ class Load:
                 time.sleep(delay)
             self._futures += [self.pool.submit(self._copy, task) for _ in range(self.copies)]
 
+    def done(self) -> bool:
+        """Every task scheduled and every copy answered (or given up)."""
+        return (self._thread is not None and not self._thread.is_alive()
+                and all(future.done() for future in self._futures))
+
     def finish(self, deadline: float) -> None:
         """Let retries go on until ``deadline`` (monotonic), then wait for every copy."""
         self.deadline = deadline
