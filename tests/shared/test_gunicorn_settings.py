@@ -17,7 +17,9 @@ from types import SimpleNamespace
 import requests
 from sqlalchemy import text
 
+from shared.db import make_engine
 from shared.gunicorn_settings import settings_for
+from tests.conftest import database_url_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -87,14 +89,16 @@ def test_a_killed_worker_is_back_sooner_than_an_import_of_the_app_takes():
 
 
 def test_a_forked_worker_does_not_share_the_masters_pooled_connections(make_app):
-    app = make_app("survey")
-    engine = app.extensions["kaoping"].engine
+    engine = make_engine(database_url_for("survey"))
+    app = make_app("survey", ENGINE=engine)
     with engine.connect() as connection:
         connection.execute(text("SELECT 1"))
         inherited = connection.connection.dbapi_connection
     assert engine.pool.checkedin() == 1
     master = SimpleNamespace(app=SimpleNamespace(wsgi=lambda: app))  # gunicorn's Arbiter
     settings_for("survey")["post_fork"](master, None)
+    assert engine.pool.checkedin() == 0
     with engine.connect() as connection:
         assert connection.connection.dbapi_connection is not inherited
-    assert engine.pool.checkedin() == 1
+    engine.dispose()
+    inherited.close()
