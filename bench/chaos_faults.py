@@ -11,12 +11,14 @@ figure measures the database's return and not a worker's restart.
 from __future__ import annotations
 
 import os
+import random
 import signal
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import requests
 from sqlalchemy import select
@@ -35,13 +37,16 @@ from bench.chaos_phone import GATHERS, Replayer, gather_path, prepare_phone, ver
 from bench.chaos_probes import Probe, inspection_probe, scoring_probe, survey_probe
 from bench.chaos_stack import LineReader, Stack, gunicorn, wait_ready
 
+if TYPE_CHECKING:
+    from bench.chaos import Run
+
 BENCH = Path(__file__).resolve().parent
 WORKER_TARGETS = ("survey-a", "survey-b", "inspection", "scoring")
 RECOVERY_GUARD = 8.0
 
 
 class Chaos:
-    def __init__(self, run, rng):
+    def __init__(self, run: Run, rng: random.Random):
         self.run = run
         self.args = run.args
         self.rng = rng

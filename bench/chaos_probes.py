@@ -16,18 +16,21 @@ import itertools
 import threading
 import time
 import uuid
+from collections.abc import Callable
 
 import requests
 from twilio.request_validator import RequestValidator
 
 from bench.chaos_intake import INDICATORS, INSPECTOR, bearer, inspection_answers
 
+Send = Callable[[requests.Session], int]  # one write; returns the HTTP status
+
 
 class Probe:
     """Sends a write every ``fast`` seconds while ``closely`` is set (around the outage),
     else every ``slow`` seconds; keeps (start, end, status), status 0 for no answer."""
 
-    def __init__(self, name: str, send, closely: threading.Event, fast: float = 0.1,
+    def __init__(self, name: str, send: Send, closely: threading.Event, fast: float = 0.1,
                  slow: float = 1.0):
         self.name = name
         self.send = send
@@ -76,7 +79,7 @@ class Probe:
         return counts
 
 
-def survey_probe(instance: str, public: str, token: str, attempt: int):
+def survey_probe(instance: str, public: str, token: str, attempt: int) -> Send:
     """A signed Gather to one survey instance; the signature is over the public URL."""
     validator = RequestValidator(token)
     tries = itertools.count(1)
@@ -91,7 +94,7 @@ def survey_probe(instance: str, public: str, token: str, attempt: int):
     return send
 
 
-def inspection_probe(base: str, visit: int):
+def inspection_probe(base: str, visit: int) -> Send:
     headers = bearer(INSPECTOR, "inspector")
 
     def send(http: requests.Session) -> int:
@@ -102,7 +105,7 @@ def inspection_probe(base: str, visit: int):
     return send
 
 
-def scoring_probe(base: str, unit: str):
+def scoring_probe(base: str, unit: str) -> Send:
     headers = bearer("planner-chaos", "planner")
     values = itertools.count()
 

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
@@ -115,7 +116,8 @@ def wait_ready(url: str, timeout: float = 90.0) -> None:
 class LineReader:
     """Reads a child's JSON lines in a thread; ``records`` keeps them in order."""
 
-    def __init__(self, process: subprocess.Popen, on_http=None):
+    def __init__(self, process: subprocess.Popen,
+                 on_http: Callable[[dict], None] | None = None):
         self.on_http = on_http
         self.records: list[dict] = []
         self.events: queue.Queue[dict] = queue.Queue()
