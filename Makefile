@@ -8,7 +8,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/kaoping_test
 # run again and never touches the data under var/.
 DEMO_VAR ?= $(CURDIR)/var/demo-env
 
-.PHONY: install demo test test-pg run stop bench lint fuzz clean
+.PHONY: install demo test test-pg run stop bench chaos lint fuzz clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ stop: $(STAMP)
 
 bench: $(STAMP)
 	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# Kill -9, replays and a database outage against the suite on PostgreSQL (a few
+# minutes; CHAOS_SECONDS, CHAOS_OUTAGE, CHAOS_NUMBERS, CHAOS_PG_URL, ... in bench/chaos.py).
+chaos: $(STAMP)
+	$(BIN)/python bench/chaos.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -186,6 +186,12 @@ def init_error_handlers(app) -> None:
     app.register_error_handler(OperationalError, _handle_database_down)
     app.register_error_handler(IntegrityError, _handle_conflicting_write)
     app.register_error_handler(DataError, _handle_unstorable_value)
+    state = app.extensions.get("kaoping")
+    if state is not None:
+        # Hot paths that use the driver directly (keypad answers, COPY) get its own
+        # OperationalError: a database that cannot be reached is a 503 either way.
+        app.register_error_handler(state.engine.dialect.loaded_dbapi.OperationalError,
+                                   _handle_database_down)
     app.register_error_handler(DomainError, _handle_domain)
     app.register_error_handler(InternalServerError, _handle_internal)
     app.register_error_handler(HTTPException, _handle_http)

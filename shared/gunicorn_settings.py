@@ -6,6 +6,11 @@ Binds to ``KAOPING_HOST`` (default 127.0.0.1, never 0.0.0.0 unless configured) a
 Metrics: the workers share ``var/metrics/<service>-<port>/`` (``PROMETHEUS_MULTIPROC_DIR``,
 prometheus_client's multiprocess mode, see ``shared.metrics``). It is emptied when the
 master starts, and the master tells prometheus_client when a worker has exited.
+
+The app is loaded once in the master (``preload_app``) and each worker is a fork of
+it: a worker that dies (SIGKILL, out of memory) is replaced in milliseconds instead of
+the seconds an import of the app takes (5–14 s on a busy 2-core machine, measured by
+``bench/chaos.py``; while every worker of a service was importing, it answered nothing).
 """
 
 from __future__ import annotations
@@ -38,6 +43,9 @@ def settings_for(service: str) -> dict:
     port = service_port(service)
     # One folder per server: two of a service on one host (other ports) never mix samples.
     metrics_dir = var_dir() / "metrics" / f"{service}-{port}"
+    # With preload_app the master imports prometheus_client (and creates its metrics)
+    # before any hook runs, so the folder must exist already; on_starting empties it.
+    metrics_dir.mkdir(parents=True, exist_ok=True)
     return {
         "bind": f"{service_host()}:{port}",
         "workers": env_int("KAOPING_WORKERS", 2, minimum=1),
@@ -49,6 +57,8 @@ def settings_for(service: str) -> dict:
         "errorlog": "-",
         "logconfig_dict": json_logging(service),
         "proc_name": f"kaoping-{service}",
+        "preload_app": True,
+        "post_fork": _own_connections,
         "post_worker_init": _freeze_loaded_objects,
         # prometheus_client chooses where samples live when a process first imports it:
         # gunicorn sets raw_env in the master before any worker loads the app.
@@ -85,6 +95,14 @@ def json_logging(service: str) -> dict:
         "root": {"level": "WARNING", "handlers": ["stderr"]},
         "loggers": {"gunicorn.error": logger, "gunicorn.access": logger},
     }
+
+
+def _own_connections(server, _worker) -> None:
+    """A forked worker must not use pooled connections the master may hold (two
+    processes on one socket): drop them from the worker's pool without closing them."""
+    state = getattr(server.app.wsgi(), "extensions", {}).get("kaoping")
+    if state is not None:
+        state.engine.dispose(close=False)
 
 
 # Young-generation collections every 20,000 net allocations instead of 700: a request

@@ -248,3 +248,29 @@ def test_gunicorn_logs_json_lines(tmp_path):
     (entry,) = _json_log_lines(done.stderr)
     assert entry["logger"] == "gunicorn.error" and entry["service"] == "survey"
     assert "ZeroDivisionError" in entry["exception"]
+
+
+def test_the_drivers_own_operational_error_is_a_503_too(make_app, auth):
+    """Hot paths that talk to the driver directly (the keypad answers, the COPY of a
+    self-check import) get the driver's error, not SQLAlchemy's wrapper; a lost
+    connection there was a 500 (found by bench/chaos.py with the database cut)."""
+    app = make_app("survey")
+    engine = app.extensions["kaoping"].engine
+    # A statement after which the driver raises its OperationalError: PostgreSQL ends
+    # the connection it runs on; SQLite cannot open a file in a missing folder.
+    statement = ("SELECT pg_terminate_backend(pg_backend_pid())"
+                 if engine.dialect.name == "postgresql"
+                 else "ATTACH DATABASE '/nonexistent-folder/x.sqlite3' AS gone")
+
+    @app.get("/api/v1/raw-probe")
+    def raw_probe():
+        with engine.connect() as connection:
+            cursor = connection.connection.dbapi_connection.cursor()
+            cursor.execute(statement)
+        return {"ok": True}
+
+    raw_probe._kaoping_roles = frozenset({"admin"})
+    response = app.test_client().get("/api/v1/raw-probe", headers=auth("admin"))
+    body = _assert_envelope(response, 503)
+    assert body["message"] == "Database unavailable"
+    assert app.test_client().get("/readyz").status_code == 200  # the pool recovered

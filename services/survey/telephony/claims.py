@@ -25,7 +25,7 @@ from services.survey.models.telephony import CallAttempt, Campaign, PhoneContact
 from services.survey.polls import in_field, quota_status
 from services.survey.telephony.campaigns import IN_FLIGHT, is_do_not_call
 from services.survey.telephony.cases import close_case
-from services.survey.telephony.dispositions import NOT_ATTEMPTED, REFUSAL
+from services.survey.telephony.dispositions import COMPLETE, NOT_ATTEMPTED, REFUSAL
 from services.survey.telephony.pacing import free_lines
 from services.survey.telephony.windows import CallingWindows
 from shared.db import is_postgres
@@ -148,9 +148,14 @@ def _close_filled(session: Session, campaign: Campaign, filled: set[str]) -> Non
 
 
 def _screen(session: Session, contact: PhoneContact) -> bool:
-    """Close a case whose number went on the do-not-call list; True if closed."""
+    """Close a case whose number went on the do-not-call list, or whose interview was
+    completed after its last call had ended (a late copy of the call's last webhook);
+    True if closed."""
+    interview = session.get(Interview, contact.interview_id)
+    if interview.status == "complete":
+        close_case(contact, interview, COMPLETE)
+        return True
     if is_do_not_call(session, contact.number_hash):
-        interview = session.get(Interview, contact.interview_id)
         close_case(contact, interview, REFUSAL if contact.attempts else NOT_ATTEMPTED)
         return True
     return False

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 from services.survey.interviews import complete_interview, record_answer
@@ -251,11 +252,19 @@ def recorded(session: Session, call: Call, qid: str, params: dict[str, str]) -> 
 
 
 def _recording(session: Session, call: Call, qid: str, sid: str, **values: Any) -> Recording:
+    """The recording ``sid``, created on first sight. Twilio sends the Record action and
+    the recording status callback independently, and may retry either: when another
+    request creates the row at the same moment, its row is used."""
     recording = session.scalar(select(Recording).where(Recording.recording_sid == sid))
     if recording is None:
-        recording = Recording(attempt_id=call.attempt.id, interview_id=call.interview.id,
-                              question_id=qid, recording_sid=sid)
-        session.add(recording)
+        try:
+            with session.begin_nested():
+                recording = Recording(attempt_id=call.attempt.id,
+                                      interview_id=call.interview.id, question_id=qid,
+                                      recording_sid=sid)
+                session.add(recording)
+        except IntegrityError:
+            recording = session.scalar(select(Recording).where(Recording.recording_sid == sid))
     for name, value in values.items():
         if value is not None and recording.purged_at is None:
             setattr(recording, name, value)
