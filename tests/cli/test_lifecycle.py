@@ -62,11 +62,12 @@ def _group_members(pgids):
 
 
 def test_run_then_stop(tmp_path):
-    survey, scoring, inspection = _free_ports(3)
+    survey, scoring, inspection, portal = _free_ports(4)
     env = {**os.environ, "KAOPING_VAR_DIR": str(tmp_path / "var"), "KAOPING_ENV": "development",
            "SURVEY_PORT": str(survey), "SCORING_PORT": str(scoring),
-           "INSPECTION_PORT": str(inspection), "KAOPING_WORKERS": "1", "KAOPING_THREADS": "2"}
-    for name in ("SURVEY", "SCORING", "INSPECTION"):
+           "INSPECTION_PORT": str(inspection), "PORTAL_PORT": str(portal),
+           "KAOPING_WORKERS": "1", "KAOPING_THREADS": "2"}
+    for name in ("SURVEY", "SCORING", "INSPECTION", "PORTAL"):
         env.pop(f"{name}_DATABASE_URL", None)
         env.pop(f"{name}_URL", None)
     cli = [sys.executable, "-m", "services.cli"]
@@ -74,10 +75,13 @@ def test_run_then_stop(tmp_path):
                          capture_output=True, text=True, timeout=180)
     try:
         assert run.returncode == 0, run.stdout + run.stderr
-        for port in (survey, scoring, inspection):
+        for port in (survey, scoring, inspection, portal):
             assert requests.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200
+        sign_in = requests.get(f"http://127.0.0.1:{portal}/sign-in", timeout=5)
+        assert sign_in.status_code == 200 and "登录" in sign_in.text
+        assert f"http://127.0.0.1:{portal}/" in run.stdout
         pgids = {int(p.read_text()) for p in (tmp_path / "var" / "run").glob("*.pid")}
-        assert len(pgids) >= 3
+        assert len(pgids) >= 4
         members = _group_members(pgids)
         listening = _listening_inodes()
         addresses = [listening[i] for i in _socket_inodes_of(members) if i in listening]
@@ -90,6 +94,6 @@ def test_run_then_stop(tmp_path):
         stop = subprocess.run(cli + ["stop"], cwd=ROOT, env=env, capture_output=True,
                               text=True, timeout=60)
     assert stop.returncode == 0, stop.stderr
-    assert "survey" in stop.stdout
+    assert "survey" in stop.stdout and "portal" in stop.stdout
     assert _group_members(pgids) == []
     assert not list((tmp_path / "var" / "run").glob("*.pid"))
