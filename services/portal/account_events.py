@@ -45,15 +45,15 @@ def page(session: Session, number: int, size: int = 50) -> tuple[list[AccountEve
 
 
 def failures_from(session: Session, address: str, since: datetime) -> int:
-    """Failed sign-ins from ``address`` at or after ``since``."""
+    """Failed sign-ins from ``address`` after ``since``."""
     return session.scalar(select(func.count(AccountEvent.id)).where(
         AccountEvent.address == address, AccountEvent.kind == "sign_in.failed",
-        AccountEvent.at >= since)) or 0
+        AccountEvent.at > since)) or 0
 
 
 def first_failure_from(session: Session, address: str, since: datetime) -> datetime | None:
-    """The oldest failed sign-in from ``address`` at or after ``since``."""
+    """The oldest failed sign-in from ``address`` after ``since``."""
     return session.scalar(select(func.min(AccountEvent.at)).where(
         AccountEvent.address == address, AccountEvent.kind == "sign_in.failed",
-        AccountEvent.at >= since))
+        AccountEvent.at > since))
 

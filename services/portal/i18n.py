@@ -12,6 +12,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, session
@@ -23,13 +24,15 @@ DEFAULT = "zh_CN"
 
 
 def compile_catalogues(target: Path) -> None:
-    """Write ``<target>/<lang>/LC_MESSAGES/messages.mo`` for each ``.po`` (atomically, so
-    that workers starting together do not read half a file)."""
+    """Write ``<target>/<locale>/LC_MESSAGES/messages.mo`` for each ``.po`` (atomically, so
+    that workers starting together do not read half a file). The folder is named as Babel
+    names the locale (``zh_CN`` is ``zh_Hans_CN``), which is where Flask-Babel looks."""
     for source in CATALOGUES.glob("*/LC_MESSAGES/messages.po"):
-        folder = target / source.relative_to(CATALOGUES).parent
+        locale = Locale.parse(source.parts[-3])
+        folder = target / str(locale) / "LC_MESSAGES"
         folder.mkdir(parents=True, exist_ok=True)
         with source.open("rb") as handle:
-            catalogue = read_po(handle, locale=source.parts[-3])
+            catalogue = read_po(handle, locale=locale)
         fd, temporary = tempfile.mkstemp(dir=folder, suffix=".mo.tmp")
         with os.fdopen(fd, "wb") as out:
             write_mo(out, catalogue)

@@ -13,8 +13,6 @@ LABELS = {
     "returned": _l("returned"), "approved": _l("approved"),
     # orders (and periods: open, closed)
     "open": _l("open"), "closed": _l("closed"), "reopened": _l("reopened"),
-    # plans
-    "unannounced": _l("unannounced"),
     # runs
     "monthly": _l("monthly"), "quarterly": _l("quarterly"), "mid-year": _l("mid-year"),
     "year-end": _l("year-end"), "computed": _l("computed"), "published": _l("published"),
@@ -23,6 +21,14 @@ LABELS = {
 }
 
 
+# Words that differ by what they describe: a plan that is "open" is announced.
+PLAN_KINDS = {"open": _l("announced"), "unannounced": _l("unannounced")}
+
+
 def label(value: str | None):
     """The catalogue's word for ``value``; the value itself when there is none."""
     return LABELS.get(value or "", value or "")
+
+
+def plan_kind(value: str | None):
+    return PLAN_KINDS.get(value or "", value or "")

@@ -3,13 +3,14 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from services.portal.forms import REQUIRED
+from services.portal.labels import label
 
-ROLE_CHOICES = [("planner", _l("Planner")), ("inspector", _l("Inspector")),
-                ("unit", _l("Unit reporter")), ("analyst", _l("Analyst")),
-                ("leader", _l("Leader")), ("admin", _l("Administrator"))]
+ROLE_CHOICES = [SelectChoice(role, label(role))
+                for role in ("planner", "inspector", "unit", "analyst", "leader", "admin")]
 
 
 class PersonForm(FlaskForm):

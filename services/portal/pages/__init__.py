@@ -5,7 +5,7 @@ from datetime import datetime
 from flask import Flask
 from flask_babel import format_datetime, format_decimal, format_percent
 
-from services.portal.labels import label
+from services.portal.labels import label, plan_kind
 from services.portal.pages import auth, events, home, language, orders, people, runs, units
 
 BLUEPRINTS = [auth.bp, home.bp, language.bp, people.bp, events.bp, units.bp, orders.bp, runs.bp]
@@ -14,6 +14,7 @@ BLUEPRINTS = [auth.bp, home.bp, language.bp, people.bp, events.bp, units.bp, ord
 def init_templates(app: Flask) -> None:
     """Filters the templates use: words for API values, numbers in the person's locale."""
     app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["plan_kind"] = plan_kind
     app.jinja_env.filters["when"] = _when
     app.jinja_env.filters["percent"] = lambda value: (
         "–" if value is None else format_percent(value, "#,##0.0%"))
