@@ -32,7 +32,7 @@ def load_person() -> None:
     found = web_sessions.current(db_session(), token, now(), idle)
     if found is None:
         session.pop("sid", None)
-        g.session_ended = True
+        session["ended"] = True  # the sign-in page says why
         return
     g.person = found.person
 

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
@@ -47,7 +57,7 @@ def sign_in():
         else:
             access.start(person)
             return redirect(access.safe_next(request.args.get("next")))
-    ended = g.get("session_ended") and not form.is_submitted()
+    ended = session.pop("ended", False) and not form.is_submitted()
     return render_template("auth/sign_in.html", form=form, problem=problem, ended=ended)
 
 
