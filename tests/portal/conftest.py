@@ -10,7 +10,14 @@ import pytest
 from argon2 import PasswordHasher, profiles
 
 from services.portal import passwords
-from tests.portal.portal_support import clock, db, make_person, portal_app  # noqa: F401
+from tests.portal.portal_support import (  # noqa: F401
+    clock,
+    county,
+    county_portal,
+    db,
+    make_person,
+    portal_app,
+)
 
 
 @pytest.fixture(autouse=True)

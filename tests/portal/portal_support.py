@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from html.parser import HTMLParser
 
 import pytest
 
@@ -76,3 +77,71 @@ def db(engines):
     """A session on the portal's test database (committed at the end of the test)."""
     with session_scope(session_factory(engines["portal"])) as session:
         yield session
+
+
+class _Tables(HTMLParser):
+    """Rows of text cells of every table, keyed by the table's id (or data-group)."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables: dict[str, list[list[str]]] = {}
+        self._table: str | None = None
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table":
+            self._table = attrs.get("id") or attrs.get("data-group") or str(len(self.tables))
+            self.tables[self._table] = []
+        elif tag == "tr" and self._table is not None:
+            self._row = []
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            self.tables[self._table].append(self._row)
+            self._row = None
+        elif tag == "table":
+            self._table = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def tables(html: str) -> dict[str, list[list[str]]]:
+    """``{table id: [[cell text, ...] per row (header row first)]}``."""
+    parser = _Tables()
+    parser.feed(html)
+    return parser.tables
+
+
+@pytest.fixture
+def county(make_app, auth):
+    """The small county served by the real survey, scoring and inspection apps."""
+    from tests.portal.county import served_county
+
+    with served_county(make_app, auth, date.today()) as served:
+        yield served
+
+
+@pytest.fixture
+def county_portal(make_app, county, clock):
+    """A portal app on the county's services, its clock at the real now."""
+    clock.now = datetime.now(UTC)
+    return make_app("portal", PORTAL_CLOCK=clock, SURVEY_URL=county.survey_url,
+                    SCORING_URL=county.scoring_url, INSPECTION_URL=county.inspection_url)
+
+
+def person_token(username: str, role: str, unit: str | None = None) -> dict:
+    """API headers with the token the portal mints for such a person."""
+    from services.portal.models.person import Person
+    from shared.auth import issue_token
+
+    token_role = Person(role=role).token_role
+    return {"Authorization": f"Bearer {issue_token(username, token_role, unit, ttl=300)}"}

@@ -10,7 +10,6 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from services.portal.forms import REQUIRED
 
 
-
 class SelfCheckForm(FlaskForm):
     indicator = StringField(_l("Indicator"), validators=[DataRequired(REQUIRED),
                                                          Length(max=80)])
