@@ -6,7 +6,8 @@ language switch.
 
 Without Chromium the tests are skipped on a developer's machine but fail in CI
 (``CI=true``). With ``PORTAL_SCREENSHOTS=<folder>`` the tests also save screenshots of
-the sign-in page and two home pages at phone and desktop width (docs/screenshots/).
+the sign-in page and each role's home page at phone and desktop width (the README and
+docs/portal.md show some of them, from docs/screenshots/).
 """
 
 from __future__ import annotations
@@ -87,6 +88,9 @@ def test_sign_in_wrong_password_and_sign_out(portal_app, make_person, new_page):
         page.goto(url)
         assert page.url == f"{url}/sign-in?next=/"
         shoot(page, "sign-in-phone")
+        desk = new_page(DESKTOP)
+        assert desk.goto(f"{url}/sign-in").status == 200
+        shoot(desk, "sign-in-desktop")
         sign_in(page, url, "ming", "not the password")
         assert page.locator("[role=alert]").inner_text() == "用户名或密码错误。"
         assert page.input_value("#username") == "ming" and page.input_value("#password") == ""
@@ -141,8 +145,7 @@ def test_each_roles_home_shows_what_its_api_returns(county_portal, county, make_
                 sign_in(page, url, username)
                 assert page.url == f"{url}/"
                 CHECKS[role](page, county, person_token(username, role, unit))
-                if role in ("planner", "unit"):
-                    shoot(page, f"home-{role}-{size}")
+                shoot(page, f"home-{role}-{size}")
                 if size == "phone":                  # no sideways scrolling of the page
                     assert page.locator("body").bounding_box()["width"] <= PHONE["width"]
 
