@@ -107,3 +107,15 @@ def test_a_service_that_does_not_answer_leaves_a_message(make_app, make_person, 
                    SCORING_URL="http://127.0.0.1:9", INSPECTION_URL="http://127.0.0.1:9")
     _client, _found, html = home(app, make_person, "plan1", "planner")
     assert html.count("服务无响应") == 3
+
+
+def test_an_api_that_refuses_the_token_is_the_401_page(make_app, county, make_person, clock):
+    app = make_app("portal", PORTAL_CLOCK=clock, JWT_SECRET="not the services' key " * 2,
+                   SURVEY_URL=county.survey_url, SCORING_URL=county.scoring_url,
+                   INSPECTION_URL=county.inspection_url)
+    client, _found, html = home(app, make_person, "unit1", "unit", "T01")
+    assert html.count("您无权查看此内容") == 2      # each part of the home page says so
+    response = client.get(f"/orders/{county.ids['order_T01']}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 401 and "服务未接受您的登录凭据" in page
+    assert "垃圾" not in page

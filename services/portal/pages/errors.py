@@ -20,7 +20,7 @@ log = logging.getLogger("kaoping.errors")
 TEXTS = {
     400: (_l("This request could not be understood"),
           _l("Go back, reload the page and try again.")),
-    401: (_l("Not signed in"), _l("Sign in again and retry.")),
+    401: (_l("The service did not accept your sign-in"), _l("Sign in again and retry.")),
     403: (_l("Not allowed"), _l("Your account may not open this page.")),
     404: (_l("Not found"), _l("There is nothing here, or nothing that you may see.")),
     405: (_l("Not allowed"), _l("This page does not take that kind of request.")),
