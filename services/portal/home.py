@@ -35,7 +35,8 @@ class Part:
 
 
 def read(load: Callable[[], Part]) -> Part:
-    """Run ``load``; a service that is down or refuses becomes the part's ``problem``."""
+    """Run ``load``; a service that is down, refuses or fails becomes the part's
+    ``problem``, so that the other parts still show."""
     try:
         return load()
     except DependencyDown as exc:
@@ -45,7 +46,13 @@ def read(load: Callable[[], Part]) -> Part:
     except ServiceError as exc:
         if exc.upstream_status in (401, 403):
             return Part(problem=_l("You may not read this."))
-        raise
+        return Part(problem=_l("The %(service)s service could not answer this part (%(status)d).",
+                               service=_service_of(exc), status=exc.upstream_status))
+
+
+def _service_of(error: ServiceError) -> str:
+    """The service's name, as ServiceClient puts it before the message."""
+    return str(error.message).split(":", 1)[0]
 
 
 def fielding_polls(apis: Apis) -> Part:

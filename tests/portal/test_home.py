@@ -119,3 +119,17 @@ def test_an_api_that_refuses_the_token_is_the_401_page(make_app, county, make_pe
     page = response.get_data(as_text=True)
     assert response.status_code == 401 and "服务未接受您的登录凭据" in page
     assert "垃圾" not in page
+
+
+def test_a_part_the_api_cannot_answer_leaves_the_rest(county_portal, county, make_person):
+    """A part whose API call fails (here: rates of a poll the survey service does not
+    know, 404) becomes a message in the person's language; the other parts still read."""
+    from services.portal import home as home_parts
+    from services.portal.api_client import Apis, settings_from
+    from services.portal.models.person import Person
+
+    apis = Apis(Person(username="plan1", role="planner"), settings_from(county_portal.config))
+    part = home_parts.read(lambda: apis.survey.get_json("/api/v1/polls/999/outcome-rates"))
+    with county_portal.test_request_context():
+        assert str(part.problem) == "survey 服务无法提供这部分内容（404）。"
+    assert home_parts.read(lambda: home_parts.open_plans(apis, date.today())).rows
