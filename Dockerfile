@@ -1,6 +1,10 @@
-# One image for the three services and the dialer; built from the repository root.
+# One image for the services, the portal and the dialer; built from the repository root.
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 KAOPING_ENV=production
+# CJK fonts from the distribution: Chinese text that the portal renders on the server
+# (its charts and PDF documents, DESIGN.md) needs them.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-noto-cjk \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY shared ./shared

@@ -25,7 +25,9 @@ demo: $(STAMP)
 	@status=0; KAOPING_VAR_DIR=$(DEMO_VAR) $(BIN)/kaoping demo || status=$$?; \
 	KAOPING_VAR_DIR=$(DEMO_VAR) $(BIN)/kaoping stop; \
 	echo "The demo's databases stay in $(DEMO_VAR); explore them with"; \
-	echo "  KAOPING_VAR_DIR=$(DEMO_VAR) make run"; exit $$status
+	echo "  KAOPING_VAR_DIR=$(DEMO_VAR) make run"; \
+	echo "then sign in to the portal at http://127.0.0.1:$${PORTAL_PORT:-5004}/ as a person above."; \
+	exit $$status
 
 test: $(STAMP)
 	$(BIN)/pytest

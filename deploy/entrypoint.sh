@@ -2,7 +2,7 @@
 # Wait for the database, apply this service's migrations, then exec gunicorn (or the
 # given command, e.g. `kaoping dialer`).
 set -eu
-service="${KAOPING_SERVICE:?KAOPING_SERVICE must name the service (survey, scoring, inspection)}"
+service="${KAOPING_SERVICE:?KAOPING_SERVICE must name the service (survey, scoring, inspection, portal)}"
 python - <<PY
 import sys, time
 from sqlalchemy import text

@@ -2,3 +2,4 @@
 CREATE DATABASE kaoping_survey;
 CREATE DATABASE kaoping_scoring;
 CREATE DATABASE kaoping_inspection;
+CREATE DATABASE kaoping_portal;

@@ -1,8 +1,11 @@
-"""``create_service_app``: the one way each service's ``create_app`` is assembled.
+"""``create_service_app``: the one way each API service's ``create_app`` is assembled.
 
 Defaults first, then the environment, then a test override; then the extensions:
 JSON logs and request ids, request metrics and ``/metrics``, the database, flask-smorest
 (``/openapi.json``, ``/docs``), the error envelope, deny-by-default auth, health checks.
+
+``base_app`` is the part every Kaoping app shares, the portal included (it serves
+pages, so it adds its own sign-in and error pages instead of the API layers).
 """
 
 from __future__ import annotations
@@ -50,16 +53,44 @@ class ServiceState:
     api: Api | None = None
 
 
+def base_app(name: str, *, database_url: str, migrations_dir: Path, behind_proxy: bool,
+             settings: dict[str, Any], test_config: dict[str, Any] | None = None) -> Flask:
+    """A Flask app with the house basics: ``settings`` then ``test_config`` in
+    ``app.config``; the house input limits and last-resort error envelope; the gateway's
+    proxy headers trusted when ``behind_proxy``; JSON logs and request ids; request
+    metrics and ``GET /metrics``; the database (``ENGINE`` in the config, else one made
+    from ``database_url``) with the per-request session; ``/healthz`` and ``/readyz``."""
+    app = ServiceFlask(name)
+    app.config.update(DATABASE_URL=database_url, **settings)
+    if test_config:
+        app.config.update(test_config)
+    app.wsgi_app = StreamedBodyLimit(errors.LastResort(app.wsgi_app),
+                                     lambda: app.config.get("MAX_CONTENT_LENGTH"))
+    if behind_proxy:
+        # Trust one proxy hop (the gateway) for client address, scheme and path prefix.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_prefix=1)
+    logs.configure_logging(name)
+    engine = app.config.get("ENGINE") or make_engine(app.config["DATABASE_URL"])
+    app.extensions["kaoping"] = ServiceState(engine, session_factory(engine), migrations_dir)
+    logs.init_request_ids(app)
+    # Before the sessions' commit hook, so that a request is counted with its final status.
+    metrics.init_metrics(app)
+    init_request_sessions(app)
+    app.register_blueprint(health.blp)
+    return app
+
+
 def create_service_app(name: str, *, title: str, description: str, blueprints: list,
                        migrations_dir: Path, test_config: dict[str, Any] | None = None,
                        configure=None) -> Flask:
-    """Build a Kaoping service.
+    """Build a Kaoping API service.
 
     ``blueprints`` are flask-smorest Blueprints registered under ``/api/v1``;
     ``configure(app)`` may add service-specific settings and plain blueprints.
     """
-    app = ServiceFlask(name)
-    app.config.update(
+    settings = dict(
         API_TITLE=title,
         API_VERSION="v1",
         OPENAPI_VERSION="3.0.3",
@@ -75,28 +106,13 @@ def create_service_app(name: str, *, title: str, description: str, blueprints: l
             "security": [{"bearer": []}],
         },
         MAX_CONTENT_LENGTH=env_int("KAOPING_MAX_BODY_BYTES", 10 * 1024 * 1024, minimum=1024),
-        DATABASE_URL=database_url(name),
         JSON_SORT_KEYS=False,
     )
-    if test_config:
-        app.config.update(test_config)
-    app.wsgi_app = StreamedBodyLimit(errors.LastResort(app.wsgi_app),
-                                     lambda: app.config.get("MAX_CONTENT_LENGTH"))
-    if env_bool("KAOPING_BEHIND_PROXY", False):
-        # Trust one proxy hop (the gateway) for client address, scheme and path prefix.
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_prefix=1)
-    logs.configure_logging(name)
-    engine = app.config.get("ENGINE") or make_engine(app.config["DATABASE_URL"])
-    app.extensions["kaoping"] = ServiceState(engine, session_factory(engine), migrations_dir)
-
-    logs.init_request_ids(app)
-    metrics.init_metrics(app)
+    app = base_app(name, database_url=database_url(name), migrations_dir=migrations_dir,
+                   behind_proxy=env_bool("KAOPING_BEHIND_PROXY", False), settings=settings,
+                   test_config=test_config)
     app.before_request(refuse_marked_body)
     auth.init_auth(app)
-    init_request_sessions(app)
-    app.register_blueprint(health.blp)
     _register_docs_assets(app)
 
     api = Api(app)

@@ -20,11 +20,15 @@ SAFE_METHODS = {"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}
 
 
 class ServiceError(DomainError):
-    """The other service answered 4xx; ``status`` and ``errors`` are passed on."""
+    """The other service answered 4xx; ``status`` and ``errors`` are passed on.
+
+    ``upstream_status`` is the status the other service answered (``status`` is what a
+    service passes on to its own caller: 401, 403 and 413 there become a 502 here)."""
 
     def __init__(self, service: str, status: int, body: dict[str, Any]):
         super().__init__(f"{service}: {body.get('message', 'error')}", body.get("errors"))
         self.status = status if status in (400, 404, 409, 422) else 502
+        self.upstream_status = status
         self.body = body
 
 

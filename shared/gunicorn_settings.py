@@ -1,4 +1,4 @@
-"""Gunicorn settings shared by the three services' ``gunicorn.conf.py``.
+"""Gunicorn settings shared by the services' ``gunicorn.conf.py``.
 
 Binds to ``KAOPING_HOST`` (default 127.0.0.1, never 0.0.0.0 unless configured) and
 ``<SERVICE>_PORT``; ``KAOPING_WORKERS`` and ``KAOPING_THREADS`` size the server.
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from shared.config import env_int, env_str, var_dir
 
-DEFAULT_PORTS = {"survey": 5001, "scoring": 5002, "inspection": 5003}
+DEFAULT_PORTS = {"survey": 5001, "scoring": 5002, "inspection": 5003, "portal": 5004}
 
 
 def service_host() -> str:

@@ -40,7 +40,7 @@ class JsonFormatter(logging.Formatter):
         request_id = current_request_id()
         if request_id:
             entry["request_id"] = request_id
-        for key in ("error_id", "path", "method", "status", "duration_ms"):
+        for key in ("error_id", "path", "method", "status", "duration_ms", "event"):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)
         if record.exc_info:

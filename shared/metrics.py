@@ -75,6 +75,9 @@ blp = Blueprint("metrics", __name__)
 @blp.get("/metrics")
 @scraper
 def metrics():
+    # The API services' auth layer checks this already; an app without it (the portal,
+    # whose pages have their own sign-in) relies on this check.
+    authorize_scrape()
     body, content_type = current_app.extensions["kaoping_metrics"].render(
         request.headers.get("Accept"))
     return Response(body, content_type=content_type)

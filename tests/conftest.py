@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-SERVICES = ("survey", "scoring", "inspection")
+SERVICES = ("survey", "scoring", "inspection", "portal")
 _TMP = Path(tempfile.mkdtemp(prefix="kaoping-tests-"))
 
 

@@ -14,13 +14,13 @@ from services.cli import lifecycle, tokens
 from shared.config import ConfigError
 from shared.errors import DomainError
 
-SERVICES = ("survey", "scoring", "inspection")
+SERVICES = ("survey", "scoring", "inspection", "portal")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kaoping",
-        description="Kaoping: county assessment suite (survey, scoring, inspection).")
+        description="Kaoping: county assessment suite (survey, scoring, inspection, portal).")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     lifecycle.register(sub)
     tokens.register(sub)

@@ -23,7 +23,8 @@ from shared.config import var_dir
 from shared.gunicorn_settings import service_url
 
 SERVICES = ("survey", "scoring", "inspection")
-# Order of the mid-year assessment: county registry, polls, inspections, scores.
+# Order of the mid-year assessment: county registry, polls, inspections, scores; then
+# the portal's people, who sign in and see it.
 STEPS = (
     "services.cli.demo:foundation",
     "services.scoring.demo:run",
@@ -31,6 +32,7 @@ STEPS = (
     "services.survey.phone_demo:run",
     "services.inspection.demo:run",
     "services.scoring.assessment_demo:run",
+    "services.portal.demo:run",
 )
 
 
@@ -109,6 +111,7 @@ def run_demo(out_dir: Path | None = None) -> DemoContext:
             func(ctx)
             ctx.say()
     ctx.say(f"Demo outputs are in {out}")
+    ctx.say(f"Portal: {ctx.url('portal')}/ (sign in with a username and password above)")
     return ctx
 
 

@@ -37,9 +37,11 @@ from shared.db import make_engine
 from shared.gunicorn_settings import service_url
 from shared.migrations import service_migrations_dir, upgrade
 
-SERVICES = ("survey", "scoring", "inspection")
-__all__ = ["ProcessSpec", "group_processes", "migrate_all", "process_specs", "run_dir",
-           "start", "stop", "stop_all"]
+SERVICES = ("survey", "scoring", "inspection", "portal")
+# The services with an API (and its /docs page); the portal serves pages to people.
+API_SERVICES = ("survey", "scoring", "inspection")
+__all__ = ["API_SERVICES", "ProcessSpec", "group_processes", "migrate_all", "process_specs",
+           "run_dir", "start", "stop", "stop_all"]
 
 
 @dataclass
@@ -64,7 +66,7 @@ def migrate_all(quiet: bool = False) -> None:
 
 
 def process_specs() -> list[ProcessSpec]:
-    """The three services under gunicorn, then what services add (``processes()``)."""
+    """The services under gunicorn, then what services add (``processes()``)."""
     specs = [
         ProcessSpec(service, [sys.executable, "-m", "gunicorn", "-c",
                               str(ROOT / "services" / service / "gunicorn.conf.py")],
@@ -275,7 +277,9 @@ def _run(args) -> int:
     print("starting")
     start(process_specs(), timeout=args.timeout)
     print("Kaoping is running. Docs: " + ", ".join(
-        f"{service_url(s)}/docs" for s in SERVICES) + ". Stop with `kaoping stop`.")
+        f"{service_url(s)}/docs" for s in API_SERVICES) + ".")
+    print(f"Portal: {service_url('portal')}/ (sign in; `kaoping user create` adds people). "
+          "Stop with `kaoping stop`.")
     return 0
 
 

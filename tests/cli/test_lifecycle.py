@@ -65,12 +65,12 @@ def _group_members(pgids):
 def suite_env(tmp_path) -> dict[str, str]:
     """The environment of a suite of its own: free ports, its own var folder, the
     simulated carrier."""
-    survey, scoring, inspection, carrier = _free_ports(4)
+    survey, scoring, inspection, carrier, portal = _free_ports(5)
     env = {**os.environ, "KAOPING_VAR_DIR": str(tmp_path / "var"), "KAOPING_ENV": "development",
            "SURVEY_PORT": str(survey), "SCORING_PORT": str(scoring),
            "INSPECTION_PORT": str(inspection), "CARRIER_PORT": str(carrier),
-           "KAOPING_WORKERS": "1", "KAOPING_THREADS": "2"}
-    for name in ("SURVEY", "SCORING", "INSPECTION"):
+           "PORTAL_PORT": str(portal), "KAOPING_WORKERS": "1", "KAOPING_THREADS": "2"}
+    for name in ("SURVEY", "SCORING", "INSPECTION", "PORTAL"):
         env.pop(f"{name}_DATABASE_URL", None)
         env.pop(f"{name}_URL", None)
     env.pop("TWILIO_API_BASE_URL", None)
@@ -91,15 +91,18 @@ def pids(tmp_path) -> dict[str, int]:
 
 def test_run_then_stop(tmp_path):
     env = suite_env(tmp_path)
-    survey, scoring, inspection = (int(env[f"{n}_PORT"]) for n in ("SURVEY", "SCORING",
-                                                                     "INSPECTION"))
+    survey, scoring, inspection, portal = (int(env[f"{n}_PORT"]) for n in (
+        "SURVEY", "SCORING", "INSPECTION", "PORTAL"))
     run = kaoping(env, "run", "--timeout", "90")
     try:
         assert run.returncode == 0, run.stdout + run.stderr
-        for port in (survey, scoring, inspection):
+        for port in (survey, scoring, inspection, portal):
             assert requests.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200
+        sign_in = requests.get(f"http://127.0.0.1:{portal}/sign-in", timeout=5)
+        assert sign_in.status_code == 200 and "登录" in sign_in.text
+        assert f"http://127.0.0.1:{portal}/" in run.stdout
         pgids = {int(p.read_text()) for p in (tmp_path / "var" / "run").glob("*.pid")}
-        assert len(pgids) >= 3
+        assert len(pgids) >= 4
         members = _group_members(pgids)
         listening = _listening_inodes()
         addresses = [listening[i] for i in _socket_inodes_of(members) if i in listening]
@@ -111,7 +114,7 @@ def test_run_then_stop(tmp_path):
     finally:
         stop = kaoping(env, "stop", timeout=60)
     assert stop.returncode == 0, stop.stderr
-    assert "survey" in stop.stdout
+    assert "survey" in stop.stdout and "portal" in stop.stdout
     assert _group_members(pgids) == []
     assert not list((tmp_path / "var" / "run").glob("*.pid"))
 
@@ -123,7 +126,8 @@ def test_one_process_restarted_stopped_and_started_alone(tmp_path):
     try:
         assert run.returncode == 0, run.stdout + run.stderr
         before = pids(tmp_path)
-        assert set(before) == {"survey", "scoring", "inspection", "carrier", "dialer"}
+        assert set(before) == {"survey", "scoring", "inspection", "portal", "carrier",
+                               "dialer"}
         again = kaoping(env, "run", "--timeout", "90")  # no refusal: nothing to start
         assert again.returncode == 0, again.stderr
         assert "left as is" in again.stdout and pids(tmp_path) == before

@@ -7,6 +7,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = {"survey": 5001, "scoring": 5002, "inspection": 5003}
+ALL = {**SERVICES, "portal": 5004}
 
 
 def _compose():
@@ -20,27 +21,27 @@ def test_postgres_16_with_healthcheck_and_init_script():
     init = [v for v in postgres["volumes"] if "docker-entrypoint-initdb.d" in v]
     assert init
     sql = (ROOT / init[0].split(":")[0]).read_text()
-    for service in SERVICES:
+    for service in ALL:
         assert f"CREATE DATABASE kaoping_{service};" in sql
 
 
 def test_services_have_http_healthchecks_and_wait_for_healthy_dependencies():
     services = _compose()["services"]
-    for name, port in SERVICES.items():
+    for name, port in ALL.items():
         service = services[name]
         assert f"127.0.0.1:{port}/readyz" in " ".join(service["healthcheck"]["test"])
         assert service["depends_on"]["postgres"]["condition"] == "service_healthy"
         assert service["environment"][f"{name.upper()}_DATABASE_URL"].startswith("postgresql://")
     assert services["dialer"]["command"] == ["kaoping", "dialer"]
     assert services["dialer"]["depends_on"]["survey"]["condition"] == "service_healthy"
-    for name in SERVICES:
+    for name in ALL:
         assert services["gateway"]["depends_on"][name]["condition"] == "service_healthy"
 
 
 def test_secrets_are_required_never_defaulted():
     text = (ROOT / "docker-compose.yml").read_text()
     for secret in ("POSTGRES_PASSWORD", "KAOPING_JWT_SECRET", "TWILIO_AUTH_TOKEN",
-                   "SURVEY_PHONE_KEYS"):
+                   "SURVEY_PHONE_KEYS", "PORTAL_SECRET_KEY"):
         assert re.search(r"\$\{" + secret + r":\?", text), secret
         assert not re.search(r"\$\{" + secret + r":-", text), secret
     assert not re.search(r"(PASSWORD|SECRET|TOKEN|KEYS?):\s+['\"]?[A-Za-z0-9]{8,}", text)
@@ -56,14 +57,18 @@ def test_gateway_routes_each_prefix_to_its_service_only_on_loopback():
         block = re.search(rf"location /{name}/ {{(.*?)}}", nginx, re.S).group(1)
         assert f"proxy_pass http://{name}/;" in block
         assert f"X-Forwarded-Prefix /{name};" in block
+    assert "upstream portal { server portal:5004; }" in nginx
+    root = re.search(r"location / {(.*?)}", nginx, re.S).group(1)
+    assert "proxy_pass http://portal;" in root and "X-Forwarded-For" in root
 
 
 def test_image_builds_from_the_repo_root_and_migrates_before_gunicorn():
     compose = _compose()
-    for name in SERVICES:
+    for name in ALL:
         assert compose["services"][name]["build"] == "."
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "COPY services ./services" in dockerfile and "USER kaoping" in dockerfile
+    assert "fonts-noto-cjk" in dockerfile
     entry = (ROOT / "deploy" / "entrypoint.sh").read_text()
     assert entry.index("upgrade(engine") < entry.rindex("exec gunicorn -c")
 

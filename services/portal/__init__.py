@@ -1,0 +1,1 @@
+"""The portal: people sign in and work in a browser (server-rendered pages)."""

@@ -1,0 +1,96 @@
+"""API error answers turned into what a form shows: a message per form field, in the
+person's language.
+
+A 422 or 409 names fields in its ``errors`` (flat ``{"actual": [...]}``, nested like
+marshmallow's ``{"json": {"items": {"0": {"actual": [...]}}}}``, or per row
+``{"row 1": {"actual": [...]}}``); each reason is matched against the reasons the
+services are known to give and shown as the catalogue's text for it, else as the
+service wrote it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from shared.client import ServiceError
+
+# (pattern of a service's reason, the portal's text for it)
+KNOWN_REASONS = (
+    (re.compile(r"cannot be negative"), _l("Must not be negative.")),
+    (re.compile(r"^Missing data for required field\.$|^is required$"),
+     _l("This field is required.")),
+    (re.compile(r"^Not a valid number\.$"), _l("Enter a number.")),
+    (re.compile(r"^Not a valid (date|datetime)\.$"), _l("Enter a date as YYYY-MM-DD.")),
+    (re.compile(r"^Field may not be null\.$"), _l("This field is required.")),
+    (re.compile(r"unknown self-check indicator"), _l("This indicator is not in the scheme.")),
+    (re.compile(r"a correction needs a reason"),
+     _l("This value was reported already: a correction needs a reason.")),
+    (re.compile(r"is closed; only a correction"),
+     _l("The period is closed: only a correction with a reason is accepted.")),
+    (re.compile(r"wrong unit .* is measured in"), _l("Wrong unit of measure.")),
+    (re.compile(r"is not active in"), _l("The unit is not active in this period.")),
+    (re.compile(r"is published and frozen"), _l("This run is published already.")),
+)
+SKIP_KEYS = {"json", "form", "query", "items"}
+
+
+def translate(reason: Any) -> Any:
+    """The portal's text for a service's reason (lazy, translated when shown); a text of
+    the portal's own (a lazy string) stays as it is."""
+    if not isinstance(reason, str):
+        return reason
+    for pattern, text in KNOWN_REASONS:
+        if pattern.search(reason):
+            return text
+    return reason
+
+
+def field_errors(errors: Any, fields: set[str]) -> tuple[dict[str, list], list]:
+    """Split an API ``errors`` value into ``{form field: [texts]}`` for the fields the form
+    has, and the remaining texts (shown above the form)."""
+    by_field: dict[str, list] = {}
+    other: list = []
+    for path, reason in _leaves(errors, ()):
+        named = [key for key in path if key in fields]
+        text = translate(reason)
+        if named:
+            by_field.setdefault(named[-1], []).append(text)
+        else:
+            other.append(text)
+    return by_field, other
+
+
+def _leaves(value: Any, path: tuple[str, ...]):
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _leaves(inner, path + (str(key),))
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _leaves(item, path)
+    elif value is not None:
+        yield tuple(k for k in path if k not in SKIP_KEYS), value
+
+
+def show_on(form, errors: Any) -> list:
+    """Put ``errors`` beside the fields of ``form`` they name; return the other texts."""
+    by_field, other = field_errors(errors, set(form._fields))
+    for name, texts in by_field.items():
+        field = form[name]
+        field.errors = [*field.errors, *texts]
+    return other
+
+
+def form_problems(form, failed: ServiceError) -> list:
+    """Show an API's 409/413/422 on ``form``: texts beside the fields it names; return the
+    texts for the top of the form."""
+    other = show_on(form, failed.errors)
+    if other:
+        return other
+    if any(field.errors for field in form):
+        return [_l("Nothing was saved: see the marked fields.")]
+    if failed.upstream_status == 413:
+        return [_l("What you sent is too large.")]
+    return [translate(failed.body.get("message", ""))]

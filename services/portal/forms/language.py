@@ -1,0 +1,9 @@
+"""The language switch."""
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField
+
+
+class LanguageForm(FlaskForm):
+    lang = HiddenField()
+    next = HiddenField()

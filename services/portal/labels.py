@@ -1,0 +1,34 @@
+"""Words for the values the services answer (states, kinds, roles), in the catalogue."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+LABELS = {
+    # roles
+    "admin": _l("Administrator"), "planner": _l("Planner"), "inspector": _l("Inspector"),
+    "unit": _l("Unit reporter"), "analyst": _l("Analyst"), "leader": _l("Leader"),
+    # visits
+    "scheduled": _l("scheduled"), "checked_in": _l("checked in"), "submitted": _l("submitted"),
+    "returned": _l("returned"), "approved": _l("approved"),
+    # orders (and periods: open, closed)
+    "open": _l("open"), "closed": _l("closed"), "reopened": _l("reopened"),
+    # runs
+    "monthly": _l("monthly"), "quarterly": _l("quarterly"), "mid-year": _l("mid-year"),
+    "year-end": _l("year-end"), "computed": _l("computed"), "published": _l("published"),
+    # self-check status of the month
+    "due": _l("not reported yet"), "overdue": _l("overdue"),
+}
+
+
+# Words that differ by what they describe: a plan that is "open" is announced.
+PLAN_KINDS = {"open": _l("announced"), "unannounced": _l("unannounced")}
+
+
+def label(value: str | None):
+    """The catalogue's word for ``value``; the value itself when there is none."""
+    return LABELS.get(value or "", value or "")
+
+
+def plan_kind(value: str | None):
+    return PLAN_KINDS.get(value or "", value or "")

@@ -1,0 +1,30 @@
+"""The demo's portal step: one person per role, a password printed once, each signs in
+over HTTP and opens a home page that reads the services."""
+
+import re
+
+from sqlalchemy import select
+
+from services.cli.demo import DemoContext
+from services.portal import demo, passwords
+from services.portal.models.person import Person
+from tests.support import serving
+
+
+def test_one_person_per_role_signs_in(county_portal, engines, db, monkeypatch, tmp_path,
+                                      capsys):
+    monkeypatch.setenv("PORTAL_DATABASE_URL",
+                       engines["portal"].url.render_as_string(hide_password=False))
+    with serving(county_portal) as url:
+        monkeypatch.setenv("PORTAL_URL", url)
+        demo.run(DemoContext(tmp_path))
+    out = capsys.readouterr().out
+    shown = dict(re.findall(r"(demo-[a-z]+) +password (\S+) +home page 200", out))
+    assert set(shown) == {username for username, *_ in demo.PEOPLE}
+    found = {p.username: p for p in db.scalars(select(Person))}
+    assert {p.role for p in found.values()} == {"admin", "planner", "inspector", "unit",
+                                                 "analyst", "leader"}
+    for username, password in shown.items():
+        assert passwords.verify(found[username].password_hash, password)
+    assert re.search(r"planner +demo-planner +password \S+ +home page 200, [1-9]\d* rows", out)
+    assert f"Sign in at {url}/" in out

@@ -1,0 +1,17 @@
+"""The portal's migrated database matches its models; one head."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from services.portal import models
+from shared.migrations import heads, service_migrations_dir
+
+
+def test_single_head():
+    assert heads(service_migrations_dir("portal")) == ("portal_0001",)
+
+
+def test_models_match_migrated_database(engines):
+    with engines["portal"].connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, models.Base.metadata) == []
