@@ -84,11 +84,13 @@ def base_app(name: str, *, database_url: str, migrations_dir: Path, behind_proxy
 
 def create_service_app(name: str, *, title: str, description: str, blueprints: list,
                        migrations_dir: Path, test_config: dict[str, Any] | None = None,
-                       configure=None) -> Flask:
+                       configure=None, service_settings: dict[str, Any] | None = None) -> Flask:
     """Build a Kaoping API service.
 
     ``blueprints`` are flask-smorest Blueprints registered under ``/api/v1``;
-    ``configure(app)`` may add service-specific settings and plain blueprints.
+    ``service_settings`` (the service's ``config.py`` settings, read from the environment
+    once) go into ``app.config`` before ``test_config``; ``configure(app)`` may add plain
+    blueprints.
     """
     settings = dict(
         API_TITLE=title,
@@ -107,6 +109,7 @@ def create_service_app(name: str, *, title: str, description: str, blueprints: l
         },
         MAX_CONTENT_LENGTH=env_int("KAOPING_MAX_BODY_BYTES", 10 * 1024 * 1024, minimum=1024),
         JSON_SORT_KEYS=False,
+        **(service_settings or {}),
     )
     app = base_app(name, database_url=database_url(name), migrations_dir=migrations_dir,
                    behind_proxy=env_bool("KAOPING_BEHIND_PROXY", False), settings=settings,

@@ -22,7 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from shared.config import env_float, env_int
-from shared.errors import error_response, new_error_id
+from shared.errors import NotFound, error_response, new_error_id
 
 log = logging.getLogger("kaoping.db")
 
@@ -167,6 +167,16 @@ def insert_unless_present(session: Session | Connection, model, values: Mapping,
 
 
 _INSERTS: dict[tuple, object] = {}
+
+
+def get_or_404(session: Session, model, ident, *, name: str | None = None,
+               message: str | None = None):
+    """``session.get(model, ident)``, or NotFound ("<name> <ident> not found", or
+    ``message``) when there is no such row. ``name`` defaults to the model's class name."""
+    found = session.get(model, ident)
+    if found is None:
+        raise NotFound(message or f"{name or model.__name__} {ident} not found")
+    return found
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -60,6 +60,55 @@ class ValidationFailed(DomainError):
     status = 422
 
 
+class Problems:
+    """The one error collector: gather every problem, then raise once.
+
+    ``add(field, reason)`` for a document or form (``{field: [reasons]}``);
+    ``add_row(row, column, reason)`` for an imported table (``{"row N": {column:
+    [reasons]}}``, ``row`` a sheet row number or a label such as ``items[2]``; at most
+    ``max_rows`` rows are listed, all are counted). ``raise_if_any`` raises ``error``
+    (default 422) with what was gathered.
+    """
+
+    def __init__(self, max_rows: int = 100) -> None:
+        self.errors: dict[str, Any] = {}
+        self.count = 0
+        self.max_rows = max_rows
+
+    def add(self, field: str, reason: str) -> None:
+        self.count += 1
+        self.errors.setdefault(field, []).append(reason)
+
+    def add_row(self, row: int | str, column: str, reason: str) -> None:
+        self.count += 1
+        key = f"row {row}" if isinstance(row, int) else row
+        if key not in self.errors and len(self.errors) >= self.max_rows:
+            return
+        self.errors.setdefault(key, {}).setdefault(column, []).append(reason)
+
+    def merge(self, other: Problems) -> None:
+        """Add another collector's problems (its count included, listed or not)."""
+        for key, value in other.errors.items():
+            if isinstance(value, dict):
+                for column, reasons in value.items():
+                    for reason in reasons:
+                        self.add_row(key, column, reason)
+            else:
+                for reason in value:
+                    self.add(key, reason)
+        self.count += other.count - sum(
+            sum(len(r) for r in v.values()) if isinstance(v, dict) else len(v)
+            for v in other.errors.values())
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def raise_if_any(self, message: str, error: type[DomainError] | None = None) -> None:
+        """Raise ``error(message, errors)`` (default ValidationFailed) when any problem."""
+        if self.count:
+            raise (error or ValidationFailed)(message, self.errors)
+
+
 class DependencyDown(DomainError):
     """503: a database or another service could not be reached."""
 

@@ -138,3 +138,19 @@ def test_insert_unless_present_says_whether_the_row_went_in(engines):
         assert insert_unless_present(session, IdempotencyRecord, row, ["scope", "key"])
         assert not insert_unless_present(session, IdempotencyRecord, row, ["scope", "key"])
         session.commit()
+
+
+def test_get_or_404_names_the_missing_row(engines):
+    from sqlalchemy.orm import Session
+
+    from services.survey.models import IdempotencyRecord
+    from shared.db import get_or_404
+    from shared.errors import NotFound
+
+    with Session(engines["survey"]) as session:
+        with pytest.raises(NotFound) as caught:
+            get_or_404(session, IdempotencyRecord, 999)
+        assert caught.value.message == "IdempotencyRecord 999 not found"
+        with pytest.raises(NotFound) as caught:
+            get_or_404(session, IdempotencyRecord, 999, name="Record")
+        assert caught.value.message == "Record 999 not found"
