@@ -223,12 +223,12 @@ def test_review_return_needs_a_comment_then_approve(api):
 
 
 def test_submission_body_matches_its_documented_schema(api):
-    from services.inspection.schemas.visit import (
+    from services.inspection.schemas.submissions import (
         AnswerOutSchema,
         FindingSchema,
-        SubmissionSchema,
         VersionSchema,
     )
+    from services.inspection.schemas.visits import SubmissionSchema
 
     visit_id = _checked_in_visit(api)
     api.attach(visit_id, PNG)

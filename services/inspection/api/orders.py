@@ -1,12 +1,13 @@
-"""Rectification orders: ``/orders``."""
+"""Rectification orders: ``/orders``, their transitions and the two order reports
+(evidence of a fix: ``api.evidence``)."""
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.inspection import orders
-from services.inspection.api.evidence_io import BINARY_BODY, download, upload
-from services.inspection.reports import table_response
-from services.inspection.schemas.order import (
+from services.inspection import evidence, orders
+from services.inspection.api.evidence import Owner, add_evidence
+from services.inspection.api.reports import Report, add_report
+from services.inspection.schemas.orders import (
     AsOfQuerySchema,
     ClosureRateSchema,
     FollowUpSchema,
@@ -18,15 +19,11 @@ from services.inspection.schemas.order import (
     OrderVerifySchema,
     OverdueSchema,
 )
-from services.inspection.schemas.visit import AttachmentInSchema, AttachmentSchema
 from shared.auth import current_principal, roles
 from shared.db import db_session
 
 blp = Blueprint("orders", __name__, description="Rectification orders from findings")
 READERS = ("planner", "inspector", "unit", "analyst")
-OVERDUE_COLUMNS = ["id", "unit", "visit_id", "finding_id", "deadline", "days_overdue", "state",
-                   "instructions"]
-RATE_COLUMNS = ["unit", "orders", "due", "closed", "closed_on_time", "rate"]
 
 
 @blp.route("/orders")
@@ -46,30 +43,18 @@ class Orders(MethodView):
         return orders.create_order(db_session(), current_principal(), data)
 
 
-@blp.route("/orders/overdue")
-class OrdersOverdue(MethodView):
-    @roles(*READERS)
-    @blp.arguments(AsOfQuerySchema, location="query")
-    @blp.response(200, OverdueSchema(many=True))
-    def get(self, query):
-        """Orders not closed by their deadline; ``format=csv|xlsx`` for a spreadsheet."""
-        rows = orders.overdue(db_session(), current_principal(), query["as_of"])
-        if query["format"] != "json":
-            return table_response(rows, OVERDUE_COLUMNS, query["format"], "overdue-orders")
-        return rows
-
-
-@blp.route("/orders/closure-rates")
-class OrdersClosureRates(MethodView):
-    @roles("planner", "analyst", "service", "unit")
-    @blp.arguments(AsOfQuerySchema, location="query")
-    @blp.response(200, ClosureRateSchema(many=True))
-    def get(self, query):
-        """Per unit: orders due, closed on time, on-time closure rate."""
-        rows = orders.closure_rates(db_session(), current_principal(), query["as_of"])
-        if query["format"] != "json":
-            return table_response(rows, RATE_COLUMNS, query["format"], "closure-rates")
-        return rows
+add_report(blp, Report(
+    "/orders/overdue", "OrdersOverdue",
+    "Orders not closed by their deadline; ``format=csv|xlsx`` for a spreadsheet.",
+    READERS, AsOfQuerySchema, OverdueSchema,
+    lambda session, who, query: orders.overdue(session, who, query["as_of"]),
+    "overdue-orders"))
+add_report(blp, Report(
+    "/orders/closure-rates", "OrdersClosureRates",
+    "Per unit: orders due, closed on time, on-time closure rate.",
+    ("planner", "analyst", "service", "unit"), AsOfQuerySchema, ClosureRateSchema,
+    lambda session, who, query: orders.closure_rates(session, who, query["as_of"]),
+    "closure-rates"))
 
 
 @blp.route("/orders/<int:order_id>")
@@ -77,34 +62,8 @@ class OrderById(MethodView):
     @roles(*READERS)
     @blp.response(200, OrderSchema)
     def get(self, order_id):
+        """One order; another unit's (or, for an inspector, another's) is 404."""
         return orders.get_order(db_session(), current_principal(), order_id)
-
-
-@blp.route("/orders/<int:order_id>/attachments")
-class OrderAttachments(MethodView):
-    @roles("unit", "planner")
-    @blp.arguments(AttachmentInSchema)
-    @blp.response(201, AttachmentSchema)
-    def post(self, data, order_id):
-        """Declare a file of evidence of the fix; upload its bytes next."""
-        return orders.declare_evidence(db_session(), current_principal(), order_id, data)
-
-
-@blp.route("/orders/<int:order_id>/attachments/<int:attachment_id>/content")
-class OrderAttachmentContent(MethodView):
-    @roles("unit", "planner")
-    @blp.doc(**BINARY_BODY)
-    @blp.response(200, AttachmentSchema)
-    def put(self, order_id, attachment_id):
-        """Stream the file; 422 and nothing stored unless size and SHA-256 match."""
-        return upload(orders.order_attachment(db_session(), current_principal(), order_id,
-                                              attachment_id))
-
-    @roles(*READERS)
-    @blp.response(200)
-    def get(self, order_id, attachment_id):
-        return download(orders.order_attachment(db_session(), current_principal(), order_id,
-                                                attachment_id))
 
 
 @blp.route("/orders/<int:order_id>/submit")
@@ -156,3 +115,9 @@ class OrderFollowUp(MethodView):
         """Link a follow-up visit (to the same unit) to the order."""
         return orders.link_follow_up(db_session(), current_principal(), order_id,
                                      data["visit_id"])
+
+
+add_evidence(blp, Owner(
+    "order", writers=("unit", "planner"), readers=READERS,
+    declare_summary="Declare a file of evidence of the fix; upload its bytes next.",
+    declare=evidence.declare_for_order, find=evidence.order_attachment))

@@ -1,19 +1,16 @@
-"""Visits: ``/visits``: check-in, evidence, submission, amendment, review."""
+"""Visits: ``/visits``: check-in, submission, amendment, review (evidence: ``api.evidence``)."""
 
-from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.inspection import visits
-from services.inspection.api.evidence_io import BINARY_BODY, download, upload
-from services.inspection.schemas.visit import (
-    AmendSchema,
-    AttachmentInSchema,
-    AttachmentSchema,
+from services.inspection import evidence, submissions, visits
+from services.inspection.api.evidence import Owner, add_evidence
+from services.inspection.config import app_settings
+from services.inspection.schemas.submissions import AmendSchema, SubmitSchema
+from services.inspection.schemas.visits import (
     CheckInSchema,
     ReviewSchema,
     SubmissionSchema,
-    SubmitSchema,
     VisitQuerySchema,
     VisitSchema,
     VisitSummarySchema,
@@ -51,35 +48,8 @@ class VisitCheckIn(MethodView):
     @blp.response(200, VisitSchema)
     def post(self, data, visit_id):
         """Check in on site with a GPS fix; the server time is what counts."""
-        return visits.check_in(db_session(), current_principal(), visit_id, data)
-
-
-@blp.route("/visits/<int:visit_id>/attachments")
-class VisitAttachments(MethodView):
-    @roles("inspector")
-    @blp.arguments(AttachmentInSchema)
-    @blp.response(201, AttachmentSchema)
-    def post(self, data, visit_id):
-        """Declare an evidence file (kind, type, size, SHA-256); upload its bytes next."""
-        return visits.declare_attachment(db_session(), current_principal(), visit_id, data)
-
-
-@blp.route("/visits/<int:visit_id>/attachments/<int:attachment_id>/content")
-class VisitAttachmentContent(MethodView):
-    @roles("inspector")
-    @blp.doc(**BINARY_BODY)
-    @blp.response(200, AttachmentSchema)
-    def put(self, visit_id, attachment_id):
-        """Stream the file; 422 and nothing stored unless size and SHA-256 match."""
-        return upload(visits.visit_attachment(db_session(), current_principal(), visit_id,
-                                              attachment_id))
-
-    @roles(*READERS)
-    @blp.response(200)
-    def get(self, visit_id, attachment_id):
-        """The stored file."""
-        return download(visits.visit_attachment(db_session(), current_principal(), visit_id,
-                                                attachment_id))
+        return visits.check_in(db_session(), current_principal(), visit_id, data,
+                               app_settings())
 
 
 @blp.route("/visits/<int:visit_id>/submit")
@@ -89,10 +59,7 @@ class VisitSubmit(MethodView):
     @blp.response(200, SubmissionSchema)
     def post(self, data, visit_id):
         """Submit the answers; idempotent on ``client_uuid`` (changed payload: 409)."""
-        status, body = visits.submit(db_session(), current_principal(), visit_id, data)
-        response = jsonify(body)
-        response.status_code = status
-        return response
+        return submissions.submit(db_session(), current_principal(), visit_id, data)
 
 
 @blp.route("/visits/<int:visit_id>/amend")
@@ -103,11 +70,8 @@ class VisitAmend(MethodView):
     def post(self, data, visit_id):
         """Store a new version of a submitted visit, with the reason."""
         reason = data.pop("reason")
-        status, body = visits.submit(db_session(), current_principal(), visit_id, data,
-                                     reason=reason)
-        response = jsonify(body)
-        response.status_code = status
-        return response
+        return submissions.submit(db_session(), current_principal(), visit_id, data,
+                                  reason=reason)
 
 
 @blp.route("/visits/<int:visit_id>/review")
@@ -118,3 +82,10 @@ class VisitReview(MethodView):
     def post(self, data, visit_id):
         """Approve, or return with a comment (required)."""
         return visits.review(db_session(), current_principal(), visit_id, data)
+
+
+add_evidence(blp, Owner(
+    "visit", writers=("inspector",), readers=READERS,
+    declare_summary="Declare an evidence file (kind, type, size, SHA-256); upload its bytes "
+                    "next.",
+    declare=evidence.declare_for_visit, find=evidence.visit_attachment))
