@@ -26,6 +26,7 @@ from shared.spreadsheets import CSV_MIME, XLSX_MIME, export
 
 blp = Blueprint("reports", __name__, description="Inspection scores and discrepancies")
 FILE = {"type": "string", "format": "binary"}
+ANSWER = "the rows; with format=csv or xlsx the same columns as a file (CSV: UTF-8 with BOM)"
 
 
 @dataclass(frozen=True)
@@ -52,11 +53,11 @@ def add_report(blp: Blueprint, report: Report) -> None:
         @roles(*report.readers)
         @blp.doc(summary=report.summary)
         @blp.arguments(report.query, location="query")
-        @blp.response(200, report.row(many=True))
+        @blp.response(200, report.row(many=True), description=ANSWER)
         @blp.alt_response(200, schema=FILE, content_type=CSV_MIME, success=True,
-                          description="format=csv: the same columns, UTF-8 with BOM")
+                          description=ANSWER)
         @blp.alt_response(200, schema=FILE, content_type=XLSX_MIME, success=True,
-                          description="format=xlsx: the same columns")
+                          description=ANSWER)
         def get(self, query):
             rows = report.rows(db_session(), current_principal(), query)
             if query["format"] == "json":
