@@ -161,11 +161,13 @@ def reopen(session: Session, principal: Principal, order_id: int,
 
 
 def link_follow_up(session: Session, principal: Principal, order_id: int,
-                   visit_id: int) -> RectificationOrder:
+                   data: dict[str, Any]) -> RectificationOrder:
+    """Link the follow-up visit ``data["visit_id"]`` to the order: ValidationFailed (422)
+    as ``_link``, NotFound (404) for an order the caller may not see."""
     order = get_order(session, principal, order_id)
-    _link(session, principal, order, visit_id)
+    _link(session, principal, order, data["visit_id"])
     audit.record(session, principal, "order.follow_up", "order", order.id,
-                 {"visit_id": visit_id})
+                 {"visit_id": data["visit_id"]})
     return order
 
 

@@ -121,6 +121,14 @@ def submit(session: Session, principal: Principal, visit_id: int, data: dict[str
     return body
 
 
+def amend(session: Session, principal: Principal, visit_id: int,
+          data: dict[str, Any]) -> dict[str, Any]:
+    """``submit`` the next version of a submitted visit with ``data["reason"]``."""
+    answers = dict(data)
+    reason = answers.pop("reason")
+    return submit(session, principal, visit_id, answers, reason=reason)
+
+
 def _iso(value: datetime | None) -> str | None:
     if value is None:
         return None

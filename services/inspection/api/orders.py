@@ -1,10 +1,11 @@
-"""Rectification orders: ``/orders``, their transitions and the two order reports
-(evidence of a fix: ``api.evidence``)."""
+"""Rectification orders: ``/orders``, the actions on one order (its transitions) and the
+two order reports (evidence of a fix: ``api.evidence``)."""
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.inspection import evidence, orders
+from services.inspection.api.actions import Action, add_action
 from services.inspection.api.evidence import Owner, add_evidence
 from services.inspection.api.reports import Report, add_report
 from services.inspection.schemas.orders import (
@@ -66,57 +67,25 @@ class OrderById(MethodView):
         return orders.get_order(db_session(), current_principal(), order_id)
 
 
-@blp.route("/orders/<int:order_id>/submit")
-class OrderSubmit(MethodView):
-    @roles("unit", "planner")
-    @blp.arguments(OrderSubmitSchema)
-    @blp.response(200, OrderSchema)
-    def post(self, data, order_id):
-        """The responsible unit reports the fix, with received evidence."""
-        return orders.submit_fix(db_session(), current_principal(), order_id, data)
-
-
-@blp.route("/orders/<int:order_id>/verify")
-class OrderVerify(MethodView):
-    @roles("inspector", "planner")
-    @blp.arguments(OrderVerifySchema)
-    @blp.response(200, OrderSchema)
-    def post(self, data, order_id):
-        """Accept the fix: closed (on time if submitted by the deadline)."""
-        return orders.verify(db_session(), current_principal(), order_id, data)
-
-
-@blp.route("/orders/<int:order_id>/reject")
-class OrderReject(MethodView):
-    @roles("inspector", "planner")
-    @blp.arguments(OrderReasonSchema)
-    @blp.response(200, OrderSchema)
-    def post(self, data, order_id):
-        """Reject the fix with a reason: the order is reopened."""
-        return orders.reject(db_session(), current_principal(), order_id, data)
-
-
-@blp.route("/orders/<int:order_id>/reopen")
-class OrderReopen(MethodView):
-    @roles("planner")
-    @blp.arguments(OrderReasonSchema)
-    @blp.response(200, OrderSchema)
-    def post(self, data, order_id):
-        """Reopen a closed order with a reason."""
-        return orders.reopen(db_session(), current_principal(), order_id, data)
-
-
-@blp.route("/orders/<int:order_id>/follow-up")
-class OrderFollowUp(MethodView):
-    @roles("planner")
-    @blp.arguments(FollowUpSchema)
-    @blp.response(200, OrderSchema)
-    def post(self, data, order_id):
-        """Link a follow-up visit (to the same unit) to the order."""
-        return orders.link_follow_up(db_session(), current_principal(), order_id,
-                                     data["visit_id"])
-
-
+ACTIONS = (
+    Action("/orders/<int:order_id>/submit", "OrderSubmit",
+           "The responsible unit reports the fix, with received evidence.",
+           ("unit", "planner"), OrderSubmitSchema, OrderSchema, orders.submit_fix),
+    Action("/orders/<int:order_id>/verify", "OrderVerify",
+           "Accept the fix: closed (on time if submitted by the deadline).",
+           ("inspector", "planner"), OrderVerifySchema, OrderSchema, orders.verify),
+    Action("/orders/<int:order_id>/reject", "OrderReject",
+           "Reject the fix with a reason: the order is reopened.",
+           ("inspector", "planner"), OrderReasonSchema, OrderSchema, orders.reject),
+    Action("/orders/<int:order_id>/reopen", "OrderReopen",
+           "Reopen a closed order with a reason.",
+           ("planner",), OrderReasonSchema, OrderSchema, orders.reopen),
+    Action("/orders/<int:order_id>/follow-up", "OrderFollowUp",
+           "Link a follow-up visit (to the same unit) to the order.",
+           ("planner",), FollowUpSchema, OrderSchema, orders.link_follow_up),
+)
+for action in ACTIONS:
+    add_action(blp, action)
 add_evidence(blp, Owner(
     "order", writers=("unit", "planner"), readers=READERS,
     declare_summary="Declare a file of evidence of the fix; upload its bytes next.",
