@@ -74,10 +74,6 @@ def _check_evidence(visit: Visit, rules: TemplateRules, by_item: dict[str, dict]
                                 for item in missing})
 
 
-def _payload(visit_id: int, data: dict[str, Any]) -> dict[str, Any]:
-    return {"visit_id": visit_id, **data}
-
-
 def submit(session: Session, principal: Principal, visit_id: int, data: dict[str, Any],
            *, reason: str | None = None) -> dict[str, Any]:
     """Store version 1 (or, with ``reason``, the next version) of the visit's answers;
@@ -89,7 +85,7 @@ def submit(session: Session, principal: Principal, visit_id: int, data: dict[str
     answer or finding; NotFound/Forbidden as ``visits.own_visit``.
     """
     key = str(data["client_uuid"])
-    payload = {**_payload(visit_id, data), "reason": reason}
+    payload = {"visit_id": visit_id, **data, "reason": reason}
     # Lock the visit first, so that a concurrent replay waits and then sees the record.
     visit = own_visit(session, principal, visit_id)
     request_hash = idempotency.payload_hash(payload)

@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 from services.inspection import evidence, integrity
 from services.inspection.config import app_settings
 from services.inspection.evidence import ALLOWED_TYPES, FilesystemStore
+from services.inspection.models.evidence import Attachment
 from services.inspection.schemas.evidence import AttachmentInSchema, AttachmentSchema
 from shared.auth import current_principal, roles
 from shared.db import db_session
@@ -42,7 +43,7 @@ def add_evidence(blp: Blueprint, owner: Owner) -> None:
     """Register the evidence views of ``owner`` on its blueprint."""
     id_name, title = f"{owner.name}_id", owner.name.capitalize()
 
-    def attachment(path: dict):
+    def attachment(path: dict) -> Attachment:
         return owner.find(db_session(), current_principal(), path[id_name],
                           path["attachment_id"])
 

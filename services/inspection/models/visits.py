@@ -14,8 +14,6 @@ from services.inspection.models.plans import Plan
 from services.inspection.models.submissions import VisitVersion
 from shared.db import UTCDateTime, utcnow
 
-VISIT_STATES = ("scheduled", "checked_in", "submitted", "returned", "approved")
-
 
 class Visit(Base):
     """One inspector's visit to one unit under a plan; answers live in ``VisitVersion``."""
@@ -29,6 +27,7 @@ class Visit(Base):
     unit_code: Mapped[str] = mapped_column(String(40))
     stratum: Mapped[str | None] = mapped_column(String(80), nullable=True)
     inspector: Mapped[str] = mapped_column(String(120))
+    # scheduled → checked_in → submitted → approved, or returned (and amended) → submitted
     status: Mapped[str] = mapped_column(String(20), default="scheduled")
     # Registered location of the unit, cached from the scoring registry or the plan.
     unit_lat: Mapped[float | None] = mapped_column(Float, nullable=True)
