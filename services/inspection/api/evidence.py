@@ -10,6 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.inspection import evidence, integrity
+from services.inspection.api.reports import FILE
 from services.inspection.config import app_settings
 from services.inspection.evidence import ALLOWED_TYPES, FilesystemStore
 from services.inspection.models.evidence import Attachment
@@ -17,7 +18,6 @@ from services.inspection.schemas.evidence import AttachmentInSchema, AttachmentS
 from shared.auth import current_principal, roles
 from shared.db import db_session
 
-FILE = {"type": "string", "format": "binary"}
 # OpenAPI: the upload body is the file itself.
 BINARY_BODY = {"requestBody": {"required": True, "content": {
     "application/octet-stream": {"schema": FILE}}}}

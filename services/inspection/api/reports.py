@@ -25,7 +25,7 @@ from shared.db import db_session
 from shared.spreadsheets import CSV_MIME, XLSX_MIME, export
 
 blp = Blueprint("reports", __name__, description="Inspection scores and discrepancies")
-FILE = {"type": "string", "format": "binary"}
+FILE = {"type": "string", "format": "binary"}  # OpenAPI: a body that is a file
 ANSWER = "the rows; with format=csv or xlsx the same columns as a file (CSV: UTF-8 with BOM)"
 
 
