@@ -244,7 +244,7 @@ def _common(tasks: list[Task], found: IntakeFindings) -> None:
 
 
 def verify_inspection(url: str, tasks: list[Task], probe_visit: int) -> IntakeFindings:
-    from services.inspection.models.visit import VisitVersion
+    from services.inspection.models.submissions import VisitVersion
 
     found = IntakeFindings()
     _common(tasks, found)

@@ -16,6 +16,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from services.inspection.models.audit import AuditEntry
+from shared.auth import Principal
 from shared.db import utcnow
 
 GENESIS = "0" * 64
@@ -41,14 +42,16 @@ def _instant(value: datetime) -> str:
 
 def entry_hash(prev_hash: str, seq: int, at: datetime, actor: str, role: str, action: str,
                subject_type: str, subject_id: str, details: Any) -> str:
+    """SHA-256 (hex) of ``prev_hash`` followed by the canonical JSON of the entry."""
     content = json.dumps([seq, _instant(at), actor, role, action, subject_type, subject_id,
                           details], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256((prev_hash + content).encode("utf-8")).hexdigest()
 
 
-def record(session: Session, *, actor: str, role: str, action: str, subject_type: str,
+def record(session: Session, principal: Principal, action: str, subject_type: str,
            subject_id: Any, details: dict[str, Any] | None = None) -> str:
-    """Append one entry in the caller's transaction (never commits); return its hash.
+    """Append one entry by ``principal`` (its sub and role) in the caller's transaction
+    (never commits); return its hash.
 
     Appenders are serialised until their commit (PostgreSQL: a transaction-level
     advisory lock; SQLite: the database write lock), so two requests never read the
@@ -61,6 +64,7 @@ def record(session: Session, *, actor: str, role: str, action: str, subject_type
         session.execute(_LOCK_SQLITE)
     last = session.execute(_CHAIN_HEAD).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    actor, role = principal.sub, principal.role
     row = {"seq": seq, "at": utcnow(), "actor": actor, "role": role, "action": action,
            "subject_type": subject_type, "subject_id": str(subject_id),
            "details": json.loads(json.dumps(details or {}, default=str)), "prev_hash": prev}
@@ -70,17 +74,28 @@ def record(session: Session, *, actor: str, role: str, action: str, subject_type
     return row["hash"]
 
 
+def list_entries(session: Session, *, after_seq: int, limit: int, action: str | None = None,
+                 subject_type: str | None = None,
+                 subject_id: str | None = None) -> list[AuditEntry]:
+    """At most ``limit`` entries after ``after_seq``, in order, optionally of one action
+    and subject."""
+    query = select(AuditEntry).where(AuditEntry.seq > after_seq)
+    for column, value in ((AuditEntry.action, action), (AuditEntry.subject_type, subject_type),
+                          (AuditEntry.subject_id, subject_id)):
+        if value:
+            query = query.where(column == value)
+    return list(session.scalars(query.order_by(AuditEntry.seq).limit(limit)))
+
+
 @dataclass
 class ChainReport:
+    """What ``verify_chain`` found: ok, or the first entry whose link does not hold."""
+
     ok: bool
     entries: int
     broken_seq: int | None = None
     broken_id: int | None = None
     reason: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "entries": self.entries, "broken_seq": self.broken_seq,
-                "broken_id": self.broken_id, "reason": self.reason}
 
 
 def verify_chain(session: Session, batch: int = 5000) -> ChainReport:

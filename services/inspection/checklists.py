@@ -9,42 +9,41 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.inspection.models.checklist import ChecklistItem, ChecklistTemplate
+from services.inspection.models.checklists import ChecklistItem, ChecklistTemplate
 from services.inspection.scores import RULE_VERSION, ItemRule
-from shared.errors import NotFound, ValidationFailed
+from shared.db import get_or_404
+from shared.errors import Problems
 
 
-def _item_problems(index: int, item: dict[str, Any]) -> dict[str, list[str]]:
-    problems: dict[str, list[str]] = {}
+def _check_item(problems: Problems, index: int, item: dict[str, Any]) -> None:
     where = f"items.{index}"
     kind = item["response_type"]
     if kind == "points" and not item.get("max_points"):
-        problems[f"{where}.max_points"] = ["required for a points item"]
+        problems.add(f"{where}.max_points", "required for a points item")
     if kind == "measurement":
         if not item.get("unit_of_measure"):
-            problems[f"{where}.unit_of_measure"] = ["required for a measurement item"]
+            problems.add(f"{where}.unit_of_measure", "required for a measurement item")
         if item.get("tolerance") is None:
-            problems[f"{where}.tolerance"] = ["required for a measurement item"]
+            problems.add(f"{where}.tolerance", "required for a measurement item")
     if kind == "text" and item.get("critical"):
-        problems[f"{where}.critical"] = ["a text item is not scored and cannot be critical"]
-    return problems
+        problems.add(f"{where}.critical", "a text item is not scored and cannot be critical")
 
 
 def validate_template(data: dict[str, Any]) -> None:
-    """Raise ValidationFailed listing every problem with the items."""
-    problems: dict[str, list[str]] = {}
+    """Raise ValidationFailed (422) listing every problem with the items, by field."""
+    problems = Problems()
     seen: set[str] = set()
     for index, item in enumerate(data["items"]):
-        problems.update(_item_problems(index, item))
+        _check_item(problems, index, item)
         if item["item_id"] in seen:
-            problems[f"items.{index}.item_id"] = [f"duplicate item id {item['item_id']!r}"]
+            problems.add(f"items.{index}.item_id", f"duplicate item id {item['item_id']!r}")
         seen.add(item["item_id"])
-    if problems:
-        raise ValidationFailed("Checklist is not valid", problems)
+    problems.raise_if_any("Checklist is not valid")
 
 
 def create_template(session: Session, data: dict[str, Any], author: str) -> ChecklistTemplate:
-    """Add the next version of the checklist ``code`` (version 1 when new)."""
+    """Add the next version of the checklist ``code`` (version 1 when new); raise
+    ValidationFailed (422) naming each bad item field."""
     validate_template(data)
     latest = session.scalar(select(func.max(ChecklistTemplate.version))
                             .where(ChecklistTemplate.code == data["code"]))
@@ -62,17 +61,17 @@ def create_template(session: Session, data: dict[str, Any], author: str) -> Chec
 
 
 def get_template(session: Session, template_id: int) -> ChecklistTemplate:
-    template = session.get(ChecklistTemplate, template_id)
-    if template is None:
-        raise NotFound(f"Checklist {template_id} not found")
-    return template
+    """One version of a checklist; NotFound (404) when there is none."""
+    return get_or_404(session, ChecklistTemplate, template_id, name="Checklist")
 
 
 def list_templates(session: Session, code: str | None = None) -> list[ChecklistTemplate]:
-    query = select(ChecklistTemplate).order_by(ChecklistTemplate.code, ChecklistTemplate.version)
+    """Every version of every checklist (or of ``code``), by code, then version."""
+    templates = select(ChecklistTemplate)
     if code:
-        query = query.where(ChecklistTemplate.code == code)
-    return list(session.scalars(query))
+        templates = templates.where(ChecklistTemplate.code == code)
+    return list(session.scalars(templates.order_by(ChecklistTemplate.code,
+                                                   ChecklistTemplate.version)))
 
 
 @dataclass(frozen=True)
@@ -87,7 +86,8 @@ class TemplateRules:
 
 
 def rules_for(session: Session, template_id: int) -> TemplateRules:
-    """The template's scoring rules; templates never change, so the app keeps them."""
+    """The template's scoring rules; templates never change, so the app keeps them
+    (per app: ids are per database). NotFound (404) for an unknown template."""
     cache = current_app.extensions.setdefault("inspection_templates", {})
     if template_id not in cache:
         template = get_template(session, template_id)

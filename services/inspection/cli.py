@@ -1,9 +1,13 @@
 """``kaoping audit verify`` (the audit log's hash chain) and ``kaoping evidence verify``
-(every stored evidence file against its SHA-256): exit 0 when intact, 1 otherwise."""
+(every stored evidence file against its SHA-256): exit 0 when intact, 1 otherwise.
+
+Each command reads the settings once (``InspectionSettings.from_env``) for what its
+options leave out.
+"""
 
 from __future__ import annotations
 
-from shared.config import database_url
+from services.inspection.config import InspectionSettings
 from shared.db import make_engine, session_factory, session_scope
 
 DATABASE_HELP = "inspection database (default INSPECTION_DATABASE_URL)"
@@ -28,15 +32,21 @@ def register(sub) -> None:
     check.set_defaults(func=_verify_evidence)
 
 
+def _read(database_url: str, work):
+    """``work(session)`` in one transaction on ``database_url``; its result."""
+    engine = make_engine(database_url)
+    try:
+        with session_scope(session_factory(engine)) as session:
+            return work(session)
+    finally:
+        engine.dispose()
+
+
 def _verify(args) -> int:
     from services.inspection.audit import verify_chain
 
-    engine = make_engine(args.database_url or database_url("inspection"))
-    try:
-        with session_scope(session_factory(engine)) as session:
-            report = verify_chain(session)
-    finally:
-        engine.dispose()
+    url = args.database_url or InspectionSettings.from_env().database_url
+    report = _read(url, verify_chain)
     if report.ok:
         print(f"audit chain intact: {report.entries} entries")
         return 0
@@ -46,17 +56,13 @@ def _verify(args) -> int:
 
 
 def _verify_evidence(args) -> int:
-    from services.inspection.config import evidence_dir
     from services.inspection.evidence import FilesystemStore
     from services.inspection.integrity import verify_evidence
 
-    folder = args.evidence_dir or evidence_dir()
-    engine = make_engine(args.database_url or database_url("inspection"))
-    try:
-        with session_scope(session_factory(engine)) as session:
-            report = verify_evidence(session, FilesystemStore(folder))
-    finally:
-        engine.dispose()
+    settings = InspectionSettings.from_env()
+    folder = args.evidence_dir or settings.evidence_dir
+    report = _read(args.database_url or settings.database_url,
+                   lambda session: verify_evidence(session, FilesystemStore(folder)))
     for line in report.problems:
         print(line)
     print(f"evidence in {folder}: {report.checked} files checked, {report.intact} intact, "

@@ -1,4 +1,5 @@
-"""Evidence files: declared (name, type, size, SHA-256), then streamed to a storage backend.
+"""Evidence files of a visit or an order: declared (name, type, size, SHA-256), then
+streamed to a storage backend.
 
 The upload is read in chunks; the SHA-256 and the byte count are computed while the
 chunks are written to a temporary file, which becomes the stored object only when
@@ -19,11 +20,12 @@ from typing import Any, BinaryIO, Protocol
 
 from sqlalchemy.orm import Session
 
-from services.inspection import audit
-from services.inspection.models.visit import Attachment
+from services.inspection import audit, orders, visits
+from services.inspection.checklists import rules_for
+from services.inspection.models.evidence import Attachment
 from shared.auth import Principal
-from shared.db import utcnow
-from shared.errors import Conflict, PayloadTooLarge, ValidationFailed
+from shared.db import get_or_404, utcnow
+from shared.errors import Conflict, NotFound, PayloadTooLarge, Problems, ValidationFailed
 
 CHUNK = 64 * 1024
 ALLOWED_TYPES = {
@@ -46,23 +48,79 @@ class EvidenceStore(Protocol):
     def open(self, key: str) -> BinaryIO: ...
 
 
-def declaration(data: dict[str, Any], max_bytes: int) -> dict[str, Any]:
+def declare_for_visit(session: Session, principal: Principal, visit_id: int,
+                      data: dict[str, Any], max_bytes: int) -> Attachment:
+    """Declare an evidence file of a visit (type, size in bytes, SHA-256) before its
+    bytes are uploaded: after check-in and before submission, or to a returned visit
+    (Conflict, 409, otherwise); ValidationFailed (422) as ``_declaration`` and for an
+    item not on the checklist; NotFound/Forbidden as ``visits.own_visit``."""
+    visit = visits.own_visit(session, principal, visit_id)
+    if visit.status not in ("checked_in", "returned"):
+        raise Conflict("Evidence can be added after check-in and before submission, or to a "
+                       "returned visit", {"status": [visit.status]})
+    declared = _declaration(data, max_bytes)
+    rules = rules_for(session, visit.plan.template_id)
+    if data.get("item_id") and data["item_id"] not in {r.item_id for r in rules.rules}:
+        raise ValidationFailed("Unknown item", {"item_id": ["not on this checklist"]})
+    return _attach(session, Attachment(visit_id=visit.id, declared_by=principal.sub, **declared))
+
+
+def declare_for_order(session: Session, principal: Principal, order_id: int,
+                      data: dict[str, Any], max_bytes: int) -> Attachment:
+    """Declare an evidence file of the fix while the order is open or reopened
+    (Conflict, 409, otherwise); ValidationFailed (422) as ``_declaration``; NotFound as
+    ``orders.get_order``."""
+    order = orders.get_order(session, principal, order_id)
+    if order.state not in ("open", "reopened"):
+        raise Conflict("Evidence is added while the order is open", {"state": [order.state]})
+    declared = _declaration(data, max_bytes)
+    return _attach(session, Attachment(order_id=order.id, declared_by=principal.sub, **declared))
+
+
+def _attach(session: Session, attachment: Attachment) -> Attachment:
+    session.add(attachment)
+    session.flush()
+    return attachment
+
+
+def visit_attachment(session: Session, principal: Principal, visit_id: int,
+                     attachment_id: int) -> Attachment:
+    """An attachment of a visit the caller may see; NotFound (404) otherwise."""
+    visit = visits.get_visit(session, principal, visit_id)
+    return _owned(session, attachment_id, visit_id=visit.id)
+
+
+def order_attachment(session: Session, principal: Principal, order_id: int,
+                     attachment_id: int) -> Attachment:
+    """An attachment of an order the caller may see; NotFound (404) otherwise."""
+    order = orders.get_order(session, principal, order_id)
+    return _owned(session, attachment_id, order_id=order.id)
+
+
+def _owned(session: Session, attachment_id: int, **owner: int) -> Attachment:
+    """The attachment if it belongs to ``owner`` (``visit_id=`` or ``order_id=``)."""
+    attachment = get_or_404(session, Attachment, attachment_id)
+    if any(getattr(attachment, column) != value for column, value in owner.items()):
+        raise NotFound(f"Attachment {attachment_id} not found")
+    return attachment
+
+
+def _declaration(data: dict[str, Any], max_bytes: int) -> dict[str, Any]:
     """The declared file as stored: the file name's last path component, the SHA-256 in
     lower case. Raises ValidationFailed (every problem, by field) when the name holds
     control characters or nothing but a path, the type is not allowed for the kind or
     the size is over ``max_bytes``."""
     kind, content_type, size = data["kind"], data["content_type"], data["size"]
-    errors: dict[str, list[str]] = {}
+    problems = Problems()
     filename, problem = _clean_filename(data["filename"])
     if problem:
-        errors["filename"] = [problem]
+        problems.add("filename", problem)
     if content_type not in ALLOWED_TYPES.get(kind, set()):
         allowed = ", ".join(sorted(ALLOWED_TYPES.get(kind, ())))
-        errors["content_type"] = [f"{content_type!r} is not allowed for {kind}; use {allowed}"]
+        problems.add("content_type", f"{content_type!r} is not allowed for {kind}; use {allowed}")
     if size > max_bytes:
-        errors["size"] = [f"{size} bytes is over the limit of {max_bytes} bytes"]
-    if errors:
-        raise ValidationFailed("Evidence file not accepted", errors)
+        problems.add("size", f"{size} bytes is over the limit of {max_bytes} bytes")
+    problems.raise_if_any("Evidence file not accepted")
     return {**data, "filename": filename, "sha256": data["sha256"].lower()}
 
 
@@ -140,21 +198,15 @@ class FilesystemStore:
 
 def _check_upload(digest: str, count: int, head: bytes, *, sha256: str, size: int,
                   content_type: str) -> None:
-    errors: dict[str, list[str]] = {}
+    problems = Problems()
     if count != size:
-        errors["size"] = [f"received {count} bytes, declared {size}"]
+        problems.add("size", f"received {count} bytes, declared {size}")
     if digest != sha256.lower():
-        errors["sha256"] = [f"content hashes to {digest}, declared {sha256.lower()}"]
+        problems.add("sha256", f"content hashes to {digest}, declared {sha256.lower()}")
     magic = MAGIC.get(content_type)
     if magic and not head.startswith(magic):
-        errors["content_type"] = [f"content does not look like {content_type}"]
-    if errors:
-        raise ValidationFailed("Upload does not match its declaration; nothing was stored",
-                               errors)
-
-
-def store_for(app) -> FilesystemStore:
-    return FilesystemStore(app.config["INSPECTION_EVIDENCE_DIR"])
+        problems.add("content_type", f"content does not look like {content_type}")
+    problems.raise_if_any("Upload does not match its declaration; nothing was stored")
 
 
 def receive(session: Session, principal: Principal, attachment: Attachment,
@@ -177,12 +229,11 @@ def receive(session: Session, principal: Principal, attachment: Attachment,
     _not_received(attachment)
     attachment.storage_key, attachment.status = key, "received"
     attachment.received_at = utcnow()
-    audit.record(session, actor=principal.sub, role=principal.role, action="evidence.received",
-                 subject_type="attachment", subject_id=attachment.id,
-                 details={"visit_id": attachment.visit_id, "order_id": attachment.order_id,
-                          "kind": attachment.kind, "filename": attachment.filename,
-                          "content_type": attachment.content_type, "size": attachment.size,
-                          "sha256": attachment.sha256, "storage_key": key})
+    audit.record(session, principal, "evidence.received", "attachment", attachment.id,
+                 {"visit_id": attachment.visit_id, "order_id": attachment.order_id,
+                  "kind": attachment.kind, "filename": attachment.filename,
+                  "content_type": attachment.content_type, "size": attachment.size,
+                  "sha256": attachment.sha256, "storage_key": key})
     return attachment
 
 

@@ -18,11 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.inspection import audit
-from services.inspection.evidence import CHUNK, EvidenceStore
+from services.inspection.evidence import CHUNK, EvidenceStore, download_name
 from services.inspection.models.audit import AuditEntry
-from services.inspection.models.visit import Attachment
+from services.inspection.models.evidence import Attachment
 from shared.auth import Principal
-from shared.errors import DomainError
+from shared.errors import Conflict, DomainError
 
 
 class EvidenceChanged(DomainError):
@@ -61,22 +61,35 @@ def examine(store: EvidenceStore, attachment: Attachment) -> tuple[BinaryIO | No
     return handle, None
 
 
-def open_verified(session: Session, principal: Principal, attachment: Attachment,
-                  store: EvidenceStore) -> BinaryIO:
-    """The stored file if it still matches its SHA-256 and size.
+@dataclass(frozen=True)
+class VerifiedFile:
+    """A stored file that matched its SHA-256 and size, open at its start, with what a
+    download sends along: the declared type, the SHA-256 (the ETag) and a safe name."""
 
-    Otherwise records ``evidence.damaged`` in the audit log, commits it (the refusal
-    rolls the request back) and raises EvidenceChanged (409) or EvidenceGone (410).
+    handle: BinaryIO
+    content_type: str
+    sha256: str
+    name: str
+
+
+def open_verified(session: Session, principal: Principal, attachment: Attachment,
+                  store: EvidenceStore) -> VerifiedFile:
+    """The stored file of a received attachment if it still matches its SHA-256 and size.
+
+    Raises Conflict (409) when the file has not arrived yet. A damaged file is recorded
+    as ``evidence.damaged`` in the audit log, committed (the refusal rolls the request
+    back), and raises EvidenceChanged (409) or EvidenceGone (410).
     """
+    if attachment.status != "received":
+        raise Conflict("The file has not arrived yet", {"status": [attachment.status]})
     handle, problem = examine(store, attachment)
     if problem is None:
-        return handle
-    audit.record(session, actor=principal.sub, role=principal.role, action="evidence.damaged",
-                 subject_type="attachment", subject_id=attachment.id,
-                 details={**problem, "visit_id": attachment.visit_id,
-                          "order_id": attachment.order_id, "storage_key": attachment.storage_key,
-                          "expected_sha256": attachment.sha256,
-                          "expected_size": attachment.size})
+        return VerifiedFile(handle, attachment.content_type, attachment.sha256,
+                            download_name(attachment.filename, attachment.id))
+    audit.record(session, principal, "evidence.damaged", "attachment", attachment.id,
+                 {**problem, "visit_id": attachment.visit_id, "order_id": attachment.order_id,
+                  "storage_key": attachment.storage_key, "expected_sha256": attachment.sha256,
+                  "expected_size": attachment.size})
     session.commit()
     if problem["problem"] == "changed":
         raise EvidenceChanged(

@@ -12,14 +12,13 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.inspection import audit
-from services.inspection.evidence import declaration
-from services.inspection.models.order import OrderEvent, RectificationOrder
-from services.inspection.models.visit import Attachment, Finding, Visit
+from services.inspection.models.orders import OrderEvent, RectificationOrder
+from services.inspection.models.submissions import Finding
+from services.inspection.models.visits import Visit
 from services.inspection.visibility import can_see_visit, order_filter
 from shared.auth import Principal, require_unit
 from shared.config import COUNTY_TZ as LOCAL
@@ -28,6 +27,7 @@ from shared.errors import Conflict, NotFound, ValidationFailed
 
 
 def today() -> date:
+    """Today in the county (Asia/Shanghai)."""
     return utcnow().astimezone(LOCAL).date()
 
 
@@ -36,10 +36,8 @@ def _transition(session: Session, principal: Principal, order: RectificationOrde
     event = OrderEvent(order_id=order.id, actor=principal.sub, from_state=order.state,
                        to_state=to, note=note, attachment_ids=attachment_ids, at=utcnow())
     session.add(event)
-    audit.record(session, actor=principal.sub, role=principal.role, action=f"order.{to}",
-                 subject_type="order", subject_id=order.id,
-                 details={"from": order.state, "to": to, "note": note,
-                          "attachments": attachment_ids})
+    audit.record(session, principal, f"order.{to}", "order", order.id,
+                 {"from": order.state, "to": to, "note": note, "attachments": attachment_ids})
     order.state = to
     session.flush()
     session.expire(order, ["events"])
@@ -63,10 +61,9 @@ def create_order(session: Session, principal: Principal,
     session.flush()
     session.add(OrderEvent(order_id=order.id, actor=principal.sub, from_state=None,
                            to_state="open", note=data["instructions"], at=utcnow()))
-    audit.record(session, actor=principal.sub, role=principal.role, action="order.create",
-                 subject_type="order", subject_id=order.id,
-                 details={"finding_id": finding.id, "unit": order.unit_code,
-                          "deadline": order.deadline.isoformat()})
+    audit.record(session, principal, "order.create", "order", order.id,
+                 {"finding_id": finding.id, "unit": order.unit_code,
+                  "deadline": order.deadline.isoformat()})
     session.flush()
     order.disclosed_follow_up = None
     return order
@@ -111,27 +108,6 @@ def list_orders(session: Session, principal: Principal, unit: str | None = None,
     found = list(session.scalars(query))
     _disclose(session, principal, found)
     return found
-
-
-def declare_evidence(session: Session, principal: Principal, order_id: int,
-                     data: dict[str, Any]) -> Attachment:
-    order = get_order(session, principal, order_id)
-    if order.state not in ("open", "reopened"):
-        raise Conflict("Evidence is added while the order is open", {"state": [order.state]})
-    declared = declaration(data, current_app.config["INSPECTION_EVIDENCE_MAX_BYTES"])
-    attachment = Attachment(order_id=order.id, declared_by=principal.sub, **declared)
-    session.add(attachment)
-    session.flush()
-    return attachment
-
-
-def order_attachment(session: Session, principal: Principal, order_id: int,
-                     attachment_id: int) -> Attachment:
-    order = get_order(session, principal, order_id)
-    attachment = session.get(Attachment, attachment_id)
-    if attachment is None or attachment.order_id != order.id:
-        raise NotFound(f"Attachment {attachment_id} not found")
-    return attachment
 
 
 def submit_fix(session: Session, principal: Principal, order_id: int,
@@ -185,11 +161,13 @@ def reopen(session: Session, principal: Principal, order_id: int,
 
 
 def link_follow_up(session: Session, principal: Principal, order_id: int,
-                   visit_id: int) -> RectificationOrder:
+                   data: dict[str, Any]) -> RectificationOrder:
+    """Link the follow-up visit ``data["visit_id"]`` to the order: ValidationFailed (422)
+    as ``_link``, NotFound (404) for an order the caller may not see."""
     order = get_order(session, principal, order_id)
-    _link(session, principal, order, visit_id)
-    audit.record(session, actor=principal.sub, role=principal.role, action="order.follow_up",
-                 subject_type="order", subject_id=order.id, details={"visit_id": visit_id})
+    _link(session, principal, order, data["visit_id"])
+    audit.record(session, principal, "order.follow_up", "order", order.id,
+                 {"visit_id": data["visit_id"]})
     return order
 
 

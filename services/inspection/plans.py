@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session, selectinload, undefer
 
 from services.inspection import audit
 from services.inspection.checklists import get_template
-from services.inspection.models.plan import Plan, PlanInspector
-from services.inspection.models.visit import Visit
+from services.inspection.models.plans import Plan, PlanInspector
+from services.inspection.models.visits import Visit
 from services.inspection.visibility import STAFF, can_see_draw, plan_filter, visit_filter
 from shared.auth import Principal
-from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.errors import Conflict, NotFound, Problems, ValidationFailed
 
 DRAW_METHOD = "stratified-srswor-v1"
 
@@ -45,40 +45,35 @@ def stratified_draw(frame: list[dict[str, Any]], sizes: dict[str, int], seed: in
 
 
 def _validate(data: dict[str, Any]) -> None:
-    problems: dict[str, list[str]] = {}
+    problems = Problems()
     if data["window_from"] > data["window_to"]:
-        problems["window_to"] = ["must not be before window_from"]
-    if bool(data.get("targets")) == bool(data.get("draw")):
-        problems["targets"] = ["give either targets or draw"]
-    draw = data.get("draw")
-    if draw:
-        problems.update(_draw_problems(draw))
+        problems.add("window_to", "must not be before window_from")
     targets = data.get("targets") or []
     if len({t["unit"] for t in targets}) != len(targets):
-        problems["targets"] = ["a unit appears twice"]
-    if problems:
-        raise ValidationFailed("Plan is not valid", problems)
+        problems.add("targets", "a unit appears twice")
+    elif bool(targets) == bool(data.get("draw")):
+        problems.add("targets", "give either targets or draw")
+    if data.get("draw"):
+        _check_draw(problems, data["draw"])
+    problems.raise_if_any("Plan is not valid")
 
 
-def _draw_problems(draw: dict[str, Any]) -> dict[str, list[str]]:
-    problems: dict[str, list[str]] = {}
+def _check_draw(problems: Problems, draw: dict[str, Any]) -> None:
     sizes, per_stratum = draw.get("sizes"), draw.get("per_stratum")
     strata = {unit["stratum"] for unit in draw["frame"]}
     if (sizes is None) == (per_stratum is None):
-        problems["draw.sizes"] = ["give either sizes or per_stratum"]
+        problems.add("draw.sizes", "give either sizes or per_stratum")
     elif sizes is not None:
         unknown = sorted(set(sizes) - strata)
-        if unknown:
-            problems["draw.sizes"] = [f"stratum {name!r} is not in the frame"
-                                      for name in unknown]
-        elif not any(sizes.values()):
-            problems["draw.sizes"] = ["the draw selects no unit"]
+        for name in unknown:
+            problems.add("draw.sizes", f"stratum {name!r} is not in the frame")
+        if not unknown and not any(sizes.values()):
+            problems.add("draw.sizes", "the draw selects no unit")
     elif per_stratum == 0:
-        problems["draw.per_stratum"] = ["the draw selects no unit"]
+        problems.add("draw.per_stratum", "the draw selects no unit")
     codes = [unit["unit"] for unit in draw["frame"]]
     if len(codes) != len(set(codes)):
-        problems["draw.frame"] = ["a unit appears twice"]
-    return problems
+        problems.add("draw.frame", "a unit appears twice")
 
 
 def _draw_targets(draw: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -100,8 +95,12 @@ def _draw_targets(draw: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str,
     return [by_code[code] for code in chosen], record
 
 
-def create_plan(session: Session, data: dict[str, Any], principal: Principal) -> Plan:
-    """Create the plan and one scheduled visit per target, inspectors assigned in turn."""
+def create_plan(session: Session, principal: Principal, data: dict[str, Any]) -> Plan:
+    """Create the plan and one scheduled visit per target, inspectors assigned in turn.
+
+    Raises ValidationFailed (422) naming each bad field (window, targets, draw) and
+    NotFound (404) for an unknown checklist.
+    """
     _validate(data)
     get_template(session, data["template_id"])
     targets, record = (data["targets"], None) if data.get("targets") else \
@@ -119,10 +118,9 @@ def create_plan(session: Session, data: dict[str, Any], principal: Principal) ->
         session.add(Visit(plan_id=plan.id, unit_code=target["unit"], stratum=target.get("stratum"),
                           inspector=target.get("inspector") or inspectors[index % len(inspectors)],
                           unit_lat=target.get("lat"), unit_lon=target.get("lon")))
-    audit.record(session, actor=principal.sub, role=principal.role, action="plan.create",
-                 subject_type="plan", subject_id=plan.id,
-                 details={"kind": plan.kind, "targets": len(targets),
-                          "seed": record["seed"] if record else None})
+    audit.record(session, principal, "plan.create", "plan", plan.id,
+                 {"kind": plan.kind, "targets": len(targets),
+                  "seed": record["seed"] if record else None})
     session.flush()
     plan.visible_visits, plan.disclosed_draw = len(targets), record
     return plan
@@ -160,11 +158,12 @@ def _disclose(session: Session, principal: Principal, plans: list[Plan]) -> None
 def log_read(session: Session, principal: Principal, plan: Plan, what: str) -> None:
     """Every read of an unannounced plan goes to the audit log: who, when, what."""
     if plan.kind == "unannounced":
-        audit.record(session, actor=principal.sub, role=principal.role, action="plan.read",
-                     subject_type="plan", subject_id=plan.id, details={"read": what})
+        audit.record(session, principal, "plan.read", "plan", plan.id, {"read": what})
 
 
 def list_plans(session: Session, principal: Principal) -> list[Plan]:
+    """The plans the caller may see (``visibility.plan_filter``); reads of unannounced
+    plans are audited."""
     query = (select(Plan).options(selectinload(Plan.inspectors), undefer(Plan.draw))
              .order_by(Plan.id))
     condition = plan_filter(principal)

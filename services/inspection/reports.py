@@ -12,15 +12,15 @@ from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
 
-from flask import Response
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from services.inspection.models.checklist import ChecklistItem
-from services.inspection.models.plan import Plan
-from services.inspection.models.visit import Visit, VisitResponse, VisitVersion
+from services.inspection.models.checklists import ChecklistItem
+from services.inspection.models.plans import Plan
+from services.inspection.models.submissions import VisitResponse, VisitVersion
+from services.inspection.models.visits import Visit
 from services.inspection.scores import summarise
-from shared.spreadsheets import export, guard
+from shared.spreadsheets import guard
 
 COUNTED = ("submitted", "approved")
 
@@ -93,16 +93,9 @@ def discrepancy_rates(session: Session, start: date, end: date) -> list[dict[str
             for unit, (checked, bad) in sorted(counts.items())]
 
 
-def _cell(value: Any) -> Any:
-    """Spreadsheet-safe cell: formula-like text gets a leading quote."""
+def cell(value: Any) -> Any:
+    """A value of these tables as a CSV/XLSX cell: a timestamp as ISO 8601 text,
+    formula-like text with a leading quote (``shared.spreadsheets.guard``)."""
     if isinstance(value, datetime):
         return value.isoformat()
     return guard(value)
-
-
-def table_response(rows: list[dict[str, Any]], columns: list[str], fmt: str,
-                   name: str) -> Response:
-    """CSV (UTF-8 with BOM, so spreadsheet programs read Chinese) or XLSX of ``rows``."""
-    return export("csv" if fmt == "csv" else "xlsx", name, columns,
-                  [[row.get(c) for c in columns] for row in rows], cell=_cell,
-                  quote_filename=False)

@@ -18,9 +18,9 @@ from __future__ import annotations
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from services.inspection.models.order import RectificationOrder
-from services.inspection.models.plan import Plan, PlanInspector
-from services.inspection.models.visit import Visit
+from services.inspection.models.orders import RectificationOrder
+from services.inspection.models.plans import Plan, PlanInspector
+from services.inspection.models.visits import Visit
 from shared.auth import Principal
 
 STAFF = ("admin", "planner")

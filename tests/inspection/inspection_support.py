@@ -118,6 +118,20 @@ class Api:
     def visits(self, plan_id):
         return self.call("GET", f"/plans/{plan_id}/visits")
 
+    def checked_in_visit(self, kind="unannounced"):
+        """A new checklist and plan (T01, T02); the first visit checked in: its id."""
+        template = self.checklist()
+        plan = self.plan(template["id"], kind=kind)
+        visit = self.visits(plan["id"])[0]
+        self.check_in(visit["id"])
+        return visit["id"]
+
+    def content(self, visit_id, attachment_id, expect=200, **who):
+        """GET a visit's evidence file (as a planner unless ``who`` says otherwise)."""
+        who = who or {"role": "planner"}
+        return self.call("GET", f"/visits/{visit_id}/attachments/{attachment_id}/content",
+                         expect=expect, **who)
+
     def check_in(self, visit_id, lat=30.0, lon=120.0, **extra):
         body = {"lat": lat, "lon": lon, "accuracy_m": 8, "provider": "gps",
                 "mock_location": False, **extra}

@@ -86,7 +86,7 @@ def test_every_service_exports_with_the_same_formula_guard():
     """One rule for the three services' CSV/XLSX cells: text a spreadsheet would run as a
     formula (=, +, -, @, tab, CR first) gets a leading quote; text that is a number does
     not (it is no formula)."""
-    from services.inspection.reports import _cell as inspection_cell
+    from services.inspection.reports import cell as inspection_cell
     from services.scoring.spreadsheets import _plain as scoring_cell
     from services.survey.spreadsheets import _safe as survey_cell
 

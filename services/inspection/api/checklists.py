@@ -4,7 +4,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.inspection import checklists
-from services.inspection.schemas.checklist import (
+from services.inspection.schemas.checklists import (
     ChecklistInSchema,
     ChecklistQuerySchema,
     ChecklistSchema,
@@ -37,4 +37,5 @@ class ChecklistById(MethodView):
     @roles("planner", "inspector", "analyst")
     @blp.response(200, ChecklistSchema)
     def get(self, template_id):
+        """One version of a checklist."""
         return checklists.get_template(db_session(), template_id)

@@ -1,12 +1,14 @@
-"""Rectification orders: ``/orders``."""
+"""Rectification orders: ``/orders``, the actions on one order (its transitions) and the
+two order reports (evidence of a fix: ``api.evidence``)."""
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.inspection import orders
-from services.inspection.api.evidence_io import BINARY_BODY, download, upload
-from services.inspection.reports import table_response
-from services.inspection.schemas.order import (
+from services.inspection import evidence, orders
+from services.inspection.api.actions import Action, add_action
+from services.inspection.api.evidence import Owner, add_evidence
+from services.inspection.api.reports import Report, add_report
+from services.inspection.schemas.orders import (
     AsOfQuerySchema,
     ClosureRateSchema,
     FollowUpSchema,
@@ -18,15 +20,11 @@ from services.inspection.schemas.order import (
     OrderVerifySchema,
     OverdueSchema,
 )
-from services.inspection.schemas.visit import AttachmentInSchema, AttachmentSchema
 from shared.auth import current_principal, roles
 from shared.db import db_session
 
 blp = Blueprint("orders", __name__, description="Rectification orders from findings")
 READERS = ("planner", "inspector", "unit", "analyst")
-OVERDUE_COLUMNS = ["id", "unit", "visit_id", "finding_id", "deadline", "days_overdue", "state",
-                   "instructions"]
-RATE_COLUMNS = ["unit", "orders", "due", "closed", "closed_on_time", "rate"]
 
 
 @blp.route("/orders")
@@ -46,30 +44,18 @@ class Orders(MethodView):
         return orders.create_order(db_session(), current_principal(), data)
 
 
-@blp.route("/orders/overdue")
-class OrdersOverdue(MethodView):
-    @roles(*READERS)
-    @blp.arguments(AsOfQuerySchema, location="query")
-    @blp.response(200, OverdueSchema(many=True))
-    def get(self, query):
-        """Orders not closed by their deadline; ``format=csv|xlsx`` for a spreadsheet."""
-        rows = orders.overdue(db_session(), current_principal(), query["as_of"])
-        if query["format"] != "json":
-            return table_response(rows, OVERDUE_COLUMNS, query["format"], "overdue-orders")
-        return rows
-
-
-@blp.route("/orders/closure-rates")
-class OrdersClosureRates(MethodView):
-    @roles("planner", "analyst", "service", "unit")
-    @blp.arguments(AsOfQuerySchema, location="query")
-    @blp.response(200, ClosureRateSchema(many=True))
-    def get(self, query):
-        """Per unit: orders due, closed on time, on-time closure rate."""
-        rows = orders.closure_rates(db_session(), current_principal(), query["as_of"])
-        if query["format"] != "json":
-            return table_response(rows, RATE_COLUMNS, query["format"], "closure-rates")
-        return rows
+add_report(blp, Report(
+    "/orders/overdue", "OrdersOverdue",
+    "Orders not closed by their deadline; ``format=csv|xlsx`` for a spreadsheet.",
+    READERS, AsOfQuerySchema, OverdueSchema,
+    lambda session, who, query: orders.overdue(session, who, query["as_of"]),
+    "overdue-orders"))
+add_report(blp, Report(
+    "/orders/closure-rates", "OrdersClosureRates",
+    "Per unit: orders due, closed on time, on-time closure rate.",
+    ("planner", "analyst", "service", "unit"), AsOfQuerySchema, ClosureRateSchema,
+    lambda session, who, query: orders.closure_rates(session, who, query["as_of"]),
+    "closure-rates"))
 
 
 @blp.route("/orders/<int:order_id>")
@@ -77,82 +63,30 @@ class OrderById(MethodView):
     @roles(*READERS)
     @blp.response(200, OrderSchema)
     def get(self, order_id):
+        """One order; another unit's (or, for an inspector, another's) is 404."""
         return orders.get_order(db_session(), current_principal(), order_id)
 
 
-@blp.route("/orders/<int:order_id>/attachments")
-class OrderAttachments(MethodView):
-    @roles("unit", "planner")
-    @blp.arguments(AttachmentInSchema)
-    @blp.response(201, AttachmentSchema)
-    def post(self, data, order_id):
-        """Declare a file of evidence of the fix; upload its bytes next."""
-        return orders.declare_evidence(db_session(), current_principal(), order_id, data)
-
-
-@blp.route("/orders/<int:order_id>/attachments/<int:attachment_id>/content")
-class OrderAttachmentContent(MethodView):
-    @roles("unit", "planner")
-    @blp.doc(**BINARY_BODY)
-    @blp.response(200, AttachmentSchema)
-    def put(self, order_id, attachment_id):
-        """Stream the file; 422 and nothing stored unless size and SHA-256 match."""
-        return upload(orders.order_attachment(db_session(), current_principal(), order_id,
-                                              attachment_id))
-
-    @roles(*READERS)
-    @blp.response(200)
-    def get(self, order_id, attachment_id):
-        return download(orders.order_attachment(db_session(), current_principal(), order_id,
-                                                attachment_id))
-
-
-@blp.route("/orders/<int:order_id>/submit")
-class OrderSubmit(MethodView):
-    @roles("unit", "planner")
-    @blp.arguments(OrderSubmitSchema)
-    @blp.response(200, OrderSchema)
-    def post(self, data, order_id):
-        """The responsible unit reports the fix, with received evidence."""
-        return orders.submit_fix(db_session(), current_principal(), order_id, data)
-
-
-@blp.route("/orders/<int:order_id>/verify")
-class OrderVerify(MethodView):
-    @roles("inspector", "planner")
-    @blp.arguments(OrderVerifySchema)
-    @blp.response(200, OrderSchema)
-    def post(self, data, order_id):
-        """Accept the fix: closed (on time if submitted by the deadline)."""
-        return orders.verify(db_session(), current_principal(), order_id, data)
-
-
-@blp.route("/orders/<int:order_id>/reject")
-class OrderReject(MethodView):
-    @roles("inspector", "planner")
-    @blp.arguments(OrderReasonSchema)
-    @blp.response(200, OrderSchema)
-    def post(self, data, order_id):
-        """Reject the fix with a reason: the order is reopened."""
-        return orders.reject(db_session(), current_principal(), order_id, data)
-
-
-@blp.route("/orders/<int:order_id>/reopen")
-class OrderReopen(MethodView):
-    @roles("planner")
-    @blp.arguments(OrderReasonSchema)
-    @blp.response(200, OrderSchema)
-    def post(self, data, order_id):
-        """Reopen a closed order with a reason."""
-        return orders.reopen(db_session(), current_principal(), order_id, data)
-
-
-@blp.route("/orders/<int:order_id>/follow-up")
-class OrderFollowUp(MethodView):
-    @roles("planner")
-    @blp.arguments(FollowUpSchema)
-    @blp.response(200, OrderSchema)
-    def post(self, data, order_id):
-        """Link a follow-up visit (to the same unit) to the order."""
-        return orders.link_follow_up(db_session(), current_principal(), order_id,
-                                     data["visit_id"])
+ACTIONS = (
+    Action("/orders/<int:order_id>/submit", "OrderSubmit",
+           "The responsible unit reports the fix, with received evidence.",
+           ("unit", "planner"), OrderSubmitSchema, OrderSchema, orders.submit_fix),
+    Action("/orders/<int:order_id>/verify", "OrderVerify",
+           "Accept the fix: closed (on time if submitted by the deadline).",
+           ("inspector", "planner"), OrderVerifySchema, OrderSchema, orders.verify),
+    Action("/orders/<int:order_id>/reject", "OrderReject",
+           "Reject the fix with a reason: the order is reopened.",
+           ("inspector", "planner"), OrderReasonSchema, OrderSchema, orders.reject),
+    Action("/orders/<int:order_id>/reopen", "OrderReopen",
+           "Reopen a closed order with a reason.",
+           ("planner",), OrderReasonSchema, OrderSchema, orders.reopen),
+    Action("/orders/<int:order_id>/follow-up", "OrderFollowUp",
+           "Link a follow-up visit (to the same unit) to the order.",
+           ("planner",), FollowUpSchema, OrderSchema, orders.link_follow_up),
+)
+for action in ACTIONS:
+    add_action(blp, action)
+add_evidence(blp, Owner(
+    "order", writers=("unit", "planner"), readers=READERS,
+    declare_summary="Declare a file of evidence of the fix; upload its bytes next.",
+    declare=evidence.declare_for_order, find=evidence.order_attachment))

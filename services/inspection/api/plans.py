@@ -4,8 +4,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.inspection import plans, visits
-from services.inspection.schemas.plan import DrawCheckSchema, PlanInSchema, PlanSchema
-from services.inspection.schemas.visit import VisitSummarySchema
+from services.inspection.schemas.plans import DrawCheckSchema, PlanInSchema, PlanSchema
+from services.inspection.schemas.visits import VisitSummarySchema
 from shared.auth import current_principal, roles
 from shared.db import db_session
 
@@ -26,7 +26,7 @@ class Plans(MethodView):
     @blp.response(201, PlanSchema)
     def post(self, data):
         """Create a plan with targets by hand or by a stratified random draw."""
-        return plans.create_plan(db_session(), data, current_principal())
+        return plans.create_plan(db_session(), current_principal(), data)
 
 
 @blp.route("/plans/<int:plan_id>")
@@ -43,9 +43,8 @@ class PlanVisits(MethodView):
     @roles(*READERS)
     @blp.response(200, VisitSummarySchema(many=True))
     def get(self, plan_id):
-        principal = current_principal()
-        plans.get_plan(db_session(), principal, plan_id, "visits")
-        return visits.list_visits(db_session(), principal, plan_id=plan_id)
+        """The plan's visits the caller may see; 404 while the plan is hidden."""
+        return visits.read_plan_visits(db_session(), current_principal(), plan_id)
 
 
 @blp.route("/plans/<int:plan_id>/draw-check")

@@ -1,19 +1,18 @@
-"""Visits: ``/visits``: check-in, evidence, submission, amendment, review."""
+"""Visits: ``/visits``, and the actions on one visit: check-in, submission, amendment,
+review (its evidence: ``api.evidence``)."""
 
-from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.inspection import visits
-from services.inspection.api.evidence_io import BINARY_BODY, download, upload
-from services.inspection.schemas.visit import (
-    AmendSchema,
-    AttachmentInSchema,
-    AttachmentSchema,
+from services.inspection import evidence, submissions, visits
+from services.inspection.api.actions import Action, add_action
+from services.inspection.api.evidence import Owner, add_evidence
+from services.inspection.config import app_settings
+from services.inspection.schemas.submissions import AmendSchema, SubmitSchema
+from services.inspection.schemas.visits import (
     CheckInSchema,
     ReviewSchema,
     SubmissionSchema,
-    SubmitSchema,
     VisitQuerySchema,
     VisitSchema,
     VisitSummarySchema,
@@ -44,77 +43,26 @@ class VisitById(MethodView):
         return visits.read_visit(db_session(), current_principal(), visit_id)
 
 
-@blp.route("/visits/<int:visit_id>/check-in")
-class VisitCheckIn(MethodView):
-    @roles("inspector")
-    @blp.arguments(CheckInSchema)
-    @blp.response(200, VisitSchema)
-    def post(self, data, visit_id):
-        """Check in on site with a GPS fix; the server time is what counts."""
-        return visits.check_in(db_session(), current_principal(), visit_id, data)
-
-
-@blp.route("/visits/<int:visit_id>/attachments")
-class VisitAttachments(MethodView):
-    @roles("inspector")
-    @blp.arguments(AttachmentInSchema)
-    @blp.response(201, AttachmentSchema)
-    def post(self, data, visit_id):
-        """Declare an evidence file (kind, type, size, SHA-256); upload its bytes next."""
-        return visits.declare_attachment(db_session(), current_principal(), visit_id, data)
-
-
-@blp.route("/visits/<int:visit_id>/attachments/<int:attachment_id>/content")
-class VisitAttachmentContent(MethodView):
-    @roles("inspector")
-    @blp.doc(**BINARY_BODY)
-    @blp.response(200, AttachmentSchema)
-    def put(self, visit_id, attachment_id):
-        """Stream the file; 422 and nothing stored unless size and SHA-256 match."""
-        return upload(visits.visit_attachment(db_session(), current_principal(), visit_id,
-                                              attachment_id))
-
-    @roles(*READERS)
-    @blp.response(200)
-    def get(self, visit_id, attachment_id):
-        """The stored file."""
-        return download(visits.visit_attachment(db_session(), current_principal(), visit_id,
-                                                attachment_id))
-
-
-@blp.route("/visits/<int:visit_id>/submit")
-class VisitSubmit(MethodView):
-    @roles("inspector")
-    @blp.arguments(SubmitSchema)
-    @blp.response(200, SubmissionSchema)
-    def post(self, data, visit_id):
-        """Submit the answers; idempotent on ``client_uuid`` (changed payload: 409)."""
-        status, body = visits.submit(db_session(), current_principal(), visit_id, data)
-        response = jsonify(body)
-        response.status_code = status
-        return response
-
-
-@blp.route("/visits/<int:visit_id>/amend")
-class VisitAmend(MethodView):
-    @roles("inspector", "planner")
-    @blp.arguments(AmendSchema)
-    @blp.response(200, SubmissionSchema)
-    def post(self, data, visit_id):
-        """Store a new version of a submitted visit, with the reason."""
-        reason = data.pop("reason")
-        status, body = visits.submit(db_session(), current_principal(), visit_id, data,
-                                     reason=reason)
-        response = jsonify(body)
-        response.status_code = status
-        return response
-
-
-@blp.route("/visits/<int:visit_id>/review")
-class VisitReview(MethodView):
-    @roles("planner")
-    @blp.arguments(ReviewSchema)
-    @blp.response(200, VisitSchema)
-    def post(self, data, visit_id):
-        """Approve, or return with a comment (required)."""
-        return visits.review(db_session(), current_principal(), visit_id, data)
+ACTIONS = (
+    Action("/visits/<int:visit_id>/check-in", "VisitCheckIn",
+           "Check in on site with a GPS fix; the server time is what counts.",
+           ("inspector",), CheckInSchema, VisitSchema,
+           lambda session, who, visit_id, data: visits.check_in(session, who, visit_id, data,
+                                                                app_settings())),
+    Action("/visits/<int:visit_id>/submit", "VisitSubmit",
+           "Submit the answers; idempotent on ``client_uuid`` (changed payload: 409).",
+           ("inspector",), SubmitSchema, SubmissionSchema, submissions.submit),
+    Action("/visits/<int:visit_id>/amend", "VisitAmend",
+           "Store a new version of a submitted visit, with the reason.",
+           ("inspector", "planner"), AmendSchema, SubmissionSchema, submissions.amend),
+    Action("/visits/<int:visit_id>/review", "VisitReview",
+           "Approve, or return with a comment (required).",
+           ("planner",), ReviewSchema, VisitSchema, visits.review),
+)
+for action in ACTIONS:
+    add_action(blp, action)
+add_evidence(blp, Owner(
+    "visit", writers=("inspector",), readers=READERS,
+    declare_summary="Declare an evidence file (kind, type, size, SHA-256); upload its bytes "
+                    "next.",
+    declare=evidence.declare_for_visit, find=evidence.visit_attachment))

@@ -14,4 +14,12 @@ class IdempotencyRecord(IdempotencyMixin, Base):
 
 
 # Every model module, so that Base.metadata is complete for Alembic and the tests.
-from services.inspection.models import audit, checklist, order, plan, visit  # noqa: E402,F401
+from services.inspection.models import (  # noqa: E402,F401
+    audit,
+    checklists,
+    evidence,
+    orders,
+    plans,
+    submissions,
+    visits,
+)

@@ -1,32 +1,13 @@
-"""Checklist versions and plans with a stratified random draw that can be re-checked."""
+"""Plans: targets by hand (a whole location or none) or by a stratified random draw that
+can be re-checked from its recorded seed."""
 
 from collections import Counter
 
 import numpy as np
 
 from services.inspection.plans import stratified_draw
-from tests.inspection.inspection_support import CHECKLIST
 
 FRAME = [{"unit": f"T{i:02d}", "stratum": "north" if i <= 6 else "south"} for i in range(1, 13)]
-
-
-def test_checklist_versions_keep_item_ids(api):
-    first = api.checklist()
-    second = api.checklist({**CHECKLIST, "critical_cap": 50})
-    assert (first["version"], second["version"]) == (1, 2)
-    assert [i["item_id"] for i in second["items"]] == [i["item_id"] for i in first["items"]]
-    assert second["scoring_rule_version"] == "insp-score-v1"
-    versions = api.call("GET", "/checklists?code=env-spot", role="inspector")
-    assert [v["version"] for v in versions] == [1, 2]
-
-
-def test_checklist_validation(api):
-    bad = {**CHECKLIST, "items": [
-        {"item_id": "a", "text_zh": "甲", "text_en": "a", "response_type": "points"},
-        {"item_id": "a", "text_zh": "乙", "text_en": "b", "response_type": "measurement"}]}
-    errors = api.call("POST", "/checklists", json=bad, expect=422)["errors"]
-    assert {"items.0.max_points", "items.1.item_id", "items.1.unit_of_measure",
-            "items.1.tolerance"} <= set(errors)
 
 
 def test_draw_is_reproducible_from_the_recorded_seed():
@@ -113,3 +94,15 @@ def test_draw_sizes_must_name_frame_strata_and_select_someone(api):
                           json={**body, "draw": {"frame": FRAME, **draw}})["errors"]
         assert words in " ".join(errors[field]), (draw, errors)
     assert api.call("GET", "/plans") == []
+
+
+def test_target_with_half_a_location_is_refused(api):
+    template = api.checklist()
+    body = {"name": "p", "kind": "open", "template_id": template["id"],
+            "window_from": "2026-06-01", "window_to": "2026-06-30", "inspectors": ["insp-a"]}
+    errors = api.call("POST", "/plans", expect=422,
+                      json={**body, "targets": [{"unit": "T09", "lat": 31.0}]})["errors"]
+    assert "lon" in str(errors) and "targets" in str(errors)
+    errors = api.call("POST", "/plans", expect=422, json={**body, "draw": {
+        "frame": [{"unit": "T09", "stratum": "s", "lon": 121.0}], "per_stratum": 1}})["errors"]
+    assert "lat" in str(errors) and "frame" in str(errors)

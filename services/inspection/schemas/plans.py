@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.inspection.models.plan import PLAN_KINDS
+from services.inspection.models.plans import PLAN_KINDS
 
 PERIOD = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="a month like 2026-06")
 

@@ -1,12 +1,16 @@
 """The audit log's hash chain: intact after real work, broken by an edited row, and the
-``kaoping audit verify`` command names the first broken entry."""
+``kaoping audit verify`` command names the first broken entry; appends are serialised,
+so parallel audited reads all succeed."""
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 
+import requests
 from sqlalchemy import text
 
 from services.cli import main as kaoping
 from tests.inspection.inspection_support import PNG
+from tests.support import serving
 
 
 def _some_history(api):
@@ -62,3 +66,24 @@ def test_deleted_row_breaks_the_chain_at_the_gap(api, engines):
 
 def test_audit_log_is_admin_only(api):
     api.call("GET", "/audit", role="planner", expect=403)
+
+
+def test_parallel_reads_of_an_unannounced_plan_are_all_audited(api, app, auth):
+    """Each read appends a ``plan.read`` entry; appends from parallel requests queue on
+    the chain instead of colliding on ``seq`` (which answered 500 on SQLite)."""
+    template = api.checklist()
+    plan = api.plan(template["id"], targets=[f"U{i}" for i in range(4)])
+    headers = auth("planner", sub="alice")
+    with serving(app) as url:
+        def read(path):
+            response = requests.get(f"{url}/api/v1{path}", headers=headers, timeout=60)
+            return response.status_code, response.text
+
+        paths = [f"/plans/{plan['id']}", f"/plans/{plan['id']}/visits", "/plans"] * 8
+        with ThreadPoolExecutor(12) as pool:
+            results = list(pool.map(read, paths))
+
+    assert [status for status, _ in results] == [200] * len(paths), results
+    reads = api.call("GET", "/audit?action=plan.read&limit=1000", role="admin")
+    assert len([r for r in reads if r["actor"] == "alice"]) == len(paths)
+    assert api.call("GET", "/audit/verify", role="admin")["ok"] is True

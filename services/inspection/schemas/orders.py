@@ -2,8 +2,8 @@
 
 from marshmallow import Schema, fields, validate
 
-from services.inspection.models.order import ORDER_STATES
-from services.inspection.schemas.visit import AttachmentSchema
+from services.inspection.models.orders import ORDER_STATES
+from services.inspection.schemas.evidence import AttachmentSchema
 
 
 class OrderInSchema(Schema):

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.inspection.models import Base
-from services.inspection.models.visit import Attachment
+from services.inspection.models.evidence import Attachment
 from shared.config import COUNTY_TZ
 from shared.db import UTCDateTime, utcnow
 

@@ -1,4 +1,4 @@
-"""Schemas of scores, discrepancies and the audit log."""
+"""Schemas of scores and discrepancies (JSON, or the columns of a CSV/XLSX export)."""
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -60,32 +60,3 @@ class DiscrepancyRowSchema(Schema):
     tolerance = fields.Float(allow_none=True)
     tolerance_kind = fields.String(allow_none=True)
     discrepant = fields.Boolean()
-
-
-class AuditEntrySchema(Schema):
-    seq = fields.Integer()
-    at = fields.DateTime()
-    actor = fields.String()
-    role = fields.String()
-    action = fields.String()
-    subject_type = fields.String()
-    subject_id = fields.String()
-    details = fields.Dict()
-    prev_hash = fields.String()
-    hash = fields.String()
-
-
-class AuditQuerySchema(Schema):
-    after_seq = fields.Integer(load_default=0)
-    limit = fields.Integer(load_default=200, validate=validate.Range(1, 5000))
-    action = fields.String(load_default=None)
-    subject_type = fields.String(load_default=None)
-    subject_id = fields.String(load_default=None)
-
-
-class ChainReportSchema(Schema):
-    ok = fields.Boolean()
-    entries = fields.Integer()
-    broken_seq = fields.Integer(allow_none=True)
-    broken_id = fields.Integer(allow_none=True)
-    reason = fields.String(allow_none=True)

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from services.inspection.models.checklist import RESPONSE_TYPES, TOLERANCE_KINDS
+from services.inspection.models.checklists import RESPONSE_TYPES, TOLERANCE_KINDS
 
 ITEM_ID = validate.Regexp(r"^[A-Za-z0-9_.:-]{1,80}$",
                           error="letters, digits and _ . : - only, at most 80")

@@ -1,0 +1,72 @@
+"""Visits: check-in (GPS, distance to the registered location, flags) and review."""
+
+import uuid
+
+from tests.inspection.inspection_support import PNG, good_answers
+
+
+def test_check_in_records_gps_and_flags_distance(api):
+    template = api.checklist()
+    plan = api.plan(template["id"], targets=("T01", "T02", "T03"))
+    v1, v2, v3 = (v["id"] for v in api.visits(plan["id"]))
+    near = api.check_in(v1, lat=30.001, lon=120.0)["checkin"]
+    # 0.001° of latitude is about 111 m (R = 6371.0088 km): within the 500 m default.
+    assert abs(near["distance_m"] - 111.19) < 0.1
+    # The plan is for June 2026; a later check-in counts for the window's last day.
+    assert near["flags"] == ["outside_plan_window"] and near["reference_date"] == "2026-06-30"
+    assert near["provider"] == "gps" and near["at"]
+    far = api.check_in(v2, lat=30.0, lon=120.0, mock_location=True, accuracy_m=250)["checkin"]
+    assert far["distance_m"] > 10_000
+    assert set(far["flags"]) == {"far_from_unit", "mock_location", "low_accuracy",
+                                 "outside_plan_window"}
+    unknown = api.check_in(v3)["checkin"]
+    assert unknown["distance_m"] is None and "location_unknown" in unknown["flags"]
+    api.call(
+        "POST", f"/visits/{v1}/check-in", role="inspector", sub="insp-a",
+        json={"lat": 30, "lon": 120, "accuracy_m": 5, "provider": "gps", "mock_location": False},
+        expect=409)
+
+
+def test_location_cached_on_the_target_is_used(api):
+    template = api.checklist()
+    body_targets = [{"unit": "T09", "lat": 31.0, "lon": 121.0}]
+    plan = api.call("POST", "/plans", expect=201, json={
+        "name": "p", "kind": "open", "template_id": template["id"], "window_from": "2026-06-01",
+        "window_to": "2026-06-30", "inspectors": ["insp-a"], "targets": body_targets})
+    visit = api.visits(plan["id"])[0]
+    assert api.check_in(visit["id"], lat=31.0, lon=121.0)["checkin"]["distance_m"] == 0
+
+
+def test_check_in_with_half_a_location_on_the_visit_and_in_the_registry(api, engines):
+    """A visit stored with half a location (accepted before intake refused it) and a
+    registry unit with half a location: check-in works and flags the location unknown
+    (every check-in of such a visit used to answer 500)."""
+    from sqlalchemy import text
+
+    template = api.checklist()
+    plan = api.plan(template["id"], kind="open", targets=("T04", "T09"))
+    v4, v9 = (v["id"] for v in api.visits(plan["id"]))
+    with engines["inspection"].begin() as connection:
+        connection.execute(text("UPDATE visits SET unit_lat = 31.0 WHERE id IN (:a, :b)"),
+                           {"a": v4, "b": v9})
+    for visit_id in (v4, v9):
+        checkin = api.check_in(visit_id)["checkin"]
+        assert checkin["distance_m"] is None and "location_unknown" in checkin["flags"]
+
+
+def test_review_return_needs_a_comment_then_approve(api):
+    visit_id = api.checked_in_visit()
+    api.attach(visit_id, PNG)
+    api.submit(visit_id)
+    errors = api.call("POST", f"/visits/{visit_id}/review", json={"decision": "return"},
+                      expect=422)["errors"]
+    assert "comment" in errors
+    returned = api.call("POST", f"/visits/{visit_id}/review",
+                        json={"decision": "return", "comment": "measure again"})
+    assert returned["status"] == "returned" and returned["review_comment"] == "measure again"
+    api.call("POST", f"/visits/{visit_id}/review", json={"decision": "approve"}, expect=409)
+    body = {"client_uuid": str(uuid.uuid4()), "answers": good_answers(trees=95),
+            "reason": "measured again as asked"}
+    api.call("POST", f"/visits/{visit_id}/amend", role="inspector", sub="insp-a", json=body)
+    approved = api.call("POST", f"/visits/{visit_id}/review", json={"decision": "approve"})
+    assert approved["status"] == "approved" and approved["current_version"] == 2
