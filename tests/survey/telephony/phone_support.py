@@ -12,7 +12,7 @@ from flask import Flask, jsonify
 from twilio.request_validator import RequestValidator
 
 from services.carrier.app import create_app as create_carrier
-from services.survey.models.poll import Poll, PollTownship
+from services.survey.models.polls import Poll, PollTownship
 from services.survey.questionnaires import create_questionnaire
 from services.survey.telephony.dialer import Dialer
 from services.survey.telephony.vault import vault

@@ -8,7 +8,7 @@ import io
 import json
 import logging
 
-from services.survey.models.poll import Poll
+from services.survey.models.polls import Poll
 from services.survey.models.telephony import Campaign
 from tests.survey.telephony.phone_support import TOKEN, make_dialer, make_phone_poll
 

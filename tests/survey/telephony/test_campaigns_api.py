@@ -9,7 +9,7 @@ import wave
 from sqlalchemy import select
 
 from services.survey.models.telephony import Campaign, PhoneContact
-from services.survey.questionnaires import question_map
+from services.survey.questionnaire_document import question_map
 from services.survey.telephony.ivr import Ivr
 from services.survey.telephony.webhooks import voice_of
 from tests.survey.telephony.phone_support import make_phone_poll

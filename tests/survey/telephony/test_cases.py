@@ -9,10 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from services.survey.models.interview import Interview
-from services.survey.models.poll import Poll
+from services.survey.models.interviews import Interview
 from services.survey.models.telephony import CallAttempt, PhoneContact
-from services.survey.outcomes import poll_outcome_rates
+from services.survey.outcome_rates import poll_outcome_rates
 from tests.survey.telephony.phone_support import (
     IN_WINDOW,
     PUBLIC,
@@ -36,8 +35,7 @@ def _case(app, attempt_id: int) -> tuple[CallAttempt, PhoneContact, Interview, d
         attempt = session.get(CallAttempt, attempt_id)
         contact = session.get(PhoneContact, attempt.contact_id)
         interview = session.get(Interview, contact.interview_id)
-        counts = poll_outcome_rates(session, session.get(Poll, interview.poll_id))[
-            "overall"]["counts"]
+        counts = poll_outcome_rates(session, interview.poll_id)["overall"]["counts"]
         return attempt, contact, interview, counts
 
 

@@ -8,7 +8,7 @@ import io
 import requests
 from sqlalchemy import select
 
-from services.survey.models.interview import Answer, Interview
+from services.survey.models.interviews import Answer, Interview
 from services.survey.models.telephony import CallAttempt
 from tests.survey.telephony.phone_support import (
     SID,

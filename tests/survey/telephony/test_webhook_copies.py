@@ -12,7 +12,7 @@ import requests
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
-from services.survey.models.interview import Answer, Interview
+from services.survey.models.interviews import Answer, Interview
 from services.survey.models.telephony import CallAttempt, PhoneContact, Recording
 from tests.support import serving
 from tests.survey.telephony.phone_support import TOKEN, make_dialer, make_phone_poll

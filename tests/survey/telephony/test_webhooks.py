@@ -10,7 +10,7 @@ import requests
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
-from services.survey.models.interview import Answer, Interview
+from services.survey.models.interviews import Answer, Interview
 from services.survey.models.telephony import CallAttempt, DoNotCall, PhoneContact, Recording
 from services.survey.telephony.recordings import purge_expired
 from tests.support import serving

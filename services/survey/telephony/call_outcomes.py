@@ -1,11 +1,11 @@
-"""AAPOR final and temporary disposition codes for telephone cases, from call data.
+"""Call outcomes, and the AAPOR disposition of a telephone case from its calls.
 
 Codes follow the AAPOR Standard Definitions (telephone surveys): 1.1 complete, 1.2
 partial, 2.11 refusal (also an opt-out, and a person who answered but gave no consent),
 2.12 break-off, 2.22 answering machine with no contact made (non-contact, as DESIGN.md
 maps it), 3.11 not yet attempted, 3.13 no answer, 3.14 always busy, 4.30 non-working or
-disconnected number (not eligible); the same table as
-``services.survey.interviews.DISPOSITIONS``.
+disconnected number (not eligible); codes of the table in
+``services.survey.dispositions``.
 
 A case's disposition is the best outcome over its attempts, in the order complete >
 partial > refusal / break-off (the first of these) > a person's silent no-consent >
@@ -24,15 +24,13 @@ MACHINE = "2.22"
 NOT_ATTEMPTED, NO_ANSWER, ALWAYS_BUSY = "3.11", "3.13", "3.14"
 NOT_WORKING = "4.30"
 
-# What one call attempt came to (from CallStatus, AnsweredBy and the interview).
-# "no-consent": a person (AnsweredBy human) answered and gave no consent: silence at the
-# consent prompt, a hang-up during the introduction, or an IVR that failed before asking.
-# An implicit refusal (AAPOR 2.11), and a "soft" one: called again after its delay.
-OUTCOMES = ("complete", "break-off", "refusal", "opt-out", "no-consent", "machine",
-            "no-answer", "busy", "failed", "canceled")
-# Outcomes after which the case is not called again.
+# What one call attempt came to (from CallStatus, AnsweredBy and the interview):
+# complete, break-off, refusal, opt-out, no-consent, machine, no-answer, busy, failed or
+# canceled. "no-consent": a person (AnsweredBy human) answered and gave no consent:
+# silence at the consent prompt, a hang-up during the introduction, or an IVR that failed
+# before asking. An implicit refusal (AAPOR 2.11), and a "soft" one: called again after
+# its delay. Outcomes after which the case is not called again:
 FINAL_OUTCOMES = ("complete", "refusal", "opt-out")
-RETRY_OUTCOMES = ("break-off", "no-consent", "machine", "no-answer", "busy", "failed")
 
 # An explicit refusal or a break-off says more than a silent answer: it ranks first.
 _RANK = {"complete": 0, "partial": 1, "refusal": 2, "break-off": 2, "opt-out": 2,
@@ -82,9 +80,3 @@ def case_disposition(outcomes: Iterable[str], *, answered_share: float,
             "no-answer": NO_ANSWER, "busy": ALWAYS_BUSY, "canceled": NOT_ATTEMPTED,
             "failed": NOT_WORKING}[best]
 
-
-def group(code: str) -> str:
-    """AAPOR group of a code: I, P, R, NC, O, UH, UO or NE."""
-    from services.survey.interviews import DISPOSITIONS
-
-    return DISPOSITIONS[code].category

@@ -1,4 +1,5 @@
-"""The scoring service's registry as survey sees it: townships and population margins.
+"""The scoring service's registry, over HTTP, as survey sees it: townships and
+population margins.
 
 Contract (docs/CONTRACTS.md): ``GET {SCORING_URL}/api/v1/units?kind=township`` and
 ``GET {SCORING_URL}/api/v1/margins?unit=T01``, called with a ``service`` token.
@@ -16,7 +17,7 @@ from shared.client import ServiceClient, peer_client
 
 
 @dataclass
-class Registry:
+class ScoringRegistry:
     client: ServiceClient
 
     def townships(self) -> list[dict]:
@@ -31,11 +32,11 @@ class Registry:
         return self.client.get_json(f"/api/v1/margins?unit={quote(unit)}")
 
 
-def registry() -> Registry:
+def scoring_registry() -> ScoringRegistry:
     """The registry client of the current app (``SCORING_URL``, ``SCORING_TIMEOUT``,
-    ``SCORING_RETRIES``)."""
+    ``SCORING_RETRIES`` in its config)."""
     config = current_app.config
-    return Registry(peer_client("survey", "scoring", url=config.get("SCORING_URL"),
-                                key=config["JWT_SECRET"],
-                                timeout=float(config.get("SCORING_TIMEOUT", 10)),
-                                retries=int(config.get("SCORING_RETRIES", 2))))
+    return ScoringRegistry(peer_client("survey", "scoring", url=config["SCORING_URL"],
+                                       key=config["JWT_SECRET"],
+                                       timeout=float(config["SCORING_TIMEOUT"]),
+                                       retries=int(config["SCORING_RETRIES"])))
