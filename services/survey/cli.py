@@ -49,11 +49,12 @@ def _dialer(args) -> int:
     settings = DialerSettings.from_env()
     configure_logging("dialer")
     logging.getLogger("kaoping.dialer").setLevel(logging.INFO)
-    keys = install_vault(settings.phone_keys.keys, settings.phone_keys.hash_key)
-    dialer = Dialer(_sessions(settings.database_url), settings.twilio.flask_config(), keys,
+    storage = settings.storage
+    keys = install_vault(storage.phone_keys.keys, storage.phone_keys.hash_key)
+    dialer = Dialer(_sessions(storage.database_url), settings.twilio.flask_config(), keys,
                     worker=args.worker_id, lease_seconds=settings.lease_seconds,
                     stale_seconds=settings.stale_seconds,
-                    retention_days=settings.webhook_retention_days)
+                    retention_days=storage.webhook_retention_days)
     if args.once:
         with dialer.present():
             print(f"placed {dialer.tick()} calls")
@@ -73,9 +74,9 @@ def _dialer(args) -> int:
 
 def _maintenance():
     """The settings of a maintenance command and its sessions."""
-    from services.survey.config import MaintenanceSettings
+    from services.survey.config import StorageSettings
 
-    settings = MaintenanceSettings.from_env()
+    settings = StorageSettings.from_env()
     return settings, _sessions(settings.database_url)
 
 

@@ -78,10 +78,6 @@ def _dev_fernet_key(name: str) -> None:
         handle.write(Fernet.generate_key().decode())
 
 
-def _retention_days() -> int:
-    return env_int("WEBHOOK_RECORD_RETENTION_DAYS", 30, minimum=1)
-
-
 @dataclass(frozen=True)
 class SurveySettings:
     """What the web app reads from the environment."""
@@ -105,43 +101,43 @@ class SurveySettings:
 
 
 @dataclass(frozen=True)
+class StorageSettings:
+    """The survey database as a worker or a command opens it: its URL, the phone keys
+    that open the numbers and contacts in it, the retention of its webhook records
+    (``kaoping survey …`` commands read these alone)."""
+
+    database_url: str
+    phone_keys: PhoneKeys
+    webhook_retention_days: int
+
+    @classmethod
+    def from_env(cls) -> StorageSettings:
+        return cls(database_url=database_url("survey"), phone_keys=PhoneKeys.from_env(),
+                   webhook_retention_days=env_int("WEBHOOK_RECORD_RETENTION_DAYS", 30,
+                                                  minimum=1))
+
+
+@dataclass(frozen=True)
 class DialerSettings:
     """What the dialer worker (``kaoping dialer``) reads from the environment."""
 
-    database_url: str
+    storage: StorageSettings
     twilio: TwilioSettings
-    phone_keys: PhoneKeys
     lease_seconds: float
     stale_seconds: float
-    webhook_retention_days: int
     metrics_host: str
     metrics_port: int
     metrics_token: str
 
     @classmethod
     def from_env(cls) -> DialerSettings:
-        return cls(database_url=database_url("survey"), twilio=TwilioSettings.from_env(),
-                   phone_keys=PhoneKeys.from_env(),
+        return cls(storage=StorageSettings.from_env(), twilio=TwilioSettings.from_env(),
                    lease_seconds=env_float("DIALER_LEASE_SECONDS", 120.0),
                    stale_seconds=env_float("DIALER_STALE_SECONDS", 3600.0),
-                   webhook_retention_days=_retention_days(), metrics_host=service_host(),
+                   metrics_host=service_host(),
                    metrics_port=env_int("DIALER_METRICS_PORT", service_port("survey") + 9,
                                         minimum=0),
                    metrics_token=env_str("KAOPING_METRICS_TOKEN", ""))
-
-
-@dataclass(frozen=True)
-class MaintenanceSettings:
-    """What the ``kaoping survey`` maintenance commands read from the environment."""
-
-    database_url: str
-    phone_keys: PhoneKeys
-    webhook_retention_days: int
-
-    @classmethod
-    def from_env(cls) -> MaintenanceSettings:
-        return cls(database_url=database_url("survey"), phone_keys=PhoneKeys.from_env(),
-                   webhook_retention_days=_retention_days())
 
 
 @dataclass(frozen=True)

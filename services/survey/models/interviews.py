@@ -12,6 +12,7 @@ from shared.db import UTCDateTime, utcnow
 
 from . import Base
 
+
 class Interview(Base):
     """A sample member of a poll and, once they answer, their interview.
 

@@ -25,6 +25,7 @@ from shared.db import UTCDateTime, utcnow
 
 from . import Base
 
+
 class Campaign(Base):
     """A phone-mode poll's calling plan: windows, attempts, delays, pacing, the IVR voice.
 
