@@ -14,8 +14,6 @@ from services.survey.models.telephony import CallAttempt, PhoneContact
 from services.survey.outcome_rates import poll_outcome_rates
 from tests.survey.telephony.phone_support import (
     IN_WINDOW,
-    PUBLIC,
-    TOKEN,
     call_params,
     claimed_attempt,
     make_dialer,
@@ -23,11 +21,6 @@ from tests.survey.telephony.phone_support import (
 )
 
 VOICE = "/api/v1/telephony/voice"
-
-
-@pytest.fixture
-def app(make_app):
-    return make_app("survey", TWILIO_AUTH_TOKEN=TOKEN, PUBLIC_BASE_URL=PUBLIC)
 
 
 def _case(app, attempt_id: int) -> tuple[CallAttempt, PhoneContact, Interview, dict]:

@@ -24,11 +24,6 @@ ENDED_SID, LIVE_SID = "CA" + "e" * 32, "CA" + "f" * 32
 VOICE = "/api/v1/telephony/voice"
 
 
-@pytest.fixture
-def app(make_app):
-    return make_app("survey", TWILIO_AUTH_TOKEN=TOKEN, PUBLIC_BASE_URL=PUBLIC)
-
-
 def _post(client, path: str, sid: str, **params):
     data = {"CallSid": sid, "AccountSid": "AC" + "5" * 32, "From": "+8657488880000",
             "To": "+8613900010001", "CallStatus": "in-progress", **params}

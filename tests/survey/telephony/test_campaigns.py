@@ -1,6 +1,7 @@
-"""Editing a campaign after creation: PATCH /api/v1/telephony/campaigns/{id} — roles,
-partial changes, validation, states, the change log, and the dialer applying new
-settings on its next pass."""
+"""Campaigns: validation, roles, frame import (row errors, duplicates, do-not-call,
+encryption at rest), state changes, progress and process data; and editing a campaign
+after creation (PATCH): partial changes, validation, states, the change log, and the
+dialer applying new settings on its next pass."""
 
 from __future__ import annotations
 
@@ -8,11 +9,69 @@ import io
 import json
 import logging
 
+from sqlalchemy import select
+
 from services.survey.models.polls import Poll
-from services.survey.models.telephony import Campaign
+from services.survey.models.telephony import Campaign, PhoneContact
 from tests.survey.telephony.phone_support import TOKEN, make_dialer, make_phone_poll
 
 URL = "/api/v1/telephony/campaigns"
+
+
+def _frame(client, headers, campaign_id, text: str):
+    return client.post(f"{URL}/{campaign_id}/frame", headers=headers,
+                       data={"file": (io.BytesIO(text.encode()), "frame.csv")})
+
+
+def test_campaign_lifecycle_and_frame_import(survey_client, survey_app, engines, auth):
+    poll_id = make_phone_poll(engines["survey"], ["T01", "T02"])
+    planner = auth("planner")
+    assert survey_client.post(URL, headers=auth("analyst"), json={}).status_code == 403
+    bad = survey_client.post(URL, headers=planner, json={
+        "poll_id": poll_id, "name": "c", "from_number": "12", "windows": ["12:00-09:00"],
+        "delays": {"sometimes": 5}})
+    assert bad.status_code == 422
+    assert set(bad.json["errors"]) == {"windows", "delays", "from_number"}
+    created = survey_client.post(URL, headers=planner, json={
+        "poll_id": poll_id, "name": "c", "from_number": "0574-88880000"})
+    assert created.status_code == 201 and created.json["from_number"] == "+8657488880000"
+    assert created.json["windows"] == ["09:00-12:00", "14:00-20:30"]
+    campaign_id = created.json["id"]
+
+    rejected = _frame(survey_client, planner, campaign_id,
+                      "phone,township\n13900010001,T01\n12345,T01\n13900010002,T09\n")
+    assert rejected.status_code == 422
+    assert set(rejected.json["errors"]) == {"row 3", "row 4"}
+    with survey_app.extensions["kaoping"].sessions() as session:
+        assert session.scalars(select(PhoneContact)).all() == []  # all or nothing
+
+    dnc = survey_client.post("/api/v1/telephony/do-not-call", headers=planner,
+                             json={"numbers": ["139 0001 0003"]})
+    assert dnc.json["imported"] == 1
+    first = _frame(survey_client, planner, campaign_id,
+                   "phone,township,stratum\n13900010001,T01,A\n+8613900010002,T02,B\n"
+                   "13900010003,T02,B\n")
+    assert first.json == {"rows": 3, "imported": 2, "duplicates": 0, "do_not_call": 1}
+    again = _frame(survey_client, planner, campaign_id, "phone,township\n139-0001-0001,T01\n")
+    assert again.json == {"rows": 1, "imported": 0, "duplicates": 1, "do_not_call": 0}
+    with survey_app.extensions["kaoping"].sessions() as session:
+        stored = session.scalars(select(PhoneContact.number_encrypted)).all()
+    assert len(stored) == 2 and not any("1390001" in token for token in stored)
+
+    action = f"{URL}/{campaign_id}"
+    assert survey_client.post(f"{action}/pause", headers=planner).status_code == 409
+    assert survey_client.post(f"{action}/start", headers=planner).json["state"] == "running"
+    assert survey_client.post(f"{action}/pause", headers=planner).json["state"] == "paused"
+    assert survey_client.post(f"{action}/resume", headers=planner).json["state"] == "running"
+    assert survey_client.post(f"{action}/cancel", headers=planner).json["state"] == "cancelled"
+    assert survey_client.post(f"{action}/explode", headers=planner).status_code == 422
+    progress = survey_client.get(f"{action}/progress", headers=auth("analyst")).json
+    assert [(r["township"], r["cases"], r["unknown"]) for r in progress["townships"]] == [
+        ("T01", 1, 1), ("T02", 1, 1)]
+    assert "1390001" not in str(progress)
+    sheet = survey_client.get(f"{action}/attempts.csv", headers=auth("analyst"))
+    assert sheet.status_code == 200 and sheet.mimetype == "text/csv"
+    assert sheet.text.lstrip("\ufeff").splitlines()[0].startswith("id,contact_id,township")
 
 
 def _campaign(client, engines, planner, numbers: int = 0, **settings) -> int:
