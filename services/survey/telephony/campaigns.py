@@ -177,9 +177,8 @@ def import_frame(session: Session, campaign_id: int, filename: str, content: byt
         rows = read_rows(filename, content)
     except FrameError as exc:
         raise ValidationFailed(str(exc), exc.errors) from None
-    entries, errors = parse_frame(rows, townships={t.township for t in poll.townships})
-    if errors:
-        raise ValidationFailed("Invalid sampling frame", errors)
+    entries, problems = parse_frame(rows, townships={t.township for t in poll.townships})
+    problems.raise_if_any("Invalid sampling frame")
     existing = set(session.scalars(select(PhoneContact.number_hash)
                                    .where(PhoneContact.campaign_id == campaign.id)))
     blocked = set(session.scalars(select(DoNotCall.number_hash)))

@@ -20,7 +20,8 @@ def test_numbers_are_normalised_to_e164(raw, e164):
 def test_frame_rows_are_checked_and_reported_by_row_and_column():
     content = "电话,乡镇,分层\n13900010001,T01,A\n12345,T01,\n13900010001,T02,\n139000100x2,T09,\n"
     rows = read_rows("f.csv", content.encode("gb18030"))
-    entries, errors = parse_frame(rows, townships={"T01", "T02"})
+    entries, problems = parse_frame(rows, townships={"T01", "T02"})
+    errors = problems.errors
     assert [e.e164 for e in entries] == ["+8613900010001"]
     assert set(errors) == {"row 3", "row 4", "row 5"}
     assert "duplicate of row 2" in errors["row 4"]["phone"][0]
