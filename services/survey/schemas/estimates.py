@@ -18,7 +18,7 @@ class EstimateQuery(Schema):
     question = fields.String(load_default=None)
 
 
-class EstimateExportQuery(EstimateQuery, DownloadQuery):
+class EstimateExportQuery(DownloadQuery, EstimateQuery):
     pass
 
 

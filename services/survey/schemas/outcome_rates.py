@@ -9,7 +9,7 @@ class OutcomeQuery(Schema):
     e = fields.Float(load_default=None, validate=validate.Range(min=0, max=1))
 
 
-class OutcomeExportQuery(OutcomeQuery, DownloadQuery):
+class OutcomeExportQuery(DownloadQuery, OutcomeQuery):
     pass
 
 
