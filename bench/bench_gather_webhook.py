@@ -83,8 +83,8 @@ def prepare(url: str, calls: int) -> tuple[list[int], str]:
         campaign = create_campaign(session, {"poll_id": poll_id, "name": "bench",
                                              "from_number": "+8657488880000",
                                              "max_concurrent": calls, "cps": 100.0})
-        import_frame(session, campaign, "f.csv", frame.encode(), vault())
-        change_state(session, campaign, "start")
+        import_frame(session, campaign.id, "f.csv", frame.encode(), vault())
+        change_state(session, campaign.id, "start")
         campaign_id = campaign.id
     clock = datetime(2026, 7, 1, 2, 0, tzinfo=UTC)
     dialer = Dialer(sessions, {"PUBLIC_BASE_URL": "http://x", "TWILIO_ACCOUNT_SID": "AC",

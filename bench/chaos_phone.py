@@ -23,9 +23,9 @@ import requests
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.survey.models.interview import Answer, Interview
+from services.survey.models.interviews import Answer, Interview
 from services.survey.models.telephony import CallAttempt, PhoneContact
-from services.survey.questionnaires import question_map
+from services.survey.questionnaire_document import question_map
 from services.survey.telephony.campaigns import (
     DEFAULT_DELAYS,
     change_state,
@@ -68,11 +68,11 @@ def prepare_phone(url: str, numbers: int, cps: float, max_concurrent: int) -> Ph
             for n in range(per_township)][:numbers]
     with session_scope(sessions) as session:
         campaign = create_campaign(session, {**settings, "name": "chaos"})
-        import_frame(session, campaign, "frame.csv",
+        import_frame(session, campaign.id, "frame.csv",
                      ("phone,township\n" + "\n".join(rows) + "\n").encode(), vault())
         probes = create_campaign(session, {**settings, "name": "chaos probes"})
-        import_frame(session, probes, "probe.csv", b"phone,township\n13900009999,T01\n", vault())
-        change_state(session, campaign, "start")
+        import_frame(session, probes.id, "probe.csv", b"phone,township\n13900009999,T01\n", vault())
+        change_state(session, campaign.id, "start")
         contact = session.scalars(select(PhoneContact).where(
             PhoneContact.campaign_id == probes.id)).one()
         contact.state = "done"  # never dialled; its webhooks are the probes'

@@ -14,52 +14,26 @@ Endpoints (HTTP Basic auth ``AccountSid:AuthToken`` on every one):
 from __future__ import annotations
 
 import io
-import json
-import os
 import wave
-from pathlib import Path
 
 from flask import Flask, Response, jsonify, request
 
 from services.carrier.calls import API_VERSION, Switchboard
+from services.carrier.config import CarrierSettings
+from services.carrier.player import play
 from services.carrier.respondents import Profile
 from services.carrier.validation import TwilioError, parse_call_request
-from shared.config import env_float, env_int, env_str, secret
-
-DEFAULT_ACCOUNT_SID = "AC" + "6b616f70696e67" + "0" * 18  # "kaoping" in hex
-
-
-def twilio_account() -> tuple[str, str]:
-    """The account Kaoping uses: ``TWILIO_ACCOUNT_SID`` and ``TWILIO_AUTH_TOKEN``.
-
-    Outside production a missing token is generated once (``shared.config.secret``),
-    so that the carrier and the survey service agree on it with no setup.
-    """
-    return env_str("TWILIO_ACCOUNT_SID", DEFAULT_ACCOUNT_SID), secret("TWILIO_AUTH_TOKEN")
-
-
-def _profile_from_env() -> dict:
-    path = os.environ.get("CARRIER_PROFILE")
-    return json.loads(Path(path).read_text()) if path else {}
 
 
 def create_app(test_config: dict | None = None) -> Flask:
+    """The carrier with the settings of the environment (``CarrierSettings.from_env``),
+    then ``test_config`` (``ACCOUNTS``, ``PROFILE``, ``CPS``, ``MAX_ACTIVE``,
+    ``TIME_SCALE``, ``PUBLIC_URL``)."""
     app = Flask("carrier")
-    sid, token = (None, None)
-    config = dict(test_config or {})
-    if "ACCOUNTS" not in config:
-        sid, token = twilio_account()
-    app.config.update(
-        ACCOUNTS=config.pop("ACCOUNTS", None) or {sid: token},
-        PROFILE=config.pop("PROFILE", None) or _profile_from_env(),
-        CPS=config.pop("CPS", None) or env_float("CARRIER_CPS", 50.0),
-        MAX_ACTIVE=config.pop("MAX_ACTIVE", None) or env_int("CARRIER_MAX_ACTIVE", 100, minimum=1),
-        TIME_SCALE=config.pop("TIME_SCALE", env_float("CARRIER_TIME_SCALE", 0.02)),
-        PUBLIC_URL=config.pop("PUBLIC_URL", os.environ.get("CARRIER_PUBLIC_URL")),
-    )
-    app.config.update(config)
+    app.config.update(CarrierSettings.from_env().flask_config())
+    app.config.update(test_config or {})
     board = Switchboard(accounts=app.config["ACCOUNTS"],
-                        profile=Profile.from_dict(app.config["PROFILE"]),
+                        profile=Profile.from_dict(app.config["PROFILE"]), play=play,
                         cps=float(app.config["CPS"]), max_active=int(app.config["MAX_ACTIVE"]),
                         time_scale=float(app.config["TIME_SCALE"]))
     board.public_url = (app.config["PUBLIC_URL"] or "").rstrip("/")

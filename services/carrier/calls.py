@@ -2,8 +2,9 @@
 
 Each accepted call waits in a queue (status ``queued``) until the dispatcher starts it
 no faster than ``cps`` calls per second; a pool of ``max_active`` threads plays the
-calls concurrently (see ``player.play``). State is in memory, so the carrier runs as
-one process (threads, not workers).
+calls concurrently with the ``play`` function it is given (the app gives it
+``player.play``). State is in memory, so the carrier runs as one process (threads, not
+workers).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -80,11 +82,14 @@ class Call:
 
 
 class Switchboard:
-    """Accepts calls, starts them at most ``cps`` per second, plays them concurrently."""
+    """Accepts calls, starts them at most ``cps`` per second, plays them concurrently
+    (``play(board, call)`` runs one call to its end)."""
 
-    def __init__(self, *, accounts: dict[str, str], profile: Profile, cps: float = 1.0,
+    def __init__(self, *, accounts: dict[str, str], profile: Profile,
+                 play: Callable[[Switchboard, Call], None], cps: float = 1.0,
                  max_active: int = 50, time_scale: float = 0.0, http_timeout: float = 15.0):
         self.accounts = accounts
+        self.play = play
         self.profile = profile
         self.cps = cps
         self.time_scale = time_scale
@@ -168,8 +173,6 @@ class Switchboard:
             self._dispatcher.start()
 
     def _dispatch(self) -> None:
-        from services.carrier.player import play
-
         interval = 1.0 / self.cps if self.cps > 0 else 0.0
         next_slot = 0.0
         while True:
@@ -188,11 +191,11 @@ class Switchboard:
             if wait:
                 time.sleep(wait)
                 continue
-            self._pool.submit(self._run, play, call)
+            self._pool.submit(self._run, call)
 
-    def _run(self, play, call: Call) -> None:
+    def _run(self, call: Call) -> None:
         try:
-            play(self, call)
+            self.play(self, call)
         except Exception:
             log.exception("call %s failed in the carrier", call.sid)
             call.touch("failed")

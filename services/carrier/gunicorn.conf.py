@@ -2,7 +2,7 @@
 threads for concurrent requests. Binds ``KAOPING_HOST``:``CARRIER_PORT`` (default
 ``SURVEY_PORT`` + 8, i.e. 5009)."""
 
-from services.survey.processes import carrier_port
+from services.carrier.config import carrier_port
 from shared.config import env_int
 from shared.gunicorn_settings import service_host
 

@@ -1,22 +1,25 @@
-"""create_app() of the survey service."""
+"""create_app() of the survey service.
+
+Settings are read from the environment once (``SurveySettings.from_env``) and go into
+``app.config`` (a test's ``test_config`` overrides them); the phone vault is installed
+with the settings' keys; then the API blueprints and the respondents' pages.
+"""
 
 from services.survey.api import BLUEPRINTS
+from services.survey.config import SurveySettings
+from services.survey.telephony.vault import install_vault
+from services.survey.web import init_web
 from shared.app import create_service_app
-from shared.config import env_str
 from shared.migrations import service_migrations_dir
 
 
-def _configure(app) -> None:
-    from services.survey.web import init_web
-
-    app.config.setdefault("PUBLIC_BASE_URL", env_str("PUBLIC_BASE_URL", ""))
-    init_web(app)
-
-
 def create_app(test_config=None):
+    settings = SurveySettings.from_env()
+    install_vault(settings.phone_keys.keys, settings.phone_keys.hash_key)
     return create_service_app(
         "survey", title="Kaoping survey",
         description="Telephone polls over Twilio, web and paper questionnaires, "
                     "weighted township estimates with design-based error margins.",
         blueprints=BLUEPRINTS, migrations_dir=service_migrations_dir("survey"),
-        test_config=test_config, configure=_configure)
+        test_config=test_config, configure=init_web,
+        service_settings=settings.flask_config())

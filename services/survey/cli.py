@@ -7,7 +7,6 @@ import logging
 
 from sqlalchemy import select
 
-from shared.config import database_url, env_float, env_int, env_str
 from shared.db import make_engine, session_factory, session_scope
 from shared.logs import configure_logging
 
@@ -38,25 +37,34 @@ def register(sub) -> None:
     rotate.set_defaults(func=_rotate)
 
 
-def _sessions():
-    return session_factory(make_engine(database_url("survey")))
+def _sessions(url: str):
+    return session_factory(make_engine(url))
 
 
 def _dialer(args) -> int:
+    from services.survey.config import DialerSettings
     from services.survey.telephony.dialer import Dialer, run_forever
-    from services.survey.telephony.settings import twilio_config
-    from services.survey.telephony.vault import vault
+    from services.survey.telephony.vault import install_vault
 
+    settings = DialerSettings.from_env()
     configure_logging("dialer")
     logging.getLogger("kaoping.dialer").setLevel(logging.INFO)
-    dialer = Dialer(_sessions(), twilio_config(), vault(), worker=args.worker_id,
-                    lease_seconds=env_float("DIALER_LEASE_SECONDS", 120.0),
-                    stale_seconds=env_float("DIALER_STALE_SECONDS", 3600.0))
+    storage = settings.storage
+    keys = install_vault(storage.phone_keys.keys, storage.phone_keys.hash_key)
+    dialer = Dialer(_sessions(storage.database_url), settings.twilio.flask_config(), keys,
+                    worker=args.worker_id, lease_seconds=settings.lease_seconds,
+                    stale_seconds=settings.stale_seconds,
+                    retention_days=storage.webhook_retention_days)
     if args.once:
         with dialer.present():
             print(f"placed {dialer.tick()} calls")
         return 0
-    _serve_dialer_metrics(dialer)
+    if settings.metrics_port:
+        from services.survey.telephony.dialer_metrics import serve_metrics
+
+        # GET /metrics of the dialer on KAOPING_HOST:DIALER_METRICS_PORT (0: none).
+        serve_metrics(dialer.sessions, settings.metrics_host, settings.metrics_port,
+                      settings.metrics_token)
     from services.cli.pidfiles import registered
 
     with registered("dialer"):  # so that `kaoping stop` stops a dialer started by hand
@@ -64,32 +72,30 @@ def _dialer(args) -> int:
     return 0
 
 
-def _serve_dialer_metrics(dialer) -> None:
-    """``GET /metrics`` of the dialer on ``KAOPING_HOST``:``DIALER_METRICS_PORT`` (default
-    ``SURVEY_PORT`` + 9; 0: none)."""
-    from services.survey.telephony.dialer_metrics import serve_metrics
-    from shared.gunicorn_settings import service_host, service_port
+def _maintenance():
+    """The settings of a maintenance command and its sessions."""
+    from services.survey.config import StorageSettings
 
-    port = env_int("DIALER_METRICS_PORT", service_port("survey") + 9, minimum=0)
-    if port:
-        serve_metrics(dialer.sessions, service_host(), port,
-                      env_str("KAOPING_METRICS_TOKEN", ""))
+    settings = StorageSettings.from_env()
+    return settings, _sessions(settings.database_url)
 
 
 def _purge(_args) -> int:
     from services.survey.telephony.recordings import purge_expired
 
-    with session_scope(_sessions()) as session:
+    _settings, sessions = _maintenance()
+    with session_scope(sessions) as session:
         print(f"purged {purge_expired(session)} recordings")
     return 0
 
 
 def _purge_webhooks(_args) -> int:
-    from services.survey.telephony.retention import purge_webhook_records, retention_days
+    from services.survey.telephony.retention import purge_webhook_records
     from shared.db import utcnow
 
-    days = retention_days()
-    with session_scope(_sessions()) as session:
+    settings, sessions = _maintenance()
+    days = settings.webhook_retention_days
+    with session_scope(sessions) as session:
         deleted = purge_webhook_records(session, utcnow(), days)
     print(f"deleted {deleted} webhook records older than {days} days")
     return 0
@@ -97,10 +103,11 @@ def _purge_webhooks(_args) -> int:
 
 def _rotate(_args) -> int:
     from services.survey.models.telephony import PhoneContact
-    from services.survey.telephony.vault import vault
+    from services.survey.telephony.vault import install_vault
 
-    keys = vault()
-    with session_scope(_sessions()) as session:
+    settings, sessions = _maintenance()
+    keys = install_vault(settings.phone_keys.keys, settings.phone_keys.hash_key)
+    with session_scope(sessions) as session:
         contacts = session.scalars(select(PhoneContact)).all()
         for contact in contacts:
             contact.number_encrypted = keys.rotate(contact.number_encrypted)
@@ -116,7 +123,7 @@ def rotate_respondent_contacts(session, keys) -> int:
     rows are rewritten even though their plain text does not change."""
     from sqlalchemy import Integer, Text, column, table
 
-    from services.survey.models.interview import CONTACT_FIELDS
+    from services.survey.models.links import CONTACT_FIELDS
 
     stored = table("respondent_contacts", column("id", Integer),
                    *(column(name, Text) for name in CONTACT_FIELDS))

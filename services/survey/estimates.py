@@ -32,6 +32,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared.db import get_or_404
 from shared.errors import ValidationFailed
 
 from .estimation import (
@@ -44,11 +45,11 @@ from .estimation import (
     rake,
     satisfaction_indicator,
 )
-from .models.interview import Answer, Interview
-from .models.poll import Poll
+from .models.interviews import Answer, Interview
+from .models.polls import Poll
 from .polls import poll_margins
-from .questionnaires import special_codes, substantive_codes
-from .registry import Registry
+from .questionnaire_document import special_codes, substantive_codes
+from .scoring_registry import ScoringRegistry
 
 ALL = "ALL"
 ESTIMATE_COLUMNS = ("township", "question", "statistic", "category", "estimate", "se",
@@ -324,12 +325,12 @@ def _method(options: Options, n: int) -> dict[str, Any]:
     }
 
 
-def compute(session: Session, registry: Registry | None, poll: Poll,
+def compute(session: Session, registry: ScoringRegistry | None, poll: Poll,
             options: Options = Options()) -> dict[str, Any]:
     """``{"poll_id", "method", "rows"}`` for the poll; raises ValidationFailed when the
     data cannot give an honest estimate (the estimation error's fields)."""
     sample = gather(session, poll, options)
-    table = _margin_table(poll_margins(session, registry, poll)) if sample.n else {}
+    table = _margin_table(poll_margins(session, registry, poll.id)) if sample.n else {}
     result = estimate(sample, poll.questionnaire.document, table, options)
     result["method"]["townships_without_respondents"] = sorted(
         {t.township for t in poll.townships} - set(sample.township.tolist()))
@@ -392,6 +393,20 @@ def _raked(design, sample, coding, table, populations, document, weights, option
     return result.design, summary, report
 
 
-def estimate_table(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    """The rows of ``compute`` as a spreadsheet table."""
+def poll_estimates(session: Session, registry: ScoringRegistry | None, poll_id: int, *,
+                   township: str | None = None, question: str | None = None,
+                   **options: Any) -> dict[str, Any]:
+    """``compute`` with ``Options(**options)``, its rows of ``township`` and ``question``
+    only when given; NotFound (no poll), ValidationFailed as ``compute``."""
+    result = compute(session, registry, get_or_404(session, Poll, poll_id), Options(**options))
+    result["rows"] = [row for row in result["rows"]
+                      if (township is None or row["township"] == township)
+                      and (question is None or row["question"] == question)]
+    return result
+
+
+def estimate_table(session: Session, registry: ScoringRegistry | None, poll_id: int,
+                   **query: Any) -> tuple[list[str], list[list[Any]]]:
+    """The rows of ``poll_estimates`` as a spreadsheet table."""
+    result = poll_estimates(session, registry, poll_id, **query)
     return list(ESTIMATE_COLUMNS), [[row[c] for c in ESTIMATE_COLUMNS] for row in result["rows"]]

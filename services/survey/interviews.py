@@ -4,76 +4,29 @@
 - ``record_answer`` stores one answer idempotently (same value again is a no-op;
   one row per interview and question);
 - ``complete_interview`` finishes it (idempotent); ``close_interview`` labels an
-  unfinished one as partial (AAPOR 1.2) or break-off (2.12) at the poll's threshold;
-- ``set_disposition`` codes any AAPOR disposition (e.g. from call outcomes).
+  unfinished one as partial (AAPOR 1.2) or break-off (2.12) at the poll's threshold.
+
+Coding a disposition by hand is ``dispositions.set_disposition``; web links are
+``links``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shared.config import COUNTY_TZ
 from shared.db import utcnow
 from shared.errors import Conflict, NotFound, ValidationFailed
 
-from .models.interview import Answer, Interview, RespondentContact, RespondentLink
-from .models.poll import Poll
-from .questionnaires import check_answer, next_question, question_map, route
+from .models.interviews import Answer, Interview
+from .models.polls import Poll
+from .questionnaire_answers import check_answer, next_question, route
+from .questionnaire_document import question_map
 
-
-@dataclass(frozen=True)
-class Disposition:
-    code: str
-    category: str  # I, P, R, NC, O, UH, UO, NE (not eligible)
-    en: str
-    zh: str
-
-
-# AAPOR Standard Definitions (2023), final disposition codes used by Kaoping.
-DISPOSITIONS = {d.code: d for d in (
-    Disposition("1.1", "I", "complete", "完成"),
-    Disposition("1.2", "P", "partial", "部分完成"),
-    Disposition("2.11", "R", "refusal", "拒访"),
-    Disposition("2.12", "R", "break-off", "中途退出"),
-    Disposition("2.20", "NC", "non-contact", "未接触"),
-    Disposition("2.21", "NC", "respondent never available", "受访者始终不在"),
-    Disposition("2.22", "NC", "answering machine, no message left", "答录机"),
-    Disposition("2.30", "O", "other eligible non-interview", "其他合格未访"),
-    Disposition("2.32", "O", "physically or mentally unable", "身体或精神原因无法受访"),
-    Disposition("2.33", "O", "language barrier", "语言障碍"),
-    Disposition("3.10", "UH", "unknown if household/number is eligible", "号码是否合格未知"),
-    Disposition("3.11", "UH", "not attempted", "未拨打"),
-    Disposition("3.13", "UH", "no answer after all attempts", "多次拨打无人接听"),
-    Disposition("3.14", "UH", "busy / call blocking", "占线或拦截"),
-    Disposition("3.19", "UO", "invitation sent, nothing returned", "已发邀请，未回应"),
-    Disposition("3.20", "UO", "unknown if an eligible respondent", "受访者是否合格未知"),
-    Disposition("4.10", "NE", "out of sample", "不在样本范围"),
-    Disposition("4.20", "NE", "fax / data line", "传真或数据线路"),
-    Disposition("4.30", "NE", "non-working or disconnected number", "空号或停机"),
-    Disposition("4.70", "NE", "no eligible respondent", "无合格受访者"),
-    Disposition("4.80", "NE", "quota filled", "配额已满"),
-)}
 OPEN_STATUSES = ("not_started", "in_progress")
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def get_interview(session: Session, interview_id: int) -> Interview:
-    interview = session.get(Interview, interview_id)
-    if interview is None:
-        raise NotFound(f"Interview {interview_id} not found")
-    return interview
 
 
 def new_interview(session: Session, poll: Poll, mode: str, *, township: str | None = None,
@@ -241,86 +194,3 @@ def close_interview(interview: Interview, poll: Poll) -> None:
         poll.questionnaire.document, answers_of(interview), interview.mode,
         poll.partial_threshold)
     interview.status = "partial" if interview.disposition == "1.2" else "ended"
-
-
-def set_disposition(session: Session, interview: Interview, code: str) -> Interview:
-    """Code an AAPOR disposition; ValidationFailed for an unknown code."""
-    if code not in DISPOSITIONS:
-        raise ValidationFailed("Unknown disposition", {"disposition": [
-            f"one of {', '.join(DISPOSITIONS)}"]})
-    interview.disposition = code
-    if code != "1.1" and interview.status in OPEN_STATUSES and DISPOSITIONS[code].category in (
-            "R", "NC", "O", "NE"):
-        interview.status = "ended"
-    interview.updated_at = utcnow()
-    session.flush()
-    return interview
-
-
-def add_contact(session: Session, interview: Interview, *, name: str | None = None,
-                phone: str | None = None, email: str | None = None,
-                note: str | None = None) -> RespondentContact:
-    contact = RespondentContact(interview_id=interview.id, name=name, phone=phone, email=email,
-                                note=note)
-    session.add(contact)
-    return contact
-
-
-def field_end_instant(poll: Poll) -> datetime:
-    """The end of the poll's last field day (midnight after ``field_end``, county time), UTC."""
-    local = datetime.combine(poll.field_end + timedelta(days=1), time(0), tzinfo=COUNTY_TZ)
-    return local.astimezone(UTC)
-
-
-def link_expiry(poll: Poll, expires_in_days: int | None = None,
-                now: datetime | None = None) -> datetime:
-    """When new links expire: ``expires_in_days`` from now, else the end of the field period."""
-    if expires_in_days is not None:
-        return (now or utcnow()) + timedelta(days=expires_in_days)
-    return field_end_instant(poll)
-
-
-def link_expired(link: RespondentLink, now: datetime | None = None) -> bool:
-    expires = link.expires_at
-    if expires is None:
-        return False
-    if expires.tzinfo is None:          # SQLite gives back naive UTC
-        expires = expires.replace(tzinfo=UTC)
-    return (now or utcnow()) >= expires
-
-
-def issue_links(session: Session, poll: Poll, count: int, *, township: str | None = None,
-                stratum: str | None = None, cluster: str | None = None,
-                contacts: list[dict[str, Any]] | None = None,
-                expires_in_days: int | None = None) -> list[tuple[str, RespondentLink]]:
-    """Make ``count`` one-time web links (one sample member each); return their tokens
-    and links (``link.interview`` is the sample member).
-
-    The token (32 random bytes, URL-safe) is returned once; only its SHA-256 is kept.
-    Links expire ``expires_in_days`` after issue, else at the end of the poll's field
-    period (see ``link_expiry``).
-    """
-    if poll.status == "closed":
-        raise Conflict(f"Poll {poll.id} is closed", {"status": ["closed"]})
-    expires_at = link_expiry(poll, expires_in_days)
-    issued = []
-    for i in range(count):
-        interview = new_interview(session, poll, "web", township=township, stratum=stratum,
-                                  cluster=cluster)
-        token = secrets.token_urlsafe(32)
-        link = RespondentLink(poll_id=poll.id, interview_id=interview.id,
-                              token_hash=hash_token(token), expires_at=expires_at)
-        link.interview = interview
-        session.add(link)
-        if contacts and i < len(contacts) and any(contacts[i].values()):
-            add_contact(session, interview, **contacts[i])
-        issued.append((token, link))
-    session.flush()
-    return issued
-
-
-def find_link(session: Session, token: str) -> RespondentLink | None:
-    if not token or len(token) > 100:
-        return None
-    return session.scalar(select(RespondentLink).where(
-        RespondentLink.token_hash == hash_token(token)))

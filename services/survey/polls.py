@@ -10,55 +10,53 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from shared.config import COUNTY_TZ as CHINA
-from shared.db import utcnow
-from shared.errors import Conflict, DependencyDown, NotFound, ValidationFailed
+from shared.db import get_or_404, utcnow
+from shared.errors import Conflict, DependencyDown, Problems, ValidationFailed
 
 from .interviews import close_interview
-from .models.interview import Interview
-from .models.poll import MODES, Poll, PollMargin, PollTownship, StratumQuota
-from .questionnaires import freeze, get_questionnaire, question_map
-from .registry import Registry
+from .models.interviews import Interview
+from .models.polls import MODES, Poll, PollMargin, PollTownship, StratumQuota
+from .questionnaire_document import question_map
+from .questionnaires import freeze, get_questionnaire
+from .scoring_registry import ScoringRegistry
 
 
 def get_poll(session: Session, poll_id: int) -> Poll:
-    poll = session.get(Poll, poll_id)
-    if poll is None:
-        raise NotFound(f"Poll {poll_id} not found")
-    return poll
+    """One poll; NotFound when there is none."""
+    return get_or_404(session, Poll, poll_id)
 
 
 def list_polls(session: Session, status: str | None = None) -> list[Poll]:
+    """Every poll (in ``status`` when given), by id."""
     query = select(Poll).order_by(Poll.id)
     if status:
         query = query.where(Poll.status == status)
     return list(session.scalars(query))
 
 
-def _validate(session: Session, registry: Registry, data: dict[str, Any]) -> None:
-    problems: dict[str, list[str]] = {}
+def _validate(session: Session, registry: ScoringRegistry, data: dict[str, Any]) -> None:
+    problems = Problems()
     questionnaire = get_questionnaire(session, data["questionnaire_id"])
     questions = question_map(questionnaire.document)
     modes = data["modes"]
     if not modes or set(modes) - set(MODES) or len(set(modes)) != len(modes):
-        problems["modes"] = [f"a non-empty list of distinct modes from {', '.join(MODES)}"]
+        problems.add("modes", f"a non-empty list of distinct modes from {', '.join(MODES)}")
     if data["field_start"] > data["field_end"]:
-        problems["field_end"] = ["must not be before field_start"]
+        problems.add("field_end", "must not be before field_start")
     codes = [t["code"] for t in data["townships"]]
     if not codes:
-        problems["townships"] = ["needs at least one township"]
+        problems.add("townships", "needs at least one township")
     duplicates = sorted(code for code, n in Counter(codes).items() if n > 1)
     if duplicates:
-        problems.setdefault("townships", []).append(f"listed twice: {', '.join(duplicates)}")
+        problems.add("townships", f"listed twice: {', '.join(duplicates)}")
     for quota in data.get("quotas", []):
         if quota["township"] not in codes:
-            problems.setdefault("quotas", []).append(
-                f"township {quota['township']} is not in the poll")
+            problems.add("quotas", f"township {quota['township']} is not in the poll")
     stratum_question = data.get("stratum_question")
     if stratum_question and (stratum_question not in questions or questions[stratum_question][
             "type"] not in ("single", "yesno", "rating")):
-        problems["stratum_question"] = ["must be a single choice, yes/no or rating question"]
-    if problems:
-        raise ValidationFailed("Invalid poll", problems)
+        problems.add("stratum_question", "must be a single choice, yes/no or rating question")
+    problems.raise_if_any("Invalid poll")
     known = registry.township_codes()
     unknown = sorted(set(codes) - known)
     if unknown:
@@ -79,7 +77,7 @@ def _apply(poll: Poll, data: dict[str, Any]) -> None:
                    for q in data.get("quotas", [])]
 
 
-def create_poll(session: Session, registry: Registry, data: dict[str, Any]) -> Poll:
+def create_poll(session: Session, registry: ScoringRegistry, data: dict[str, Any]) -> Poll:
     """A draft poll; 422 for bad fields or township codes the registry does not know,
     503 when the registry cannot be reached."""
     _validate(session, registry, data)
@@ -90,7 +88,7 @@ def create_poll(session: Session, registry: Registry, data: dict[str, Any]) -> P
     return poll
 
 
-def update_poll(session: Session, registry: Registry, poll_id: int,
+def update_poll(session: Session, registry: ScoringRegistry, poll_id: int,
                 data: dict[str, Any]) -> Poll:
     """Replace a draft poll's settings; Conflict once it is fielding or closed."""
     poll = get_poll(session, poll_id)
@@ -118,7 +116,7 @@ def open_poll(session: Session, poll_id: int) -> Poll:
     return poll
 
 
-def close_poll(session: Session, registry: Registry | None, poll_id: int) -> Poll:
+def close_poll(session: Session, registry: ScoringRegistry | None, poll_id: int) -> Poll:
     """fielding → closed; unfinished interviews become partials or break-offs, and the
     township margins are snapshotted (left for later when the registry is down)."""
     poll = get_poll(session, poll_id)
@@ -132,15 +130,18 @@ def close_poll(session: Session, registry: Registry | None, poll_id: int) -> Pol
     poll.closed_at = utcnow()
     if registry is not None:
         try:
-            snapshot_margins(session, registry, poll)
+            snapshot_margins(session, registry, poll.id)
         except DependencyDown:
             pass
     session.flush()
     return poll
 
 
-def snapshot_margins(session: Session, registry: Registry, poll: Poll) -> list[PollMargin]:
-    """Pull every township's margins from the registry and store them with the poll."""
+def snapshot_margins(session: Session, registry: ScoringRegistry,
+                     poll_id: int) -> list[PollMargin]:
+    """Pull every township's margins from the registry and store them with the poll;
+    NotFound (no poll), DependencyDown when the registry cannot be reached."""
+    poll = get_poll(session, poll_id)
     rows = []
     for township in poll.townships:
         for margin in registry.margins(township.township):
@@ -155,10 +156,12 @@ def snapshot_margins(session: Session, registry: Registry, poll: Poll) -> list[P
     return rows
 
 
-def poll_margins(session: Session, registry: Registry | None, poll: Poll) -> list[PollMargin]:
-    """The stored margins, fetched first when the poll has none yet."""
+def poll_margins(session: Session, registry: ScoringRegistry | None,
+                 poll_id: int) -> list[PollMargin]:
+    """The stored margins, fetched first when the poll has none yet; NotFound (no poll)."""
+    poll = get_poll(session, poll_id)
     if poll.margins_fetched_at is None and registry is not None:
-        return snapshot_margins(session, registry, poll)
+        return snapshot_margins(session, registry, poll.id)
     return list(session.scalars(select(PollMargin).where(PollMargin.poll_id == poll.id)
                                 .order_by(PollMargin.id)))
 
@@ -170,6 +173,11 @@ def completes(session: Session, poll_id: int) -> dict[tuple[str | None, str | No
         .where(Interview.poll_id == poll_id, Interview.status == "complete")
         .group_by(Interview.township, Interview.stratum))
     return {(township, stratum): n for township, stratum, n in rows}
+
+
+def poll_quotas(session: Session, poll_id: int) -> list[dict[str, Any]]:
+    """``quota_status`` of a poll; NotFound (no poll)."""
+    return quota_status(session, get_poll(session, poll_id))
 
 
 def quota_status(session: Session, poll: Poll) -> list[dict[str, Any]]:

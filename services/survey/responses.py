@@ -1,4 +1,6 @@
-"""Responses as a table: one row per interview, one column per question (no contacts)."""
+"""A poll's responses, as analysts read them: the interviews with their answers, never
+the contacts; as a list (filtered by township and status) or as a table, one row per
+interview and one column per question."""
 
 from __future__ import annotations
 
@@ -7,11 +9,26 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models.interview import Interview
-from .models.poll import Poll
+from shared.db import get_or_404
+
+from .interviews import answers_of
+from .models.interviews import Interview
+from .models.polls import Poll
 
 BASE_COLUMNS = ("interview_id", "mode", "township", "stratum", "cluster", "status",
                 "disposition", "language", "started_at", "completed_at")
+
+
+def poll_responses(session: Session, poll_id: int, township: str | None = None,
+                   status: str | None = None) -> list[Interview]:
+    """The interviews of a poll with their answers, by id; NotFound (no poll)."""
+    get_or_404(session, Poll, poll_id)
+    query = select(Interview).where(Interview.poll_id == poll_id).order_by(Interview.id)
+    if township:
+        query = query.where(Interview.township == township)
+    if status:
+        query = query.where(Interview.status == status)
+    return list(session.scalars(query))
 
 
 def cell(value: Any) -> Any:
@@ -23,12 +40,15 @@ def cell(value: Any) -> Any:
     return value
 
 
-def response_table(session: Session, poll: Poll) -> tuple[list[str], list[list[Any]]]:
-    question_ids = [q["id"] for q in poll.questionnaire.document["questions"]]
+def response_table(session: Session, poll_id: int) -> tuple[list[str], list[list[Any]]]:
+    """The columns and rows of a poll's responses (timestamps as ISO 8601 text);
+    NotFound (no poll)."""
+    interviews = poll_responses(session, poll_id)
+    document = session.get(Poll, poll_id).questionnaire.document
+    question_ids = [q["id"] for q in document["questions"]]
     rows = []
-    for interview in session.scalars(select(Interview).where(Interview.poll_id == poll.id)
-                                     .order_by(Interview.id)):
-        answers = {a.question_id: a.value for a in interview.answers}
+    for interview in interviews:
+        answers = answers_of(interview)
         rows.append([interview.id, interview.mode, interview.township, interview.stratum,
                      interview.cluster, interview.status, interview.disposition,
                      interview.language,

@@ -30,30 +30,15 @@ from flask import (
 
 from shared.auth import public
 from shared.client import ServiceError
-from shared.db import db_session, utcnow
+from shared.db import db_session
 from shared.errors import Conflict, DependencyDown, ValidationFailed
 
-from .interviews import (
-    answers_of,
-    complete_interview,
-    find_link,
-    link_expired,
-    record_answer,
-    set_disposition,
-)
-from .models.interview import RespondentLink
-from .polls import in_field, quota_filled
-from .questionnaires import (
-    LANGUAGES,
-    AnswerError,
-    next_question,
-    parse_answer_text,
-    question_map,
-    route,
-    special_codes,
-    substantive_codes,
-)
-from .registry import registry
+from . import links
+from .links import REQUIRED
+from .models.links import RespondentLink
+from .questionnaire_answers import AnswerError
+from .questionnaire_document import LANGUAGES, special_codes, substantive_codes
+from .scoring_registry import scoring_registry
 
 respondent = Blueprint("respondent", __name__, template_folder="templates")
 CSRF_COOKIE = "kaoping_csrf"
@@ -65,7 +50,8 @@ MESSAGES = {
         "next": "下一题", "back": "上一题", "submit": "提交问卷", "dk": "不知道",
         "refused": "不愿回答", "choose_township": "请选择您居住的乡镇",
         "review": "您已回答全部问题。提交后不能再修改。", "progress": "第 {i} 题，共约 {n} 题",
-        "required": "请回答此题", "csrf": "页面已过期，请重新打开链接。", "optional": "（可不答）",
+        "required": REQUIRED["zh-CN"], "csrf": "页面已过期，请重新打开链接。",
+        "optional": "（可不答）",
         "edit": "修改", "expired": "此链接已过期，不能再填写问卷。感谢您的关注。",
     },
     "en": {
@@ -77,7 +63,7 @@ MESSAGES = {
         "submit": "Submit", "dk": "Don't know", "refused": "Prefer not to say",
         "choose_township": "Please choose the township where you live",
         "review": "You have answered every question. After submitting you cannot change it.",
-        "progress": "Question {i} of about {n}", "required": "Please answer this question",
+        "progress": "Question {i} of about {n}", "required": REQUIRED["en"],
         "csrf": "This page has expired; please open the link again.",
         "optional": "(optional)", "edit": "Change",
         "expired": "This link has expired; the questionnaire can no longer be filled in. "
@@ -85,6 +71,11 @@ MESSAGES = {
     },
 }
 NAMES_TTL = 600.0    # seconds a process keeps the registry's township names
+
+
+# HTTP status of the page that says why a link takes no answers (``links.link_state``).
+STATE_STATUS = {"invalid": 404, "expired": 410, "thanks": 200, "quota": 200, "closed": 410,
+                "not_open": 409, "ended": 410}
 
 
 def _language(interview) -> str:
@@ -128,7 +119,7 @@ def _township_names(lang: str) -> dict[str, str]:
     cache = current_app.extensions.setdefault("survey_township_names", {"at": -NAMES_TTL})
     if time.monotonic() - cache["at"] > NAMES_TTL:
         try:
-            units = registry().townships()
+            units = scoring_registry().townships()
         except (DependencyDown, ServiceError):
             return {}
         cache["names"] = {u["code"]: (u.get("name_zh"), u.get("name_en")) for u in units}
@@ -137,41 +128,25 @@ def _township_names(lang: str) -> dict[str, str]:
             for code, names in cache["names"].items()}
 
 
-def _load(token: str) -> RespondentLink | None:
-    link = find_link(db_session(), token)
-    if link is not None and link.opened_at is None and not link_expired(link):
-        link.opened_at = utcnow()
-    return link
+def _open(token: str, lang_default: str = "zh-CN") -> tuple[RespondentLink | None, str]:
+    link = links.open_link(db_session(), token)
+    return link, (_language(link.interview) if link else lang_default)
 
 
-def _gate(link: RespondentLink | None, lang: str, token: str) -> Response | None:
-    """A message page when the link cannot take answers now, else None."""
-    if link is None:
-        return _message("invalid", lang, 404)
-    if link_expired(link):
-        return _message("expired", lang, 410, token)
-    interview = link.interview
-    if interview.status == "complete":
-        return _message("thanks", lang, 200, token)
-    if interview.disposition == "4.80":
-        return _message("quota", lang, 200, token)
-    poll = link.poll
-    if poll.status == "closed":
-        return _message("closed", lang, 410, token)
-    if not in_field(poll):
-        return _message("not_open", lang, 409, token)
-    if interview.status not in ("not_started", "in_progress"):
-        return _message("ended", lang, 410, token)
-    return None
+def _stop(link: RespondentLink | None, lang: str, token: str) -> Response | None:
+    """The message page when the link takes no answers now, else None."""
+    state = links.link_state(link)
+    if state is None:
+        return None
+    return _message(state, lang, STATE_STATUS[state], None if link is None else token)
 
 
 @respondent.get("/r/<token>")
 @public
 def show(token: str):
-    link = _load(token)
-    lang = _language(link.interview) if link else (
-        request.args.get("lang") if request.args.get("lang") in LANGUAGES else "zh-CN")
-    stop = _gate(link, lang, token)
+    lang = request.args.get("lang") if request.args.get("lang") in LANGUAGES else "zh-CN"
+    link, lang = _open(token, lang)
+    stop = _stop(link, lang, token)
     if stop is not None:
         return stop
     return _question_page(link, token, lang, request.args.get("q"))
@@ -179,31 +154,26 @@ def show(token: str):
 
 def _question_page(link: RespondentLink, token: str, lang: str, wanted: str | None,
                    error: str | None = None, status: int = 200) -> Response:
-    interview, poll = link.interview, link.poll
-    if interview.township is None:
+    poll, page = link.poll, links.next_page(link, wanted)
+    if page.kind == "township":
         names = _township_names(lang)
         choices = [(t.township, names.get(t.township, t.township)) for t in poll.townships]
         return _page("respondent/township.html", status, lang=lang, token=token, poll=poll,
                      choices=choices, error=error)
-    document = poll.questionnaire.document
-    answers = answers_of(interview)
-    shown = route(document, answers, interview.mode)
-    current = wanted if wanted in shown and wanted in answers else next_question(
-        document, answers, interview.mode)
-    if current is None:
-        questions = question_map(document)
-        summary = [(questions[qid], _display(questions[qid], answers.get(qid), lang))
-                   for qid in shown]
+    if page.kind == "review":
+        questions = {q["id"]: q for q in page.document["questions"]}
+        summary = [(questions[qid], _display(questions[qid], page.answers.get(qid), lang))
+                   for qid in page.shown]
         return _page("respondent/review.html", status, lang=lang, token=token, poll=poll,
-                     summary=summary, back=shown[-1] if shown else None)
-    question = question_map(document)[current]
-    position = shown.index(current)
-    previous = next((qid for qid in reversed(shown[:position]) if qid in answers), None)
+                     summary=summary, back=page.shown[-1] if page.shown else None)
+    question = page.question
     return _page("respondent/question.html", status, lang=lang, token=token, poll=poll,
-                 q=question, choices=_choices(question, lang), value=answers.get(current),
-                 specials=_specials(question, lang), error=error, previous=previous,
-                 intro=document.get("intro") if position == 0 else None,
-                 progress=MESSAGES[lang]["progress"].format(i=position + 1, n=len(shown)))
+                 q=question, choices=_choices(question, lang),
+                 value=page.answers.get(question["id"]), specials=_specials(question, lang),
+                 error=error, previous=page.previous,
+                 intro=page.document.get("intro") if page.position == 0 else None,
+                 progress=MESSAGES[lang]["progress"].format(i=page.position + 1,
+                                                            n=len(page.shown)))
 
 
 def _label(texts: dict, lang: str) -> str:
@@ -236,52 +206,26 @@ def _display(question: dict, value: Any, lang: str) -> str:
 @respondent.post("/r/<token>")
 @public
 def answer(token: str):
-    link = _load(token)
-    lang = _language(link.interview) if link else "zh-CN"
-    stop = _gate(link, lang, token)
+    link, lang = _open(token)
+    stop = _stop(link, lang, token)
     if stop is not None:
         return stop
     if not _csrf_ok():
         return _message("csrf", lang, 400, token)
-    interview, poll = link.interview, link.poll
-    session = db_session()
-    if interview.township is None:
-        choice = request.form.get("township", "")
-        if choice not in {t.township for t in poll.townships}:
+    if link.interview.township is None:
+        if not links.choose_township(link, request.form.get("township", "")):
             return _question_page(link, token, lang, None, MESSAGES[lang]["required"], 422)
-        interview.township = choice
         return _next(token, lang)
     qid = request.form.get("question", "")
-    question = question_map(poll.questionnaire.document).get(qid)
-    if question is None:
-        return _next(token, lang)
-    if interview.status == "not_started" and quota_filled(session, poll, interview.township,
-                                                          interview.stratum):
-        set_disposition(session, interview, "4.80")
-        return _message("quota", lang, 200, token)
     try:
-        value = _form_value(question)
-        if value is None and question.get("required", True):
-            raise AnswerError(MESSAGES["en"]["required"], MESSAGES["zh-CN"]["required"])
-        record_answer(session, interview, qid, value)
+        if links.answer_question(db_session(), link, qid, request.form.get("special"),
+                                 request.form.getlist("answer")) == "quota":
+            return _message("quota", lang, 200, token)
     except AnswerError as exc:
         return _question_page(link, token, lang, qid, exc.messages[lang], 422)
     except (ValidationFailed, Conflict):
-        session.rollback()
+        db_session().rollback()
     return _next(token, lang)
-
-
-def _form_value(question: dict) -> Any:
-    special = request.form.get("special")
-    if special:
-        return parse_answer_text(question, special)
-    if question["type"] == "multiple":
-        picked = request.form.getlist("answer")
-        return parse_answer_text(question, picked) if picked else None
-    text = request.form.get("answer", "")
-    if not text.strip():
-        return None
-    return parse_answer_text(question, text)
 
 
 def _next(token: str, lang: str) -> Response:
@@ -291,19 +235,15 @@ def _next(token: str, lang: str) -> Response:
 @respondent.post("/r/<token>/submit")
 @public
 def submit(token: str):
-    link = _load(token)
-    lang = _language(link.interview) if link else "zh-CN"
-    if link is not None and link.interview.status == "complete" and not link_expired(link):
+    link, lang = _open(token)
+    if link is not None and link.interview.status == "complete" and not links.link_expired(link):
         return _next(token, lang)
-    stop = _gate(link, lang, token)
+    stop = _stop(link, lang, token)
     if stop is not None:
         return stop
     if not _csrf_ok():
         return _message("csrf", lang, 400, token)
-    try:
-        complete_interview(db_session(), link.interview)
-    except ValidationFailed:
-        pass
+    links.submit(db_session(), link)
     return _next(token, lang)
 
 

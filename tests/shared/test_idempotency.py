@@ -17,7 +17,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
 from services.survey.models import IdempotencyRecord
-from services.survey.models.questionnaire import Questionnaire
+from services.survey.models.questionnaires import Questionnaire
 from shared.auth import roles
 from shared.errors import Conflict
 from shared.idempotency import idempotent

@@ -71,6 +71,16 @@ def sample_document() -> dict:
     return copy.deepcopy(SAMPLE_DOCUMENT)
 
 
+def q(id, type="single", **extra) -> dict:
+    """A question of ``type`` (single choice with codes 1 and 2 by default)."""
+    base = {"id": id, "type": type, "text": texts("题" + id, "Q " + id)}
+    if type in ("single", "multiple"):
+        base["options"] = [{"code": 1, "label": texts("一", "one")},
+                           {"code": 2, "label": texts("二", "two")}]
+    base.update(extra)
+    return base
+
+
 def registry_stub(townships=None, margins=None) -> Flask:
     """A tiny registry that speaks docs/CONTRACTS.md (units and margins)."""
     app = Flask("registry-stub")
@@ -110,6 +120,24 @@ def client(app):
 @pytest.fixture
 def planner(auth):
     return auth("planner")
+
+
+@pytest.fixture
+def phone_keys(monkeypatch, engines):
+    """``phone_keys(keys, hash_key)`` sets ``SURVEY_PHONE_KEYS`` and ``SURVEY_PHONE_HASH_KEY``
+    (and ``SURVEY_DATABASE_URL``, for commands) for the apps and commands started next;
+    the vault installed before the test is this process's vault again after it."""
+    from services.survey.telephony import vault
+
+    monkeypatch.setattr(vault, "_installed", list(vault._installed))
+    monkeypatch.setenv("SURVEY_DATABASE_URL",
+                       engines["survey"].url.render_as_string(hide_password=False))
+
+    def set_keys(keys: str, hash_key: str) -> None:
+        monkeypatch.setenv("SURVEY_PHONE_KEYS", keys)
+        monkeypatch.setenv("SURVEY_PHONE_HASH_KEY", hash_key)
+
+    return set_keys
 
 
 def poll_payload(questionnaire_id: int, **overrides) -> dict:

@@ -3,7 +3,6 @@ margins; residents answer one-time links by fetching and posting the HTML pages.
 
 import json
 import random
-import socket
 
 import requests
 
@@ -55,23 +54,3 @@ def test_web_poll_end_to_end_with_the_scoring_registry(make_app, auth, scoring_u
         assert all(0 <= r["ci_low"] <= r["estimate"] <= r["ci_high"] <= 1 for r in rates)
         sex = [r for r in estimates["rows"] if r["question"] == "sex" and r["category"] == "1"]
         assert abs(sex[0]["estimate"] - 0.52) < 1e-8 and abs(sex[1]["estimate"] - 0.5) < 1e-8
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def test_scoring_down_is_a_503_naming_it(make_app, auth):
-    survey = make_app("survey", SCORING_URL=f"http://127.0.0.1:{_closed_port()}",
-                      SCORING_RETRIES=0)
-    client = survey.test_client()
-    planner = auth("planner")
-    qid = client.post("/api/v1/questionnaires", headers=planner, json={
-        "code": "WEB", "title_zh": "问卷", "title_en": "Questionnaire",
-        "document": DOCUMENT}).get_json()["id"]
-    response = client.post("/api/v1/polls", headers=planner, json=poll_payload(qid))
-    assert response.status_code == 503
-    body = response.get_json()
-    assert "scoring" in body["message"] and body["errors"] == {"service": ["scoring"]}

@@ -1,12 +1,16 @@
-"""Estimates and outcome rates of a poll, checked against independent computations."""
+"""Estimates of a poll, checked against independent computations; the estimate() step on
+in-memory samples (clusters, imputation, unused margins)."""
 
 import io
 import math
 import random
 
+import numpy as np
 from openpyxl import load_workbook
 
-from tests.survey.conftest import MARGINS
+from services.survey.estimates import Options, Sample, estimate
+from services.survey.questionnaire_document import validate_document
+from tests.survey.conftest import MARGINS, sample_document
 
 HEADER = ["form_id", "township", "sex", "age", "sat", "problem", "years", "services"]
 CONTRACT_KEYS = {"township", "question", "statistic", "category", "estimate", "se", "ci_low",
@@ -127,43 +131,51 @@ def test_estimates_roles_and_empty_poll(client, make_poll, auth):
     assert empty["rows"] == [] and empty["poll_id"] == poll["id"]
 
 
-def test_outcome_rates_match_a_worked_example(client, planner, make_poll, auth):
-    poll = make_poll()
-    import_forms(client, planner, poll["id"], forms(sizes=(("T01", 4),)))     # I = 4
-    links = client.post(f"/api/v1/polls/{poll['id']}/links", headers=planner,
-                        json={"count": 7, "township": "T01"}).get_json()["links"]
-    codes = ["1.2", "2.11", "2.11", "2.20", "2.30", "4.10", None]      # last: UO (3.19)
-    for link, code in zip(links, codes, strict=True):
-        if code:
-            response = client.put(f"/api/v1/interviews/{link['interview_id']}/disposition",
-                                  headers=planner, json={"disposition": code})
-            assert response.status_code == 200
-    I, P, R, NC, O, UH, UO, NE = 4, 1, 2, 1, 1, 0, 1, 1  # noqa: E741,N806
-    e = (I + P + R + NC + O) / (I + P + R + NC + O + NE)
-    all_cases = I + P + R + NC + O + UH + UO
-    with_e = I + P + R + NC + O + e * (UH + UO)
-    known = I + P + R + NC + O
-    expected = {"RR1": I / all_cases, "RR2": (I + P) / all_cases, "RR3": I / with_e,
-                "RR4": (I + P) / with_e, "RR5": I / known, "RR6": (I + P) / known,
-                "COOP1": I / (I + P + R + O), "COOP2": (I + P) / (I + P + R + O),
-                "COOP3": I / (I + P + R), "COOP4": (I + P) / (I + P + R),
-                "REF1": R / all_cases, "REF2": R / with_e, "REF3": R / known,
-                "CON1": (I + P + R + O) / all_cases, "CON2": (I + P + R + O) / with_e,
-                "CON3": (I + P + R + O) / known}
-    result = client.get(f"/api/v1/polls/{poll['id']}/outcome-rates",
-                        headers=auth("analyst")).get_json()
-    t01 = result["townships"][0]
-    assert t01["counts"] == {"I": I, "P": P, "R": R, "NC": NC, "O": O, "UH": UH, "UO": UO,
-                             "NE": NE}
-    assert math.isclose(t01["e"], e) and t01["e_method"].startswith("resolved")
-    for name, value in expected.items():
-        assert math.isclose(t01["rates"][name], value), name
-    given = client.get(f"/api/v1/polls/{poll['id']}/outcome-rates?e=0.5",
-                       headers=auth("analyst")).get_json()["overall"]
-    assert given["e"] == 0.5 and math.isclose(given["rates"]["RR3"],
-                                              I / (known + 0.5 * (UH + UO)))
-    t02 = result["townships"][1]
-    assert t02["rates"]["RR1"] is None and "zero" in t02["reasons"]["RR1"]
-    csv_text = client.get(f"/api/v1/polls/{poll['id']}/outcome-rates/export",
-                          headers=auth("analyst")).get_data(as_text=True)
-    assert "RR1" in csv_text.splitlines()[0] and csv_text.splitlines()[-1].startswith("ALL")
+def document():
+    return validate_document(sample_document())
+
+
+def blank_answers(n):
+    return {q["id"]: [None] * n for q in sample_document()["questions"]}
+
+
+def test_cluster_standard_error_matches_ultimate_cluster_formula():
+    sat = [5, 4, 1, 2, 5, 5, 3, 4, 1, 1, 4, 5]
+    clusters = ["a", "a", "a", "b", "b", "b", "c", "c", "c", "d", "d", "d"]
+    answers = blank_answers(12)
+    answers["sat"] = sat
+    sample = Sample(np.array(["T01"] * 12, dtype=object), np.array(clusters, dtype=object),
+                    answers)
+    result = estimate(sample, document(), {}, Options())
+    got = next(r for r in result["rows"] if r["question"] == "sat" and r["statistic"] == "mean")
+    mean = sum(sat) / 12
+    totals = {}
+    for y, c in zip(sat, clusters, strict=True):
+        totals[c] = totals.get(c, 0.0) + (y - mean) / 12
+    m = len(totals)
+    se = math.sqrt(m / (m - 1) * sum(t * t for t in totals.values()))
+    assert math.isclose(got["estimate"], mean) and math.isclose(got["se"], se, rel_tol=1e-9)
+    assert result["method"]["raking"] == {"applied": False, "note": "no usable margins"}
+
+
+def test_missing_raking_answers_are_imputed_and_unusable_margins_reported():
+    n = 8
+    answers = blank_answers(n)
+    answers["sex"] = [1, 2, 1, 2, 98, 1, 2, 2]
+    answers["age"] = [1, 2, 1, 2, 1, 2, 1, 2]            # nobody 60+
+    answers["sat"] = [4, 5, 1, 2, 4, 4, 5, 3]
+    table = {"T01": {"sex": {"M": 500.0, "F": 500.0},
+                     "age_band": {"18-34": 400.0, "35-59": 400.0, "60+": 200.0},
+                     "education": {"low": 600.0, "high": 400.0}}}
+    sample = Sample(np.array(["T01"] * n, dtype=object), None, answers)
+    result = estimate(sample, document(), table, Options())
+    reasons = {m["variable"]: m["reason"] for m in result["method"]["margins"]}
+    assert reasons["sex"] is None
+    assert reasons["age_band"] == "no respondents in categories ['60+']"
+    assert reasons["education"] == "not collected by the poll (education)"
+    raking = result["method"]["raking"]
+    assert raking["applied"] and raking["imputed_categories"] == {"sex": 1}
+    share = next(r for r in result["rows"] if r["question"] == "sex" and r["category"] == "2")
+    # 4 women of 7 valid answers raked to half of the population: the DK respondent was
+    # imputed as a woman (the modal category), so women carry 500 over 5 respondents.
+    assert math.isclose(share["estimate"], (4 * 100) / (4 * 100 + 3 * 500 / 3), rel_tol=1e-9)

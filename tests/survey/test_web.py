@@ -1,64 +1,11 @@
-"""Web mode through the Flask test client: links, skip logic, validation, resume,
-language switch, CSRF, double submit."""
-
-import re
+"""The respondents' pages through the Flask test client: skip logic, validation, resume,
+language switch, CSRF, double submit, quota stop, no token needed."""
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.survey.models.interview import Answer, Interview, RespondentLink
-
-
-def issue(client, planner, poll_id, **body):
-    response = client.post(f"/api/v1/polls/{poll_id}/links", headers=planner,
-                           json={"count": 1, **body})
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["links"]
-
-
-def path_of(link):
-    return "/r/" + link["token"]
-
-
-def csrf_of(page) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', page.get_data(as_text=True)).group(1)
-
-
-def current_question(page) -> str | None:
-    found = re.search(r'name="question" value="([^"]+)"', page.get_data(as_text=True))
-    return found.group(1) if found else None
-
-
-def post(client, path, **form):
-    page = client.get(path)
-    form.setdefault("csrf", csrf_of(page))
-    return client.post(path, data=form)
-
-
-def answer(client, path, qid, value, follow=True):
-    page = client.get(path)
-    assert current_question(page) == qid, page.get_data(as_text=True)[:2000]
-    data = {"csrf": csrf_of(page), "question": qid}
-    if isinstance(value, list):
-        data["answer"] = [str(v) for v in value]
-    elif isinstance(value, dict):
-        data.update(value)
-    else:
-        data["answer"] = str(value)
-    response = client.post(path, data=data, follow_redirects=follow)
-    return response
-
-
-def test_links_are_unguessable_and_stored_hashed(client, planner, make_poll, engines):
-    poll = make_poll()
-    links = issue(client, planner, poll["id"], count=3, township="T01")
-    tokens = [link["token"] for link in links]
-    assert len(set(tokens)) == 3 and all(len(t) >= 43 for t in tokens)
-    assert links[0]["url"].endswith(path_of(links[0]))
-    with Session(engines["survey"]) as session:
-        stored = [row.token_hash for row in session.scalars(select(RespondentLink))]
-    assert not set(tokens) & set(stored) and all(len(h) == 64 for h in stored)
-    assert client.get("/r/" + "x" * 43).status_code == 404
+from services.survey.models.interviews import Answer, Interview
+from tests.survey.web_support import answer, csrf_of, current_question, issue, path_of
 
 
 def test_full_web_interview_with_skip_logic_and_double_submit(client, planner, make_poll,
@@ -196,3 +143,11 @@ def test_quota_stop_turns_away_new_respondents(client, planner, make_poll, app):
     dispositions = client.get(f"/api/v1/polls/{poll['id']}/dispositions",
                               headers=planner).get_json()
     assert sorted(d["disposition"] for d in dispositions) == ["1.1", "4.80"]
+
+
+def test_respondent_pages_need_no_token_but_the_api_does(client, planner, make_poll):
+    poll = make_poll()
+    link = client.post(f"/api/v1/polls/{poll['id']}/links", headers=planner,
+                       json={"count": 1, "township": "T01"}).get_json()["links"][0]
+    assert client.get("/r/" + link["token"]).status_code == 200
+    assert client.get(f"/api/v1/polls/{poll['id']}/responses").status_code == 401

@@ -1,10 +1,18 @@
 """HTTP API of the survey service: flask-smorest blueprints under /api/v1."""
 
-from services.survey.api import estimates, interviews, polls, questionnaires
+from services.survey.api import (
+    dispositions,
+    estimates,
+    links,
+    outcome_rates,
+    paper,
+    polls,
+    questionnaires,
+    responses,
+    telephony,
+    telephony_voice,
+)
 
-BLUEPRINTS: list = [questionnaires.blp, polls.blp, interviews.blp, interviews.interviews_blp,
-                    estimates.blp]
-
-from services.survey.api import telephony, telephony_voice  # noqa: E402  (issue 5)
-
-BLUEPRINTS += [telephony.blp, telephony_voice.blp]
+BLUEPRINTS: list = [questionnaires.blp, polls.blp, links.blp, paper.blp, responses.blp,
+                    dispositions.blp, estimates.blp, outcome_rates.blp, telephony.blp,
+                    telephony_voice.blp]

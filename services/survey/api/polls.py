@@ -5,9 +5,9 @@ from flask_smorest import Blueprint
 
 from services.survey import polls as domain
 from services.survey.models import IdempotencyRecord
-from services.survey.models.poll import Poll
-from services.survey.registry import registry
+from services.survey.models.polls import Poll
 from services.survey.schemas.polls import MarginOut, PollIn, PollOut, PollQuery, QuotaOut
+from services.survey.scoring_registry import scoring_registry
 from shared.auth import roles
 from shared.db import db_session
 from shared.idempotency import HEADER_DOC, idempotent
@@ -34,7 +34,7 @@ class Polls(MethodView):
 
         A retry with the same ``Idempotency-Key`` returns the poll made first."""
         return idempotent(IdempotencyRecord, "polls", data,
-                          lambda: domain.create_poll(db_session(), registry(), data),
+                          lambda: domain.create_poll(db_session(), scoring_registry(), data),
                           reload=lambda poll_id: db_session().get(Poll, poll_id))
 
 
@@ -50,7 +50,7 @@ class PollById(MethodView):
     @blp.response(200, PollOut)
     def put(self, data, poll_id):
         """Replace a draft poll's settings."""
-        return domain.update_poll(db_session(), registry(), poll_id, data)
+        return domain.update_poll(db_session(), scoring_registry(), poll_id, data)
 
 
 @blp.route("/polls/<int:poll_id>/open")
@@ -68,7 +68,7 @@ class PollClose(MethodView):
     @blp.response(200, PollOut)
     def post(self, poll_id):
         """Stop fielding; label unfinished interviews; snapshot the margins."""
-        return domain.close_poll(db_session(), registry(), poll_id)
+        return domain.close_poll(db_session(), scoring_registry(), poll_id)
 
 
 @blp.route("/polls/<int:poll_id>/quotas")
@@ -77,8 +77,7 @@ class PollQuotas(MethodView):
     @blp.response(200, QuotaOut(many=True))
     def get(self, poll_id):
         """Completes against targets per township and stratum."""
-        session = db_session()
-        return domain.quota_status(session, domain.get_poll(session, poll_id))
+        return domain.poll_quotas(db_session(), poll_id)
 
 
 @blp.route("/polls/<int:poll_id>/margins")
@@ -87,12 +86,10 @@ class PollMargins(MethodView):
     @blp.response(200, MarginOut(many=True))
     def get(self, poll_id):
         """The township margins used for raking (fetched from scoring when missing)."""
-        session = db_session()
-        return domain.poll_margins(session, registry(), domain.get_poll(session, poll_id))
+        return domain.poll_margins(db_session(), scoring_registry(), poll_id)
 
     @roles("planner")
     @blp.response(200, MarginOut(many=True))
     def post(self, poll_id):
         """Pull the margins from the scoring registry again."""
-        session = db_session()
-        return domain.snapshot_margins(session, registry(), domain.get_poll(session, poll_id))
+        return domain.snapshot_margins(db_session(), scoring_registry(), poll_id)

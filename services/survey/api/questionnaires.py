@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 
 from services.survey import questionnaires as domain
 from services.survey.models import IdempotencyRecord
-from services.survey.models.questionnaire import Questionnaire
+from services.survey.models.questionnaires import Questionnaire
 from services.survey.schemas.questionnaires import (
     QuestionnaireIn,
     QuestionnaireOut,
@@ -67,6 +67,4 @@ class QuestionnaireRoute(MethodView):
     @blp.response(200, RouteOut)
     def post(self, data, questionnaire_id):
         """The questions shown for some answers, and the next one to ask."""
-        document = domain.get_questionnaire(db_session(), questionnaire_id).document
-        return {"next_question": domain.next_question(document, data["answers"], data["mode"]),
-                "route": domain.route(document, data["answers"], data["mode"])}
+        return domain.route_of(db_session(), questionnaire_id, data["answers"], data["mode"])

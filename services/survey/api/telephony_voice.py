@@ -11,10 +11,11 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from services.survey.schemas.downloads import file_response
 from services.survey.telephony import webhooks
 from services.survey.telephony.keypad_answers import store_keypad_answer
-from services.survey.telephony.settings import twilio_config, webhook_url
 from services.survey.telephony.signatures import twilio_signed
+from services.survey.telephony.twilio_api import webhook_url
 from services.survey.telephony.vault import vault
 from shared.auth import public
 from shared.db import db_session
@@ -22,12 +23,8 @@ from shared.errors import ValidationFailed
 
 blp = Blueprint("telephony-voice", __name__,
                 description="Twilio voice webhooks (signed by Twilio, no bearer token)")
-
-
-@blp.record_once
-def _defaults(state) -> None:
-    for name, value in twilio_config().items():
-        state.app.config.setdefault(name, value)
+# The body of a webhook's answer: TwiML, what the call does next.
+twiml_response = file_response(blp, "TwiML: what the call does next", "text/xml")
 
 
 def _url(step: str, **params) -> str:
@@ -60,6 +57,7 @@ def _twiml(xml: str) -> Response:
 class VoiceAnswer(MethodView):
     @public
     @twilio_signed
+    @twiml_response
     def post(self):
         """The call's Url: consent (or resume) prompt; a machine is hung up on."""
         session, call = _call()
@@ -70,6 +68,7 @@ class VoiceAnswer(MethodView):
 class VoiceConsent(MethodView):
     @public
     @twilio_signed
+    @twiml_response
     def post(self):
         """Gather action of the consent prompt."""
         session, call = _call()
@@ -81,6 +80,7 @@ class VoiceConsent(MethodView):
 class VoiceQuestion(MethodView):
     @public
     @twilio_signed
+    @twiml_response
     def post(self):
         """Gather action of a question: store the answer, re-prompt, or go on."""
         qid, digits, tries = request.args.get("q", ""), request.form.get("Digits", ""), \
@@ -99,6 +99,7 @@ class VoiceQuestion(MethodView):
 class VoiceRecorded(MethodView):
     @public
     @twilio_signed
+    @twiml_response
     def post(self):
         """Record action (or the Redirect after a silent Record)."""
         session, call = _call()
@@ -109,6 +110,7 @@ class VoiceRecorded(MethodView):
 class VoiceRecordingStatus(MethodView):
     @public
     @twilio_signed
+    @blp.response(204)
     def post(self):
         """Recording status callback: completed or absent."""
         session, call = _call()
@@ -120,6 +122,7 @@ class VoiceRecordingStatus(MethodView):
 class VoiceStatus(MethodView):
     @public
     @twilio_signed
+    @blp.response(204)
     def post(self):
         """Call status callback: initiated, ringing, answered, completed (and failures)."""
         session, call = _call()
@@ -131,6 +134,7 @@ class VoiceStatus(MethodView):
 class VoiceInbound(MethodView):
     @public
     @twilio_signed
+    @twiml_response
     def post(self):
         """A call to the poll's number: a sampled resident continues their interview."""
         return _twiml(webhooks.inbound(db_session(), request.form, vault(), _url))

@@ -13,5 +13,5 @@ class IdempotencyRecord(IdempotencyMixin, Base):
     """Results of retried writes, keyed by scope and client key."""
 
 
-# Every model module, so that Base.metadata is complete (telephony: issue 5).
-from . import interview, poll, questionnaire, telephony  # noqa: E402,F401
+# Every model module, so that Base.metadata is complete.
+from . import interviews, links, polls, questionnaires, telephony  # noqa: E402,F401

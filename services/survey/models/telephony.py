@@ -25,13 +25,11 @@ from shared.db import UTCDateTime, utcnow
 
 from . import Base
 
-CAMPAIGN_STATES = ("draft", "running", "paused", "cancelled", "finished")
-CASE_STATES = ("pending", "dialing", "done")
-ATTEMPT_STATES = ("placing", "placed", "in-progress", "ended", "lost")
-
 
 class Campaign(Base):
-    """A phone-mode poll's calling plan: windows, attempts, delays, pacing, the IVR voice."""
+    """A phone-mode poll's calling plan: windows, attempts, delays, pacing, the IVR voice.
+
+    ``state``: draft → running ⇄ paused → cancelled, or finished when no case is left."""
 
     __tablename__ = "phone_campaigns"
     __table_args__ = (CheckConstraint(
@@ -67,7 +65,8 @@ class Campaign(Base):
 
 
 class PhoneContact(Base):
-    """A number of a campaign's sampling frame, with its case state and interview."""
+    """A number of a campaign's sampling frame, with its case state (pending → dialing →
+    pending again or done) and interview."""
 
     __tablename__ = "phone_contacts"
     __table_args__ = (
@@ -100,7 +99,9 @@ class PhoneContact(Base):
 
 
 class CallAttempt(Base):
-    """One call (outbound attempt or inbound call-back) and its process data."""
+    """One call (outbound attempt or inbound call-back) and its process data.
+
+    ``state``: placing (claimed) → placed → in-progress → ended, or lost (given back)."""
 
     __tablename__ = "call_attempts"
     __table_args__ = (

@@ -1,6 +1,8 @@
-"""Estimate and outcome-rate schemas (the estimates row is the scoring contract)."""
+"""Estimate schemas (the estimates row is the scoring contract, docs/CONTRACTS.md)."""
 
 from marshmallow import Schema, fields, validate
+
+from .downloads import DownloadQuery
 
 
 class EstimateQuery(Schema):
@@ -16,8 +18,8 @@ class EstimateQuery(Schema):
     question = fields.String(load_default=None)
 
 
-class EstimateExportQuery(EstimateQuery):
-    format = fields.String(load_default="csv", validate=validate.OneOf(("csv", "xlsx")))
+class EstimateExportQuery(DownloadQuery, EstimateQuery):
+    pass
 
 
 class EstimateRow(Schema):
@@ -38,28 +40,3 @@ class EstimatesOut(Schema):
     poll_id = fields.Integer()
     method = fields.Dict()
     rows = fields.List(fields.Nested(EstimateRow))
-
-
-class OutcomeQuery(Schema):
-    e = fields.Float(load_default=None, validate=validate.Range(min=0, max=1))
-
-
-class OutcomeExportQuery(OutcomeQuery):
-    format = fields.String(load_default="csv", validate=validate.OneOf(("csv", "xlsx")))
-
-
-class OutcomeEntry(Schema):
-    township = fields.String(allow_none=True)
-    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
-    rates = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True))
-    e = fields.Float(allow_none=True)
-    e_method = fields.String()
-    reasons = fields.Dict(keys=fields.String(), values=fields.String())
-
-
-class OutcomeRatesOut(Schema):
-    poll_id = fields.Integer()
-    e_given = fields.Float(allow_none=True)
-    townships = fields.List(fields.Nested(OutcomeEntry))
-    overall = fields.Nested(OutcomeEntry)
-    unassigned = fields.Integer()

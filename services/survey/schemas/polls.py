@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from services.survey.models.poll import MODES
+from services.survey.models.polls import MODES, POLL_STATUSES
 
 
 class PollTownshipIn(Schema):
@@ -64,8 +64,7 @@ class PollOut(Schema):
 
 
 class PollQuery(Schema):
-    status = fields.String(load_default=None,
-                           validate=validate.OneOf(("draft", "fielding", "closed")))
+    status = fields.String(load_default=None, validate=validate.OneOf(POLL_STATUSES))
 
 
 class QuotaStratumOut(Schema):

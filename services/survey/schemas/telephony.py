@@ -1,6 +1,9 @@
-"""Telephone campaign schemas: create (POST), edit (PATCH, partial) and out."""
+"""Telephone poll schemas: campaigns (create, edit, out), the sampling frame and the
+do-not-call list, live progress, and the calls' process data."""
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from .outcome_rates import OutcomeEntry
 
 _WINDOW = validate.Regexp(r"^\d\d:\d\d-\d\d:\d\d$", error="HH:MM-HH:MM")
 
@@ -70,3 +73,79 @@ class CampaignOut(CampaignIn):
     created_at = fields.DateTime()
     started_at = fields.DateTime(allow_none=True)
     finished_at = fields.DateTime(allow_none=True)
+
+
+class CampaignQuery(Schema):
+    poll_id = fields.Int(load_default=None)
+
+
+class FrameUpload(Schema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class FrameReport(Schema):
+    rows = fields.Int()
+    imported = fields.Int()
+    duplicates = fields.Int()
+    do_not_call = fields.Int()
+
+
+class DoNotCallIn(Schema):
+    numbers = fields.List(fields.Str(), required=True, validate=validate.Length(1, 10000))
+
+
+class PurgeOut(Schema):
+    purged = fields.Int()
+
+
+class TownshipProgressOut(Schema):
+    township = fields.Str()
+    cases = fields.Int()
+    dialled = fields.Int()
+    claimed = fields.Int()
+    in_progress = fields.Int()
+    completes = fields.Int()
+    partials = fields.Int()
+    refusals = fields.Int()
+    non_contacts = fields.Int()
+    other = fields.Int()
+    unknown = fields.Int()
+    not_eligible = fields.Int()
+    rr1 = fields.Float(allow_none=True)
+    rr3 = fields.Float(allow_none=True)
+    coop1 = fields.Float(allow_none=True)
+    target_completes = fields.Int()
+    quota_fill = fields.Float(allow_none=True)
+
+
+class ProgressOut(Schema):
+    """Live progress: per township, then the overall AAPOR rates (``e`` from the resolved
+    cases) and the cases and calls open now."""
+
+    campaign_id = fields.Int()
+    state = fields.Str()
+    townships = fields.List(fields.Nested(TownshipProgressOut))
+    overall = fields.Nested(OutcomeEntry)
+    pending = fields.Int()
+    claimed = fields.Int()
+    in_progress = fields.Int()
+
+
+class AttemptOut(Schema):
+    id = fields.Int()
+    contact_id = fields.Int()
+    township = fields.Function(lambda a: a.contact.township)
+    attempt_number = fields.Int()
+    direction = fields.Str()
+    state = fields.Str()
+    call_sid = fields.Str(allow_none=True)
+    queued_at = fields.DateTime()
+    placed_at = fields.DateTime(allow_none=True)
+    answered_at = fields.DateTime(allow_none=True)
+    ended_at = fields.DateTime(allow_none=True)
+    call_status = fields.Str(allow_none=True)
+    answered_by = fields.Str(allow_none=True)
+    duration = fields.Int(allow_none=True)
+    outcome = fields.Str(allow_none=True)
+    disposition = fields.Str(allow_none=True)
+    last_question = fields.Str(allow_none=True)

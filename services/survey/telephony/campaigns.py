@@ -1,9 +1,10 @@
-"""Campaigns: settings, the sampling frame import, pause/resume/cancel, live progress,
-and the do-not-call list.
+"""Campaigns: settings, the sampling frame import, start/pause/resume/cancel, live
+progress, and the calls' process data.
 
 Each frame number becomes a phone ``Interview`` of the poll (disposition 3.11, not
 attempted) and a ``PhoneContact`` holding the encrypted number and the case's calling
-state. Numbers on the do-not-call list are left out at import and at dial time.
+state. Numbers on the do-not-call list (``do_not_call``) are left out at import and at
+dial time.
 """
 
 from __future__ import annotations
@@ -11,23 +12,26 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
+from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.survey.estimation.aapor import Dispositions, outcome_rates
-from services.survey.interviews import DISPOSITIONS, new_interview
-from services.survey.models.interview import Interview
-from services.survey.models.poll import Poll
+from services.survey.estimation import Dispositions, outcome_rates
+from services.survey.interviews import new_interview
+from services.survey.models.interviews import Interview
+from services.survey.models.polls import Poll
 from services.survey.models.telephony import CallAttempt, Campaign, DoNotCall, PhoneContact
+from services.survey.outcome_rates import tally
 from services.survey.telephony.frame import FrameError, normalise_number, parse_frame, read_rows
 from services.survey.telephony.ivr import phone_problems
 from services.survey.telephony.vault import PhoneVault
 from services.survey.telephony.windows import CallingWindows
-from shared.db import utcnow
-from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.db import get_or_404, utcnow
+from shared.errors import Conflict, Problems, ValidationFailed
 
 DEFAULT_DELAYS = {"no-answer": 3600, "busy": 900, "machine": 7200, "failed": None,
                   "break-off": 1800, "no-consent": 86400, "canceled": 600}
@@ -41,13 +45,12 @@ TRANSITIONS = {"start": (("draft", "paused"), "running"), "resume": (("paused",)
 
 
 def get_campaign(session: Session, campaign_id: int) -> Campaign:
-    campaign = session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise NotFound(f"Campaign {campaign_id} not found")
-    return campaign
+    """One campaign; NotFound when there is none."""
+    return get_or_404(session, Campaign, campaign_id)
 
 
 def list_campaigns(session: Session, poll_id: int | None = None) -> list[Campaign]:
+    """Every campaign (of ``poll_id`` when given), by id."""
     query = select(Campaign).order_by(Campaign.id)
     if poll_id is not None:
         query = query.where(Campaign.poll_id == poll_id)
@@ -55,34 +58,31 @@ def list_campaigns(session: Session, poll_id: int | None = None) -> list[Campaig
 
 
 def _validate(data: dict[str, Any]) -> None:
-    problems: dict[str, list[str]] = {}
+    problems = Problems()
     try:
         ZoneInfo(data["zone"])
     except (ValueError, KeyError):
-        problems["zone"] = [f"unknown time zone {data['zone']!r} (e.g. Asia/Shanghai)"]
+        problems.add("zone", f"unknown time zone {data['zone']!r} (e.g. Asia/Shanghai)")
     else:
         try:
             CallingWindows.from_config(data["windows"], data["weekdays"], data["zone"])
         except (ValueError, KeyError) as exc:
-            problems["windows"] = [str(exc)]
+            problems.add("windows", str(exc))
     unknown = set(data["delays"]) - set(DEFAULT_DELAYS)
     if unknown:
-        problems["delays"] = [f"unknown outcomes {sorted(unknown)}; one of {list(DEFAULT_DELAYS)}"]
+        problems.add("delays", f"unknown outcomes {sorted(unknown)}; one of {list(DEFAULT_DELAYS)}")
     if any(v is not None and (not isinstance(v, int) or v < 0) for v in data["delays"].values()):
-        problems.setdefault("delays", []).append("seconds must be whole numbers >= 0 or null")
+        problems.add("delays", "seconds must be whole numbers >= 0 or null")
     try:
         normalise_number(data["from_number"])
     except ValueError as exc:
-        problems["from_number"] = [str(exc)]
-    if problems:
-        raise ValidationFailed("Invalid campaign", problems)
+        problems.add("from_number", str(exc))
+    problems.raise_if_any("Invalid campaign")
 
 
 def create_campaign(session: Session, data: dict[str, Any]) -> Campaign:
     """A draft campaign of a phone-mode poll; ValidationFailed / NotFound / Conflict."""
-    poll = session.get(Poll, data["poll_id"])
-    if poll is None:
-        raise NotFound(f"Poll {data['poll_id']} not found")
+    poll = get_or_404(session, Poll, data["poll_id"])
     if "phone" not in poll.modes:
         raise Conflict(f"Poll {poll.id} is not fielded by phone", {"poll_id": ["no phone mode"]})
     unfit = phone_problems(poll.questionnaire.document)
@@ -99,13 +99,15 @@ def create_campaign(session: Session, data: dict[str, Any]) -> Campaign:
     return campaign
 
 
-def update_campaign(session: Session, campaign: Campaign, changes: dict[str, Any],
+def update_campaign(session: Session, campaign_id: int, changes: dict[str, Any],
                     by: str) -> Campaign:
     """Change settings of a draft, running or paused campaign; the dialer reads them on
     its next pass. ``delays`` and ``prompts`` are merged into the current ones;
-    ``stop_at_quota`` is the poll's flag. Conflict when the campaign is cancelled or
-    finished, or for the caller id of a running campaign; ValidationFailed per field.
-    Logs who changed what (old and new values) as one JSON line."""
+    ``stop_at_quota`` is the poll's flag. NotFound (no campaign), Conflict when the
+    campaign is cancelled or finished, or for the caller id of a running campaign;
+    ValidationFailed per field. Logs who changed what (old and new values) as one JSON
+    line."""
+    campaign = get_campaign(session, campaign_id)
     if campaign.state not in EDITABLE_STATES:
         raise Conflict(f"Campaign {campaign.id} is {campaign.state}; its settings are final",
                        {"state": [campaign.state]})
@@ -136,8 +138,13 @@ def update_campaign(session: Session, campaign: Campaign, changes: dict[str, Any
     return campaign
 
 
-def change_state(session: Session, campaign: Campaign, action: str) -> Campaign:
-    """start, pause, resume or cancel; Conflict when the state does not allow it."""
+def change_state(session: Session, campaign_id: int, action: str) -> Campaign:
+    """start, pause, resume or cancel; ValidationFailed for another action, NotFound (no
+    campaign), Conflict when the state does not allow it."""
+    if action not in TRANSITIONS:
+        raise ValidationFailed("Unknown action", {"action": [
+            f"one of {', '.join(TRANSITIONS)}"]})
+    campaign = get_campaign(session, campaign_id)
     allowed, target = TRANSITIONS[action]
     if campaign.state not in allowed:
         raise Conflict(f"Campaign {campaign.id} is {campaign.state}; cannot {action}",
@@ -154,27 +161,15 @@ def change_state(session: Session, campaign: Campaign, action: str) -> Campaign:
     return campaign
 
 
-def is_do_not_call(session: Session, number_hash: str) -> bool:
-    return session.scalar(select(DoNotCall.id).where(DoNotCall.number_hash == number_hash)) \
-        is not None
-
-
-def add_do_not_call(session: Session, number_hash: str, source: str) -> bool:
-    """Add a hash to the list; False when it was there already."""
-    if is_do_not_call(session, number_hash):
-        return False
-    with session.begin_nested():
-        session.add(DoNotCall(number_hash=number_hash, source=source))
-    return True
-
-
-def import_frame(session: Session, campaign: Campaign, filename: str, content: bytes,
+def import_frame(session: Session, campaign_id: int, filename: str, content: bytes,
                  vault: PhoneVault) -> dict[str, int]:
     """Validate every row, then add all new numbers (all or nothing).
 
-    Raises ValidationFailed with ``{"row N": {column: [reasons]}}``. Numbers already
-    in the campaign are counted as duplicates; do-not-call numbers are left out.
+    Raises NotFound (no campaign), Conflict (cancelled or finished), ValidationFailed
+    with ``{"row N": {column: [reasons]}}``. Numbers already in the campaign are counted
+    as duplicates; do-not-call numbers are left out.
     """
+    campaign = get_campaign(session, campaign_id)
     if campaign.state in ("cancelled", "finished"):
         raise Conflict(f"Campaign {campaign.id} is {campaign.state}", {"state": [campaign.state]})
     poll = campaign.poll
@@ -182,9 +177,8 @@ def import_frame(session: Session, campaign: Campaign, filename: str, content: b
         rows = read_rows(filename, content)
     except FrameError as exc:
         raise ValidationFailed(str(exc), exc.errors) from None
-    entries, errors = parse_frame(rows, townships={t.township for t in poll.townships})
-    if errors:
-        raise ValidationFailed("Invalid sampling frame", errors)
+    entries, problems = parse_frame(rows, townships={t.township for t in poll.townships})
+    problems.raise_if_any("Invalid sampling frame")
     existing = set(session.scalars(select(PhoneContact.number_hash)
                                    .where(PhoneContact.campaign_id == campaign.id)))
     blocked = set(session.scalars(select(DoNotCall.number_hash)))
@@ -218,20 +212,18 @@ def _per_township(session: Session, campaign: Campaign, *conditions) -> dict[str
         .group_by(PhoneContact.township)).all())
 
 
-def progress(session: Session, campaign: Campaign) -> dict[str, Any]:
+def progress(session: Session, campaign_id: int) -> dict[str, Any]:
     """Per township: dialled (calls placed), claimed (taken by a dialer, not placed yet),
     in progress (placed, not ended), completes, partials, refusals, non-contacts, unknown
-    eligibility, not eligible, RR3 (AAPOR, e from resolved cases), quota fill."""
-    poll = campaign.poll
-    targets = {t.township: t.target_completes for t in poll.townships}
-    codes = session.execute(
+    eligibility, not eligible, RR1, RR3 and COOP1 (AAPOR, e from resolved cases), quota
+    fill; then the overall rates and the open cases and calls. NotFound (no campaign)."""
+    campaign = get_campaign(session, campaign_id)
+    targets = {t.township: t.target_completes for t in campaign.poll.townships}
+    groups = tally(session.execute(
         select(PhoneContact.township, Interview.disposition, func.count())
         .join(Interview, Interview.id == PhoneContact.interview_id)
         .where(PhoneContact.campaign_id == campaign.id)
-        .group_by(PhoneContact.township, Interview.disposition))
-    groups: dict[str, Counter] = {}
-    for township, code, n in codes:
-        groups.setdefault(township, Counter())[DISPOSITIONS[code].category] += n
+        .group_by(PhoneContact.township, Interview.disposition)))
     dialled = _per_township(session, campaign, CallAttempt.direction == "outbound",
                             CallAttempt.state != "lost", CallAttempt.placed_at.is_not(None))
     claimed = _per_township(session, campaign, CallAttempt.state == "placing",
@@ -241,22 +233,43 @@ def progress(session: Session, campaign: Campaign) -> dict[str, Any]:
     rows = []
     for township in sorted(groups):
         g = groups[township]
-        counts = Dispositions(**{k: g.get(k, 0) for k in ("I", "P", "R", "NC", "O", "UH", "UO",
-                                                          "NE")})
-        rates = outcome_rates(counts)
+        rates = outcome_rates(g).rates
         target = targets.get(township, 0)
-        rows.append({"township": township, "cases": sum(g.values()),
+        rows.append({"township": township, "cases": sum(asdict(g).values()),
                      "dialled": dialled.get(township, 0), "claimed": claimed.get(township, 0),
-                     "in_progress": flying.get(township, 0), "completes": g["I"],
-                     "partials": g["P"], "refusals": g["R"], "non_contacts": g["NC"],
-                     "other": g["O"], "unknown": g["UH"] + g["UO"], "not_eligible": g["NE"],
-                     "rr1": rates.rates["RR1"], "rr3": rates.rates["RR3"],
-                     "coop1": rates.rates["COOP1"], "target_completes": target,
-                     "quota_fill": (g["I"] / target) if target else None})
-    total = Dispositions.total(Dispositions(**{k: groups[t].get(k, 0) for k in (
-        "I", "P", "R", "NC", "O", "UH", "UO", "NE")}) for t in groups)
+                     "in_progress": flying.get(township, 0), "completes": g.I,
+                     "partials": g.P, "refusals": g.R, "non_contacts": g.NC,
+                     "other": g.O, "unknown": g.UH + g.UO, "not_eligible": g.NE,
+                     "rr1": rates["RR1"], "rr3": rates["RR3"], "coop1": rates["COOP1"],
+                     "target_completes": target,
+                     "quota_fill": (g.I / target) if target else None})
     return {"campaign_id": campaign.id, "state": campaign.state, "townships": rows,
-            "overall": outcome_rates(total).to_dict(),
+            "overall": outcome_rates(Dispositions.total(groups.values())).to_dict(),
             "pending": session.scalar(select(func.count(PhoneContact.id)).where(
                 PhoneContact.campaign_id == campaign.id, PhoneContact.state != "done")),
             "claimed": sum(claimed.values()), "in_progress": sum(flying.values())}
+
+
+PROCESS_COLUMNS = ("id", "contact_id", "township", "attempt_number", "direction", "state",
+                   "call_sid", "queued_at", "placed_at", "answered_at", "ended_at",
+                   "call_status", "answered_by", "duration", "outcome", "disposition",
+                   "last_question")
+
+
+def attempts(session: Session, campaign_id: int) -> list[CallAttempt]:
+    """The campaign's call attempts (process data, never the numbers), by id; NotFound
+    (no campaign)."""
+    get_campaign(session, campaign_id)
+    return list(session.scalars(select(CallAttempt).where(
+        CallAttempt.campaign_id == campaign_id).order_by(CallAttempt.id)))
+
+
+def attempts_table(session: Session, campaign_id: int) -> tuple[tuple[str, ...], list[list]]:
+    """``attempts`` as a spreadsheet: ``PROCESS_COLUMNS``, times as ISO 8601 text."""
+    rows = []
+    for attempt in attempts(session, campaign_id):
+        values = {name: getattr(attempt, name, None) for name in PROCESS_COLUMNS}
+        values["township"] = attempt.contact.township
+        rows.append([value.isoformat() if isinstance(value, datetime) else value
+                     for value in values.values()])
+    return PROCESS_COLUMNS, rows

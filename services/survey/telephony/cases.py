@@ -18,18 +18,18 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from services.survey.interviews import answered_share, answers_of
-from services.survey.models.interview import Interview
-from services.survey.models.poll import Poll
+from services.survey.models.interviews import Interview
+from services.survey.models.polls import Poll
 from services.survey.models.telephony import CallAttempt, PhoneContact
-from services.survey.questionnaires import route
-from services.survey.telephony.campaigns import DEFAULT_DELAYS
-from services.survey.telephony.dispositions import (
+from services.survey.questionnaire_answers import route
+from services.survey.telephony.call_outcomes import (
     COMPLETE,
     FINAL_OUTCOMES,
     PARTIAL,
     call_outcome,
     case_disposition,
 )
+from services.survey.telephony.campaigns import DEFAULT_DELAYS
 
 FINAL_CALL_STATUSES = ("completed", "busy", "no-answer", "failed", "canceled")
 

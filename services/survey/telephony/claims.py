@@ -20,13 +20,13 @@ from sqlalchemy import Select, case, func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, lazyload
 
-from services.survey.models.interview import Interview
+from services.survey.models.interviews import Interview
 from services.survey.models.telephony import CallAttempt, Campaign, PhoneContact
 from services.survey.polls import in_field, quota_status
-from services.survey.telephony.campaigns import IN_FLIGHT, is_do_not_call
+from services.survey.telephony.call_outcomes import COMPLETE, NOT_ATTEMPTED, REFUSAL
+from services.survey.telephony.campaigns import IN_FLIGHT
 from services.survey.telephony.cases import close_case
-from services.survey.telephony.dispositions import COMPLETE, NOT_ATTEMPTED, REFUSAL
-from services.survey.telephony.pacing import free_lines
+from services.survey.telephony.do_not_call import is_do_not_call
 from services.survey.telephony.windows import CallingWindows
 from shared.db import is_postgres
 
@@ -55,7 +55,7 @@ def claim_due(session: Session, campaign_id: int, *, worker: str, now: datetime,
         CallAttempt.campaign_id == campaign.id, CallAttempt.state == "placing",
         CallAttempt.placed_at.is_(None)))
     placeable = max(1, int(campaign.cps * lease.total_seconds() / 2)) - waiting
-    room = min(free_lines(campaign.max_concurrent, in_flight), batch, placeable)
+    room = min(max(0, campaign.max_concurrent - in_flight), batch, placeable)
     if room <= 0:
         return []
     filled, quota_room = _quota_room(session, campaign)

@@ -51,8 +51,8 @@ from services.survey.telephony.claims import claim_due, give_back, unplaced_clai
 from services.survey.telephony.dialer_metrics import CALLS_PLACED, CLAIMS
 from services.survey.telephony.presence import Presence, presence_for
 from services.survey.telephony.retention import purge_webhook_records
-from services.survey.telephony.settings import webhook_url
 from services.survey.telephony.slots import reserve_slot
+from services.survey.telephony.twilio_api import rest_client, webhook_url
 from services.survey.telephony.vault import PhoneVault
 from shared.db import session_scope, utcnow
 from shared.errors import Conflict
@@ -71,9 +71,8 @@ class Dialer:
                  stale_seconds: float = 3600.0, batch: int = 20,
                  pace_clock: Callable[[], float] | None = None,
                  sleep: Callable[[float], None] | None = None,
-                 purge_every: float | None = 3600.0, presence: Presence | None = None):
-        from services.survey.telephony.settings import rest_client
-
+                 purge_every: float | None = 3600.0, retention_days: int = 30,
+                 presence: Presence | None = None):
         self.sessions = sessions
         self.config = config
         self.vault = vault
@@ -90,6 +89,7 @@ class Dialer:
         self.stop = threading.Event()
         self.sleep = sleep or self.stop.wait
         self.purge_every = purge_every  # seconds between webhook record purges; None: never
+        self.retention_days = retention_days  # of the webhook records of ended calls
         self._purged_at: float | None = None
         self.presence = presence or presence_for(sessions.kw["bind"], self.worker)
 
@@ -131,7 +131,7 @@ class Dialer:
         self._purged_at = started
         try:
             with session_scope(self.sessions) as session:
-                deleted = purge_webhook_records(session, self.clock())
+                deleted = purge_webhook_records(session, self.clock(), self.retention_days)
         except Exception:
             log.exception("webhook record purge failed")
             return None

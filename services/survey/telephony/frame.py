@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import phonenumbers
 
 from shared import spreadsheets as sheets
+from shared.errors import Problems
 
 HEADERS = {
     "phone": ("phone", "number", "phone_number", "电话", "号码", "电话号码"),
@@ -98,31 +99,32 @@ def read_rows(filename: str, content: bytes) -> list[dict[str, str]]:
 
 
 def parse_frame(rows: list[dict[str, str]], *, townships: set[str] | None = None,
-                region: str = "CN") -> tuple[list[FrameEntry], dict[str, dict[str, list[str]]]]:
-    """Validate every row; return the entries and ``{"row N": {column: [reasons]}}``.
+                region: str = "CN") -> tuple[list[FrameEntry], Problems]:
+    """Validate every row; return the entries and the problems (every row listed as
+    ``{"row N": {column: [reasons]}}``).
 
     Row numbers count the header as row 1, as a spreadsheet shows them.
     """
     entries: list[FrameEntry] = []
-    errors: dict[str, dict[str, list[str]]] = {}
+    problems = Problems(max_rows=max(len(rows), 1))
     seen: dict[str, int] = {}
     for index, row in enumerate(rows, start=2):
-        problems: dict[str, list[str]] = {}
+        before = problems.count
         township = row.get("township", "")
         if not township:
-            problems["township"] = ["required / 必填"]
+            problems.add_row(index, "township", "required / 必填")
         elif townships is not None and township not in townships:
-            problems["township"] = [f"{township} is not in the poll / 不在本次调查范围"]
+            problems.add_row(index, "township", f"{township} is not in the poll / 不在本次调查范围")
         try:
             e164 = normalise_number(row.get("phone", ""), region)
         except ValueError as exc:
-            problems["phone"] = [str(exc)]
+            problems.add_row(index, "phone", str(exc))
             e164 = None
         if e164 and e164 in seen:
-            problems["phone"] = [f"duplicate of row {seen[e164]} / 与第{seen[e164]}行重复"]
-        if problems:
-            errors[f"row {index}"] = problems
+            problems.add_row(index, "phone",
+                             f"duplicate of row {seen[e164]} / 与第{seen[e164]}行重复")
+        if problems.count > before:
             continue
         seen[e164] = index
         entries.append(FrameEntry(index, e164, township, row.get("stratum") or None))
-    return entries, errors
+    return entries, problems

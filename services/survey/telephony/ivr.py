@@ -18,12 +18,8 @@ from typing import Any
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from services.survey.questionnaires import (
-    AnswerError,
-    check_answer,
-    substantive_codes,
-    text_in,
-)
+from services.survey.questionnaire_answers import AnswerError, check_answer
+from services.survey.questionnaire_document import substantive_codes, text_in
 
 DK_KEY, REFUSED_KEY, OPT_OUT_KEY = "8", "9", "9"
 ACCEPT_KEY, DECLINE_KEY = "1", "2"

@@ -39,11 +39,12 @@ from sqlalchemy.engine import Connection, Engine
 
 from services.survey.interviews import OPEN_STATUSES, interview_changes_after_answer
 from services.survey.models import IdempotencyRecord
-from services.survey.models.interview import Answer, Interview
-from services.survey.models.poll import Poll
-from services.survey.models.questionnaire import Questionnaire
+from services.survey.models.interviews import Answer, Interview
+from services.survey.models.polls import Poll
+from services.survey.models.questionnaires import Questionnaire
 from services.survey.models.telephony import CallAttempt, Campaign, PhoneContact
-from services.survey.questionnaires import AnswerError, frozen_document
+from services.survey.questionnaire_answers import AnswerError
+from services.survey.questionnaires import frozen_document
 from services.survey.telephony.cases import next_on_route
 from services.survey.telephony.ivr import Ivr, NoAnswer, interpret, keypad
 from services.survey.telephony.webhooks import SCOPE, voice_of

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.survey.models.interview import Answer
+from services.survey.models.interviews import Answer
 from services.survey.models.telephony import CallAttempt, Campaign, Recording
 from shared.db import utcnow
 

@@ -20,20 +20,16 @@ from sqlalchemy.orm import Session
 from services.survey.models import IdempotencyRecord
 from services.survey.models.telephony import CallAttempt
 from services.survey.telephony.webhooks import SCOPE
-from shared.config import env_int
 
 ENDED = ("ended", "lost")
 BATCH = 1000
 
 
-def retention_days() -> int:
-    return env_int("WEBHOOK_RECORD_RETENTION_DAYS", 30, minimum=1)
-
-
-def purge_webhook_records(session: Session, now: datetime, days: int | None = None) -> int:
-    """Delete webhook records older than the retention of calls that have ended; return
-    how many were deleted. Adds to the session's transaction and does not commit."""
-    cutoff = now.astimezone(UTC) - timedelta(days=retention_days() if days is None else days)
+def purge_webhook_records(session: Session, now: datetime, days: int) -> int:
+    """Delete webhook records older than ``days`` (the retention) of calls that have
+    ended; return how many were deleted. Adds to the session's transaction and does not
+    commit."""
+    cutoff = now.astimezone(UTC) - timedelta(days=days)
     deleted, after = 0, 0
     while True:
         rows = session.execute(

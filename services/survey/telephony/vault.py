@@ -5,8 +5,11 @@ the first encrypts, all decrypt. Rotation: put a new key first, restart, run
 ``kaoping survey rotate-phone-keys`` (re-encrypts every stored number with the first
 key), then drop the old key. ``SURVEY_PHONE_HASH_KEY`` keys the HMAC-SHA256 used to
 find duplicates and do-not-call matches without decrypting; it is never rotated,
-because every stored hash depends on it. Outside production both are generated once
-under ``var/secrets/``.
+because every stored hash depends on it. Both are read by ``services.survey.config``
+(outside production each is generated once under ``var/secrets/``).
+
+A process installs its vault when it starts (the app, the dialer, a command:
+``install_vault``); the encrypted columns and the callers of ``vault()`` use it.
 """
 
 from __future__ import annotations
@@ -14,25 +17,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-import os
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from shared.config import ConfigError, is_production, secret, var_dir
-
-
-def _dev_fernet_key(name: str) -> None:
-    """Create ``var/secrets/<name>`` holding a Fernet key, unless it exists or is set."""
-    if os.environ.get(name) or is_production():
-        return
-    folder = var_dir() / "secrets"
-    folder.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return
-    with os.fdopen(fd, "w") as handle:
-        handle.write(Fernet.generate_key().decode())
+from shared.config import ConfigError
 
 
 class PhoneVault:
@@ -69,7 +57,21 @@ def _cached(keys: str, hash_key: str) -> PhoneVault:
     return PhoneVault(keys.split(","), hash_key)
 
 
+_installed: list[PhoneVault] = []
+
+
+def install_vault(keys: str, hash_key: str) -> PhoneVault:
+    """Make the vault of ``keys`` (comma-separated) and ``hash_key`` this process's vault."""
+    _installed[:] = [_cached(keys, hash_key)]
+    return _installed[0]
+
+
 def vault() -> PhoneVault:
-    """The vault configured by the environment (see the module docstring)."""
-    _dev_fernet_key("SURVEY_PHONE_KEYS")
-    return _cached(secret("SURVEY_PHONE_KEYS"), secret("SURVEY_PHONE_HASH_KEY"))
+    """The vault this process installed when it started. A process that installed none
+    (``kaoping migrate`` running revision survey_0005) gets the one of the settings."""
+    if not _installed:
+        from services.survey.config import PhoneKeys
+
+        keys = PhoneKeys.from_env()
+        install_vault(keys.keys, keys.hash_key)
+    return _installed[0]

@@ -3,7 +3,8 @@
 ``answer`` (the call's Url) → consent ``<Gather>`` → one ``<Gather>`` (or ``<Record>``)
 per question on the route → thanks. Answers are stored as they arrive with
 ``services.survey.interviews.record_answer``. A Gather is idempotent per CallSid,
-question and try: a replay returns the TwiML first sent and changes nothing. The
+question and try (``shared.idempotency.run_once``, scope ``twilio-webhook``): a replay
+returns the TwiML first sent and changes nothing. The
 ``status`` callback ends the attempt (see ``cases.finish_attempt``). An inbound call
 from a sampled number resumes that case's interview.
 """
@@ -19,12 +20,13 @@ from sqlalchemy.orm import Session, joinedload, lazyload
 
 from services.survey.interviews import complete_interview, record_answer
 from services.survey.models import IdempotencyRecord
-from services.survey.models.interview import Interview
-from services.survey.models.poll import Poll
+from services.survey.models.interviews import Interview
+from services.survey.models.polls import Poll
 from services.survey.models.telephony import CallAttempt, Campaign, PhoneContact, Recording
-from services.survey.questionnaires import AnswerError, question_map
-from services.survey.telephony.campaigns import add_do_not_call, is_do_not_call
+from services.survey.questionnaire_answers import AnswerError
+from services.survey.questionnaire_document import question_map
 from services.survey.telephony.cases import FINAL_CALL_STATUSES, finish_attempt, next_phone_question
+from services.survey.telephony.do_not_call import add_do_not_call, is_do_not_call
 from services.survey.telephony.frame import normalise_number
 from services.survey.telephony.ivr import (
     ACCEPT_KEY,
@@ -37,9 +39,9 @@ from services.survey.telephony.ivr import (
     keypad,
 )
 from services.survey.telephony.vault import PhoneVault
-from shared.db import insert_unless_present, utcnow
+from shared.db import utcnow
 from shared.errors import Conflict, DomainError, NotFound
-from shared.idempotency import payload_hash, replay
+from shared.idempotency import run_once
 
 SCOPE = "twilio-webhook"
 
@@ -133,26 +135,12 @@ def answer(session: Session, call: Call, params: dict[str, str]) -> str:
 
 
 def _idempotent(session: Session, call: Call, step: str, tries: int, payload: Any, work) -> str:
-    """Do ``work`` once per CallSid, step and try; a replay gets the TwiML first sent."""
-    key = f"{call.attempt.call_sid}:{step}:{tries}"
-    earlier = replay(session, IdempotencyRecord, SCOPE, key, payload)
-    if earlier is not None:
-        return earlier[1]["twiml"]
-    return store_twiml(session, key, payload, work())
-
-
-def store_twiml(session: Session, key: str, payload: Any, twiml: str) -> str:
-    """Remember the TwiML of a webhook request; return what is remembered.
-
-    The record is inserted with ON CONFLICT DO NOTHING, so that when two copies arrive
-    at the same moment the second waits for the first and then answers like a replay.
-    """
-    if insert_unless_present(session, IdempotencyRecord, {
-            "scope": SCOPE, "key": key, "request_hash": payload_hash(payload),
-            "status_code": 200, "response": {"twiml": twiml}, "created_at": utcnow()},
-            ["scope", "key"]):
-        return twiml
-    return replay(session, IdempotencyRecord, SCOPE, key, payload)[1]["twiml"]
+    """Do ``work`` once per CallSid, step and try (``shared.idempotency.run_once``): a
+    replay, or a copy that arrives while the first is at work, gets the TwiML first
+    sent; the same key with other parameters is a 409."""
+    return run_once(session, IdempotencyRecord, SCOPE, f"{call.attempt.call_sid}:{step}:{tries}",
+                    payload, work, status=200, keep=lambda twiml: {"twiml": twiml},
+                    answer=lambda _status, stored: stored["twiml"])
 
 
 def consent(session: Session, call: Call, digits: str, tries: int) -> str:

@@ -1,18 +1,22 @@
-"""Helpers for telephone tests: a phone questionnaire, a poll in the field, the survey
-service and the simulated carrier over real HTTP, and a dialer with an injected clock."""
+"""Helpers for telephone tests: a phone questionnaire, a poll in the field, a running
+campaign, the survey service and the simulated carrier over real HTTP, a dialer with an
+injected clock, stand-ins for the REST client, and an injected database failure."""
 
 from __future__ import annotations
 
 import contextlib
 import io
+import threading
 import time
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
 from flask import Flask, jsonify
+from sqlalchemy import text
 from twilio.request_validator import RequestValidator
 
 from services.carrier.app import create_app as create_carrier
-from services.survey.models.poll import Poll, PollTownship
+from services.survey.models.polls import Poll, PollTownship
 from services.survey.questionnaires import create_questionnaire
 from services.survey.telephony.dialer import Dialer
 from services.survey.telephony.vault import vault
@@ -170,3 +174,99 @@ def signed(client, path: str, params: dict, token: str = TOKEN, signature: str |
 def call_params(**extra) -> dict:
     return {"CallSid": "CA" + "a" * 32, "AccountSid": "AC" + "5" * 32, "From": "+8657488880000",
             "To": "+8613900010001", "CallStatus": "in-progress", **extra}
+
+
+def running_campaign(app, engines, auth, townships, per_township, **settings) -> int:
+    """A started campaign of a fielding phone poll with ``per_township`` numbers in each
+    township (``frame_csv``) and these settings; returns its id."""
+    poll_id = make_phone_poll(engines["survey"], townships)
+    client, planner = app.test_client(), auth("planner")
+    campaign = client.post("/api/v1/telephony/campaigns", headers=planner, json={
+        "poll_id": poll_id, "name": "c", "from_number": "+8657488880000", **settings})
+    assert campaign.status_code == 201, campaign.json
+    frame = client.post(f"/api/v1/telephony/campaigns/{campaign.json['id']}/frame",
+                        headers=planner, data={"file": (io.BytesIO(
+                            frame_csv(townships, per_township)), "f.csv")})
+    assert frame.status_code == 200, frame.json
+    client.post(f"/api/v1/telephony/campaigns/{campaign.json['id']}/start", headers=planner)
+    return campaign.json["id"]
+
+
+class VirtualTime:
+    """Each thread's own clock, from T0, moved on only by its ``sleep``: when a call is
+    placed shows whether the dialer waited for its slot, without real waiting."""
+
+    T0 = 1_800_000_000.0
+
+    def __init__(self):
+        self.local = threading.local()
+
+    def now(self) -> float:
+        return getattr(self.local, "now", self.T0)
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds >= 0
+        self.local.now = self.now() + seconds
+
+
+class RecordingCarrier:
+    """A stand-in for ``twilio.rest.Client`` that accepts every call and notes when (on
+    the calling thread's virtual clock) and by which worker it was placed."""
+
+    def __init__(self, clock: VirtualTime):
+        self.clock, self.placed, self.lock = clock, [], threading.Lock()
+        calls = SimpleNamespace(create=self.create)
+        self.api = SimpleNamespace(v2010=SimpleNamespace(account=SimpleNamespace(calls=calls)))
+
+    def create(self, **options):
+        with self.lock:
+            self.placed.append((self.clock.now(), threading.current_thread().name))
+            return SimpleNamespace(sid="CA" + f"{len(self.placed):032x}")
+
+
+def spacing(times: list[float]) -> float:
+    ordered = sorted(times)
+    return min(b - a for a, b in zip(ordered, ordered[1:], strict=False))
+
+
+FAILURE = "kaoping_test_failure"  # the trigger (and function) ``failing`` makes
+
+
+@contextlib.contextmanager
+def failing(engine, event: str, when: str):
+    """A trigger that refuses ``event`` (e.g. ``INSERT``, ``UPDATE OF placed_at``) on
+    call_attempts for rows matching ``when`` (a condition on NEW), while the block runs."""
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text(
+                f"CREATE OR REPLACE FUNCTION {FAILURE}() RETURNS trigger LANGUAGE plpgsql "
+                "AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$"))
+            connection.execute(text(
+                f"CREATE TRIGGER {FAILURE} BEFORE {event} ON call_attempts FOR EACH ROW "
+                f"WHEN ({when}) EXECUTE FUNCTION {FAILURE}()"))
+        else:
+            connection.execute(text(
+                f"CREATE TRIGGER {FAILURE} BEFORE {event} ON call_attempts FOR EACH ROW "
+                f"WHEN {when} BEGIN SELECT RAISE(ABORT, 'injected failure'); END"))
+    try:
+        yield
+    finally:
+        with engine.begin() as connection:
+            on = " ON call_attempts" if engine.dialect.name == "postgresql" else ""
+            connection.execute(text(f"DROP TRIGGER {FAILURE}{on}"))
+
+
+class Carrier:
+    """A stand-in for ``twilio.rest.Client`` that accepts every call and keeps the
+    numbers called."""
+
+    def __init__(self):
+        self.called: list[str] = []
+        self.lock = threading.Lock()
+        calls = SimpleNamespace(create=self.create)
+        self.api = SimpleNamespace(v2010=SimpleNamespace(account=SimpleNamespace(calls=calls)))
+
+    def create(self, **options):
+        with self.lock:
+            self.called.append(options["to"])
+            return SimpleNamespace(sid="CA" + f"{len(self.called):032x}")

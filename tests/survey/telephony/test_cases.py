@@ -9,14 +9,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from services.survey.models.interview import Interview
-from services.survey.models.poll import Poll
+from services.survey.models.interviews import Interview
 from services.survey.models.telephony import CallAttempt, PhoneContact
-from services.survey.outcomes import poll_outcome_rates
+from services.survey.outcome_rates import poll_outcome_rates
 from tests.survey.telephony.phone_support import (
     IN_WINDOW,
-    PUBLIC,
-    TOKEN,
     call_params,
     claimed_attempt,
     make_dialer,
@@ -26,18 +23,12 @@ from tests.survey.telephony.phone_support import (
 VOICE = "/api/v1/telephony/voice"
 
 
-@pytest.fixture
-def app(make_app):
-    return make_app("survey", TWILIO_AUTH_TOKEN=TOKEN, PUBLIC_BASE_URL=PUBLIC)
-
-
 def _case(app, attempt_id: int) -> tuple[CallAttempt, PhoneContact, Interview, dict]:
     with app.extensions["kaoping"].sessions() as session:
         attempt = session.get(CallAttempt, attempt_id)
         contact = session.get(PhoneContact, attempt.contact_id)
         interview = session.get(Interview, contact.interview_id)
-        counts = poll_outcome_rates(session, session.get(Poll, interview.poll_id))[
-            "overall"]["counts"]
+        counts = poll_outcome_rates(session, interview.poll_id)["overall"]["counts"]
         return attempt, contact, interview, counts
 
 

@@ -11,11 +11,11 @@ from sqlalchemy import func, select, update
 from twilio.request_validator import RequestValidator
 
 from services.survey.models import IdempotencyRecord
-from services.survey.models.interview import Answer, Interview
-from services.survey.models.poll import Poll
+from services.survey.models.interviews import Answer, Interview
+from services.survey.models.polls import Poll
 from services.survey.models.telephony import CallAttempt, PhoneContact
 from services.survey.telephony.keypad_answers import store_keypad_answer
-from services.survey.telephony.settings import webhook_url
+from services.survey.telephony.twilio_api import webhook_url
 from tests.survey.telephony.phone_support import TOKEN, make_dialer, make_phone_poll
 
 PUBLIC = "https://survey.example.org"

@@ -13,7 +13,7 @@ from twilio.request_validator import RequestValidator
 
 from services.cli import main
 from services.survey.models import IdempotencyRecord
-from services.survey.models.interview import Answer, Interview
+from services.survey.models.interviews import Answer, Interview
 from services.survey.models.telephony import CallAttempt
 from services.survey.telephony.retention import purge_webhook_records
 from shared.db import session_scope, utcnow
@@ -22,11 +22,6 @@ from tests.survey.telephony.phone_support import TOKEN, make_dialer, make_phone_
 PUBLIC = "https://survey.example.org"
 ENDED_SID, LIVE_SID = "CA" + "e" * 32, "CA" + "f" * 32
 VOICE = "/api/v1/telephony/voice"
-
-
-@pytest.fixture
-def app(make_app):
-    return make_app("survey", TWILIO_AUTH_TOKEN=TOKEN, PUBLIC_BASE_URL=PUBLIC)
 
 
 def _post(client, path: str, sid: str, **params):
@@ -90,11 +85,11 @@ def test_old_records_of_ended_calls_go_and_the_rest_stay(app, calls):
     _age(app, ENDED_SID, "sat", 29)  # within them
     _age(app, LIVE_SID, "consent", 400)  # old, but the call is still in progress
     with session_scope(app.extensions["kaoping"].sessions) as session:
-        assert purge_webhook_records(session, utcnow()) == 1
+        assert purge_webhook_records(session, utcnow(), 30) == 1
     assert _keys(app) == every - {f"{ENDED_SID}:consent:1"}
     with session_scope(app.extensions["kaoping"].sessions) as session:
-        assert purge_webhook_records(session, utcnow(), days=28) == 1
-        assert purge_webhook_records(session, utcnow() + timedelta(days=500)) == 0
+        assert purge_webhook_records(session, utcnow(), 28) == 1
+        assert purge_webhook_records(session, utcnow() + timedelta(days=500), 30) == 0
     assert _keys(app) == {f"{LIVE_SID}:consent:1", f"{LIVE_SID}:sat:1"}
 
 
@@ -102,7 +97,7 @@ def test_a_replay_after_the_purge_stores_nothing_twice(app, calls):
     ended, _live = calls
     disposition = _disposition(app, ended)
     with session_scope(app.extensions["kaoping"].sessions) as session:
-        assert purge_webhook_records(session, utcnow() + timedelta(days=31)) == 2
+        assert purge_webhook_records(session, utcnow() + timedelta(days=31), 30) == 2
     replay = _post(app.test_client(), f"{VOICE}/question?attempt={ended}&q=sat&tries=1",
                    ENDED_SID, Digits="3")  # even with other digits than the first time
     assert "q=score" in replay.text  # moves on; the stored answer is kept
@@ -123,7 +118,7 @@ def test_cli_and_the_dialers_hourly_purge(app, calls, engines, monkeypatch, caps
     assert main(["survey", "purge-webhook-records"]) == 0
     assert "deleted 1 webhook records older than 7 days" in capsys.readouterr().out
     _age(app, ENDED_SID, "sat", 8)
-    dialer = make_dialer(app, client=object(), clock=utcnow)
+    dialer = make_dialer(app, client=object(), clock=utcnow, retention_days=7)
     assert dialer.maintain() == 1
     _age(app, LIVE_SID, "sat", 8)
     with session_scope(app.extensions["kaoping"].sessions) as session:
