@@ -16,7 +16,6 @@ or, with ``missing_source: skip``, is left out and named in the snapshot.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from collections import defaultdict
@@ -55,13 +54,6 @@ def service_sources(survey_url: str | None = None, inspection_url: str | None = 
                "retries": env_int("SCORING_SOURCE_RETRIES", 2, minimum=0)}
     return Sources(peer_client("scoring", "survey", url=survey_url, **options),
                    peer_client("scoring", "inspection", url=inspection_url, **options))
-
-
-def canonical_sha256(data: Any) -> str:
-    """SHA-256 of canonical JSON (sorted keys, no spaces, floats by repr)."""
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def segment_periods(kind: str, period: str) -> list[tuple[str, str]]:

@@ -421,6 +421,15 @@ def scheme_tree(document: dict[str, Any]) -> dict[str, Any]:
     return validate_document(document, stored=True)
 
 
+def nested_document(document: dict[str, Any]) -> dict[str, Any]:
+    """The document with its tree under ``root`` (a flat ``nodes`` form converted), as
+    the engine's ``from_document`` reads it."""
+    if "nodes" not in document:
+        return document
+    rest = {k: v for k, v in document.items() if k != "nodes"}
+    return {**rest, "root": scheme_tree(document)}
+
+
 def indicators(document: dict[str, Any]) -> list[dict[str, Any]]:
     """Leaves of a valid document, each with its ``path`` of ancestor ids."""
     out: list[dict[str, Any]] = []

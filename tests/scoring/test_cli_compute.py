@@ -128,7 +128,7 @@ def test_compute_prints_ranking_and_writes_json(files, tmp_path, capsys):
         assert by_unit[unit]["p_advanced"] == direct.uncertainty.p_advanced[i]
         assert by_unit[unit]["rank_lo"] == direct.uncertainty.rank_lo[i]
     top = next(u for u in data["units"] if u["group"] == "towns" and u["rank"] == 1)
-    assert f"{top['unit']:<12}" in printed
+    assert f"   1 {top['unit']:<5}" in printed  # its row in the ranking table
 
 
 def test_sensitivity_summary_is_printed(files, capsys):

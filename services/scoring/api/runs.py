@@ -4,7 +4,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.scoring import results, runs
+from services.scoring import runs
 from services.scoring.models import IdempotencyRecord
 from services.scoring.run_inputs import service_sources
 from services.scoring.schemas.runs import (
@@ -92,7 +92,7 @@ class RunInputs(MethodView):
     @blp.response(200)
     def get(self, run_id):
         """The stored input snapshot (its SHA-256 is the run's ``inputs_sha256``)."""
-        return runs.get_run(db_session(), run_id).inputs
+        return runs.inputs(db_session(), run_id)
 
 
 @blp.route("/runs/<int:run_id>/publish")
@@ -122,14 +122,10 @@ class RunRanking(MethodView):
     def get(self, query, run_id):
         """Ranking per peer group with intervals, probabilities and the change since the
         previous run of the same kind; ``format=csv|xlsx`` for spreadsheets."""
-        principal = current_principal()
-        session = db_session()
-        run = runs.get_run(session, run_id, principal)
-        rows = results.ranking(session, run, query.get("group"), principal)
         if query["format"] == "json":
-            return rows
-        columns, cells = results.export_rows(run, rows)
-        return export(query["format"], f"run_{run.id}_{run.period}_ranking", columns, cells)
+            return runs.ranking(db_session(), run_id, query.get("group"), current_principal())
+        return export(query["format"], *runs.ranking_sheet(
+            db_session(), run_id, query.get("group"), current_principal()))
 
 
 @blp.route("/runs/<int:run_id>/sensitivity")
@@ -143,13 +139,10 @@ class RunSensitivity(MethodView):
         shift per variant and each unit's largest move; 404 naming the option for a run
         without it; a unit token gets its own unit's entries only. ``format=csv|xlsx``:
         one row per unit (peer group, the run's rank, largest move, rank per variant)."""
-        principal = current_principal()
-        run = runs.get_run(db_session(), run_id, principal)
-        report = runs.sensitivity_report(run, principal)
         if query["format"] == "json":
-            return report
-        columns, cells = results.sensitivity_rows(run, report)
-        return export(query["format"], f"run_{run.id}_{run.period}_sensitivity", columns, cells)
+            return runs.sensitivity(db_session(), run_id, current_principal())
+        return export(query["format"], *runs.sensitivity_sheet(db_session(), run_id,
+                                                               current_principal()))
 
 
 @blp.route("/runs/<int:run_id>/units/<code>")
@@ -159,7 +152,4 @@ class RunUnit(MethodView):
     def get(self, run_id, code):
         """A unit's breakdown: contributions (adding up to the composite), what pulled it
         up or down against its group, horizontal and vertical comparison."""
-        principal = current_principal()
-        session = db_session()
-        run = runs.get_run(session, run_id, principal)
-        return results.breakdown(session, run, code, principal)
+        return runs.breakdown(db_session(), run_id, code, current_principal())

@@ -9,11 +9,17 @@ nodes carry ``aggregation`` and ``weighting`` ({method, matrix, ri_table}); the 
 carries ``missing`` and per-peer-group ``overrides``. Engine-only options may sit in an
 ``engine`` object of the document or be passed to ``compute``. Aliases of method names
 (``z``/``zscore``, ``t``/``tscore``, ``min_max``/``minmax``) are accepted.
+
+A :class:`Scheme` is immutable; what a score run changes is made by its operations:
+:meth:`Scheme.pruned` (only the indicators that have values), :meth:`Scheme.absent`,
+:meth:`Scheme.excluding_kinds` (a leaf restricted to unit ``kinds`` left out for peer
+groups without such units) and :meth:`Scheme.blended` (the period blend of day-to-day
+results with the scheme's own assessment under a root of its own).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from services.scoring.engine.errors import EngineError
@@ -45,6 +51,9 @@ MISSING_ALIASES = {
 }
 SCOPES = ("group", "all")
 DEFAULT_NORMALISATION = "tscore"
+# Ids of a blended scheme (:meth:`Scheme.blended`): its root and the day-to-day column.
+BLEND_ROOT = "assessment"
+DAY_TO_DAY = "day_to_day"
 
 
 @dataclass(frozen=True)
@@ -73,6 +82,7 @@ class Indicator:
     transform: Transform | None = None
     weight: float | None = None
     shrinkage: str | None = None  # "REML" / "ML": Fay–Herriot toward the peer-group mean
+    kinds: tuple[str, ...] | None = None  # unit kinds the indicator applies to (None: all)
 
 
 @dataclass(frozen=True)
@@ -112,6 +122,100 @@ class Scheme:
         out: list[Node] = []
         _post_order(self.root, out)
         return out
+
+    def absent(self, present: set[str]) -> list[str]:
+        """The indicators (in tree order) whose ids are not in ``present``."""
+        return [leaf.id for leaf in self.indicators if leaf.id not in present]
+
+    def pruned(self, keep: set[str]) -> tuple[Scheme | None, list[str]]:
+        """The scheme without the indicators not in ``keep`` and the nodes left empty:
+        AHP matrices lose the rows and columns of removed children, overrides their
+        references. Returns (the scheme, or None when nothing is left; the removed ids,
+        children before their node)."""
+        removed: list[str] = []
+        root = _prune(self.root, keep, removed)
+        if root is None:
+            return None, removed
+        gone = set(removed)
+        overrides = tuple(
+            replace(
+                o,
+                weights={k: w for k, w in o.weights.items() if k not in gone},
+                exclude=tuple(k for k in o.exclude if k not in gone),
+                normalisation={k: n for k, n in o.normalisation.items() if k not in gone},
+            )
+            for o in self.overrides
+        )
+        return replace(self, root=root, overrides=overrides), removed
+
+    def excluding_kinds(
+        self, kinds_of_group: dict[str, set[str]]
+    ) -> tuple[Scheme, dict[str, list[str]]]:
+        """Exclude an indicator with ``kinds`` for every peer group none of whose units
+        (``kinds_of_group``: group → the unit kinds in it) is of those kinds, through that
+        group's (last) override. Returns (the scheme, group → indicators newly excluded)."""
+        overrides = list(self.overrides)
+        by_group = {o.peer_group: i for i, o in enumerate(overrides)}
+        excluded: dict[str, list[str]] = {}
+        for leaf in self.indicators:
+            if not leaf.kinds:
+                continue
+            for group, present in sorted(kinds_of_group.items()):
+                if present & set(leaf.kinds):
+                    continue
+                if group not in by_group:
+                    by_group[group] = len(overrides)
+                    overrides.append(Override(peer_group=group))
+                override = overrides[by_group[group]]
+                if leaf.id not in override.exclude:
+                    overrides[by_group[group]] = replace(
+                        override, exclude=(*override.exclude, leaf.id)
+                    )
+                    excluded.setdefault(group, []).append(leaf.id)
+        return replace(self, overrides=tuple(overrides)), excluded
+
+    def blended(self, day_to_day: float, snapshot: float) -> Scheme:
+        """The period blend: a root ``BLEND_ROOT`` (arithmetic, expert weights) over the
+        day-to-day column ``DAY_TO_DAY`` (source direct, not re-normalised, weight
+        ``day_to_day``) and this scheme's root (weight ``snapshot``). Raises EngineError
+        when this scheme's root already has one of the two ids."""
+        if self.root.id in (BLEND_ROOT, DAY_TO_DAY):
+            raise EngineError(
+                "The scheme's root id is reserved by runs",
+                {"root.id": [f"{BLEND_ROOT} and {DAY_TO_DAY} are reserved"]},
+            )
+        day = Indicator(
+            id=DAY_TO_DAY,
+            source="direct",
+            direction=1,
+            normalisation=Normalisation(method="none"),
+            weight=float(day_to_day),
+        )
+        root = Node(
+            id=BLEND_ROOT, children=(day, replace(self.root, weight=float(snapshot)))
+        )
+        return replace(self, root=root)
+
+
+def _prune(node, keep: set[str], removed: list[str]):
+    if isinstance(node, Indicator):
+        if node.id in keep:
+            return node
+        removed.append(node.id)
+        return None
+    kept_index, children = [], []
+    for i, child in enumerate(node.children):
+        out = _prune(child, keep, removed)
+        if out is not None:
+            kept_index.append(i)
+            children.append(out)
+    if not children:
+        removed.append(node.id)
+        return None
+    matrix = node.matrix
+    if matrix is not None:
+        matrix = tuple(tuple(matrix[i][j] for j in kept_index) for i in kept_index)
+    return replace(node, children=tuple(children), matrix=matrix)
 
 
 def _leaves(node, out):
@@ -271,6 +375,7 @@ def _indicator(doc, node_id, path, bad) -> Indicator:
     if shrinkage not in (None, "REML", "ML", "none"):
         bad(f"{path}.shrinkage", "REML, ML or none")
     weight = doc.get("weight")
+    kinds = doc.get("kinds")
     return Indicator(
         id=node_id,
         source=source or "direct",
@@ -279,6 +384,7 @@ def _indicator(doc, node_id, path, bad) -> Indicator:
         transform=transform,
         weight=float(weight) if _number(weight) else None,
         shrinkage=None if shrinkage in (None, "none") else shrinkage,
+        kinds=tuple(kinds) if isinstance(kinds, list) else None,
     )
 
 

@@ -1,10 +1,5 @@
-"""The pure parts of a run's computation: pruning a scheme and excluding by unit kind."""
+"""A run's computation from its snapshot (pure)."""
 
-import numpy as np
-import pytest
-
-from services.scoring.assessment import exclude_by_kind, prune
-from services.scoring.engine.weights import ahp
 
 
 def _leaf(node_id, **extra):
@@ -12,47 +7,11 @@ def _leaf(node_id, **extra):
             **extra}
 
 
-DOCUMENT = {
-    "missing": "reweight",
-    "root": {"id": "total", "weighting": {"method": "ahp", "matrix": [
-        [1, 3, 5], [1 / 3, 1, 5 / 3], [1 / 5, 3 / 5, 1]]},
-        "children": [
-            {"id": "poll", "children": [_leaf("sat", source="poll", kinds=["township"],
-                                              weight=1.0)]},
-            {"id": "work", "children": [_leaf("a", weight=0.5), _leaf("b", weight=0.5)]},
-            {"id": "data", "children": [_leaf("c", weight=1.0)]}]},
-    "overrides": [{"peer_group": "G1", "weights": {"a": 0.2, "b": 0.8}, "exclude": ["sat"]}],
-}
-
-
-def test_prune_drops_empty_nodes_and_their_ahp_rows_and_override_references():
-    doc, removed = prune(DOCUMENT, {"a", "b", "c"})
-    assert removed == ["sat", "poll"]
-    assert [c["id"] for c in doc["root"]["children"]] == ["work", "data"]
-    matrix = doc["root"]["weighting"]["matrix"]
-    assert matrix == [[1, 5 / 3], [3 / 5, 1]]
-    # The kept children keep their relative AHP weights (3 : 5/3... of the full matrix).
-    full = ahp(np.array(DOCUMENT["root"]["weighting"]["matrix"], float)).weights
-    kept = ahp(np.array(matrix, float)).weights
-    assert kept == pytest.approx(full[1:] / full[1:].sum())
-    assert doc["overrides"][0]["exclude"] == []
-    assert DOCUMENT["root"]["children"][0]["id"] == "poll"  # the input is not changed
-    assert prune(DOCUMENT, set()) == (None, ["sat", "poll", "a", "b", "work", "c", "data",
-                                             "total"])
-
-
-def test_kinds_exclude_a_leaf_for_groups_without_such_units():
-    units = [{"code": "T1", "kind": "township", "peer_group": "TS"},
-             {"code": "D1", "kind": "department", "peer_group": "G1"},
-             {"code": "D2", "kind": "department", "peer_group": "G2"}]
-    doc, excluded = exclude_by_kind(DOCUMENT, units)
-    assert excluded == {"G2": ["sat"]}  # G1 excludes it already
-    by_group = {o["peer_group"]: o for o in doc["overrides"]}
-    assert by_group["G2"]["exclude"] == ["sat"] and "TS" not in by_group
+DOCUMENT = {"missing": "reweight", "root": {"id": "total", "children": [_leaf("a")]}}
 
 
 def test_a_flat_document_is_read_as_its_tree():
-    from services.scoring.assessment import nested_document
+    from services.scoring.scheme_document import nested_document
 
     flat = {"missing": "reweight", "nodes": [
         {"id": "total", "weighting": {"method": "equal"}},
