@@ -33,6 +33,7 @@ from scipy.stats import norm
 
 from services.scoring.engine import EngineError, Scheme, Table, compute, from_document
 from services.scoring.engine import periods as engine_periods
+from services.scoring.engine.result import number
 from services.scoring.engine.scheme import BLEND_ROOT, DAY_TO_DAY
 from services.scoring.scheme_document import nested_document
 from shared.errors import ValidationFailed
@@ -237,11 +238,6 @@ def _blend(scheme: Scheme, units, snapshot_segment, segment_results, options, en
     return segment, blended, blend
 
 
-def _num(value) -> float | None:
-    value = float(value)
-    return None if math.isnan(value) else value
-
-
 def _rows(result, units, segment, segment_results) -> list[dict[str, Any]]:
     """One JSON-ready record per unit (by code): what ScoreResult stores."""
     raw: dict[tuple[str, str], dict[str, Any]] = {}
@@ -262,16 +258,16 @@ def _rows(result, units, segment, segment_results) -> list[dict[str, Any]]:
             cell = raw.get((unit, ind), {})
             indicators[ind] = {"raw": cell.get("raw"), "se": cell.get("se"),
                                **({"fields": cell["fields"]} if "fields" in cell else {}),
-                               "value": _num(result.values[i, j]),
-                               "normalised": _num(result.normalised[i, j]),
-                               "contribution": _num(result.contributions[i, j])}
+                               "value": number(result.values[i, j]),
+                               "normalised": number(result.normalised[i, j]),
+                               "contribution": number(result.contributions[i, j])}
             fit = result.fay_herriot.get(ind)
             if fit is not None and not math.isnan(fit["gamma"][i]):
-                indicators[ind]["shrinkage"] = {"gamma": _num(fit["gamma"][i]),
-                                                "mse": _num(fit["mse"][i])}
+                indicators[ind]["shrinkage"] = {"gamma": number(fit["gamma"][i]),
+                                                "mse": number(fit["mse"][i])}
         near = bool(unc.near_cutoff[i]) if unc is not None and unc.near_cutoff is not None \
             else False
-        credibility = _num(result.credibility[i]) if result.credibility is not None else None
+        credibility = number(result.credibility[i]) if result.credibility is not None else None
         flags = []
         if near:
             flags.append("near_cutoff")
@@ -281,20 +277,20 @@ def _rows(result, units, segment, segment_results) -> list[dict[str, Any]]:
             flags.append("self_check_discounted")
         out.append({
             "unit": unit, "peer_group": result.groups[i],
-            "composite": _num(result.composite[i]), "rank": int(result.rank[i]),
+            "composite": number(result.composite[i]), "rank": int(result.rank[i]),
             "group_size": int(result.group_size[i]),
-            "composite_lo": _num(unc.composite_lo[i]) if unc else None,
-            "composite_hi": _num(unc.composite_hi[i]) if unc else None,
+            "composite_lo": number(unc.composite_lo[i]) if unc else None,
+            "composite_hi": number(unc.composite_hi[i]) if unc else None,
             "rank_lo": int(unc.rank_lo[i]) if unc else None,
             "rank_hi": int(unc.rank_hi[i]) if unc else None,
-            "p_top_k": _num(unc.p_top_k[i]) if unc else None,
-            "p_advanced": _num(unc.p_advanced[i]) if unc and unc.p_advanced is not None
+            "p_top_k": number(unc.p_top_k[i]) if unc else None,
+            "p_advanced": number(unc.p_advanced[i]) if unc and unc.p_advanced is not None
             else None,
             "advanced": bool(result.advanced[i]) if result.advanced is not None else None,
             "near_cutoff": near, "credibility": credibility, "flags": flags,
             "indicators": indicators,
-            "nodes": {n: _num(s[i]) for n, s in result.node_scores.items()},
-            "segments": {p: _num(r.composite[pos[unit]]) for pos, p, r in seg_pos},
+            "nodes": {n: number(s[i]) for n, s in result.node_scores.items()},
+            "segments": {p: number(r.composite[pos[unit]]) for pos, p, r in seg_pos},
             "missing": result.missing[i],
         })
     return out

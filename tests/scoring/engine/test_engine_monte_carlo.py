@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from services.scoring.engine import Table, compute, from_document
-from services.scoring.engine.pipeline import BLOCK_DRAWS
+from services.scoring.engine.monte_carlo import BLOCK_DRAWS
 
 
 def document():
@@ -142,7 +142,7 @@ def test_sensitivity_reports_rank_moves(data):
 def test_standard_normals_are_standard_normal(dtype):
     from scipy import stats
 
-    from services.scoring.engine.pipeline import standard_normals
+    from services.scoring.engine.monte_carlo import standard_normals
 
     z = np.empty((8, 25_000), dtype=dtype)
     standard_normals(np.random.SeedSequence(2026), z)
@@ -216,7 +216,8 @@ def nested_document():
 def test_exact_columns_held_at_point_scores_equal_redrawing_them(data, nested):
     """Draws reuse the point scores of exact columns; rebuilding and renormalising every
     column per draw (S listed as noisy with SE 0) gives the same composites and ranks."""
-    from services.scoring.engine.model import Model, Options
+    from services.scoring.engine.model import Model
+    from services.scoring.engine.options import Options
 
     doc = document()
     doc["root"]["children"][2]["normalisation"] = {"method": "tscore", "scope": "all"}
@@ -257,16 +258,16 @@ def test_exact_columns_held_at_point_scores_equal_redrawing_them(data, nested):
 
 @pytest.mark.parametrize("draws", [1, 7, 100, 1000])
 def test_interval_quantiles_match_numpy(draws):
-    from services.scoring.engine.pipeline import _quantiles
+    from services.scoring.engine.monte_carlo import quantiles
 
     rng = np.random.default_rng(draws)
     comp = rng.normal(50, 10, (draws, 37)).astype(np.float32)
     ranks = rng.integers(1, 12, (draws, 37)).astype(np.int16)
-    lo, hi = _quantiles(comp, 0.05, "linear", block=10)
+    lo, hi = quantiles(comp, 0.05, "linear", block=10)
     expected = np.quantile(comp.astype(np.float64), [0.05, 0.95], axis=0, method="linear")
     np.testing.assert_allclose(lo, expected[0], rtol=1e-6)
     np.testing.assert_allclose(hi, expected[1], rtol=1e-6)
-    rlo, rhi = _quantiles(ranks, 0.05, "inverted_cdf", block=10)
+    rlo, rhi = quantiles(ranks, 0.05, "inverted_cdf", block=10)
     expected = np.quantile(ranks, [0.05, 0.95], axis=0, method="inverted_cdf")
     np.testing.assert_array_equal(rlo, expected[0])
     np.testing.assert_array_equal(rhi, expected[1])

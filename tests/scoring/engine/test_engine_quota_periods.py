@@ -90,7 +90,7 @@ def test_credibility_rule():
 
 
 def test_quota_given_to_compute_replaces_the_schemes():
-    from services.scoring.engine.model import Options
+    from services.scoring.engine.options import Options
 
     opts = Options.build({"advanced": {"seats": 5}}, advanced_share=0.3)
     assert (opts.advanced_seats, opts.advanced_share) == (None, 0.3)
