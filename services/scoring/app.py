@@ -1,6 +1,7 @@
 """create_app() of the scoring service."""
 
 from services.scoring.api import BLUEPRINTS
+from services.scoring.config import ScoringSettings
 from shared.app import create_service_app
 from shared.migrations import service_migrations_dir
 
@@ -11,4 +12,4 @@ def create_app(test_config=None):
         description="Units, peer groups, assessment scheme, self-checks and key tasks; "
                     "weighted, normalised composite scores, rankings and assessments.",
         blueprints=BLUEPRINTS, migrations_dir=service_migrations_dir("scoring"),
-        test_config=test_config)
+        service_settings=ScoringSettings.from_env().flask_config(), test_config=test_config)

@@ -29,7 +29,6 @@ from services.scoring.models.scheme import SchemeVersion
 from services.scoring.periods import months_in, parse_period
 from services.scoring.scheme_document import indicators
 from shared.client import ServiceClient, peer_client
-from shared.config import env_float, env_int
 from shared.errors import DependencyDown, ValidationFailed
 
 SNAPSHOT_FORMAT = 1
@@ -46,12 +45,13 @@ class Sources:
     inspection: ServiceClient | None
 
 
-def service_sources(survey_url: str | None = None, inspection_url: str | None = None) -> Sources:
-    """Clients with a short-lived ``service`` token; URLs default to ``SURVEY_URL`` and
-    ``INSPECTION_URL``. Timeout ``SCORING_SOURCE_TIMEOUT`` (10 s), retries
-    ``SCORING_SOURCE_RETRIES`` (2)."""
-    options = {"ttl": 600, "timeout": env_float("SCORING_SOURCE_TIMEOUT", 10.0),
-               "retries": env_int("SCORING_SOURCE_RETRIES", 2, minimum=0)}
+def service_sources(survey_url: str, inspection_url: str, timeout: float,
+                    retries: int) -> Sources:
+    """Clients of the survey and inspection services with a short-lived ``service``
+    token; ``timeout`` in seconds per request, ``retries`` of a failed GET (the service
+    passes ``SURVEY_URL``, ``INSPECTION_URL``, ``SCORING_SOURCE_TIMEOUT`` and
+    ``SCORING_SOURCE_RETRIES``)."""
+    options = {"ttl": 600, "timeout": timeout, "retries": retries}
     return Sources(peer_client("scoring", "survey", url=survey_url, **options),
                    peer_client("scoring", "inspection", url=inspection_url, **options))
 

@@ -1,5 +1,6 @@
 """Period endpoints: months, quarters, half-years and years; open/closed; deadline."""
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -31,7 +32,8 @@ class Periods(MethodView):
     def post(self, data):
         """Define a period by its code (2026-06, 2026-Q2, 2026-H1, 2026); 409 if it exists."""
         return periods.create_period(db_session(), data["code"], data.get("deadline"),
-                                     data.get("state", "open"))
+                                     data.get("state", "open"),
+                                     deadline_days=current_app.config["SCORING_DEADLINE_DAYS"])
 
 
 @blp.route("/periods/year")
@@ -41,7 +43,8 @@ class PeriodYear(MethodView):
     @blp.response(201, PeriodSchema(many=True))
     def post(self, data):
         """Define the months, quarters, half-years and the year itself that are missing."""
-        return periods.create_year(db_session(), data["year"])
+        return periods.create_year(db_session(), data["year"],
+                                   deadline_days=current_app.config["SCORING_DEADLINE_DAYS"])
 
 
 @blp.route("/periods/<code>")

@@ -61,14 +61,15 @@ class Runs(MethodView):
         """Collect inputs, snapshot them, compute and store a run (state ``computed``).
 
         Idempotent on an ``Idempotency-Key`` header: a replay returns the same run."""
-        session = db_session()
-        sources = service_sources(current_app.config.get("SURVEY_URL"),
-                                  current_app.config.get("INSPECTION_URL"))
+        config = current_app.config
+        sources = service_sources(config["SURVEY_URL"], config["INSPECTION_URL"],
+                                  config["SCORING_SOURCE_TIMEOUT"],
+                                  config["SCORING_SOURCE_RETRIES"])
         return idempotent(
             IdempotencyRecord, IDEMPOTENCY_SCOPE, data,
-            lambda: run_dict(runs.create_run(session, data, current_principal().sub, sources),
-                             detail=True),
-            reload=lambda run_id: run_dict(runs.get_run(session, run_id), detail=True))
+            lambda: run_dict(runs.create_run(db_session(), data, current_principal().sub,
+                                             sources), detail=True),
+            reload=lambda run_id: run_dict(runs.get_run(db_session(), run_id), detail=True))
 
 
 @blp.route("/runs/<int:run_id>")

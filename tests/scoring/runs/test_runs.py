@@ -151,8 +151,9 @@ def test_publish_freezes_the_run_and_its_scheme_version(runs_client, midyear, au
 
 
 def test_a_missing_source_fails_naming_it_or_is_skipped_by_policy(
-        runs_client, auth, county, sources, monkeypatch):
-    monkeypatch.setenv("SCORING_SOURCE_RETRIES", "0")
+        make_app, auth, county, sources):
+    runs_client = make_app("scoring", SURVEY_URL=sources[0], INSPECTION_URL=sources[1],
+                           SCORING_SOURCE_RETRIES=0).test_client()
     sources[2].inspection_down = True
     failed = _start(runs_client, auth, county)
     assert failed.status_code == 503
@@ -165,9 +166,9 @@ def test_a_missing_source_fails_naming_it_or_is_skipped_by_policy(
     assert "inspection_score" in skipped.json["method"]["final"]["pruned"]
 
 
-def test_an_unreachable_survey_service_is_a_503_naming_it(make_app, auth, county, monkeypatch):
-    monkeypatch.setenv("SCORING_SOURCE_RETRIES", "0")
-    app = make_app("scoring", SURVEY_URL="http://127.0.0.1:9", INSPECTION_URL="http://127.0.0.1:9")
+def test_an_unreachable_survey_service_is_a_503_naming_it(make_app, auth, county):
+    app = make_app("scoring", SURVEY_URL="http://127.0.0.1:9", INSPECTION_URL="http://127.0.0.1:9",
+                   SCORING_SOURCE_RETRIES=0)
     response = _start(app.test_client(), auth, county)
     assert response.status_code == 503
     assert response.json["errors"] == {"service": ["survey"]}
