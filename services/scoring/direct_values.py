@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.scoring.models.direct import DirectValue
+from services.scoring.models.direct_values import DirectValue
 from services.scoring.models.periods import Period
 from services.scoring.models.registry import Unit
 from services.scoring.schemes import indicator_catalogue

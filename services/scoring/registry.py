@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.scoring.models.direct import DirectValue
-from services.scoring.models.keytasks import KeyTask
+from services.scoring.models.direct_values import DirectValue
+from services.scoring.models.key_tasks import KeyTask
 from services.scoring.models.registry import (
     UNIT_KINDS,
     PeerGroup,
@@ -24,7 +24,7 @@ from services.scoring.models.registry import (
     TownshipMargin,
     Unit,
 )
-from services.scoring.models.selfcheck import SelfCheck
+from services.scoring.models.self_checks import SelfCheck
 from services.scoring.spreadsheets import RowErrors, Table
 from shared.db import utcnow
 from shared.errors import Conflict, NotFound, ValidationFailed

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from services.scoring.engine.pipeline import SENSITIVITY_NORMALISATIONS, SENSITIVITY_WEIGHTINGS
 from services.scoring.engine.scheme import BLEND_ROOT, DAY_TO_DAY
 from services.scoring.models.runs import ScoreResult, ScoreRun
-from services.scoring.models.scheme import SchemeVersion
+from services.scoring.models.schemes import SchemeVersion
 from services.scoring.periods import parse_period
 from services.scoring.scheme_document import indicators
 from shared.auth import Principal

@@ -24,8 +24,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from services.scoring import direct_values, keytasks, registry, selfchecks
-from services.scoring.models.scheme import SchemeVersion
+from services.scoring import direct_values, key_tasks, registry, self_checks
+from services.scoring.models.schemes import SchemeVersion
 from services.scoring.periods import months_in, parse_period
 from services.scoring.scheme_document import indicators
 from shared.client import ServiceClient, peer_client
@@ -131,7 +131,7 @@ class _LocalReader:
 
     def _month_checks(self, month: str) -> list[dict]:
         if month not in self._self_checks:
-            self._self_checks[month] = selfchecks.current_values(self.session, period=month)
+            self._self_checks[month] = self_checks.current_values(self.session, period=month)
         return self._self_checks[month]
 
     def self_checks(self, period: str, leaves: list[dict]) -> list[list[Any]]:
@@ -164,7 +164,7 @@ class _LocalReader:
         if not wanted:
             return []
         out = []
-        for row in keytasks.metrics(self.session, period):
+        for row in key_tasks.metrics(self.session, period):
             if row["unit"] not in self.codes:
                 continue
             for leaf in wanted:

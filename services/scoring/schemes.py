@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.scoring.models.registry import PeerGroup
-from services.scoring.models.scheme import Scheme, SchemeVersion
+from services.scoring.models.schemes import Scheme, SchemeVersion
 from services.scoring.scheme_document import indicators, validate_document
 from shared.db import utcnow
 from shared.errors import BadRequest, Conflict, NotFound, ValidationFailed

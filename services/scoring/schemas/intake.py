@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from services.scoring.models.keytasks import PROGRESS_STATUSES, TASK_CATEGORIES
+from services.scoring.models.key_tasks import PROGRESS_STATUSES, TASK_CATEGORIES
 from services.scoring.schemas.registry import CODE, UtcDateTime
 
 LINK = fields.String(validate=validate.URL(schemes={"http", "https"}))

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from services.scoring.models.periods import Period
 from services.scoring.models.registry import Unit
-from services.scoring.models.selfcheck import SelfCheck
+from services.scoring.models.self_checks import SelfCheck
 from services.scoring.periods import as_utc, get_period, is_late, months_in
 from services.scoring.registry import is_active
 from services.scoring.schemes import indicator_catalogue

@@ -3,8 +3,8 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.scoring import keytasks
-from services.scoring.api.selfchecks import scoped_unit, submitter
+from services.scoring import key_tasks
+from services.scoring.api.self_checks import scoped_unit, submitter
 from services.scoring.api.uploads import EXPORT_DOC, SPREADSHEET_BODY
 from services.scoring.models import IdempotencyRecord
 from services.scoring.schemas.intake import (
@@ -31,15 +31,15 @@ class KeyTasks(MethodView):
     def get(self, args):
         """Tasks with milestones (a unit token sees its own unit's tasks)."""
         unit = scoped_unit(args.get("unit"))
-        return [keytasks.task_dict(t, u)
-                for t, u in keytasks.list_tasks(db_session(), unit, args.get("category"))]
+        return [key_tasks.task_dict(t, u)
+                for t, u in key_tasks.list_tasks(db_session(), unit, args.get("category"))]
 
     @roles("planner")
     @blp.arguments(KeyTaskSchema)
     @blp.response(201, KeyTaskSchema)
     def post(self, data):
         """Create or replace a task and its milestones."""
-        return keytasks.task_dict(*keytasks.save_task(db_session(), data))
+        return key_tasks.task_dict(*key_tasks.save_task(db_session(), data))
 
 
 @blp.route("/key-tasks/import")
@@ -56,7 +56,7 @@ class KeyTaskImport(MethodView):
         table = read_table(*uploaded_file(), ("task", "title_zh", "title_en", "category",
                                               "unit", "milestone", "due_on"),
                            ("leader", "cadence", "milestone_title", "planned_percent"))
-        return keytasks.import_tasks(db_session(), table)
+        return key_tasks.import_tasks(db_session(), table)
 
 
 @blp.route("/key-tasks/export")
@@ -67,8 +67,8 @@ class KeyTaskExport(MethodView):
     def get(self, args):
         rows = [[t.code, t.title_zh, t.title_en, t.category, u, t.leader, t.cadence, m.seq,
                  m.title, m.due_on, m.planned_percent]
-                for t, u in keytasks.list_tasks(db_session()) for m in t.milestones]
-        return export(args["format"], "key_tasks", keytasks.TASK_COLUMNS, rows)
+                for t, u in key_tasks.list_tasks(db_session()) for m in t.milestones]
+        return export(args["format"], "key_tasks", key_tasks.TASK_COLUMNS, rows)
 
 
 @blp.route("/key-tasks/progress/import")
@@ -84,7 +84,7 @@ class ProgressImport(MethodView):
         """
         table = read_table(*uploaded_file(), ("task", "percent", "status"),
                            ("milestone", "as_of", "completed_on", "narrative", "evidence"))
-        return keytasks.import_progress(db_session(), table, submitter())
+        return key_tasks.import_progress(db_session(), table, submitter())
 
 
 @blp.route("/key-tasks/metrics")
@@ -94,7 +94,7 @@ class KeyTaskMetrics(MethodView):
     @blp.response(200, KeyTaskMetricSchema(many=True))
     def get(self, args):
         """On-time milestone rate and progress lag per unit for a period."""
-        return keytasks.metrics(db_session(), args["period"], scoped_unit(args.get("unit")))
+        return key_tasks.metrics(db_session(), args["period"], scoped_unit(args.get("unit")))
 
 
 @blp.route("/key-tasks/<code>")
@@ -102,10 +102,10 @@ class KeyTaskByCode(MethodView):
     @roles(*ROLES)
     @blp.response(200, KeyTaskSchema)
     def get(self, code):
-        task, unit = keytasks.get_task(db_session(), code)
+        task, unit = key_tasks.get_task(db_session(), code)
         if current_principal().role == "unit":
             require_unit(unit, hide=True)
-        return keytasks.task_dict(task, unit)
+        return key_tasks.task_dict(task, unit)
 
 
 @blp.route("/key-tasks/<code>/progress")
@@ -114,10 +114,10 @@ class TaskProgress(MethodView):
     @blp.response(200, ProgressSchema(many=True))
     def get(self, code):
         """Progress reports of a task (a unit token: its own tasks only)."""
-        _task, unit = keytasks.get_task(db_session(), code)
+        _task, unit = key_tasks.get_task(db_session(), code)
         require_unit(unit)
-        return [keytasks.progress_dict(r, code)
-                for r in keytasks.list_progress(db_session(), code)]
+        return [key_tasks.progress_dict(r, code)
+                for r in key_tasks.list_progress(db_session(), code)]
 
     @roles("unit", "planner")
     @blp.doc(**HEADER_DOC)
@@ -126,5 +126,5 @@ class TaskProgress(MethodView):
     def post(self, data, code):
         """Report progress; `completed_on` dates a finished milestone."""
         return idempotent(IdempotencyRecord, f"progress:{code}", data,
-                          lambda: keytasks.progress_dict(keytasks.report_progress(
+                          lambda: key_tasks.progress_dict(key_tasks.report_progress(
                               db_session(), code, data, submitter()), code), per_caller=True)

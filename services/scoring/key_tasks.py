@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from services.scoring.models.keytasks import (
+from services.scoring.models.key_tasks import (
     PROGRESS_STATUSES,
     TASK_CATEGORIES,
     KeyTask,
@@ -32,7 +32,7 @@ from services.scoring.models.keytasks import (
 )
 from services.scoring.models.registry import Unit
 from services.scoring.periods import parse_period
-from services.scoring.selfchecks import Submitter
+from services.scoring.self_checks import Submitter
 from services.scoring.spreadsheets import RowErrors, Table
 from shared.db import utcnow
 from shared.errors import Forbidden, NotFound, ValidationFailed

@@ -6,7 +6,7 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.scoring import selfchecks
+from services.scoring import self_checks
 from services.scoring.api.uploads import EXPORT_DOC, SPREADSHEET_BODY
 from services.scoring.models import IdempotencyRecord
 from services.scoring.schemas.intake import (
@@ -29,11 +29,11 @@ blp = Blueprint("self_checks", __name__, description="Units' monthly self-check 
 READERS = ("service", "planner", "analyst", "unit")
 
 
-def submitter() -> selfchecks.Submitter:
+def submitter() -> self_checks.Submitter:
     """The caller as a writer: a unit token is scoped, staff may backfill times."""
     principal = current_principal()
     scoped = principal.unit if principal.role == "unit" else None
-    return selfchecks.Submitter(principal.sub, scoped, principal.role in ("admin", "planner"))
+    return self_checks.Submitter(principal.sub, scoped, principal.role in ("admin", "planner"))
 
 
 def upload_payload(filename: str, content: bytes) -> dict:
@@ -57,7 +57,7 @@ class SelfChecks(MethodView):
     @blp.response(200, SelfCheckContractSchema(many=True))
     def get(self, args):
         """Current version of each self-reported value (a unit token: its own unit only)."""
-        return selfchecks.current_values(db_session(), scoped_unit(args.get("unit")),
+        return self_checks.current_values(db_session(), scoped_unit(args.get("unit")),
                                          args.get("period"))
 
     @roles("unit", "planner")
@@ -67,7 +67,7 @@ class SelfChecks(MethodView):
     def post(self, data):
         """Submit values of one unit and month; an existing value needs a `reason`."""
         items = [{**item, "unit": data["unit"]} for item in data["items"]]
-        return idempotent(IdempotencyRecord, "self-checks", data, lambda: selfchecks.submit(
+        return idempotent(IdempotencyRecord, "self-checks", data, lambda: self_checks.submit(
             db_session(), data["period"], items, submitter(), data["reason"]), per_caller=True)
 
 
@@ -87,9 +87,9 @@ class SelfCheckImport(MethodView):
         filename, content = uploaded_file()
 
         def work():
-            table = read_table(filename, content, selfchecks.IMPORT_REQUIRED,
-                               selfchecks.IMPORT_OPTIONAL)
-            return selfchecks.import_month(db_session(), args["period"], table, submitter(),
+            table = read_table(filename, content, self_checks.IMPORT_REQUIRED,
+                               self_checks.IMPORT_OPTIONAL)
+            return self_checks.import_month(db_session(), args["period"], table, submitter(),
                                            args["reason"])
 
         return idempotent(IdempotencyRecord, "self-checks/import",
@@ -103,7 +103,7 @@ class SelfCheckHistory(MethodView):
     @blp.response(200, SelfCheckVersionSchema(many=True))
     def get(self, args):
         """Every version with narrative, evidence, late flag and correction reason."""
-        return selfchecks.history(db_session(), scoped_unit(args.get("unit")),
+        return self_checks.history(db_session(), scoped_unit(args.get("unit")),
                                   args.get("period"), args.get("indicator"), args["current"])
 
 
@@ -114,9 +114,9 @@ class SelfCheckExport(MethodView):
     @blp.doc(**EXPORT_DOC)
     def get(self, args):
         """Current values as CSV or XLSX (a unit token: its own unit only)."""
-        rows = [[row[c] for c in selfchecks.EXPORT_COLUMNS] for row in selfchecks.history(
+        rows = [[row[c] for c in self_checks.EXPORT_COLUMNS] for row in self_checks.history(
             db_session(), scoped_unit(args.get("unit")), args.get("period"), None, True)]
-        return export(args["format"], "self_checks", selfchecks.EXPORT_COLUMNS, rows)
+        return export(args["format"], "self_checks", self_checks.EXPORT_COLUMNS, rows)
 
 
 @blp.route("/self-checks/completeness")
@@ -126,4 +126,4 @@ class SelfCheckCompleteness(MethodView):
     @blp.response(200)
     def get(self, args):
         """Per month of a period: units reporting, values against expected, late, corrected."""
-        return selfchecks.completeness(db_session(), args["period"])
+        return self_checks.completeness(db_session(), args["period"])
