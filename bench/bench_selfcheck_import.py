@@ -84,20 +84,18 @@ def prepare(url: str, units: int, indicators: int) -> None:
 def child(args) -> None:
     """One full run: import every month file into a prepared database; print JSON."""
     from services.scoring import self_checks
-    from services.scoring.spreadsheets import read_table
+    from services.scoring.reporters import Reporter
     from shared.db import make_engine, session_factory, session_scope
 
     engine = make_engine(args.database_url)
     factory = session_factory(engine)
     times = []
-    who = self_checks.Submitter("bench", None, True)
+    who = Reporter("bench", None, True)
     for path in sorted(Path(args.folder).glob("self_checks_*.csv")):
         month = path.stem.split("_")[-1]
         started = time.perf_counter()
         with session_scope(factory) as session:
-            table = read_table(path.name, path.read_bytes(), self_checks.IMPORT_REQUIRED,
-                               self_checks.IMPORT_OPTIONAL)
-            result = self_checks.import_month(session, month, table, who)
+            result = self_checks.import_month(session, month, path.name, path.read_bytes(), who)
         times.append(time.perf_counter() - started)
         assert result["values"] == args.units * args.indicators, result
     engine.dispose()

@@ -21,7 +21,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from services.scoring.models.key_tasks import (
     PROGRESS_STATUSES,
@@ -32,44 +32,57 @@ from services.scoring.models.key_tasks import (
 )
 from services.scoring.models.registry import Unit
 from services.scoring.periods import parse_period
-from services.scoring.self_checks import Submitter
-from services.scoring.spreadsheets import RowErrors, Table
-from shared.db import utcnow
-from shared.errors import Forbidden, NotFound, ValidationFailed
+from services.scoring.reporters import Reporter, check_unit
+from services.scoring.spreadsheets import read_table, refuse
+from shared.auth import Principal
+from shared.db import get_or_404, utcnow
+from shared.errors import Forbidden, NotFound, Problems
 from shared.numbers import parse_number
 
 TASK_COLUMNS = ("task", "title_zh", "title_en", "category", "unit", "leader", "cadence",
                 "milestone", "milestone_title", "due_on", "planned_percent")
+TASK_REQUIRED = ("task", "title_zh", "title_en", "category", "unit", "milestone", "due_on")
 PROGRESS_COLUMNS = ("task", "milestone", "as_of", "percent", "status", "completed_on",
                     "narrative", "evidence")
+PROGRESS_REQUIRED = ("task", "percent", "status")
 CADENCES = ("monthly", "quarterly")
 
 
-def task_dict(task: KeyTask, unit_code: str) -> dict[str, Any]:
-    return {"code": task.code, "title_zh": task.title_zh, "title_en": task.title_en,
-            "category": task.category, "unit": unit_code, "leader": task.leader,
-            "cadence": task.cadence,
-            "milestones": [{"seq": m.seq, "title": m.title, "due_on": m.due_on,
-                            "planned_percent": m.planned_percent} for m in task.milestones]}
-
-
 def list_tasks(session: Session, unit: str | None = None,
-               category: str | None = None) -> list[tuple[KeyTask, str]]:
-    query = (select(KeyTask, Unit.code).join(Unit, KeyTask.unit_id == Unit.id)
-             .options(selectinload(KeyTask.milestones)).order_by(KeyTask.code))
+               category: str | None = None) -> list[KeyTask]:
+    """Tasks by code with their milestones, of one unit or category if given."""
+    query = (select(KeyTask).join(Unit, KeyTask.unit_id == Unit.id)
+             .options(contains_eager(KeyTask.unit), selectinload(KeyTask.milestones))
+             .order_by(KeyTask.code))
     if unit:
         query = query.where(Unit.code == unit)
     if category:
         query = query.where(KeyTask.category == category)
-    return [(task, code) for task, code in session.execute(query)]
+    return list(session.scalars(query))
 
 
-def get_task(session: Session, code: str) -> tuple[KeyTask, str]:
-    row = session.execute(select(KeyTask, Unit.code).join(Unit, KeyTask.unit_id == Unit.id)
-                          .where(KeyTask.code == code)).first()
-    if row is None:
+def get_task(session: Session, code: str) -> KeyTask:
+    """Raise NotFound for an unknown code."""
+    task = session.scalar(select(KeyTask).where(KeyTask.code == code))
+    if task is None:
         raise NotFound(f"Key task {code!r} not found")
-    return row[0], row[1]
+    return task
+
+
+def read_task(session: Session, code: str, principal: Principal) -> KeyTask:
+    """A task as the principal may see it: NotFound for another unit's task asked by a
+    unit token (it must not learn that the code exists)."""
+    task = get_task(session, code)
+    check_unit(principal, task.unit_code, hide=True)
+    return task
+
+
+def sheet(session: Session) -> tuple[str, tuple[str, ...], list[list[Any]]]:
+    """Every task as a sheet: one row per milestone, as the import reads it."""
+    return "key_tasks", TASK_COLUMNS, [
+        [t.code, t.title_zh, t.title_en, t.category, t.unit_code, t.leader, t.cadence, m.seq,
+         m.title, m.due_on, m.planned_percent]
+        for t in list_tasks(session) for m in t.milestones]
 
 
 def _check_task(data: dict[str, Any], units: dict[str, int], add) -> None:
@@ -103,13 +116,14 @@ def _check_task(data: dict[str, Any], units: dict[str, int], add) -> None:
 
 
 def _store_task(session: Session, data: dict[str, Any], units: dict[str, int]) -> KeyTask:
+    unit = session.get(Unit, units[data["unit"]])
     task = session.scalar(select(KeyTask).where(KeyTask.code == data["code"])
                           .options(selectinload(KeyTask.milestones)))
     if task is None:
         task = KeyTask(code=data["code"])
         session.add(task)
     task.title_zh, task.title_en = data["title_zh"], data["title_en"]
-    task.category, task.unit_id = data["category"], units[data["unit"]]
+    task.category, task.unit = data["category"], unit
     task.leader, task.cadence = data.get("leader") or "", data.get("cadence") or "monthly"
     ordered = sorted(data["milestones"], key=lambda m: m["seq"])
     task.milestones.clear()
@@ -127,18 +141,20 @@ def _unit_ids(session: Session) -> dict[str, int]:
     return dict(session.execute(select(Unit.code, Unit.id)).all())
 
 
-def save_task(session: Session, data: dict[str, Any]) -> tuple[KeyTask, str]:
+def save_task(session: Session, data: dict[str, Any]) -> KeyTask:
     """Create or replace a task with its milestones; raise ValidationFailed."""
     units = _unit_ids(session)
-    errors: dict[str, list[str]] = {}
-    _check_task(data, units, lambda k, r: errors.setdefault(k, []).append(r))
-    if errors:
-        raise ValidationFailed("Invalid key task", errors)
-    return _store_task(session, data, units), data["unit"]
+    problems = Problems()
+    _check_task(data, units, problems.add)
+    problems.raise_if_any("Invalid key task")
+    return _store_task(session, data, units)
 
 
-def import_tasks(session: Session, table: Table) -> dict[str, int]:
-    """One row per milestone; rows of a task repeat its fields. All or nothing."""
+def import_tasks(session: Session, filename: str, content: bytes) -> dict[str, int]:
+    """Tasks from a CSV/XLSX sheet (``TASK_COLUMNS``), one row per milestone; rows of a
+    task repeat its fields. All or nothing."""
+    table = read_table(filename, content, TASK_REQUIRED,
+                       tuple(c for c in TASK_COLUMNS if c not in TASK_REQUIRED))
     units, errors = _unit_ids(session), table.errors
     tasks: dict[str, dict[str, Any]] = {}
     first_rows: dict[str, int] = {}
@@ -150,35 +166,35 @@ def import_tasks(session: Session, table: Table) -> dict[str, int]:
         first_rows.setdefault(code, number)
         for key, value in fields.items():
             if value != task[key]:
-                errors.add(number, key, f"differs from row {first_rows[code]} of task {code}")
+                errors.add_row(number, key, f"differs from row {first_rows[code]} of task {code}")
         milestone = _parse_milestone(number, row, errors)
         if any(m["seq"] == milestone["seq"] for m in task["milestones"]):
-            errors.add(number, "milestone", f"duplicate milestone {milestone['seq']} of {code}")
+            errors.add_row(number, "milestone", f"duplicate milestone {milestone['seq']} of {code}")
         task["milestones"].append(milestone)
     for code, task in tasks.items():
         task["cadence"] = task["cadence"] or "monthly"
-        _check_task(task, units, lambda k, r, n=first_rows[code]: errors.add(n, k, r))
-    errors.raise_if_any("Key task import")
+        _check_task(task, units, lambda k, r, n=first_rows[code]: errors.add_row(n, k, r))
+    refuse(errors, "Key task import")
     for task in tasks.values():
         _store_task(session, task, units)
     return {"tasks": len(tasks), "milestones": sum(len(t["milestones"]) for t in tasks.values())}
 
 
-def _parse_milestone(number: int, row: dict[str, str], errors: RowErrors) -> dict[str, Any]:
+def _parse_milestone(number: int, row: dict[str, str], errors: Problems) -> dict[str, Any]:
     milestone: dict[str, Any] = {"seq": None, "title": row.get("milestone_title", ""),
                                  "due_on": None, "planned_percent": None}
     try:
         milestone["seq"] = int(row.get("milestone", ""))
     except ValueError:
-        errors.add(number, "milestone", "must be a whole number")
+        errors.add_row(number, "milestone", "must be a whole number")
     try:
         milestone["due_on"] = date.fromisoformat(row.get("due_on", ""))
     except ValueError:
-        errors.add(number, "due_on", "must be a date YYYY-MM-DD")
+        errors.add_row(number, "due_on", "must be a date YYYY-MM-DD")
     try:
         planned = parse_number(row.get("planned_percent"))
     except ValueError:
-        errors.add(number, "planned_percent", "must be a number")
+        errors.add_row(number, "planned_percent", "must be a number")
     else:
         if planned is not None:
             milestone["planned_percent"] = planned
@@ -187,9 +203,10 @@ def _parse_milestone(number: int, row: dict[str, str], errors: RowErrors) -> dic
 
 # -- progress ------------------------------------------------------------------------
 
-def _check_progress(task: KeyTask, unit_code: str, data: dict[str, Any], who: Submitter,
-                    add) -> bool:
-    if who.unit_scope is not None and who.unit_scope != unit_code:
+def _check_progress(task: KeyTask, data: dict[str, Any], who: Reporter, add) -> bool:
+    """Report each problem of a progress report as ``add(field, reason)``; False (and
+    nothing reported) when ``who`` may not report on the task."""
+    if who.unit_scope is not None and who.unit_scope != task.unit_code:
         return False
     percent = data.get("percent")
     if percent is None or not 0 <= percent <= 100:
@@ -207,7 +224,7 @@ def _check_progress(task: KeyTask, unit_code: str, data: dict[str, Any], who: Su
     return True
 
 
-def _progress_row(task: KeyTask, data: dict[str, Any], who: Submitter) -> ProgressReport:
+def _progress_row(task: KeyTask, data: dict[str, Any], who: Reporter) -> ProgressReport:
     return ProgressReport(task_id=task.id, milestone_seq=data.get("milestone"),
                           as_of=data.get("as_of") or date.today(), percent=data["percent"],
                           status=data["status"], completed_on=data.get("completed_on"),
@@ -217,77 +234,78 @@ def _progress_row(task: KeyTask, data: dict[str, Any], who: Submitter) -> Progre
 
 
 def report_progress(session: Session, code: str, data: dict[str, Any],
-                    who: Submitter) -> ProgressReport:
+                    who: Reporter) -> ProgressReport:
     """Record a progress report; Forbidden for another unit's task, else ValidationFailed."""
-    task, unit_code = get_task(session, code)
-    errors: dict[str, list[str]] = {}
-    if not _check_progress(task, unit_code, data, who,
-                           lambda k, r: errors.setdefault(k, []).append(r)):
-        raise Forbidden(f"Task {code} belongs to unit {unit_code}, not {who.unit_scope}")
-    if errors:
-        raise ValidationFailed("Invalid progress report", errors)
+    task = get_task(session, code)
+    problems = Problems()
+    if not _check_progress(task, data, who, problems.add):
+        raise Forbidden(f"Task {code} belongs to unit {task.unit_code}, not {who.unit_scope}")
+    problems.raise_if_any("Invalid progress report")
     report = _progress_row(task, data, who)
     session.add(report)
     session.flush()
     return report
 
 
-def import_progress(session: Session, table: Table, who: Submitter) -> dict[str, int]:
-    """Progress reports from a sheet, all or nothing; another unit's task is a 403."""
-    errors, denied = table.errors, RowErrors()
-    tasks = {t.code: (t, u) for t, u in list_tasks(session)}
+def import_progress(session: Session, filename: str, content: bytes,
+                    who: Reporter) -> dict[str, int]:
+    """Progress reports from a CSV/XLSX sheet (``PROGRESS_COLUMNS``, the first three
+    required), all or nothing; another unit's task is a 403."""
+    table = read_table(filename, content, PROGRESS_REQUIRED,
+                       tuple(c for c in PROGRESS_COLUMNS if c not in PROGRESS_REQUIRED))
+    errors, denied = table.errors, Problems()
+    tasks = {t.code: t for t in list_tasks(session)}
     reports = []
     for number, row in table:
         found = tasks.get(row["task"])
         if found is None:
-            errors.add(number, "task", f"unknown task {row['task']!r}")
+            errors.add_row(number, "task", f"unknown task {row['task']!r}")
             continue
         data = _parse_progress(number, row, errors)
-        if not _check_progress(found[0], found[1], data, who,
-                               lambda k, r, n=number: errors.add(n, k, r)):
-            denied.add(number, "task", f"task belongs to unit {found[1]}")
-        reports.append((found[0], data))
-    denied.raise_if_any("Progress import", Forbidden)
-    errors.raise_if_any("Progress import")
+        if not _check_progress(found, data, who, lambda k, r, n=number: errors.add_row(n, k, r)):
+            denied.add_row(number, "task", f"task belongs to unit {found.unit_code}")
+        reports.append((found, data))
+    refuse(denied, "Progress import", Forbidden)
+    refuse(errors, "Progress import")
     session.add_all(_progress_row(task, data, who) for task, data in reports)
     session.flush()
     return {"reports": len(reports)}
 
 
-def _parse_progress(number: int, row: dict[str, str], errors: RowErrors) -> dict[str, Any]:
+def _parse_progress(number: int, row: dict[str, str], errors: Problems) -> dict[str, Any]:
     data: dict[str, Any] = {"status": row.get("status", ""), "narrative": row.get("narrative", ""),
                             "evidence": row.get("evidence", "").split(), "percent": None}
     if row.get("milestone"):
         try:
             data["milestone"] = int(row["milestone"])
         except ValueError:
-            errors.add(number, "milestone", "must be a whole number")
+            errors.add_row(number, "milestone", "must be a whole number")
     try:
         data["percent"] = parse_number(row.get("percent"))
     except ValueError:
-        errors.add(number, "percent", "must be a number")
+        errors.add_row(number, "percent", "must be a number")
     else:
         if data["percent"] is None:
-            errors.add(number, "percent", "is required")
+            errors.add_row(number, "percent", "is required")
     for key in ("as_of", "completed_on"):
         if row.get(key):
             try:
                 data[key] = date.fromisoformat(row[key])
             except ValueError:
-                errors.add(number, key, "must be a date YYYY-MM-DD")
+                errors.add_row(number, key, "must be a date YYYY-MM-DD")
     return data
 
 
-def progress_dict(report: ProgressReport, task_code: str) -> dict[str, Any]:
-    return {"id": report.id, "task": task_code, "milestone": report.milestone_seq,
-            "as_of": report.as_of, "percent": report.percent, "status": report.status,
-            "completed_on": report.completed_on, "narrative": report.narrative,
-            "evidence": report.evidence or [], "reported_at": report.reported_at,
-            "reported_by": report.reported_by}
+def get_progress(session: Session, report_id: int) -> ProgressReport:
+    """A progress report by id (what a replayed report answers)."""
+    return get_or_404(session, ProgressReport, report_id, name="Progress report")
 
 
-def list_progress(session: Session, code: str) -> list[ProgressReport]:
-    task, _unit = get_task(session, code)
+def list_progress(session: Session, code: str, principal: Principal) -> list[ProgressReport]:
+    """A task's progress reports by date; Forbidden for another unit's task asked by a
+    unit token."""
+    task = get_task(session, code)
+    check_unit(principal, task.unit_code)
     return list(session.scalars(select(ProgressReport).where(ProgressReport.task_id == task.id)
                                 .order_by(ProgressReport.as_of, ProgressReport.id)))
 
@@ -299,14 +317,15 @@ def metrics(session: Session, period_code: str, unit: str | None = None) -> list
     _kind, start, end = parse_period(period_code)
     tasks = list_tasks(session, unit)
     reports: dict[int, list[ProgressReport]] = defaultdict(list)
-    ids = [t.id for t, _u in tasks]
+    ids = [t.id for t in tasks]
     if ids:
         for report in session.scalars(select(ProgressReport)
                                       .where(ProgressReport.task_id.in_(ids))
                                       .order_by(ProgressReport.as_of, ProgressReport.id)):
             reports[report.task_id].append(report)
     per_unit: dict[str, dict[str, Any]] = {}
-    for task, code in tasks:
+    for task in tasks:
+        code = task.unit_code
         row = per_unit.setdefault(code, {"unit": code, "period": period_code, "tasks": 0,
                                          "milestones_due": 0, "milestones_on_time": 0,
                                          "_lags": []})

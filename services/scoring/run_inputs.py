@@ -81,7 +81,7 @@ def collect(session: Session, version: SchemeVersion, kind: str, period: str,
     leaves = indicators(version.document)
     units = [u for u in registry.list_units(session)
              if u.peer_group is not None
-             and (registry.is_active(u, start) or registry.is_active(u, end))]
+             and (u.is_active_on(start) or u.is_active_on(end))]
     if not units:
         raise ValidationFailed("No active unit with a peer group in the period",
                                {"period": [period]})

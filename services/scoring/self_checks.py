@@ -14,7 +14,6 @@ with what is stored (already reported without a reason, closed period).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -25,11 +24,11 @@ from services.scoring.models.periods import Period
 from services.scoring.models.registry import Unit
 from services.scoring.models.self_checks import SelfCheck
 from services.scoring.periods import as_utc, get_period, is_late, months_in
-from services.scoring.registry import is_active
+from services.scoring.reporters import Reporter
 from services.scoring.schemes import indicator_catalogue
-from services.scoring.spreadsheets import RowErrors, Table
+from services.scoring.spreadsheets import read_table, refuse
 from shared.db import utcnow
-from shared.errors import Conflict, Forbidden
+from shared.errors import Conflict, Forbidden, Problems
 from shared.numbers import parse_number
 
 IMPORT_REQUIRED = ("unit", "indicator", "target", "actual")
@@ -38,15 +37,6 @@ EXPORT_COLUMNS = ("unit", "period", "indicator", "version", "target", "actual",
                   "unit_of_measure", "narrative", "evidence", "submitted_at", "submitted_by",
                   "late", "reason")
 CHUNK = 20_000
-
-
-@dataclass
-class Submitter:
-    """Who writes: ``unit`` scope of a unit token (None for staff), may backfill times."""
-
-    actor: str
-    unit_scope: str | None = None
-    may_backfill: bool = False
 
 
 def _catalogue(session: Session) -> dict[str, dict[str, Any]]:
@@ -65,19 +55,19 @@ class _Ingest:
     distinct value.
     """
 
-    def __init__(self, session: Session, period: Period, who: Submitter, default_reason: str):
+    def __init__(self, session: Session, period: Period, who: Reporter, default_reason: str):
         self.period, self.who, self.default_reason = period, who, default_reason
         # code -> (id, active during the period)
-        self.units = {u.code: (u.id, is_active(u, period.starts_on) or is_active(u, period.ends_on))
-                      for u in session.execute(select(Unit.code, Unit.id, Unit.active_from,
-                                                      Unit.active_to))}
+        self.units = {u.code: (u.id, u.is_active_on(period.starts_on)
+                               or u.is_active_on(period.ends_on))
+                      for u in session.scalars(select(Unit))}
         self.closed = period.state == "closed"
         self.catalogue = {k: (v.get("unit_of_measure", ""), bool(v.get("allow_negative")))
                           for k, v in _catalogue(session).items()}
         self.existing = {(uid, ind): (sid, ver) for sid, uid, ind, ver in session.execute(
             select(SelfCheck.id, SelfCheck.unit_id, SelfCheck.indicator, SelfCheck.version)
             .where(SelfCheck.period_id == period.id, SelfCheck.is_current.is_(True)))}
-        self.invalid, self.conflicts, self.denied = RowErrors(), RowErrors(), RowErrors()
+        self.invalid, self.conflicts, self.denied = Problems(), Problems(), Problems()
         self.rows: list[tuple] = []
         self.superseded: list[int] = []
         self.seen: dict[tuple[int, str], int | str] = {}
@@ -96,50 +86,52 @@ class _Ingest:
             reason: str | None, submitted_at: datetime | None) -> None:
         """Check one value; problems go to the error lists, a good value to ``rows``."""
         if self.who.unit_scope is not None and code != self.who.unit_scope:
-            self.denied.add(where, "unit", f"your token is scoped to unit {self.who.unit_scope}")
+            self.denied.add_row(where, "unit",
+                                f"your token is scoped to unit {self.who.unit_scope}")
             return
         unit = self.units.get(code)
         if unit is None:
-            self.invalid.add(where, "unit", f"unknown unit {code!r}")
+            self.invalid.add_row(where, "unit", f"unknown unit {code!r}")
         elif not unit[1]:
-            self.invalid.add(where, "unit", f"unit {code!r} is not active in {self.period.code}")
+            self.invalid.add_row(where, "unit",
+                                 f"unit {code!r} is not active in {self.period.code}")
         definition = self.catalogue.get(indicator)
         if definition is None:
-            self.invalid.add(where, "indicator", f"unknown self-check indicator {indicator!r}")
+            self.invalid.add_row(where, "indicator", f"unknown self-check indicator {indicator!r}")
         else:
             expected, allow_negative = definition
             if uom and uom != expected:
-                self.invalid.add(where, "unit_of_measure",
+                self.invalid.add_row(where, "unit_of_measure",
                                  f"wrong unit {uom!r}; {indicator} is measured in {expected!r}")
             uom = expected
             if not allow_negative:
                 if target is not None and target < 0:
-                    self.invalid.add(where, "target", f"{indicator} cannot be negative")
+                    self.invalid.add_row(where, "target", f"{indicator} cannot be negative")
                 if actual is not None and actual < 0:
-                    self.invalid.add(where, "actual", f"{indicator} cannot be negative")
+                    self.invalid.add_row(where, "actual", f"{indicator} cannot be negative")
         if actual is None:
-            self.invalid.add(where, "actual", "is required")
+            self.invalid.add_row(where, "actual", "is required")
         if submitted_at is None:
             submitted_at = self.now
         elif not self.who.may_backfill:
-            self.denied.add(where, "submitted_at", "only staff may backfill submission times")
+            self.denied.add_row(where, "submitted_at", "only staff may backfill submission times")
         if unit is None or definition is None:
             return
         key = (unit[0], indicator)
         if key in self.seen:
-            self.invalid.add(where, "indicator", f"duplicate of {_label(self.seen[key])}")
+            self.invalid.add_row(where, "indicator", f"duplicate of {_label(self.seen[key])}")
             return
         self.seen[key] = where
         reason = reason or self.default_reason or None
         previous = self.existing.get(key)
         if previous is not None:
             if not reason:
-                self.conflicts.add(where, "reason", f"{code}/{indicator} was reported already "
+                self.conflicts.add_row(where, "reason", f"{code}/{indicator} was reported already "
                                                     f"(version {previous[1]}); a correction "
                                                     "needs a reason")
             self.superseded.append(previous[0])
         elif self.closed and not reason:
-            self.conflicts.add(where, "period", f"{self.period.code} is closed; only a "
+            self.conflicts.add_row(where, "period", f"{self.period.code} is closed; only a "
                                                 "correction with a reason is accepted")
         stamp = self._times.get(submitted_at)
         if stamp is None:
@@ -161,9 +153,9 @@ class _Ingest:
 
     def finish(self, session: Session) -> dict[str, int]:
         """Raise Forbidden, ValidationFailed or Conflict listing every problem; else write."""
-        self.denied.raise_if_any("Self-check", Forbidden, "nothing was saved")
-        self.invalid.raise_if_any("Self-check", outcome="nothing was saved")
-        self.conflicts.raise_if_any("Self-check", Conflict, "nothing was saved")
+        refuse(self.denied, "Self-check", Forbidden, "nothing was saved")
+        refuse(self.invalid, "Self-check", outcome="nothing was saved")
+        refuse(self.conflicts, "Self-check", Conflict, "nothing was saved")
         table = SelfCheck.__table__
         for start in range(0, len(self.superseded), CHUNK):
             session.execute(update(table).where(table.c.id == bindparam("sid"))
@@ -198,7 +190,7 @@ def _label(where: int | str) -> str:
 
 
 def submit(session: Session, period_code: str, items: Iterable[dict[str, Any]],
-           who: Submitter, reason: str = "") -> dict[str, int]:
+           who: Reporter, reason: str = "") -> dict[str, int]:
     """Store a list of self-check values (API); raise Forbidden, ValidationFailed, Conflict."""
     period = get_period(session, period_code)
     ingest = _Ingest(session, period, who, reason)
@@ -207,37 +199,40 @@ def submit(session: Session, period_code: str, items: Iterable[dict[str, Any]],
     return ingest.finish(session)
 
 
-def _number(text: str, number: int, field: str, errors: RowErrors) -> float | None:
+def _number(text: str, number: int, field: str, errors: Problems) -> float | None:
     try:
         return parse_number(text)
     except ValueError:
-        errors.add(number, field, f"not a number: {text[:40]!r}")
+        errors.add_row(number, field, f"not a number: {text[:40]!r}")
         return None
 
 
-def _links(text: str, number: int, errors: RowErrors) -> tuple[str, ...]:
+def _links(text: str, number: int, errors: Problems) -> tuple[str, ...]:
     links = tuple(text.split())
     bad = [link for link in links if not link.startswith(("https://", "http://"))]
     if bad:
-        errors.add(number, "evidence", f"not a web link: {bad[0][:60]!r}")
+        errors.add_row(number, "evidence", f"not a web link: {bad[0][:60]!r}")
     return links
 
 
-def _stamp(text: str, number: int, errors: RowErrors) -> datetime | None:
+def _stamp(text: str, number: int, errors: Problems) -> datetime | None:
     try:
         return as_utc(datetime.fromisoformat(text))
     except ValueError:
-        errors.add(number, "submitted_at", "must be an ISO date-time")
+        errors.add_row(number, "submitted_at", "must be an ISO date-time")
         return None
 
 
-def import_month(session: Session, period_code: str, table: Table, who: Submitter,
-                 reason: str = "") -> dict[str, int]:
-    """Import a whole month from a CSV/XLSX sheet, all or nothing."""
+def import_month(session: Session, period_code: str, filename: str, content: bytes,
+                 who: Reporter, reason: str = "") -> dict[str, int]:
+    """Import a whole month from a CSV/XLSX sheet (``IMPORT_REQUIRED`` columns, and
+    ``IMPORT_OPTIONAL`` ones), all or nothing; raise Forbidden, ValidationFailed or
+    Conflict listing rows and columns."""
+    table = read_table(filename, content, IMPORT_REQUIRED, IMPORT_OPTIONAL)
     period = get_period(session, period_code)
     errors = table.errors
     if period.kind != "month":
-        errors.add(1, "period", "self-checks are reported per month")
+        errors.add_row(1, "period", "self-checks are reported per month")
     ingest = _Ingest(session, period, who, reason.strip())
     column = {name: table.header.index(name) if name in table.header else None
               for name in IMPORT_REQUIRED + IMPORT_OPTIONAL}
@@ -291,6 +286,13 @@ def history(session: Session, unit: str | None = None, period: str | None = None
             for s, u, p in session.execute(_query(unit, period, indicator, current_only))]
 
 
+def sheet(session: Session, unit: str | None, period: str | None
+          ) -> tuple[str, tuple[str, ...], list[list[Any]]]:
+    """The current values (with narrative, evidence, late flag) as a sheet."""
+    return "self_checks", EXPORT_COLUMNS, [[row[c] for c in EXPORT_COLUMNS]
+                                           for row in history(session, unit, period, None, True)]
+
+
 def completeness(session: Session, period_code: str) -> dict[str, Any]:
     """Per month of a period: units, units reporting, values against expected, late
     values and units, corrected values.
@@ -303,8 +305,8 @@ def completeness(session: Session, period_code: str) -> dict[str, Any]:
     months = []
     for code in months_in(period_code):
         period = session.scalar(select(Period).where(Period.code == code))
-        active = [u for u in units if period and (is_active(u, period.starts_on)
-                                                  or is_active(u, period.ends_on))]
+        active = [u for u in units if period and (u.is_active_on(period.starts_on)
+                                                  or u.is_active_on(period.ends_on))]
         expected = sum(sum(1 for d in catalogue.values() if u.kind in d.get("kinds", [u.kind]))
                        for u in active)
         stats = dict.fromkeys(("units_reporting", "values", "late", "corrected", "units_late"), 0)

@@ -4,21 +4,26 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.scoring import key_tasks
-from services.scoring.api.self_checks import scoped_unit, submitter
-from services.scoring.api.uploads import EXPORT_DOC, SPREADSHEET_BODY
 from services.scoring.models import IdempotencyRecord
-from services.scoring.schemas.intake import (
+from services.scoring.reporters import readable_unit, reporter
+from services.scoring.schemas import ExportQuerySchema
+from services.scoring.schemas.files import SPREADSHEET_BODY, downloads
+from services.scoring.schemas.key_tasks import (
+    KeyTaskImportResultSchema,
     KeyTaskMetricSchema,
+    KeyTaskOutSchema,
     KeyTaskQuerySchema,
     KeyTaskSchema,
     MetricsQuerySchema,
+    ProgressImportResultSchema,
+    ProgressOutSchema,
     ProgressSchema,
 )
-from services.scoring.schemas.registry import ExportQuerySchema
-from services.scoring.spreadsheets import export, read_table, uploaded_file
-from shared.auth import ROLES, current_principal, require_unit, roles
+from services.scoring.spreadsheets import export_cell
+from shared.auth import ROLES, current_principal, roles
 from shared.db import db_session
 from shared.idempotency import HEADER_DOC, idempotent
+from shared.spreadsheets import export, uploaded_file
 
 blp = Blueprint("key_tasks", __name__, description="Major matters, key tasks, city projects")
 
@@ -27,64 +32,57 @@ blp = Blueprint("key_tasks", __name__, description="Major matters, key tasks, ci
 class KeyTasks(MethodView):
     @roles(*ROLES)
     @blp.arguments(KeyTaskQuerySchema, location="query")
-    @blp.response(200, KeyTaskSchema(many=True))
+    @blp.response(200, KeyTaskOutSchema(many=True))
     def get(self, args):
         """Tasks with milestones (a unit token sees its own unit's tasks)."""
-        unit = scoped_unit(args.get("unit"))
-        return [key_tasks.task_dict(t, u)
-                for t, u in key_tasks.list_tasks(db_session(), unit, args.get("category"))]
+        return key_tasks.list_tasks(db_session(), readable_unit(current_principal(),
+                                                                args.get("unit")),
+                                    args.get("category"))
 
     @roles("planner")
     @blp.arguments(KeyTaskSchema)
-    @blp.response(201, KeyTaskSchema)
+    @blp.response(201, KeyTaskOutSchema)
     def post(self, data):
         """Create or replace a task and its milestones."""
-        return key_tasks.task_dict(*key_tasks.save_task(db_session(), data))
+        return key_tasks.save_task(db_session(), data)
 
 
 @blp.route("/key-tasks/import")
 class KeyTaskImport(MethodView):
     @roles("planner")
     @blp.doc(**SPREADSHEET_BODY)
-    @blp.response(200)
+    @blp.response(200, KeyTaskImportResultSchema)
     def post(self):
         """Tasks from CSV/XLSX, one row per milestone, all or nothing.
 
         Columns: task, title_zh, title_en, category, unit, leader, cadence, milestone,
         milestone_title, due_on, planned_percent.
         """
-        table = read_table(*uploaded_file(), ("task", "title_zh", "title_en", "category",
-                                              "unit", "milestone", "due_on"),
-                           ("leader", "cadence", "milestone_title", "planned_percent"))
-        return key_tasks.import_tasks(db_session(), table)
+        return key_tasks.import_tasks(db_session(), *uploaded_file())
 
 
 @blp.route("/key-tasks/export")
 class KeyTaskExport(MethodView):
     @roles("planner", "analyst", "service")
     @blp.arguments(ExportQuerySchema, location="query")
-    @blp.doc(**EXPORT_DOC)
+    @downloads(blp)
     def get(self, args):
-        rows = [[t.code, t.title_zh, t.title_en, t.category, u, t.leader, t.cadence, m.seq,
-                 m.title, m.due_on, m.planned_percent]
-                for t, u in key_tasks.list_tasks(db_session()) for m in t.milestones]
-        return export(args["format"], "key_tasks", key_tasks.TASK_COLUMNS, rows)
+        return export(args["format"], *key_tasks.sheet(db_session()), cell=export_cell)
 
 
 @blp.route("/key-tasks/progress/import")
 class ProgressImport(MethodView):
     @roles("unit", "planner")
     @blp.doc(**SPREADSHEET_BODY)
-    @blp.response(201)
+    @blp.response(201, ProgressImportResultSchema)
     def post(self):
         """Progress reports from CSV/XLSX, all or nothing (a unit: its own tasks only).
 
         Columns: task, percent, status, and optionally milestone, as_of, completed_on,
         narrative, evidence.
         """
-        table = read_table(*uploaded_file(), ("task", "percent", "status"),
-                           ("milestone", "as_of", "completed_on", "narrative", "evidence"))
-        return key_tasks.import_progress(db_session(), table, submitter())
+        return key_tasks.import_progress(db_session(), *uploaded_file(),
+                                         reporter(current_principal()))
 
 
 @blp.route("/key-tasks/metrics")
@@ -94,37 +92,35 @@ class KeyTaskMetrics(MethodView):
     @blp.response(200, KeyTaskMetricSchema(many=True))
     def get(self, args):
         """On-time milestone rate and progress lag per unit for a period."""
-        return key_tasks.metrics(db_session(), args["period"], scoped_unit(args.get("unit")))
+        return key_tasks.metrics(db_session(), args["period"],
+                                 readable_unit(current_principal(), args.get("unit")))
 
 
 @blp.route("/key-tasks/<code>")
 class KeyTaskByCode(MethodView):
     @roles(*ROLES)
-    @blp.response(200, KeyTaskSchema)
+    @blp.response(200, KeyTaskOutSchema)
     def get(self, code):
-        task, unit = key_tasks.get_task(db_session(), code)
-        if current_principal().role == "unit":
-            require_unit(unit, hide=True)
-        return key_tasks.task_dict(task, unit)
+        return key_tasks.read_task(db_session(), code, current_principal())
 
 
 @blp.route("/key-tasks/<code>/progress")
 class TaskProgress(MethodView):
     @roles("planner", "analyst", "service", "unit")
-    @blp.response(200, ProgressSchema(many=True))
+    @blp.response(200, ProgressOutSchema(many=True))
     def get(self, code):
         """Progress reports of a task (a unit token: its own tasks only)."""
-        _task, unit = key_tasks.get_task(db_session(), code)
-        require_unit(unit)
-        return [key_tasks.progress_dict(r, code)
-                for r in key_tasks.list_progress(db_session(), code)]
+        return key_tasks.list_progress(db_session(), code, current_principal())
 
     @roles("unit", "planner")
     @blp.doc(**HEADER_DOC)
     @blp.arguments(ProgressSchema)
-    @blp.response(201, ProgressSchema)
+    @blp.response(201, ProgressOutSchema)
     def post(self, data, code):
         """Report progress; `completed_on` dates a finished milestone."""
         return idempotent(IdempotencyRecord, f"progress:{code}", data,
-                          lambda: key_tasks.progress_dict(key_tasks.report_progress(
-                              db_session(), code, data, submitter()), code), per_caller=True)
+                          lambda: key_tasks.report_progress(db_session(), code, data,
+                                                            reporter(current_principal())),
+                          per_caller=True,
+                          reload=lambda report_id: key_tasks.get_progress(db_session(),
+                                                                          report_id))

@@ -5,7 +5,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.scoring import periods
-from services.scoring.schemas.intake import (
+from services.scoring.schemas.periods import (
     PeriodPatchSchema,
     PeriodQuerySchema,
     PeriodSchema,

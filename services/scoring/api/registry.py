@@ -4,10 +4,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.scoring import registry
-from services.scoring.api.uploads import EXPORT_DOC, SPREADSHEET_BODY
+from services.scoring.schemas import ExportQuerySchema
+from services.scoring.schemas.files import SPREADSHEET_BODY, downloads
 from services.scoring.schemas.registry import (
     ChangeQuerySchema,
-    ExportQuerySchema,
     ImportResultSchema,
     MarginImportResultSchema,
     MarginQuerySchema,
@@ -15,6 +15,7 @@ from services.scoring.schemas.registry import (
     PeerGroupPatchSchema,
     PeerGroupSchema,
     RegistryChangeSchema,
+    RegistrySnapshotSchema,
     RegistryVersionSchema,
     SnapshotQuerySchema,
     UnitOutSchema,
@@ -22,21 +23,14 @@ from services.scoring.schemas.registry import (
     UnitQuerySchema,
     UnitSchema,
 )
-from services.scoring.spreadsheets import export, read_table, uploaded_file
+from services.scoring.spreadsheets import export_cell
 from shared.auth import ROLES, current_principal, roles
 from shared.db import db_session
+from shared.spreadsheets import export, uploaded_file
 
 blp = Blueprint("registry", __name__, description="Units, peer groups, township margins; "
                                                   "every change is a registry version")
 READERS = ("planner", "analyst", "service")
-
-
-def _actor() -> str:
-    return current_principal().sub
-
-
-def _table(required, optional=()):
-    return read_table(*uploaded_file(), required, optional)
 
 
 @blp.route("/peer-groups")
@@ -52,7 +46,8 @@ class PeerGroups(MethodView):
     @blp.response(201, PeerGroupSchema)
     def post(self, data):
         """Create a peer group (409 when the code exists)."""
-        return registry.save_peer_group(db_session(), data, _actor(), create_only=True)
+        return registry.save_peer_group(db_session(), data, current_principal().sub,
+                                        create_only=True)
 
 
 @blp.route("/peer-groups/<code>")
@@ -67,15 +62,13 @@ class PeerGroupByCode(MethodView):
     @blp.response(200, PeerGroupSchema)
     def patch(self, data, code):
         """Change names or description."""
-        group = registry.get_peer_group(db_session(), code)
-        merged = {**registry.peer_group_dict(group), **data}
-        return registry.save_peer_group(db_session(), merged, _actor())
+        return registry.update_peer_group(db_session(), code, data, current_principal().sub)
 
     @roles("planner")
     @blp.response(204)
     def delete(self, code):
         """Delete an empty peer group (409 while it has units)."""
-        registry.delete_peer_group(db_session(), code, _actor())
+        registry.delete_peer_group(db_session(), code, current_principal().sub)
 
 
 @blp.route("/peer-groups/import")
@@ -85,19 +78,17 @@ class PeerGroupImport(MethodView):
     @blp.response(200, ImportResultSchema)
     def post(self):
         """Create or update peer groups from CSV/XLSX: code, name_zh, name_en, description."""
-        table = _table(("code", "name_zh", "name_en"), ("description",))
-        return registry.import_peer_groups(db_session(), table, _actor())
+        return registry.import_peer_groups(db_session(), *uploaded_file(),
+                                           current_principal().sub)
 
 
 @blp.route("/peer-groups/export")
 class PeerGroupExport(MethodView):
     @roles(*READERS)
     @blp.arguments(ExportQuerySchema, location="query")
-    @blp.doc(**EXPORT_DOC)
+    @downloads(blp)
     def get(self, args):
-        rows = [[g.code, g.name_zh, g.name_en, g.description]
-                for g in registry.list_peer_groups(db_session())]
-        return export(args["format"], "peer_groups", registry.PEER_GROUP_COLUMNS, rows)
+        return export(args["format"], *registry.peer_group_sheet(db_session()), cell=export_cell)
 
 
 @blp.route("/units")
@@ -107,17 +98,15 @@ class Units(MethodView):
     @blp.response(200, UnitOutSchema(many=True))
     def get(self, args):
         """Units by code; `active=true` keeps those active today (or on `on`)."""
-        units = registry.list_units(db_session(), args.get("kind"), args.get("active"),
-                                    args.get("on"), args.get("peer_group"))
-        return [registry.unit_dict(u) for u in units]
+        return registry.list_units(db_session(), args.get("kind"), args.get("active"),
+                                   args.get("on"), args.get("peer_group"))
 
     @roles("planner")
     @blp.arguments(UnitSchema)
     @blp.response(201, UnitOutSchema)
     def post(self, data):
         """Create a unit (409 when the code exists)."""
-        return registry.unit_dict(registry.save_unit(db_session(), data, _actor(),
-                                                     create_only=True))
+        return registry.save_unit(db_session(), data, current_principal().sub, create_only=True)
 
 
 @blp.route("/units/<code>")
@@ -126,21 +115,21 @@ class UnitByCode(MethodView):
     @blp.response(200, UnitOutSchema)
     def get(self, code):
         """One unit; 404 when unknown."""
-        return registry.unit_dict(registry.get_unit(db_session(), code))
+        return registry.get_unit(db_session(), code)
 
     @roles("planner")
     @blp.arguments(UnitPatchSchema)
     @blp.response(200, UnitOutSchema)
     def patch(self, data, code):
         """Change some fields of a unit."""
-        return registry.unit_dict(registry.save_unit(db_session(), {**data, "code": code},
-                                                     _actor(), partial=True))
+        return registry.save_unit(db_session(), {**data, "code": code}, current_principal().sub,
+                                  partial=True)
 
     @roles("planner")
     @blp.response(204)
     def delete(self, code):
         """Delete a unit nothing refers to (409 otherwise; end it with active_to)."""
-        registry.delete_unit(db_session(), code, _actor())
+        registry.delete_unit(db_session(), code, current_principal().sub)
 
 
 @blp.route("/units/import")
@@ -153,20 +142,16 @@ class UnitImport(MethodView):
 
         Columns: code, name_zh, name_en, kind, peer_group, active_from, active_to, lat, lon.
         """
-        table = _table(("code", "name_zh", "name_en", "kind"),
-                       ("peer_group", "active_from", "active_to", "lat", "lon"))
-        return registry.import_units(db_session(), table, _actor())
+        return registry.import_units(db_session(), *uploaded_file(), current_principal().sub)
 
 
 @blp.route("/units/export")
 class UnitExport(MethodView):
     @roles(*READERS)
     @blp.arguments(ExportQuerySchema, location="query")
-    @blp.doc(**EXPORT_DOC)
+    @downloads(blp)
     def get(self, args):
-        rows = [[registry.unit_dict(u)[c] for c in registry.UNIT_COLUMNS]
-                for u in registry.list_units(db_session())]
-        return export(args["format"], "units", registry.UNIT_COLUMNS, rows)
+        return export(args["format"], *registry.unit_sheet(db_session()), cell=export_cell)
 
 
 @blp.route("/units/<code>/margins")
@@ -176,7 +161,7 @@ class UnitMargins(MethodView):
     @blp.response(200, MarginSchema(many=True))
     def put(self, rows, code):
         """Replace all population margins of a township."""
-        return registry.replace_margins(db_session(), code, rows, _actor())
+        return registry.replace_margins(db_session(), code, rows, current_principal().sub)
 
 
 @blp.route("/margins")
@@ -196,18 +181,16 @@ class MarginImport(MethodView):
     @blp.response(200, MarginImportResultSchema)
     def post(self):
         """Replace the margins of each township in the file: unit, variable, category, count."""
-        return registry.import_margins(db_session(), _table(registry.MARGIN_COLUMNS), _actor())
+        return registry.import_margins(db_session(), *uploaded_file(), current_principal().sub)
 
 
 @blp.route("/margins/export")
 class MarginExport(MethodView):
     @roles(*READERS)
     @blp.arguments(ExportQuerySchema, location="query")
-    @blp.doc(**EXPORT_DOC)
+    @downloads(blp)
     def get(self, args):
-        rows = [[m[c] for c in registry.MARGIN_COLUMNS]
-                for m in registry.list_margins(db_session())]
-        return export(args["format"], "margins", registry.MARGIN_COLUMNS, rows)
+        return export(args["format"], *registry.margin_sheet(db_session()), cell=export_cell)
 
 
 @blp.route("/registry/version")
@@ -233,7 +216,7 @@ class RegistryChanges(MethodView):
 class RegistrySnapshot(MethodView):
     @roles(*READERS)
     @blp.arguments(SnapshotQuerySchema, location="query")
-    @blp.response(200)
+    @blp.response(200, RegistrySnapshotSchema)
     def get(self, args):
         """The registry as it was at `version` (default now): peer groups, units, margins."""
         return registry.snapshot(db_session(), args.get("version"))

@@ -7,40 +7,28 @@ from flask_smorest import Blueprint
 from services.scoring import runs
 from services.scoring.models import IdempotencyRecord
 from services.scoring.run_inputs import service_sources
+from services.scoring.schemas.files import downloads
 from services.scoring.schemas.runs import (
     BreakdownSchema,
     RankingQuerySchema,
     RankingRowSchema,
     RecomputeSchema,
     RunCreateSchema,
+    RunInputsSchema,
     RunQuerySchema,
     RunSchema,
     RunSummarySchema,
     SensitivityQuerySchema,
     SensitivitySchema,
 )
-from services.scoring.spreadsheets import export
+from services.scoring.spreadsheets import export_cell
 from shared.auth import current_principal, roles
 from shared.db import db_session
 from shared.idempotency import HEADER_DOC, idempotent
+from shared.spreadsheets import export
 
 blp = Blueprint("runs", __name__, description="Score runs, rankings and assessments")
 READERS = ("planner", "analyst", "service", "unit")
-IDEMPOTENCY_SCOPE = "runs.create"
-
-
-def run_dict(run, detail: bool = False) -> dict:
-    version = run.method["scheme_version"]
-    out = {"id": run.id, "scheme_version_id": run.scheme_version_id,
-           "scheme": version["scheme"], "scheme_version": version["version"],
-           "period": run.period, "kind": run.kind, "seed": run.seed, "state": run.state,
-           "units": run.units, "options": run.options, "sources": run.method["sources"],
-           "inputs_sha256": run.inputs_sha256, "results_sha256": run.results_sha256,
-           "created_by": run.created_by, "created_at": run.created_at,
-           "published_by": run.published_by, "published_at": run.published_at}
-    if detail:
-        out["method"] = run.method
-    return out
 
 
 @blp.route("/runs")
@@ -50,7 +38,7 @@ class Runs(MethodView):
     @blp.response(200, RunSummarySchema(many=True))
     def get(self, query):
         """Runs, newest first; a unit token sees published runs only."""
-        return [run_dict(r) for r in runs.list_runs(db_session(), current_principal(), **query)]
+        return runs.list_runs(db_session(), current_principal(), **query)
 
     @roles("planner")
     @blp.doc(**HEADER_DOC)
@@ -65,11 +53,10 @@ class Runs(MethodView):
         sources = service_sources(config["SURVEY_URL"], config["INSPECTION_URL"],
                                   config["SCORING_SOURCE_TIMEOUT"],
                                   config["SCORING_SOURCE_RETRIES"])
-        return idempotent(
-            IdempotencyRecord, IDEMPOTENCY_SCOPE, data,
-            lambda: run_dict(runs.create_run(db_session(), data, current_principal().sub,
-                                             sources), detail=True),
-            reload=lambda run_id: run_dict(runs.get_run(db_session(), run_id), detail=True))
+        return idempotent(IdempotencyRecord, "runs.create", data,
+                          lambda: runs.create_run(db_session(), data, current_principal().sub,
+                                                  sources),
+                          reload=lambda run_id: runs.get_run(db_session(), run_id))
 
 
 @blp.route("/runs/<int:run_id>")
@@ -78,7 +65,7 @@ class RunById(MethodView):
     @blp.response(200, RunSchema)
     def get(self, run_id):
         """A run with its method record (404 for a unit token until published)."""
-        return run_dict(runs.get_run(db_session(), run_id, current_principal()), detail=True)
+        return runs.get_run(db_session(), run_id, current_principal())
 
     @roles("planner")
     @blp.response(204)
@@ -90,7 +77,7 @@ class RunById(MethodView):
 @blp.route("/runs/<int:run_id>/inputs")
 class RunInputs(MethodView):
     @roles("planner", "analyst")
-    @blp.response(200)
+    @blp.response(200, RunInputsSchema)
     def get(self, run_id):
         """The stored input snapshot (its SHA-256 is the run's ``inputs_sha256``)."""
         return runs.inputs(db_session(), run_id)
@@ -102,8 +89,7 @@ class RunPublish(MethodView):
     @blp.response(200, RunSchema)
     def post(self, run_id):
         """computed → published; freezes the scheme version; 409 when already published."""
-        return run_dict(runs.publish(db_session(), run_id, current_principal().sub),
-                        detail=True)
+        return runs.publish(db_session(), run_id, current_principal().sub)
 
 
 @blp.route("/runs/<int:run_id>/recompute")
@@ -120,13 +106,16 @@ class RunRanking(MethodView):
     @roles(*READERS)
     @blp.arguments(RankingQuerySchema, location="query")
     @blp.response(200, RankingRowSchema(many=True))
+    @downloads(blp)
     def get(self, query, run_id):
         """Ranking per peer group with intervals, probabilities and the change since the
         previous run of the same kind; ``format=csv|xlsx`` for spreadsheets."""
+        group = query.get("group")
         if query["format"] == "json":
-            return runs.ranking(db_session(), run_id, query.get("group"), current_principal())
-        return export(query["format"], *runs.ranking_sheet(
-            db_session(), run_id, query.get("group"), current_principal()))
+            return runs.ranking(db_session(), run_id, group, current_principal())
+        return export(query["format"], *runs.ranking_sheet(db_session(), run_id, group,
+                                                           current_principal()),
+                      cell=export_cell)
 
 
 @blp.route("/runs/<int:run_id>/sensitivity")
@@ -134,6 +123,7 @@ class RunSensitivity(MethodView):
     @roles(*READERS)
     @blp.arguments(SensitivityQuerySchema, location="query")
     @blp.response(200, SensitivitySchema)
+    @downloads(blp)
     def get(self, query, run_id):
         """The engine's sensitivity report of a run started with ``sensitivity: true``: group
         ranks under every alternative normalisation and weighting, the mean and largest
@@ -143,7 +133,8 @@ class RunSensitivity(MethodView):
         if query["format"] == "json":
             return runs.sensitivity(db_session(), run_id, current_principal())
         return export(query["format"], *runs.sensitivity_sheet(db_session(), run_id,
-                                                               current_principal()))
+                                                               current_principal()),
+                      cell=export_cell)
 
 
 @blp.route("/runs/<int:run_id>/units/<code>")

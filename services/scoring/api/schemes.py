@@ -5,9 +5,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.scoring import schemes
-from services.scoring.schemas.intake import (
+from services.scoring.schemas.schemes import (
     SchemeSchema,
     SchemeVersionSchema,
+    SchemeVersionSummarySchema,
     ValidationResultSchema,
 )
 from shared.auth import current_principal, roles
@@ -21,10 +22,6 @@ DOCUMENT_BODY = {"requestBody": {
     "description": "The scheme document as JSON, or YAML with Content-Type application/yaml.",
     "content": {"application/json": {"schema": {"type": "object"}},
                 "application/yaml": {"schema": {"type": "string"}}}}}
-
-
-def _document():
-    return schemes.parse_document(request.get_data(), request.mimetype)
 
 
 @blp.route("/schemes")
@@ -51,25 +48,25 @@ class SchemeValidate(MethodView):
     @blp.response(200, ValidationResultSchema)
     def post(self):
         """Check a document without storing it; 422 lists every problem by path."""
-        return schemes.check_document(db_session(), _document())
+        document = schemes.parse_document(request.get_data(), request.mimetype)
+        return schemes.check_document(db_session(), document)
 
 
 @blp.route("/schemes/<code>/versions")
 class SchemeVersions(MethodView):
     @roles(*READERS)
-    @blp.response(200, SchemeVersionSchema(many=True))
+    @blp.response(200, SchemeVersionSummarySchema(many=True))
     def get(self, code):
         """Versions of a scheme, without their documents."""
-        return [schemes.version_dict(v, with_document=False)
-                for v in schemes.get_scheme(db_session(), code).versions]
+        return schemes.get_scheme(db_session(), code).versions
 
     @roles("planner")
     @blp.doc(**DOCUMENT_BODY)
     @blp.response(201, SchemeVersionSchema)
     def post(self, code):
         """Validate a document and store it as the next version."""
-        version = schemes.add_version(db_session(), code, _document(), current_principal().sub)
-        return schemes.version_dict(version)
+        document = schemes.parse_document(request.get_data(), request.mimetype)
+        return schemes.add_version(db_session(), code, document, current_principal().sub)
 
 
 @blp.route("/schemes/<code>/versions/<int:number>")
@@ -77,15 +74,15 @@ class SchemeVersionByNumber(MethodView):
     @roles(*READERS)
     @blp.response(200, SchemeVersionSchema)
     def get(self, code, number):
-        return schemes.version_dict(schemes.get_version(db_session(), code, number))
+        return schemes.get_version(db_session(), code, number)
 
     @roles("planner")
     @blp.doc(**DOCUMENT_BODY)
     @blp.response(200, SchemeVersionSchema)
     def put(self, code, number):
         """Replace the document of a version that no published run used (409 if frozen)."""
-        return schemes.version_dict(schemes.replace_version(db_session(), code, number,
-                                                            _document()))
+        document = schemes.parse_document(request.get_data(), request.mimetype)
+        return schemes.replace_version(db_session(), code, number, document)
 
     @roles("planner")
     @blp.response(204)
@@ -100,4 +97,4 @@ class SchemeVersionById(MethodView):
     @blp.response(200, SchemeVersionSchema)
     def get(self, version_id):
         """A version by its id (what a run records)."""
-        return schemes.version_dict(schemes.get_version_by_id(db_session(), version_id))
+        return schemes.get_version_by_id(db_session(), version_id)

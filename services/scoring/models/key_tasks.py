@@ -18,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.scoring.models import Base
+from services.scoring.models.registry import Unit
 from shared.db import UTCDateTime, utcnow
 
 TASK_CATEGORIES = ("major_matter", "key_task", "city_project")
@@ -38,6 +39,11 @@ class KeyTask(Base):
 
     milestones: Mapped[list[Milestone]] = relationship(
         order_by="Milestone.seq", cascade="all, delete-orphan")
+    unit: Mapped[Unit] = relationship()
+
+    @property
+    def unit_code(self) -> str:
+        return self.unit.code
 
 
 class Milestone(Base):
@@ -72,3 +78,9 @@ class ProgressReport(Base):
     evidence: Mapped[Any] = mapped_column(JSON, default=list)
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     reported_by: Mapped[str] = mapped_column(String(200))
+
+    task: Mapped[KeyTask] = relationship()
+
+    @property
+    def task_code(self) -> str:
+        return self.task.code

@@ -61,15 +61,15 @@ class RunQuerySchema(Schema):
 class RunSummarySchema(Schema):
     id = fields.Integer()
     scheme_version_id = fields.Integer(allow_none=True)
-    scheme = fields.String()
-    scheme_version = fields.Integer()
+    scheme = fields.String(attribute="method.scheme_version.scheme")
+    scheme_version = fields.Integer(attribute="method.scheme_version.version")
     period = fields.String()
     kind = fields.String()
     seed = fields.Integer()
     state = fields.String()
     units = fields.Integer()
     options = fields.Dict()
-    sources = fields.Dict()
+    sources = fields.Dict(attribute="method.sources")
     inputs_sha256 = fields.String()
     results_sha256 = fields.String()
     created_by = fields.String()
@@ -82,6 +82,21 @@ class RunSchema(RunSummarySchema):
     """A run with its method record."""
 
     method = fields.Dict()
+
+
+class RunInputsSchema(Schema):
+    """A run's input snapshot (docs/scoring-runs.md); its SHA-256 over canonical JSON is
+    the run's ``inputs_sha256``."""
+
+    format = fields.Integer()
+    kind = fields.String()
+    period = fields.String()
+    scheme_version = fields.Dict()
+    registry = fields.Dict()
+    units = fields.List(fields.Dict())
+    sources = fields.Dict()
+    pulled = fields.Dict()
+    segments = fields.List(fields.Dict())
 
 
 class RankingQuerySchema(Schema):
