@@ -104,12 +104,16 @@ def list_peer_groups(session: Session) -> list[PeerGroup]:
     return list(session.scalars(select(PeerGroup).order_by(PeerGroup.code)))
 
 
+def _by_code(session: Session, model, code: str, name: str):
+    found = session.scalar(select(model).where(model.code == code))
+    if found is None:
+        raise NotFound(f"{name} {code!r} not found")
+    return found
+
+
 def get_peer_group(session: Session, code: str) -> PeerGroup:
     """Raise NotFound for an unknown code."""
-    group = session.scalar(select(PeerGroup).where(PeerGroup.code == code))
-    if group is None:
-        raise NotFound(f"Peer group {code!r} not found")
-    return group
+    return _by_code(session, PeerGroup, code, "Peer group")
 
 
 def save_peer_group(session: Session, data: dict[str, Any], actor: str,
@@ -189,10 +193,7 @@ def unit_sheet(session: Session) -> Sheet:
 
 def get_unit(session: Session, code: str) -> Unit:
     """Raise NotFound for an unknown code."""
-    unit = session.scalar(select(Unit).where(Unit.code == code))
-    if unit is None:
-        raise NotFound(f"Unit {code!r} not found")
-    return unit
+    return _by_code(session, Unit, code, "Unit")
 
 
 def _check_unit(data: dict[str, Any], groups: dict[str, int], add) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -48,6 +49,16 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def _objects(items: list, name: str, err: Problems) -> Iterator[tuple[str, dict]]:
+    """``(path, item)`` of the items that are objects; the others are reported."""
+    for index, item in enumerate(items):
+        path = f"{name}[{index}]"
+        if isinstance(item, dict):
+            yield path, item
+        else:
+            err.add(path, "must be an object")
+
+
 def _nested_from_flat(nodes: Any, err: Problems) -> tuple[dict | None, dict[str, str]]:
     """Build the nested tree from ``nodes``; report unknown parents, roots and cycles."""
     if not isinstance(nodes, list) or not nodes:
@@ -55,11 +66,7 @@ def _nested_from_flat(nodes: Any, err: Problems) -> tuple[dict | None, dict[str,
         return None, {}
     by_id: dict[str, dict] = {}
     paths: dict[str, str] = {}
-    for index, node in enumerate(nodes):
-        path = f"nodes[{index}]"
-        if not isinstance(node, dict):
-            err.add(path, "must be an object")
-            continue
+    for path, node in _objects(nodes, "nodes", err):
         node_id = node.get("id")
         if not isinstance(node_id, str) or not ID_PATTERN.match(node_id):
             err.add(f"{path}.id", "must be 1-80 letters, digits, '_', '.', '-'")
@@ -294,11 +301,7 @@ def _check_overrides(overrides: Any, root: dict, seen: dict[str, str], err: Prob
         err.add("overrides", "must be a list")
         return
     internal = _internal_nodes(root)
-    for index, override in enumerate(overrides):
-        path = f"overrides[{index}]"
-        if not isinstance(override, dict):
-            err.add(path, "must be an object")
-            continue
+    for path, override in _objects(overrides, "overrides", err):
         group = override.get("peer_group")
         if not isinstance(group, str) or not group:
             err.add(f"{path}.peer_group", "is required")

@@ -4,13 +4,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.scoring import direct_values
-from services.scoring.schemas.direct_values import (
-    DirectImportResultSchema,
-    DirectImportSchema,
-    DirectQuerySchema,
-    DirectValueSchema,
-    SourceLabelQuerySchema,
-)
+from services.scoring.schemas import direct_values as schemas
 from services.scoring.schemas.files import SPREADSHEET_BODY, downloads
 from services.scoring.spreadsheets import export_cell
 from shared.auth import current_principal, roles
@@ -23,8 +17,8 @@ blp = Blueprint("direct_values", __name__, description="Indicator values from ot
 @blp.route("/direct-values")
 class DirectValues(MethodView):
     @roles("planner", "analyst", "service")
-    @blp.arguments(DirectQuerySchema, location="query")
-    @blp.response(200, DirectValueSchema(many=True))
+    @blp.arguments(schemas.DirectQuerySchema, location="query")
+    @blp.response(200, schemas.DirectValueSchema(many=True))
     @downloads(blp)
     def get(self, args):
         """Imported values; `format=csv|xlsx` downloads them."""
@@ -35,8 +29,8 @@ class DirectValues(MethodView):
                       cell=export_cell)
 
     @roles("planner", "service")
-    @blp.arguments(DirectImportSchema)
-    @blp.response(201, DirectImportResultSchema)
+    @blp.arguments(schemas.DirectImportSchema)
+    @blp.response(201, schemas.DirectImportResultSchema)
     def post(self, data):
         """Import values as JSON with a source label, all or nothing."""
         return direct_values.import_json(db_session(), data["values"], data["source_label"],
@@ -46,9 +40,9 @@ class DirectValues(MethodView):
 @blp.route("/direct-values/import")
 class DirectValueImport(MethodView):
     @roles("planner", "service")
-    @blp.arguments(SourceLabelQuerySchema, location="query")
+    @blp.arguments(schemas.SourceLabelQuerySchema, location="query")
     @blp.doc(**SPREADSHEET_BODY)
-    @blp.response(201, DirectImportResultSchema)
+    @blp.response(201, schemas.DirectImportResultSchema)
     def post(self, args):
         """Import CSV/XLSX: unit, period, indicator, value, optional source_label column
         (or `?source_label=` for every row)."""

@@ -7,18 +7,8 @@ from services.scoring import key_tasks
 from services.scoring.models import IdempotencyRecord
 from services.scoring.reporters import readable_unit, reporter
 from services.scoring.schemas import ExportQuerySchema
+from services.scoring.schemas import key_tasks as schemas
 from services.scoring.schemas.files import SPREADSHEET_BODY, downloads
-from services.scoring.schemas.key_tasks import (
-    KeyTaskImportResultSchema,
-    KeyTaskMetricSchema,
-    KeyTaskOutSchema,
-    KeyTaskQuerySchema,
-    KeyTaskSchema,
-    MetricsQuerySchema,
-    ProgressImportResultSchema,
-    ProgressOutSchema,
-    ProgressSchema,
-)
 from services.scoring.spreadsheets import export_cell
 from shared.auth import ROLES, current_principal, roles
 from shared.db import db_session
@@ -31,8 +21,8 @@ blp = Blueprint("key_tasks", __name__, description="Major matters, key tasks, ci
 @blp.route("/key-tasks")
 class KeyTasks(MethodView):
     @roles(*ROLES)
-    @blp.arguments(KeyTaskQuerySchema, location="query")
-    @blp.response(200, KeyTaskOutSchema(many=True))
+    @blp.arguments(schemas.KeyTaskQuerySchema, location="query")
+    @blp.response(200, schemas.KeyTaskOutSchema(many=True))
     def get(self, args):
         """Tasks with milestones (a unit token sees its own unit's tasks)."""
         return key_tasks.list_tasks(db_session(), readable_unit(current_principal(),
@@ -40,8 +30,8 @@ class KeyTasks(MethodView):
                                     args.get("category"))
 
     @roles("planner")
-    @blp.arguments(KeyTaskSchema)
-    @blp.response(201, KeyTaskOutSchema)
+    @blp.arguments(schemas.KeyTaskSchema)
+    @blp.response(201, schemas.KeyTaskOutSchema)
     def post(self, data):
         """Create or replace a task and its milestones."""
         return key_tasks.save_task(db_session(), data)
@@ -51,7 +41,7 @@ class KeyTasks(MethodView):
 class KeyTaskImport(MethodView):
     @roles("planner")
     @blp.doc(**SPREADSHEET_BODY)
-    @blp.response(200, KeyTaskImportResultSchema)
+    @blp.response(200, schemas.KeyTaskImportResultSchema)
     def post(self):
         """Tasks from CSV/XLSX, one row per milestone, all or nothing.
 
@@ -74,7 +64,7 @@ class KeyTaskExport(MethodView):
 class ProgressImport(MethodView):
     @roles("unit", "planner")
     @blp.doc(**SPREADSHEET_BODY)
-    @blp.response(201, ProgressImportResultSchema)
+    @blp.response(201, schemas.ProgressImportResultSchema)
     def post(self):
         """Progress reports from CSV/XLSX, all or nothing (a unit: its own tasks only).
 
@@ -88,8 +78,8 @@ class ProgressImport(MethodView):
 @blp.route("/key-tasks/metrics")
 class KeyTaskMetrics(MethodView):
     @roles("planner", "analyst", "service", "unit")
-    @blp.arguments(MetricsQuerySchema, location="query")
-    @blp.response(200, KeyTaskMetricSchema(many=True))
+    @blp.arguments(schemas.MetricsQuerySchema, location="query")
+    @blp.response(200, schemas.KeyTaskMetricSchema(many=True))
     def get(self, args):
         """On-time milestone rate and progress lag per unit for a period."""
         return key_tasks.metrics(db_session(), args["period"],
@@ -99,7 +89,7 @@ class KeyTaskMetrics(MethodView):
 @blp.route("/key-tasks/<code>")
 class KeyTaskByCode(MethodView):
     @roles(*ROLES)
-    @blp.response(200, KeyTaskOutSchema)
+    @blp.response(200, schemas.KeyTaskOutSchema)
     def get(self, code):
         return key_tasks.read_task(db_session(), code, current_principal())
 
@@ -107,15 +97,15 @@ class KeyTaskByCode(MethodView):
 @blp.route("/key-tasks/<code>/progress")
 class TaskProgress(MethodView):
     @roles("planner", "analyst", "service", "unit")
-    @blp.response(200, ProgressOutSchema(many=True))
+    @blp.response(200, schemas.ProgressOutSchema(many=True))
     def get(self, code):
         """Progress reports of a task (a unit token: its own tasks only)."""
         return key_tasks.list_progress(db_session(), code, current_principal())
 
     @roles("unit", "planner")
     @blp.doc(**HEADER_DOC)
-    @blp.arguments(ProgressSchema)
-    @blp.response(201, ProgressOutSchema)
+    @blp.arguments(schemas.ProgressSchema)
+    @blp.response(201, schemas.ProgressOutSchema)
     def post(self, data, code):
         """Report progress; `completed_on` dates a finished milestone."""
         return idempotent(IdempotencyRecord, f"progress:{code}", data,

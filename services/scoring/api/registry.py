@@ -5,24 +5,8 @@ from flask_smorest import Blueprint
 
 from services.scoring import registry
 from services.scoring.schemas import ExportQuerySchema
+from services.scoring.schemas import registry as schemas
 from services.scoring.schemas.files import SPREADSHEET_BODY, downloads
-from services.scoring.schemas.registry import (
-    ChangeQuerySchema,
-    ImportResultSchema,
-    MarginImportResultSchema,
-    MarginQuerySchema,
-    MarginSchema,
-    PeerGroupPatchSchema,
-    PeerGroupSchema,
-    RegistryChangeSchema,
-    RegistrySnapshotSchema,
-    RegistryVersionSchema,
-    SnapshotQuerySchema,
-    UnitOutSchema,
-    UnitPatchSchema,
-    UnitQuerySchema,
-    UnitSchema,
-)
 from services.scoring.spreadsheets import export_cell
 from shared.auth import ROLES, current_principal, roles
 from shared.db import db_session
@@ -36,14 +20,14 @@ READERS = ("planner", "analyst", "service")
 @blp.route("/peer-groups")
 class PeerGroups(MethodView):
     @roles(*ROLES)
-    @blp.response(200, PeerGroupSchema(many=True))
+    @blp.response(200, schemas.PeerGroupSchema(many=True))
     def get(self):
         """Peer groups by code."""
         return registry.list_peer_groups(db_session())
 
     @roles("planner")
-    @blp.arguments(PeerGroupSchema)
-    @blp.response(201, PeerGroupSchema)
+    @blp.arguments(schemas.PeerGroupSchema)
+    @blp.response(201, schemas.PeerGroupSchema)
     def post(self, data):
         """Create a peer group (409 when the code exists)."""
         return registry.save_peer_group(db_session(), data, current_principal().sub,
@@ -53,13 +37,13 @@ class PeerGroups(MethodView):
 @blp.route("/peer-groups/<code>")
 class PeerGroupByCode(MethodView):
     @roles(*ROLES)
-    @blp.response(200, PeerGroupSchema)
+    @blp.response(200, schemas.PeerGroupSchema)
     def get(self, code):
         return registry.get_peer_group(db_session(), code)
 
     @roles("planner")
-    @blp.arguments(PeerGroupPatchSchema)
-    @blp.response(200, PeerGroupSchema)
+    @blp.arguments(schemas.PeerGroupPatchSchema)
+    @blp.response(200, schemas.PeerGroupSchema)
     def patch(self, data, code):
         """Change names or description."""
         return registry.update_peer_group(db_session(), code, data, current_principal().sub)
@@ -75,7 +59,7 @@ class PeerGroupByCode(MethodView):
 class PeerGroupImport(MethodView):
     @roles("planner")
     @blp.doc(**SPREADSHEET_BODY)
-    @blp.response(200, ImportResultSchema)
+    @blp.response(200, schemas.ImportResultSchema)
     def post(self):
         """Create or update peer groups from CSV/XLSX: code, name_zh, name_en, description."""
         return registry.import_peer_groups(db_session(), *uploaded_file(),
@@ -94,16 +78,16 @@ class PeerGroupExport(MethodView):
 @blp.route("/units")
 class Units(MethodView):
     @roles(*ROLES)
-    @blp.arguments(UnitQuerySchema, location="query")
-    @blp.response(200, UnitOutSchema(many=True))
+    @blp.arguments(schemas.UnitQuerySchema, location="query")
+    @blp.response(200, schemas.UnitOutSchema(many=True))
     def get(self, args):
         """Units by code; `active=true` keeps those active today (or on `on`)."""
         return registry.list_units(db_session(), args.get("kind"), args.get("active"),
                                    args.get("on"), args.get("peer_group"))
 
     @roles("planner")
-    @blp.arguments(UnitSchema)
-    @blp.response(201, UnitOutSchema)
+    @blp.arguments(schemas.UnitSchema)
+    @blp.response(201, schemas.UnitOutSchema)
     def post(self, data):
         """Create a unit (409 when the code exists)."""
         return registry.save_unit(db_session(), data, current_principal().sub, create_only=True)
@@ -112,14 +96,14 @@ class Units(MethodView):
 @blp.route("/units/<code>")
 class UnitByCode(MethodView):
     @roles(*ROLES)
-    @blp.response(200, UnitOutSchema)
+    @blp.response(200, schemas.UnitOutSchema)
     def get(self, code):
         """One unit; 404 when unknown."""
         return registry.get_unit(db_session(), code)
 
     @roles("planner")
-    @blp.arguments(UnitPatchSchema)
-    @blp.response(200, UnitOutSchema)
+    @blp.arguments(schemas.UnitPatchSchema)
+    @blp.response(200, schemas.UnitOutSchema)
     def patch(self, data, code):
         """Change some fields of a unit."""
         return registry.save_unit(db_session(), {**data, "code": code}, current_principal().sub,
@@ -136,7 +120,7 @@ class UnitByCode(MethodView):
 class UnitImport(MethodView):
     @roles("planner")
     @blp.doc(**SPREADSHEET_BODY)
-    @blp.response(200, ImportResultSchema)
+    @blp.response(200, schemas.ImportResultSchema)
     def post(self):
         """Create or update units from CSV/XLSX, all or nothing.
 
@@ -157,8 +141,8 @@ class UnitExport(MethodView):
 @blp.route("/units/<code>/margins")
 class UnitMargins(MethodView):
     @roles("planner")
-    @blp.arguments(MarginSchema(many=True))
-    @blp.response(200, MarginSchema(many=True))
+    @blp.arguments(schemas.MarginSchema(many=True))
+    @blp.response(200, schemas.MarginSchema(many=True))
     def put(self, rows, code):
         """Replace all population margins of a township."""
         return registry.replace_margins(db_session(), code, rows, current_principal().sub)
@@ -167,8 +151,8 @@ class UnitMargins(MethodView):
 @blp.route("/margins")
 class Margins(MethodView):
     @roles(*READERS)
-    @blp.arguments(MarginQuerySchema, location="query")
-    @blp.response(200, MarginSchema(many=True))
+    @blp.arguments(schemas.MarginQuerySchema, location="query")
+    @blp.response(200, schemas.MarginSchema(many=True))
     def get(self, args):
         """Township population margins; a joint margin has variable `age_band*sex`."""
         return registry.list_margins(db_session(), args.get("unit"))
@@ -178,7 +162,7 @@ class Margins(MethodView):
 class MarginImport(MethodView):
     @roles("planner")
     @blp.doc(**SPREADSHEET_BODY)
-    @blp.response(200, MarginImportResultSchema)
+    @blp.response(200, schemas.MarginImportResultSchema)
     def post(self):
         """Replace the margins of each township in the file: unit, variable, category, count."""
         return registry.import_margins(db_session(), *uploaded_file(), current_principal().sub)
@@ -196,7 +180,7 @@ class MarginExport(MethodView):
 @blp.route("/registry/version")
 class RegistryVersion(MethodView):
     @roles(*READERS)
-    @blp.response(200, RegistryVersionSchema)
+    @blp.response(200, schemas.RegistryVersionSchema)
     def get(self):
         """The current registry version (last change id) and a hash of its content."""
         return registry.registry_version(db_session())
@@ -205,8 +189,8 @@ class RegistryVersion(MethodView):
 @blp.route("/registry/changes")
 class RegistryChanges(MethodView):
     @roles(*READERS)
-    @blp.arguments(ChangeQuerySchema, location="query")
-    @blp.response(200, RegistryChangeSchema(many=True))
+    @blp.arguments(schemas.ChangeQuerySchema, location="query")
+    @blp.response(200, schemas.RegistryChangeSchema(many=True))
     def get(self, args):
         """Changes after version `since`: who, when, what, and the state after."""
         return registry.list_changes(db_session(), args["since"], args["limit"])
@@ -215,8 +199,8 @@ class RegistryChanges(MethodView):
 @blp.route("/registry/snapshot")
 class RegistrySnapshot(MethodView):
     @roles(*READERS)
-    @blp.arguments(SnapshotQuerySchema, location="query")
-    @blp.response(200, RegistrySnapshotSchema)
+    @blp.arguments(schemas.SnapshotQuerySchema, location="query")
+    @blp.response(200, schemas.RegistrySnapshotSchema)
     def get(self, args):
         """The registry as it was at `version` (default now): peer groups, units, margins."""
         return registry.snapshot(db_session(), args.get("version"))

@@ -7,20 +7,8 @@ from flask_smorest import Blueprint
 from services.scoring import runs
 from services.scoring.models import IdempotencyRecord
 from services.scoring.run_inputs import service_sources
+from services.scoring.schemas import runs as schemas
 from services.scoring.schemas.files import downloads
-from services.scoring.schemas.runs import (
-    BreakdownSchema,
-    RankingQuerySchema,
-    RankingRowSchema,
-    RecomputeSchema,
-    RunCreateSchema,
-    RunInputsSchema,
-    RunQuerySchema,
-    RunSchema,
-    RunSummarySchema,
-    SensitivityQuerySchema,
-    SensitivitySchema,
-)
 from services.scoring.spreadsheets import export_cell
 from shared.auth import current_principal, roles
 from shared.db import db_session
@@ -34,16 +22,16 @@ READERS = ("planner", "analyst", "service", "unit")
 @blp.route("/runs")
 class Runs(MethodView):
     @roles(*READERS)
-    @blp.arguments(RunQuerySchema, location="query")
-    @blp.response(200, RunSummarySchema(many=True))
+    @blp.arguments(schemas.RunQuerySchema, location="query")
+    @blp.response(200, schemas.RunSummarySchema(many=True))
     def get(self, query):
         """Runs, newest first; a unit token sees published runs only."""
         return runs.list_runs(db_session(), current_principal(), **query)
 
     @roles("planner")
     @blp.doc(**HEADER_DOC)
-    @blp.arguments(RunCreateSchema)
-    @blp.response(201, RunSchema)
+    @blp.arguments(schemas.RunCreateSchema)
+    @blp.response(201, schemas.RunSchema)
     @blp.alt_response(503, description="a source service is down (missing_source 'fail')")
     def post(self, data):
         """Collect inputs, snapshot them, compute and store a run (state ``computed``).
@@ -62,7 +50,7 @@ class Runs(MethodView):
 @blp.route("/runs/<int:run_id>")
 class RunById(MethodView):
     @roles(*READERS)
-    @blp.response(200, RunSchema)
+    @blp.response(200, schemas.RunSchema)
     def get(self, run_id):
         """A run with its method record (404 for a unit token until published)."""
         return runs.get_run(db_session(), run_id, current_principal())
@@ -77,7 +65,7 @@ class RunById(MethodView):
 @blp.route("/runs/<int:run_id>/inputs")
 class RunInputs(MethodView):
     @roles("planner", "analyst")
-    @blp.response(200, RunInputsSchema)
+    @blp.response(200, schemas.RunInputsSchema)
     def get(self, run_id):
         """The stored input snapshot (its SHA-256 is the run's ``inputs_sha256``)."""
         return runs.inputs(db_session(), run_id)
@@ -86,7 +74,7 @@ class RunInputs(MethodView):
 @blp.route("/runs/<int:run_id>/publish")
 class RunPublish(MethodView):
     @roles("planner")
-    @blp.response(200, RunSchema)
+    @blp.response(200, schemas.RunSchema)
     def post(self, run_id):
         """computed → published; freezes the scheme version; 409 when already published."""
         return runs.publish(db_session(), run_id, current_principal().sub)
@@ -95,7 +83,7 @@ class RunPublish(MethodView):
 @blp.route("/runs/<int:run_id>/recompute")
 class RunRecompute(MethodView):
     @roles("planner", "analyst")
-    @blp.response(200, RecomputeSchema)
+    @blp.response(200, schemas.RecomputeSchema)
     def post(self, run_id):
         """Score the stored snapshot again and compare every number and both hashes."""
         return runs.recompute(db_session(), run_id)
@@ -104,8 +92,8 @@ class RunRecompute(MethodView):
 @blp.route("/runs/<int:run_id>/ranking")
 class RunRanking(MethodView):
     @roles(*READERS)
-    @blp.arguments(RankingQuerySchema, location="query")
-    @blp.response(200, RankingRowSchema(many=True))
+    @blp.arguments(schemas.RankingQuerySchema, location="query")
+    @blp.response(200, schemas.RankingRowSchema(many=True))
     @downloads(blp)
     def get(self, query, run_id):
         """Ranking per peer group with intervals, probabilities and the change since the
@@ -121,8 +109,8 @@ class RunRanking(MethodView):
 @blp.route("/runs/<int:run_id>/sensitivity")
 class RunSensitivity(MethodView):
     @roles(*READERS)
-    @blp.arguments(SensitivityQuerySchema, location="query")
-    @blp.response(200, SensitivitySchema)
+    @blp.arguments(schemas.SensitivityQuerySchema, location="query")
+    @blp.response(200, schemas.SensitivitySchema)
     @downloads(blp)
     def get(self, query, run_id):
         """The engine's sensitivity report of a run started with ``sensitivity: true``: group
@@ -140,7 +128,7 @@ class RunSensitivity(MethodView):
 @blp.route("/runs/<int:run_id>/units/<code>")
 class RunUnit(MethodView):
     @roles(*READERS)
-    @blp.response(200, BreakdownSchema)
+    @blp.response(200, schemas.BreakdownSchema)
     def get(self, run_id, code):
         """A unit's breakdown: contributions (adding up to the composite), what pulled it
         up or down against its group, horizontal and vertical comparison."""

@@ -7,19 +7,8 @@ from flask_smorest import Blueprint
 from services.scoring import self_checks
 from services.scoring.models import IdempotencyRecord
 from services.scoring.reporters import readable_unit, reporter
+from services.scoring.schemas import self_checks as schemas
 from services.scoring.schemas.files import SPREADSHEET_BODY, downloads
-from services.scoring.schemas.self_checks import (
-    CompletenessQuerySchema,
-    CompletenessSchema,
-    SelfCheckContractSchema,
-    SelfCheckExportQuerySchema,
-    SelfCheckHistoryQuerySchema,
-    SelfCheckImportQuerySchema,
-    SelfCheckQuerySchema,
-    SelfCheckResultSchema,
-    SelfCheckSubmissionSchema,
-    SelfCheckVersionSchema,
-)
 from services.scoring.spreadsheets import export_cell, upload_payload
 from shared.auth import current_principal, roles
 from shared.db import db_session
@@ -33,8 +22,8 @@ READERS = ("service", "planner", "analyst", "unit")
 @blp.route("/self-checks")
 class SelfChecks(MethodView):
     @roles(*READERS)
-    @blp.arguments(SelfCheckQuerySchema, location="query")
-    @blp.response(200, SelfCheckContractSchema(many=True))
+    @blp.arguments(schemas.SelfCheckQuerySchema, location="query")
+    @blp.response(200, schemas.SelfCheckContractSchema(many=True))
     def get(self, args):
         """Current version of each self-reported value (a unit token: its own unit only)."""
         return self_checks.current_values(
@@ -42,8 +31,8 @@ class SelfChecks(MethodView):
 
     @roles("unit", "planner")
     @blp.doc(**HEADER_DOC)
-    @blp.arguments(SelfCheckSubmissionSchema)
-    @blp.response(201, SelfCheckResultSchema)
+    @blp.arguments(schemas.SelfCheckSubmissionSchema)
+    @blp.response(201, schemas.SelfCheckResultSchema)
     def post(self, data):
         """Submit values of one unit and month; an existing value needs a `reason`."""
         items = [{**item, "unit": data["unit"]} for item in data["items"]]
@@ -55,9 +44,9 @@ class SelfChecks(MethodView):
 @blp.route("/self-checks/import")
 class SelfCheckImport(MethodView):
     @roles("unit", "planner")
-    @blp.arguments(SelfCheckImportQuerySchema, location="query")
+    @blp.arguments(schemas.SelfCheckImportQuerySchema, location="query")
     @blp.doc(**SPREADSHEET_BODY, **HEADER_DOC)
-    @blp.response(201, SelfCheckResultSchema)
+    @blp.response(201, schemas.SelfCheckResultSchema)
     def post(self, args):
         """Upload a whole month, all or nothing.
 
@@ -76,8 +65,8 @@ class SelfCheckImport(MethodView):
 @blp.route("/self-checks/history")
 class SelfCheckHistory(MethodView):
     @roles(*READERS)
-    @blp.arguments(SelfCheckHistoryQuerySchema, location="query")
-    @blp.response(200, SelfCheckVersionSchema(many=True))
+    @blp.arguments(schemas.SelfCheckHistoryQuerySchema, location="query")
+    @blp.response(200, schemas.SelfCheckVersionSchema(many=True))
     def get(self, args):
         """Every version with narrative, evidence, late flag and correction reason."""
         return self_checks.history(db_session(), readable_unit(current_principal(),
@@ -88,7 +77,7 @@ class SelfCheckHistory(MethodView):
 @blp.route("/self-checks/export")
 class SelfCheckExport(MethodView):
     @roles(*READERS)
-    @blp.arguments(SelfCheckExportQuerySchema, location="query")
+    @blp.arguments(schemas.SelfCheckExportQuerySchema, location="query")
     @downloads(blp)
     def get(self, args):
         """Current values as CSV or XLSX (a unit token: its own unit only)."""
@@ -100,8 +89,8 @@ class SelfCheckExport(MethodView):
 @blp.route("/self-checks/completeness")
 class SelfCheckCompleteness(MethodView):
     @roles("planner", "analyst", "service")
-    @blp.arguments(CompletenessQuerySchema, location="query")
-    @blp.response(200, CompletenessSchema)
+    @blp.arguments(schemas.CompletenessQuerySchema, location="query")
+    @blp.response(200, schemas.CompletenessSchema)
     def get(self, args):
         """Per month of a period: units reporting, values against expected, late, corrected."""
         return self_checks.completeness(db_session(), args["period"])

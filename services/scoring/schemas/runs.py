@@ -108,12 +108,13 @@ class SensitivityQuerySchema(Schema):
     format = fields.String(load_default="json", validate=validate.OneOf(FORMATS))
 
 
-class RankingRowSchema(Schema):
+class UnitResultSchema(Schema):
+    """A unit's numbers in a run, as the ranking and the breakdown show them."""
+
     run_id = fields.Integer()
     period = fields.String()
     peer_group = fields.String()
     rank = fields.Integer()
-    group_size = fields.Integer()
     unit = fields.String()
     name_zh = fields.String()
     name_en = fields.String()
@@ -125,8 +126,12 @@ class RankingRowSchema(Schema):
     p_top_k = fields.Float(allow_none=True)
     p_advanced = fields.Float(allow_none=True)
     advanced = fields.Boolean(allow_none=True)
-    near_cutoff = fields.Boolean()
     flags = fields.List(fields.String())
+
+
+class RankingRowSchema(UnitResultSchema):
+    group_size = fields.Integer()
+    near_cutoff = fields.Boolean()
     previous_run_id = fields.Integer(allow_none=True)
     previous_composite = fields.Float(allow_none=True)
     previous_rank = fields.Integer(allow_none=True)
@@ -134,27 +139,11 @@ class RankingRowSchema(Schema):
     rank_change = fields.Integer(allow_none=True)
 
 
-class BreakdownSchema(Schema):
+class BreakdownSchema(UnitResultSchema):
     """A unit's composite explained (contributions add up to the composite)."""
 
-    run_id = fields.Integer()
-    period = fields.String()
     kind = fields.String()
     state = fields.String()
-    unit = fields.String()
-    name_zh = fields.String()
-    name_en = fields.String()
-    peer_group = fields.String()
-    composite = fields.Float(allow_none=True)
-    rank = fields.Integer()
-    composite_lo = fields.Float(allow_none=True)
-    composite_hi = fields.Float(allow_none=True)
-    rank_lo = fields.Integer(allow_none=True)
-    rank_hi = fields.Integer(allow_none=True)
-    p_top_k = fields.Float(allow_none=True)
-    p_advanced = fields.Float(allow_none=True)
-    advanced = fields.Boolean(allow_none=True)
-    flags = fields.List(fields.String())
     credibility = fields.Float(allow_none=True)
     sum_of_contributions = fields.Float()
     indicators = fields.List(fields.Dict())
