@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from services.scoring.engine import EngineError, Table, compute, from_document, periods, quota
-from services.scoring.engine.credibility import CredibilityRule
+from services.scoring.engine import EngineError, Table, compute, from_document, quota
 
 
 def test_hamilton_largest_remainder():
@@ -64,29 +63,6 @@ def test_awards_follow_seats_and_ties():
     assert r.seats == {"G": 1, "H": 1}  # quotas 1.2 and 0.8
     awarded = {u for u, a in zip(r.units, r.advanced, strict=True) if a}
     assert awarded == {"u1", "v2"}  # u1 beats u3 on the tie by code
-
-
-def test_periods_weighted_and_reweighted():
-    months = np.array([[60.0, 70.0], [66.0, np.nan], [72.0, 80.0]])
-    np.testing.assert_allclose(periods.quarter(months), [66.0, 75.0])
-    np.testing.assert_allclose(periods.half_year([[66.0], [70.0]]), [68.0])
-    np.testing.assert_allclose(periods.year_end([80.0], [60.0]), [0.7 * 80 + 0.3 * 60])
-    np.testing.assert_allclose(periods.year_end([80.0], [60.0], "equal"), [70.0])
-    np.testing.assert_allclose(periods.year_end([80.0], [np.nan]), [80.0])
-    np.testing.assert_allclose(periods.combine([[1.0], [4.0]], [3, 1]), [1.75])
-    with pytest.raises(EngineError):
-        periods.quarter(months[:2])
-    with pytest.raises(EngineError):
-        periods.year_end([1.0], [2.0], "whatever")
-
-
-def test_credibility_rule():
-    rule = CredibilityRule(slope=2.0, threshold=0.1, floor=0.2)
-    np.testing.assert_allclose(
-        rule.multiplier([0.0, 0.1, 0.3, 0.9, np.nan]), [1.0, 1.0, 0.6, 0.2, 1.0]
-    )
-    with pytest.raises(EngineError):
-        CredibilityRule.from_options({"mode": "shout"})
 
 
 def test_quota_given_to_compute_replaces_the_schemes():

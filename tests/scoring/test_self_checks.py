@@ -1,8 +1,11 @@
 """Self-checks: unit scoping, the contract read, late flag, corrections, closed periods."""
 
+import csv
+import io
+
 import pytest
 
-from tests.scoring.scoring_intake_support import csv_bytes, seed, upload
+from tests.scoring.scoring_intake_support import SC_HEADER, csv_bytes, seed, upload, xlsx
 
 CONTRACT_KEYS = {"unit", "period", "indicator", "target", "actual", "unit_of_measure",
                  "version"}
@@ -171,3 +174,83 @@ def test_a_retried_write_with_an_idempotency_key_is_not_applied_twice(scoring_cl
         upload(scoring_client, path, key, content).json
     rows = scoring_client.get("/api/v1/self-checks/history?unit=T01", headers=t01).json
     assert [(r["indicator"], r["version"]) for r in rows] == [("sc_count", 1), ("sc_rate", 1)]
+
+
+def test_self_check_month_upload_good_and_bad(scoring_client, auth):
+    headers = seed(scoring_client, auth)
+    good = [SC_HEADER, "T01,sc_rate,90,92.5,%,按计划,https://oa.example/1 https://oa.example/2",
+            "T01,sc_count,0,1,,,", "T02,sc_delta,1,-0.5,pp,,", "D001,sc_rate,80,\"1,234\",%,,"]
+    response = upload(scoring_client, "/api/v1/self-checks/import?period=2026-03", headers,
+                      csv_bytes(good, "gbk"))
+    assert response.status_code == 201, response.json
+    assert response.json["values"] == 4 and response.json["units"] == 3
+    history = scoring_client.get("/api/v1/self-checks/history?unit=T01&period=2026-03",
+                                 headers=headers).json
+    rate = next(r for r in history if r["indicator"] == "sc_rate")
+    assert rate["evidence"] == ["https://oa.example/1", "https://oa.example/2"]
+    assert rate["narrative"] == "按计划"
+    count = next(r for r in history if r["indicator"] == "sc_count")
+    assert count["unit_of_measure"] == "count"
+    bad = [SC_HEADER,
+           "T01,sc_rate,90,91,%,,",
+           "T99,sc_rate,90,91,%,,",
+           "T02,sc_unknown,1,1,,,",
+           "T02,sc_rate,90,91,kg,,",
+           "T02,sc_count,0,-1,,,",
+           "D001,sc_rate,abc,,%,,",
+           "T01,sc_rate,90,93,%,,",
+           "T02,sc_delta,1,2,pp,,ftp://x",
+           "T02,dir_env,1,2,,,"]
+    response = upload(scoring_client, "/api/v1/self-checks/import?period=2026-04", headers,
+                      csv_bytes(bad))
+    assert response.status_code == 422
+    errors = response.json["errors"]
+    assert "row 2" not in errors
+    assert "unknown unit" in errors["row 3"]["unit"][0]
+    assert "unknown self-check indicator" in errors["row 4"]["indicator"][0]
+    assert "measured in '%'" in errors["row 5"]["unit_of_measure"][0]
+    assert "cannot be negative" in errors["row 6"]["actual"][0]
+    assert set(errors["row 7"]) == {"target", "actual"}
+    assert errors["row 8"]["indicator"] == ["duplicate of row 2"]
+    assert "web link" in errors["row 9"]["evidence"][0]
+    assert "indicator" in errors["row 10"]
+    assert scoring_client.get("/api/v1/self-checks?period=2026-04", headers=headers).json == []
+
+
+def test_self_check_xlsx_upload_and_formula_cells(scoring_client, auth):
+    headers = seed(scoring_client, auth)
+    rows = [SC_HEADER.split(","), ["T01", "sc_rate", 90, 95.5, "%", "好", None],
+            ["T02", "sc_rate", 90, "=B2*2", "%", None, None]]
+    response = upload(scoring_client, "/api/v1/self-checks/import?period=2026-05", headers,
+                      xlsx(rows), "month.xlsx")
+    assert response.status_code == 422
+    assert any("formulas" in r for r in response.json["errors"]["row 3"]["actual"])
+    response = upload(scoring_client, "/api/v1/self-checks/import?period=2026-05", headers,
+                      xlsx(rows[:2]), "month.xlsx")
+    assert response.status_code == 201
+    current = scoring_client.get("/api/v1/self-checks?period=2026-05", headers=headers).json
+    assert current == [{"unit": "T01", "period": "2026-05", "indicator": "sc_rate",
+                        "target": 90.0, "actual": 95.5, "unit_of_measure": "%", "version": 1}]
+
+
+def test_self_check_upload_needs_a_defined_month(scoring_client, auth):
+    headers = seed(scoring_client, auth)
+    line = csv_bytes([SC_HEADER, "T01,sc_rate,90,91,%,,"])
+    assert upload(scoring_client, "/api/v1/self-checks/import?period=2027-01", headers,
+                  line).status_code == 404
+    assert upload(scoring_client, "/api/v1/self-checks/import?period=2026-13", headers,
+                  line).status_code == 422
+    quarter = upload(scoring_client, "/api/v1/self-checks/import?period=2026-Q1", headers, line)
+    assert quarter.status_code == 422 and "period" in quarter.json["errors"]["row 1"]
+
+
+def test_self_check_export_is_guarded_and_scoped(scoring_client, auth):
+    headers = seed(scoring_client, auth)
+    upload(scoring_client, "/api/v1/self-checks/import?period=2026-01", headers, csv_bytes(
+        [SC_HEADER, "T01,sc_rate,90,91,%,@SUM(1),", "T02,sc_rate,90,80,%,,"]))
+    mine = scoring_client.get("/api/v1/self-checks/export?period=2026-01",
+                              headers=auth("unit", "T01"))
+    rows = list(csv.DictReader(io.StringIO(mine.data.decode("utf-8-sig"))))
+    assert [r["unit"] for r in rows] == ["T01"] and rows[0]["narrative"] == "'@SUM(1)"
+    assert scoring_client.get("/api/v1/self-checks/export?unit=T02",
+                              headers=auth("unit", "T01")).status_code == 403

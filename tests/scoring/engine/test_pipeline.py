@@ -292,7 +292,21 @@ def test_sensitivity_skips_variants_the_scheme_cannot_take():
     variants = result.sensitivity["variants"]
     assert "geometric" in variants["normalisation=zscore"]["skipped"]
     assert "geometric" in variants["normalisation=robust_z"]["skipped"]
-    assert variants["normalisation=minmax"]["max_abs_shift"] >= 0
+    # min-max for every indicator (I3 keeps its scope "all"): ranks and shifts by hand
+    _, s1, s2, _ = by_hand(X1, X2, X3)
+    base = _group_ranks(by_hand(X1, X2, X3)[0])
+    lo1 = {g: min(x for x, gg in zip(X1, GROUPS, strict=True) if gg == g) for g in "AB"}
+    hi1 = {g: max(x for x, gg in zip(X1, GROUPS, strict=True) if gg == g) for g in "AB"}
+    m1 = [100 * (x - lo1[g]) / (hi1[g] - lo1[g]) for x, g in zip(X1, GROUPS, strict=True)]
+    m3 = [100 * (x - min(X3)) / (max(X3) - min(X3)) for x in X3]
+    ranks = _group_ranks([
+        0.6 * math.exp(0.75 * math.log(max(a, 0.01)) + 0.25 * math.log(max(b, 0.01))) + 0.4 * c
+        for a, b, c in zip(m1, s2, m3, strict=True)])
+    shifts = [abs(r - b) for r, b in zip(ranks, base, strict=True)]
+    minmax = variants["normalisation=minmax"]
+    assert minmax["rank"] == ranks
+    assert minmax["max_abs_shift"] == max(shifts) > 0
+    assert minmax["mean_abs_shift"] == pytest.approx(sum(shifts) / len(shifts), rel=1e-12)
     equal = variants["weighting=equal"]
     # equal weights at both nodes: recompute the ranks by hand and compare
     _, s1, s2, s3 = by_hand(X1, X2, X3)
@@ -323,3 +337,9 @@ def test_pinned_nodes_and_indicators_keep_their_methods_under_a_variant():
     zscored = compute(from_document(document()), table(), normalisation="minmax",
                       pinned=("I1",))
     assert zscored.method["normalisation"]["I1"]["method"] == "goalposts"
+
+
+def _group_ranks(composite: list[float]) -> list[int]:
+    """Rank within group by hand, 1 = best (the values here have no ties)."""
+    return [1 + sum(composite[i] > composite[u] for i, g in enumerate(GROUPS) if g == GROUPS[u])
+            for u in range(len(composite))]

@@ -1,6 +1,10 @@
-"""A mid-year run against the real survey and inspection apps, all over real HTTP.
+"""What a run collects: poll estimates (pooled by inverse variance, the Agresti–Coull SE of
+a degenerate rate), inspection scores (the pooled within-unit SD of single visits) and the
+unit's own data, over HTTP with a service token; a source that is down fails the run
+naming it or is skipped by policy.
 
-Scoring (with the small county) is served on a loopback port and is the registry the
+One test runs against the real survey and inspection apps, all over real HTTP:
+scoring (with the small county) is served on a loopback port and is the registry the
 survey and inspection apps read; a paper-mode poll gives survey estimates, approved
 spot checks give inspection scores; the run pulls both with its service token.
 """
@@ -9,10 +13,12 @@ from __future__ import annotations
 
 import copy
 import io
+import math
 
 import pytest
 
 from tests.inspection.conftest import CHECKLIST, PNG, Api, good_answers
+from tests.scoring.run_support import start_run
 from tests.support import serving
 from tests.survey.conftest import poll_payload, sample_document
 
@@ -105,3 +111,81 @@ def test_a_mid_year_run_reads_the_real_services(services, auth, county):
     assert half["discrepancy"] == {r["unit"]: r["rate"] for r in rates}
     check = scoring.post(f"/api/v1/runs/{run['id']}/recompute", headers=auth("analyst"))
     assert check.get_json()["reproduced"] is True
+
+
+def test_mid_year_run_pulls_every_source_over_http(midyear, sources, county):
+    _survey, _inspection, log = sources
+    assert log.roles == {"service"}
+    assert [c for c in log.calls if "unit-scores" in c] == [
+        "inspection /api/v1/unit-scores?from=2026-01-01&to=2026-03-31",
+        "inspection /api/v1/unit-scores?from=2026-04-01&to=2026-06-30",
+        "inspection /api/v1/unit-scores?from=2026-01-01&to=2026-06-30"]
+    assert midyear["state"] == "computed" and midyear["units"] == len(county["units"])
+    assert midyear["sources"]["survey"] == {"status": "ok", "polls": [1, 2]}
+    blend = midyear["method"]["blend"]
+    assert (blend["day_to_day"], blend["snapshot"]) == (0.7, 0.3)
+    assert blend["day_to_day_periods"] == ["2026-Q1", "2026-Q2"]
+    quarters = midyear["method"]["segments"]
+    assert "poll_satisfaction" in quarters[0]["pruned"]  # no poll in a quarter
+    assert midyear["method"]["final"]["excluded_by_kind"]["G01"] == ["poll_satisfaction"]
+
+
+def test_polls_are_pooled_by_inverse_variance(runs_client, midyear, auth):
+    inputs = runs_client.get(f"/api/v1/runs/{midyear['id']}/inputs", headers=auth("analyst")).json
+    snapshot = next(s for s in inputs["segments"] if s["role"] == "snapshot")
+    value, se = next((r[3], r[4]) for r in snapshot["rows"]
+                     if r[0] == "T02" and r[1] == "poll_satisfaction")
+    # Stub: T02 (i = 1) answers q_other first: 0.625 − 0.2 (+0.01 in poll 2).
+    rates, ses = [0.425, 0.435], [0.032 + 0.01, 0.032 + 0.02]
+    precision = [1 / s ** 2 for s in ses]
+    pooled = sum(p * r for p, r in zip(precision, rates, strict=True)) / sum(precision)
+    assert value == pytest.approx(pooled, abs=1e-12)
+    assert se == pytest.approx(1 / math.sqrt(sum(precision)), abs=1e-12)
+
+
+def test_a_missing_source_fails_naming_it_or_is_skipped_by_policy(
+        make_app, auth, county, sources):
+    runs_client = make_app("scoring", SURVEY_URL=sources[0], INSPECTION_URL=sources[1],
+                           SCORING_SOURCE_RETRIES=0).test_client()
+    sources[2].inspection_down = True
+    failed = start_run(runs_client, auth, county)
+    assert failed.status_code == 503
+    assert failed.json["errors"] == {"service": ["inspection"]}
+    assert "inspection" in failed.json["message"]
+    assert runs_client.get("/api/v1/runs", headers=auth("planner")).json == []
+    skipped = start_run(runs_client, auth, county, missing_source="skip")
+    assert skipped.status_code == 201, skipped.json
+    assert skipped.json["sources"]["inspection"]["status"] == "skipped"
+    assert "inspection_score" in skipped.json["method"]["final"]["pruned"]
+
+
+def test_an_unreachable_survey_service_is_a_503_naming_it(make_app, auth, county):
+    app = make_app("scoring", SURVEY_URL="http://127.0.0.1:9", INSPECTION_URL="http://127.0.0.1:9",
+                   SCORING_SOURCE_RETRIES=0)
+    response = start_run(app.test_client(), auth, county)
+    assert response.status_code == 503
+    assert response.json["errors"] == {"service": ["survey"]}
+
+
+def test_a_degenerate_rate_gets_the_agresti_coull_se():
+    from services.scoring.run_inputs import usable_se
+
+    row = {"estimate": 1.0, "se": 0.0, "n": 12, "n_eff": 8.0}
+    p = (8 + 2) / 12
+    assert usable_se(row, "satisfaction_rate") == pytest.approx(math.sqrt(p * (1 - p) / 12))
+    assert usable_se({**row, "se": 0.05}, "satisfaction_rate") == 0.05
+    assert usable_se({**row, "se": None}, "mean") is None
+
+
+def test_single_visits_take_the_pooled_within_unit_sd():
+    import statistics
+
+    from services.scoring.run_inputs import pooled_sd
+
+    visits = {"A": [70.0, 80.0, 90.0], "B": [60.0, 64.0], "C": [75.0]}
+    rows = [{"unit": u, "n": len(v), "mean": statistics.fmean(v),
+             "sd": statistics.stdev(v) if len(v) > 1 else None} for u, v in visits.items()]
+    deviations = [x - statistics.fmean(v) for v in visits.values() if len(v) > 1 for x in v]
+    expected = math.sqrt(sum(d * d for d in deviations) / (5 - 2))
+    assert pooled_sd(rows) == pytest.approx(expected, rel=1e-12)
+    assert pooled_sd([rows[2]]) is None

@@ -157,6 +157,23 @@ def test_standard_normals_are_standard_normal(dtype):
     assert again.tobytes() == z.tobytes()
 
 
+@pytest.mark.parametrize("draws", [1, 7, 100, 1000])
+def test_interval_quantiles_match_numpy(draws):
+    from services.scoring.engine.monte_carlo import quantiles
+
+    rng = np.random.default_rng(draws)
+    comp = rng.normal(50, 10, (draws, 37)).astype(np.float32)
+    ranks = rng.integers(1, 12, (draws, 37)).astype(np.int16)
+    lo, hi = quantiles(comp, 0.05, "linear", block=10)
+    expected = np.quantile(comp.astype(np.float64), [0.05, 0.95], axis=0, method="linear")
+    np.testing.assert_allclose(lo, expected[0], rtol=1e-6)
+    np.testing.assert_allclose(hi, expected[1], rtol=1e-6)
+    rlo, rhi = quantiles(ranks, 0.05, "inverted_cdf", block=10)
+    expected = np.quantile(ranks, [0.05, 0.95], axis=0, method="inverted_cdf")
+    np.testing.assert_array_equal(rlo, expected[0])
+    np.testing.assert_array_equal(rhi, expected[1])
+
+
 def nested_document():
     """P and Q under a geometric dimension with an exact T-scored S2; S alone in another."""
     leaf = {"direction": "higher", "unit_of_measure": ""}
@@ -254,20 +271,3 @@ def test_exact_columns_held_at_point_scores_equal_redrawing_them(data, nested):
         out.append((comp, ranks))
     np.testing.assert_allclose(out[0][0], out[1][0], rtol=1e-5)
     np.testing.assert_array_equal(out[0][1], out[1][1])
-
-
-@pytest.mark.parametrize("draws", [1, 7, 100, 1000])
-def test_interval_quantiles_match_numpy(draws):
-    from services.scoring.engine.monte_carlo import quantiles
-
-    rng = np.random.default_rng(draws)
-    comp = rng.normal(50, 10, (draws, 37)).astype(np.float32)
-    ranks = rng.integers(1, 12, (draws, 37)).astype(np.int16)
-    lo, hi = quantiles(comp, 0.05, "linear", block=10)
-    expected = np.quantile(comp.astype(np.float64), [0.05, 0.95], axis=0, method="linear")
-    np.testing.assert_allclose(lo, expected[0], rtol=1e-6)
-    np.testing.assert_allclose(hi, expected[1], rtol=1e-6)
-    rlo, rhi = quantiles(ranks, 0.05, "inverted_cdf", block=10)
-    expected = np.quantile(ranks, [0.05, 0.95], axis=0, method="inverted_cdf")
-    np.testing.assert_array_equal(rlo, expected[0])
-    np.testing.assert_array_equal(rhi, expected[1])

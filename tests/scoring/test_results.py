@@ -1,11 +1,16 @@
-"""The engine's sensitivity mode on stored runs: asked for at start, stored with the run,
-served at ``GET /runs/{id}/sensitivity``, reproduced by recompute."""
+"""Reading a run's results: rankings with intervals and awards, comparisons with the
+previous run, exports, unit visibility; and the engine's sensitivity mode on stored runs
+(asked for at start, stored with the run, served at ``GET /runs/{id}/sensitivity``,
+reproduced by recompute)."""
 
 from __future__ import annotations
 
 import copy
+import csv
+import io
 import math
 
+import openpyxl
 import pytest
 from sqlalchemy.orm import Session
 
@@ -13,18 +18,13 @@ from services.scoring.assessment import compute_snapshot
 from services.scoring.engine import Table, compute, from_document
 from services.scoring.models.runs import ScoreRun
 from services.scoring.scheme_document import scheme_tree
+from tests.scoring.run_support import start_run
 
-DRAWS = 50
-
-
-def _start(client, auth, county, **extra):
-    body = {"scheme_version_id": county["scheme_version_id"], "period": "2026-H1",
-            "kind": "mid-year", "seed": 11, "polls": [1, 2], "draws": DRAWS, **extra}
-    return client.post("/api/v1/runs", json=body, headers=auth("planner"))
+SENSITIVITY_DRAWS = 50
 
 
 def _started(client, auth, county, **extra) -> dict:
-    response = _start(client, auth, county, **extra)
+    response = start_run(client, auth, county, **{"draws": SENSITIVITY_DRAWS, **extra})
     assert response.status_code == 201, response.json
     return response.json
 
@@ -165,7 +165,7 @@ def test_a_run_without_the_option_has_no_report(runs_client, auth, county):
     assert check["reproduced"] is True and check["sensitivity_reproduced"] is None
     unknown = runs_client.get("/api/v1/runs/999999/sensitivity", headers=auth("analyst"))
     assert unknown.status_code == 404 and "sensitivity" not in unknown.json["message"]
-    bad = _start(runs_client, auth, county, sensitivity="perhaps")
+    bad = start_run(runs_client, auth, county, draws=SENSITIVITY_DRAWS, sensitivity="perhaps")
     assert bad.status_code == 422 and "sensitivity" in bad.json["errors"]["json"]
 
 
@@ -236,3 +236,97 @@ def test_the_report_as_csv_and_xlsx(runs_client, auth, county):
     cells = [[c.value for c in r] for r in sheet.iter_rows()]
     assert cells[0] == rows[0] and len(cells) == len(rows)
     assert runs_client.get(f"{url}?format=pdf", headers=headers).status_code == 422
+
+
+def test_ranking_per_group_with_intervals_and_awards(runs_client, midyear, auth):
+    rows = runs_client.get(f"/api/v1/runs/{midyear['id']}/ranking", headers=auth("analyst")).json
+    by_group: dict[str, list] = {}
+    for row in rows:
+        by_group.setdefault(row["peer_group"], []).append(row)
+    assert sorted(by_group) == ["G01", "G02", "TS"]
+    seats = midyear["method"]["final"]["seats"]
+    total = len(rows)
+    assert sum(seats.values()) == int(0.2 * total + 0.5)
+    for group, members in by_group.items():
+        assert [r["rank"] for r in members] == list(range(1, len(members) + 1))
+        composites = [r["composite"] for r in members]
+        assert composites == sorted(composites, reverse=True)
+        assert sum(r["advanced"] for r in members) == seats[group]
+        for r in members:
+            assert r["composite_lo"] <= r["composite_hi"]
+            assert 1 <= r["rank_lo"] <= r["rank_hi"] <= len(members)
+            assert 0 <= r["p_advanced"] <= 1
+            assert r["near_cutoff"] == (0.2 <= r["p_advanced"] <= 0.8)
+    missing = runs_client.get(f"/api/v1/runs/{midyear['id']}/ranking?group=G99",
+                              headers=auth("analyst"))
+    assert missing.status_code == 404
+
+
+def test_unit_tokens_see_only_their_unit_of_published_runs(runs_client, midyear, auth):
+    me = auth("unit", "T03")
+    run_id = midyear["id"]
+    assert runs_client.get("/api/v1/runs", headers=me).json == []
+    assert runs_client.get(f"/api/v1/runs/{run_id}", headers=me).status_code == 404
+    assert runs_client.post("/api/v1/runs", json={}, headers=me).status_code == 403
+    runs_client.post(f"/api/v1/runs/{run_id}/publish", headers=auth("planner"))
+    assert [r["id"] for r in runs_client.get("/api/v1/runs", headers=me).json] == [run_id]
+    rows = runs_client.get(f"/api/v1/runs/{run_id}/ranking", headers=me).json
+    assert [r["unit"] for r in rows] == ["T03"]
+    assert runs_client.get(f"/api/v1/runs/{run_id}/units/T03", headers=me).status_code == 200
+    assert runs_client.get(f"/api/v1/runs/{run_id}/units/T04", headers=me).status_code == 404
+    sheet = runs_client.get(f"/api/v1/runs/{run_id}/ranking?format=csv", headers=me)
+    assert len(list(csv.DictReader(io.StringIO(sheet.data.decode("utf-8-sig"))))) == 1
+
+
+def test_exports_parse_back(runs_client, midyear, auth):
+    headers = auth("analyst")
+    url = f"/api/v1/runs/{midyear['id']}/ranking"
+    rows = runs_client.get(url, headers=headers).json
+    sheet = runs_client.get(f"{url}?format=csv", headers=headers)
+    assert sheet.status_code == 200 and sheet.mimetype == "text/csv"
+    parsed = list(csv.DictReader(io.StringIO(sheet.data.decode("utf-8-sig"))))
+    assert [p["unit"] for p in parsed] == [r["unit"] for r in rows]
+    assert [float(p["composite"]) for p in parsed] == [r["composite"] for r in rows]
+    assert parsed[0]["name_zh"] == rows[0]["name_zh"]
+    book = runs_client.get(f"{url}?format=xlsx&group=TS", headers=headers)
+    assert book.status_code == 200
+    ws = openpyxl.load_workbook(io.BytesIO(book.data)).active
+    table = list(ws.iter_rows(values_only=True))
+    header, body = table[0], table[1:]
+    towns = [r for r in rows if r["peer_group"] == "TS"]
+    assert [b[header.index("unit")] for b in body] == [r["unit"] for r in towns]
+    assert [b[header.index("p_advanced")] for b in body] == [r["p_advanced"] for r in towns]
+    assert "contribution:poll_satisfaction" in header
+
+
+def test_formula_like_text_is_guarded_in_exports(runs_client, auth, county, scoring_client):
+    renamed = scoring_client.patch("/api/v1/units/T01", headers=auth("planner"),
+                                   json={"name_en": "=HYPERLINK(\"x\")"})
+    assert renamed.status_code == 200, renamed.json
+    run = start_run(runs_client, auth, county, draws=0).json
+    sheet = runs_client.get(f"/api/v1/runs/{run['id']}/ranking?format=csv&group=TS",
+                            headers=auth("analyst"))
+    names = [r["name_en"] for r in csv.DictReader(io.StringIO(sheet.data.decode("utf-8-sig")))]
+    assert "'=HYPERLINK(\"x\")" in names
+
+
+def test_monthly_runs_compare_with_the_previous_month(runs_client, auth, county):
+    def monthly(period):
+        response = start_run(runs_client, auth, county, kind="monthly", period=period, polls=[],
+                          draws=0)
+        assert response.status_code == 201, response.json
+        return response.json
+
+    may, june = monthly("2026-05"), monthly("2026-06")
+    assert "poll_satisfaction" in june["method"]["final"]["pruned"]
+    assert june["sources"]["survey"]["status"] == "not requested"
+    rows = runs_client.get(f"/api/v1/runs/{june['id']}/ranking", headers=auth("analyst")).json
+    before = {r["unit"]: r for r in runs_client.get(f"/api/v1/runs/{may['id']}/ranking",
+                                                    headers=auth("analyst")).json}
+    for row in rows:
+        assert row["previous_run_id"] == may["id"]
+        assert row["composite_change"] == pytest.approx(
+            row["composite"] - before[row["unit"]]["composite"])
+        assert row["rank_change"] == before[row["unit"]]["rank"] - row["rank"]
+    unit = runs_client.get(f"/api/v1/runs/{june['id']}/units/D001", headers=auth("analyst")).json
+    assert unit["vertical"]["period"] == "2026-05"

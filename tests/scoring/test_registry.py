@@ -1,8 +1,9 @@
 """Registry: units (CONTRACTS.md), peer groups, margins, versioned changes, roles."""
 
+
 import pytest
 
-from tests.scoring.scoring_intake_support import seed
+from tests.scoring.scoring_intake_support import csv_bytes, seed, upload
 
 CONTRACT_UNIT_KEYS = {"code", "name_zh", "name_en", "kind", "peer_group", "active_from",
                       "active_to", "lat", "lon"}
@@ -137,3 +138,35 @@ def test_margins_without_unit_list_every_township(scoring_client, auth, role):
     rows = scoring_client.get("/api/v1/margins", headers=auth(role)).json
     assert [(r["unit"], r["category"]) for r in rows] == [
         ("T01", "18-34*F"), ("T01", "18-34*M"), ("T02", "35-49*F")]
+
+
+def test_peer_group_and_margin_imports(scoring_client, auth):
+    headers = seed(scoring_client, auth, scheme=False, year=False)
+    groups = upload(scoring_client, "/api/v1/peer-groups/import", headers, csv_bytes(
+        ["code,name_zh,name_en,description", "G2,政法部门,Political-legal,", "G1,党群,Party,x"],
+        "gbk"))
+    assert groups.json == {"rows": 2, "created": 1, "updated": 1}
+    duplicate = upload(scoring_client, "/api/v1/peer-groups/import", headers, csv_bytes(
+        ["code,name_zh,name_en", "G3,甲,A", "G3,乙,B", "G4,,C"]))
+    assert duplicate.status_code == 422
+    assert duplicate.json["errors"] == {"row 3": {"code": ["duplicate of row 2"]},
+                                        "row 4": {"name_zh": ["is required"]}}
+    codes = [g["code"] for g in scoring_client.get("/api/v1/peer-groups", headers=headers).json]
+    assert codes == ["G1", "G2", "TS"]
+    lines = ["unit,variable,category,count", "T01,sex,F,5100", "T01,sex,M,4900",
+             "T02,sex,F,3000"]
+    assert upload(scoring_client, "/api/v1/margins/import", headers,
+                  csv_bytes(lines)).json == {"rows": 3, "units": 2}
+    bad = upload(scoring_client, "/api/v1/margins/import", headers, csv_bytes(
+        ["unit,variable,category,count", "T01,sex,F,1", "T99,sex,F,1", "D001,sex,F,1",
+         "T01,sex,F,2", "T02,age_band*sex,18-34,x"]))
+    assert bad.status_code == 422
+    errors = bad.json["errors"]
+    assert "unknown unit" in errors["row 3"]["unit"][0]
+    assert "townships only" in errors["row 4"]["unit"][0]
+    assert errors["row 5"]["category"] == ["duplicate of row 2"]
+    assert set(errors["row 6"]) == {"category", "count"}
+    kept = scoring_client.get("/api/v1/margins?unit=T01", headers=headers).json
+    assert [m["count"] for m in kept] == [5100.0, 4900.0]
+    exported = scoring_client.get("/api/v1/margins/export", headers=headers).data
+    assert b"T02,sex,F,3000.0" in exported

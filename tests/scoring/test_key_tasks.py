@@ -1,5 +1,6 @@
 """Key tasks: milestones, progress, cross-unit denial, on-time rate and progress lag."""
 
+
 import pytest
 
 from tests.scoring.scoring_intake_support import csv_bytes, seed, upload
@@ -125,3 +126,30 @@ def test_progress_import_reads_percent_by_the_one_number_rule(scoring_client, au
     assert ok.status_code == 201, ok.json
     reports = scoring_client.get("/api/v1/key-tasks/KT01/progress", headers=planner).json
     assert [r["percent"] for r in reports] == [20.0]
+
+
+def test_key_task_import_good_and_bad(scoring_client, auth):
+    headers = seed(scoring_client, auth)
+    header = "task,title_zh,title_en,category,unit,leader,milestone,due_on,planned_percent"
+    good = [header, "KT01,招商,Investment,key_task,T01,张县长,1,2026-01-28,10",
+            "KT01,招商,Investment,key_task,T01,张县长,2,2026-02-25,30",
+            "CP01,污水厂,Sewage plant,city_project,D001,李副县长,1,2026-03-28,"]
+    response = upload(scoring_client, "/api/v1/key-tasks/import", headers, csv_bytes(good))
+    assert response.status_code == 200 and response.json == {"tasks": 2, "milestones": 3}
+    task = scoring_client.get("/api/v1/key-tasks/CP01", headers=headers).json
+    assert task["milestones"][0]["planned_percent"] == 100.0
+    bad = [header, "KT02,甲,A,key_task,T01,,1,2026-01-28,10",
+           "KT02,甲,A,major_matter,T01,,2,2026-02-28,20",
+           "KT02,甲,A,key_task,T01,,2,2026-03-28,30",
+           "KT03,乙,B,key_task,T99,,1,2026-13-01,x",
+           "KT04,丙,C,key_task,T01,,1,2026-03-01,50",
+           "KT04,丙,C,key_task,T01,,2,2026-02-01,40"]
+    response = upload(scoring_client, "/api/v1/key-tasks/import", headers, csv_bytes(bad))
+    assert response.status_code == 422
+    errors = response.json["errors"]
+    assert "differs from row 2" in errors["row 3"]["category"][0]
+    assert "duplicate milestone 2" in errors["row 4"]["milestone"][0]
+    assert set(errors["row 5"]) >= {"due_on", "planned_percent", "unit"}
+    assert any("before" in r for r in errors["row 6"]["milestones"])
+    codes = [t["code"] for t in scoring_client.get("/api/v1/key-tasks", headers=headers).json]
+    assert codes == ["CP01", "KT01"]

@@ -1,6 +1,7 @@
-"""Fixtures of the run tests: a small county loaded through the scoring API, and survey
-and inspection services speaking the documented contracts (docs/CONTRACTS.md) over real
-HTTP (``tests.support.serving``)."""
+"""Fixtures of the scoring tests that run assessments: a small county loaded through the
+scoring API, survey and inspection services speaking the documented contracts
+(docs/CONTRACTS.md) over real HTTP (``tests.support.serving``), and a mid-year run of
+them."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from flask import Flask, abort, jsonify, request
 
 from services.scoring.demo_county import FlaskClientLoader, generate, load_through_api
 from shared.auth import decode_token
+from tests.scoring.run_support import start_run
 from tests.support import serving
 
 KEEP_GROUPS = ("TS", "G01", "G02")
@@ -130,3 +132,11 @@ def runs_client(make_app, sources):
     """A scoring client whose app reaches the stub sources over HTTP."""
     survey_url, inspection_url, _log = sources
     return make_app("scoring", SURVEY_URL=survey_url, INSPECTION_URL=inspection_url).test_client()
+
+
+@pytest.fixture
+def midyear(runs_client, auth, county):
+    """A mid-year 2026-H1 run of the county with both polls (``start_run``)."""
+    response = start_run(runs_client, auth, county)
+    assert response.status_code == 201, response.json
+    return response.json

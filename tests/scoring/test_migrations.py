@@ -1,4 +1,5 @@
-"""The intake tables: one Alembic head and the migrated schema matches the models."""
+"""The scoring migrations: one Alembic head, and the migrated schema (intake tables,
+scoring_0003's run tables) matches the models."""
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -36,3 +37,10 @@ def test_intake_tables_match_the_models(engines):
     mine = [d for d in diffs if _table_of(d) in INTAKE_TABLES]
     assert mine == []
     assert INTAKE_TABLES <= set(models.Base.metadata.tables)
+
+
+def test_migrated_database_matches_the_models(engines):
+    with engines["scoring"].connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), models.Base.metadata)
+    assert [d for d in diff if "score_" in str(d)] == []
+    assert {"score_runs", "score_results"} <= set(models.Base.metadata.tables)
