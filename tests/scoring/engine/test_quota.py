@@ -65,16 +65,6 @@ def test_awards_follow_seats_and_ties():
     assert awarded == {"u1", "v2"}  # u1 beats u3 on the tie by code
 
 
-def test_quota_given_to_compute_replaces_the_schemes():
-    from services.scoring.engine.options import Options
-
-    opts = Options.build({"advanced": {"seats": 5}}, advanced_share=0.3)
-    assert (opts.advanced_seats, opts.advanced_share) == (None, 0.3)
-    assert Options.build({"advanced": {"share": 0.1}}).advanced_share == 0.1
-    with pytest.raises(EngineError):
-        Options.build({"colour": "red"})
-
-
 def test_float32_ranks_match_the_stable_float64_rule():
     rng = np.random.default_rng(0)
     draws = np.round(rng.standard_normal((32, 300)) * 3).astype(np.float32)  # many ties
