@@ -12,11 +12,6 @@ from shared.db import db_session
 blp = Blueprint("schemes", __name__, description="Assessment schemes (indicator trees) and "
                                                  "their versions")
 READERS = ("planner", "analyst", "service")
-DOCUMENT_BODY = {"requestBody": {
-    "required": True,
-    "description": "The scheme document as JSON, or YAML with Content-Type application/yaml.",
-    "content": {"application/json": {"schema": {"type": "object"}},
-                "application/yaml": {"schema": {"type": "string"}}}}}
 
 
 @blp.route("/schemes")
@@ -39,7 +34,7 @@ class Schemes(MethodView):
 @blp.route("/schemes/validate")
 class SchemeValidate(MethodView):
     @roles("planner")
-    @blp.doc(**DOCUMENT_BODY)
+    @blp.doc(**schemas.DOCUMENT_BODY)
     @blp.response(200, schemas.ValidationResultSchema)
     def post(self):
         """Check a document without storing it; 422 lists every problem by path."""
@@ -56,7 +51,7 @@ class SchemeVersions(MethodView):
         return schemes.get_scheme(db_session(), code).versions
 
     @roles("planner")
-    @blp.doc(**DOCUMENT_BODY)
+    @blp.doc(**schemas.DOCUMENT_BODY)
     @blp.response(201, schemas.SchemeVersionSchema)
     def post(self, code):
         """Validate a document and store it as the next version."""
@@ -72,7 +67,7 @@ class SchemeVersionByNumber(MethodView):
         return schemes.get_version(db_session(), code, number)
 
     @roles("planner")
-    @blp.doc(**DOCUMENT_BODY)
+    @blp.doc(**schemas.DOCUMENT_BODY)
     @blp.response(200, schemas.SchemeVersionSchema)
     def put(self, code, number):
         """Replace the document of a version that no published run used (409 if frozen)."""

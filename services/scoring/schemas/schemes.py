@@ -4,6 +4,12 @@ from marshmallow import Schema, fields
 
 from services.scoring.schemas import CODE, UtcDateTime
 
+DOCUMENT_BODY = {"requestBody": {
+    "required": True,
+    "description": "The scheme document as JSON, or YAML with Content-Type application/yaml.",
+    "content": {"application/json": {"schema": {"type": "object"}},
+                "application/yaml": {"schema": {"type": "string"}}}}}
+
 
 class SchemeSchema(Schema):
     code = fields.String(required=True, validate=CODE)
