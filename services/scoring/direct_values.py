@@ -17,7 +17,7 @@ from services.scoring.models.direct_values import DirectValue
 from services.scoring.models.periods import Period
 from services.scoring.models.registry import Unit
 from services.scoring.schemes import indicator_catalogue
-from services.scoring.spreadsheets import read_table, refuse
+from services.scoring.spreadsheets import Sheet, read_table, refuse
 from shared.db import utcnow
 from shared.errors import Problems
 from shared.numbers import parse_number
@@ -123,7 +123,7 @@ def list_values(session: Session, period: str | None = None, unit: str | None = 
 
 
 def sheet(session: Session, period: str | None = None, unit: str | None = None,
-          indicator: str | None = None) -> tuple[str, tuple[str, ...], list[list[Any]]]:
+          indicator: str | None = None) -> Sheet:
     """The values of :func:`list_values` as a sheet."""
     return "direct_values", EXPORT_COLUMNS, [
         [row[c] for c in EXPORT_COLUMNS] for row in list_values(session, period, unit, indicator)]

@@ -33,7 +33,7 @@ from services.scoring.models.key_tasks import (
 from services.scoring.models.registry import Unit
 from services.scoring.periods import parse_period
 from services.scoring.reporters import Reporter, check_unit
-from services.scoring.spreadsheets import read_table, refuse
+from services.scoring.spreadsheets import Sheet, read_table, refuse
 from shared.auth import Principal
 from shared.db import get_or_404, utcnow
 from shared.errors import Forbidden, NotFound, Problems
@@ -77,7 +77,7 @@ def read_task(session: Session, code: str, principal: Principal) -> KeyTask:
     return task
 
 
-def sheet(session: Session) -> tuple[str, tuple[str, ...], list[list[Any]]]:
+def sheet(session: Session) -> Sheet:
     """Every task as a sheet: one row per milestone, as the import reads it."""
     return "key_tasks", TASK_COLUMNS, [
         [t.code, t.title_zh, t.title_en, t.category, t.unit_code, t.leader, t.cadence, m.seq,

@@ -25,7 +25,7 @@ from services.scoring.models.registry import (
     Unit,
 )
 from services.scoring.models.self_checks import SelfCheck
-from services.scoring.spreadsheets import read_table, refuse
+from services.scoring.spreadsheets import Sheet, read_table, refuse
 from shared.db import utcnow
 from shared.errors import Conflict, NotFound, Problems
 from shared.numbers import parse_number
@@ -35,7 +35,6 @@ UNIT_COLUMNS = ("code", "name_zh", "name_en", "kind", "peer_group", "active_from
 UNIT_REQUIRED = UNIT_COLUMNS[:4]
 PEER_GROUP_COLUMNS = ("code", "name_zh", "name_en", "description")
 MARGIN_COLUMNS = ("unit", "variable", "category", "count")
-Sheet = tuple[str, tuple[str, ...], list[list[Any]]]  # file name, columns, rows
 
 
 # -- change log ----------------------------------------------------------------------

@@ -23,13 +23,13 @@ from services.scoring import results, schemes
 from services.scoring.assessment import canonical_sha256, compute_snapshot
 from services.scoring.models.runs import ScoreResult, ScoreRun
 from services.scoring.run_inputs import Sources, collect
+from services.scoring.spreadsheets import Sheet
 from shared.auth import Principal
 from shared.db import get_or_404, utcnow
 from shared.errors import Conflict, NotFound
 
 OPTION_KEYS = ("polls", "missing_source", "draws", "level", "top_k", "advanced",
                "fay_herriot", "credibility", "period_weighting", "sensitivity")
-Sheet = tuple[str, list[str], list[list[Any]]]  # file name, columns, rows
 
 
 def run_options(data: dict[str, Any]) -> dict[str, Any]:

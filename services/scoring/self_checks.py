@@ -26,7 +26,7 @@ from services.scoring.models.self_checks import SelfCheck
 from services.scoring.periods import as_utc, get_period, is_late, months_in
 from services.scoring.reporters import Reporter
 from services.scoring.schemes import indicator_catalogue
-from services.scoring.spreadsheets import read_table, refuse
+from services.scoring.spreadsheets import Sheet, read_table, refuse
 from shared.db import utcnow
 from shared.errors import Conflict, Forbidden, Problems
 from shared.numbers import parse_number
@@ -286,8 +286,7 @@ def history(session: Session, unit: str | None = None, period: str | None = None
             for s, u, p in session.execute(_query(unit, period, indicator, current_only))]
 
 
-def sheet(session: Session, unit: str | None, period: str | None
-          ) -> tuple[str, tuple[str, ...], list[list[Any]]]:
+def sheet(session: Session, unit: str | None, period: str | None) -> Sheet:
     """The current values (with narrative, evidence, late flag) as a sheet."""
     return "self_checks", EXPORT_COLUMNS, [[row[c] for c in EXPORT_COLUMNS]
                                            for row in history(session, unit, period, None, True)]

@@ -22,6 +22,9 @@ from shared import spreadsheets as sheets
 from shared.errors import DomainError, Problems, ValidationFailed
 from shared.spreadsheets import guard
 
+# What a domain function gives an export: the file name, the columns, the rows.
+Sheet = tuple[str, Sequence[str], list[list[Any]]]
+
 
 def refuse(problems: Problems, what: str, error: type[DomainError] = ValidationFailed,
            outcome: str = "nothing was imported") -> None:
