@@ -145,11 +145,18 @@ class Scheme:
         """The period blend: a root ``BLEND_ROOT`` (arithmetic, expert weights) over the
         day-to-day column ``DAY_TO_DAY`` (source direct, not re-normalised, weight
         ``day_to_day``) and this scheme's root (weight ``snapshot``). Raises EngineError
-        when this scheme's root already has one of the two ids."""
+        when a node or indicator of this scheme already has one of the two ids."""
         if self.root.id in (BLEND_ROOT, DAY_TO_DAY):
             raise EngineError(
                 "The scheme's root id is reserved by runs",
                 {"root.id": [f"{BLEND_ROOT} and {DAY_TO_DAY} are reserved"]},
+            )
+        reserved = (BLEND_ROOT, DAY_TO_DAY)
+        taken = [n.id for n in [*self.nodes(), *self.indicators] if n.id in reserved]
+        if taken:
+            raise EngineError(
+                "The scheme uses an id reserved by runs",
+                {node_id: [f"{BLEND_ROOT} and {DAY_TO_DAY} are reserved"] for node_id in taken},
             )
         day = Indicator(
             id=DAY_TO_DAY,

@@ -75,3 +75,9 @@ def test_the_period_blend_is_a_root_over_day_to_day_and_the_scheme():
     with pytest.raises(EngineError) as err:
         from_document(reserved).blended(0.7, 0.3)
     assert err.value.errors == {"root.id": [f"{BLEND_ROOT} and {DAY_TO_DAY} are reserved"]}
+    deeper = {**RUN_DOCUMENT, "root": {**RUN_DOCUMENT["root"], "children": [
+        *RUN_DOCUMENT["root"]["children"][:2],
+        {"id": DAY_TO_DAY, "children": [_leaf("c", weight=1.0)]}]}}
+    with pytest.raises(EngineError) as err:
+        from_document(deeper).blended(0.7, 0.3)
+    assert err.value.errors == {DAY_TO_DAY: [f"{BLEND_ROOT} and {DAY_TO_DAY} are reserved"]}
