@@ -30,7 +30,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from services.scoring.engine import Table, compute, from_document  # noqa: E402
-from services.scoring.engine.pipeline import BLOCK_DRAWS, standard_normals  # noqa: E402
+from services.scoring.engine.monte_carlo import BLOCK_DRAWS, standard_normals  # noqa: E402
 
 SOURCES = ("poll", "inspection", "self_check", "self_check", "key_task", "direct")
 NOISY = ("poll", "inspection")

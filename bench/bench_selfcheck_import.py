@@ -2,7 +2,7 @@
 
 Generates the CSV files (one per month, 300,000 rows each) in a temporary folder,
 then imports them month by month through the same domain function the upload
-endpoint uses (``selfchecks.import_month``: decode, header check, per-row validation
+endpoint uses (``self_checks.import_month``: decode, header check, per-row validation
 against registry and scheme, late flag, one all-or-nothing transaction per month).
 Each full run happens in a child process on a fresh database, so that its peak
 resident memory (``ru_maxrss``) is the import's own. Baselines in the same run: only
@@ -83,21 +83,19 @@ def prepare(url: str, units: int, indicators: int) -> None:
 
 def child(args) -> None:
     """One full run: import every month file into a prepared database; print JSON."""
-    from services.scoring import selfchecks
-    from services.scoring.spreadsheets import read_table
+    from services.scoring import self_checks
+    from services.scoring.reporters import Reporter
     from shared.db import make_engine, session_factory, session_scope
 
     engine = make_engine(args.database_url)
     factory = session_factory(engine)
     times = []
-    who = selfchecks.Submitter("bench", None, True)
+    who = Reporter("bench", None, True)
     for path in sorted(Path(args.folder).glob("self_checks_*.csv")):
         month = path.stem.split("_")[-1]
         started = time.perf_counter()
         with session_scope(factory) as session:
-            table = read_table(path.name, path.read_bytes(), selfchecks.IMPORT_REQUIRED,
-                               selfchecks.IMPORT_OPTIONAL)
-            result = selfchecks.import_month(session, month, table, who)
+            result = self_checks.import_month(session, month, path.name, path.read_bytes(), who)
         times.append(time.perf_counter() - started)
         assert result["values"] == args.units * args.indicators, result
     engine.dispose()

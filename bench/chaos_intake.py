@@ -269,7 +269,7 @@ def verify_inspection(url: str, tasks: list[Task], probe_visit: int) -> IntakeFi
 def verify_scoring(url: str, tasks: list[Task]) -> IntakeFindings:
     from services.scoring.models.periods import Period
     from services.scoring.models.registry import Unit
-    from services.scoring.models.selfcheck import SelfCheck
+    from services.scoring.models.self_checks import SelfCheck
 
     found = IntakeFindings()
     _common(tasks, found)

@@ -22,7 +22,8 @@ each quarter's Monte Carlo interval (quarters taken as independent).
 
 from __future__ import annotations
 
-import copy
+import hashlib
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -30,14 +31,13 @@ from typing import Any
 import numpy as np
 from scipy.stats import norm
 
-from services.scoring.engine import EngineError, Table, compute, from_document
+from services.scoring.engine import EngineError, Scheme, Table, compute, from_document
 from services.scoring.engine import periods as engine_periods
-from services.scoring.run_inputs import canonical_sha256
-from services.scoring.scheme_document import scheme_tree
+from services.scoring.engine.result import number
+from services.scoring.engine.scheme import BLEND_ROOT, DAY_TO_DAY
+from services.scoring.scheme_document import nested_document
 from shared.errors import ValidationFailed
 
-BLEND_ROOT = "assessment"
-DAY_TO_DAY = "day_to_day"
 DEFAULT_DRAWS = 2000
 DEFAULT_ASSESSMENT_SHARE = 0.2
 
@@ -50,55 +50,52 @@ class Computed:
     sensitivity: dict[str, Any] | None = None
 
 
+def canonical_sha256(data: Any) -> str:
+    """SHA-256 of canonical JSON (sorted keys, no spaces, floats by repr): a snapshot's
+    ``inputs_sha256`` and its results' ``results_sha256``."""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def compute_snapshot(snapshot: dict[str, Any], options: dict[str, Any]) -> Computed:
     """Score a snapshot under run options (draws, level, seed, top_k, advanced,
     fay_herriot, credibility, period_weighting, sensitivity) over the scheme's ``engine``
     defaults; raise ValidationFailed with the engine's per-field errors. With
     ``sensitivity`` the final computation (the blend for mid-year and year-end runs)
     also carries the engine's sensitivity report."""
-    document = nested_document(snapshot["scheme_version"]["document"])
+    segments = snapshot["segments"]
+    scheme = _scheme(snapshot["scheme_version"]["document"], segments[0]["period"])
     units = snapshot["units"]
-    engine_options = _engine_options(snapshot["kind"], options, document)
+    engine_options = _engine_options(snapshot["kind"], options, scheme.options)
     segment_results = []
     segment_records = []
-    for index, segment in enumerate(snapshot["segments"]):
+    for index, segment in enumerate(segments):
         if segment["role"] != "day_to_day":
             continue
-        result, record = _score(document, units, segment, _seed(options["seed"], index + 1),
+        result, record = _score(scheme, units, segment, _seed(options["seed"], index + 1),
                                 {**engine_options, "advanced_seats": None,
                                  "advanced_share": None})
         segment_results.append((segment["period"], result))
         segment_records.append(record)
-    final_segment = next(s for s in snapshot["segments"] if s["role"] == "snapshot")
+    final_segment = next(s for s in segments if s["role"] == "snapshot")
     blend = None
     if segment_results:
-        final_segment, blend_doc, blend = _blend(document, units, final_segment,
-                                                 segment_results, options, engine_options)
-        document = blend_doc
+        final_segment, scheme, blend = _blend(scheme, units, final_segment, segment_results,
+                                              options, engine_options)
     final_options = engine_options
     if options.get("sensitivity"):
         # The variants change the scheme's methods, not the stated period blend.
         final_options = {**engine_options, "sensitivity": True,
                          "pinned": (BLEND_ROOT, DAY_TO_DAY) if blend else ()}
-    result, record = _score(document, units, final_segment, options["seed"], final_options)
+    result, record = _score(scheme, units, final_segment, options["seed"], final_options)
     rows = _rows(result, units, final_segment, segment_results)
     method = {
         "kind": snapshot["kind"], "period": snapshot["period"],
         "scheme_version": {k: snapshot["scheme_version"][k]
                            for k in ("id", "scheme", "version")},
         "sources": snapshot["sources"],
-        "inputs": {
-            "poll": "each poll's estimate of the leaf's statistic (its question, else the "
-                    "first question with it); several polls pooled by inverse variance; "
-                    "a rate of 0 or 1 (design SE 0) gets the Agresti-Coull SE",
-            "inspection": "mean visit score in the period window, se = sd/sqrt(n); a unit "
-                          "with one visit takes the pooled within-unit SD of the window; "
-                          "discrepancy rates of the same window",
-            "self_check": "mean over the period's months of the current version of each "
-                          "reported field; a ratio reads the ratio of the means",
-            "key_task": "on-time milestone rate and progress lag of the period",
-            "direct": "the value imported for the period, else the mean of its months",
-        },
+        "inputs": INPUT_RULES,
         "segments": segment_records,
         "blend": blend,
         "final": record,
@@ -108,12 +105,27 @@ def compute_snapshot(snapshot: dict[str, Any], options: dict[str, Any]) -> Compu
     return Computed(rows, method, canonical_sha256(rows), result.sensitivity)
 
 
-def nested_document(document: dict[str, Any]) -> dict[str, Any]:
-    """The document with its tree under ``root`` (a flat ``nodes`` form converted)."""
-    if "nodes" not in document:
-        return document
-    rest = {k: v for k, v in document.items() if k != "nodes"}
-    return {**rest, "root": scheme_tree(document)}
+INPUT_RULES = {
+    "poll": "each poll's estimate of the leaf's statistic (its question, else the "
+            "first question with it); several polls pooled by inverse variance; "
+            "a rate of 0 or 1 (design SE 0) gets the Agresti-Coull SE",
+    "inspection": "mean visit score in the period window, se = sd/sqrt(n); a unit "
+                  "with one visit takes the pooled within-unit SD of the window; "
+                  "discrepancy rates of the same window",
+    "self_check": "mean over the period's months of the current version of each "
+                  "reported field; a ratio reads the ratio of the means",
+    "key_task": "on-time milestone rate and progress lag of the period",
+    "direct": "the value imported for the period, else the mean of its months",
+}
+
+
+def _scheme(document: dict[str, Any], period: str) -> Scheme:
+    """The engine's scheme of a stored document; ValidationFailed (prefixed by the first
+    segment's period) when the engine refuses it."""
+    try:
+        return from_document(nested_document(document))
+    except EngineError as exc:
+        raise ValidationFailed(f"{period}: {exc.message}", exc.errors) from None
 
 
 def _seed(seed: int, index: int) -> int:
@@ -121,9 +133,8 @@ def _seed(seed: int, index: int) -> int:
     return int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
 
 
-def _engine_options(kind: str, options: dict[str, Any], document: dict) -> dict[str, Any]:
+def _engine_options(kind: str, options: dict[str, Any], engine: dict) -> dict[str, Any]:
     advanced = options.get("advanced") or {}
-    engine = document.get("engine") or {}
     seats, share = advanced.get("seats"), advanced.get("share")
     if seats is None and share is None and "advanced" not in engine \
             and kind in ("mid-year", "year-end"):
@@ -134,25 +145,32 @@ def _engine_options(kind: str, options: dict[str, Any], document: dict) -> dict[
             "credibility": options.get("credibility")}
 
 
-def _score(document: dict, units: list[dict], segment: dict, seed: int,
+def _kinds_of_groups(units: list[dict]) -> dict[str, set[str]]:
+    kinds: dict[str, set[str]] = {}
+    for unit in units:
+        kinds.setdefault(unit["peer_group"], set()).add(unit["kind"])
+    return kinds
+
+
+def _score(scheme: Scheme, units: list[dict], segment: dict, seed: int,
            engine_options: dict[str, Any]):
+    """Score one segment under the scheme pruned to the indicators with a value in it,
+    a leaf with ``kinds`` excluded for peer groups without such units."""
     present = {row[1] for row in segment["rows"] if row[3] is not None}
-    doc, pruned = prune(document, present)
-    if doc is None:
+    pruned, removed = scheme.pruned(present)
+    if pruned is None:
         raise ValidationFailed(f"No indicator has a value in {segment['period']}",
                                {"period": [segment["period"]]})
-    doc, excluded = exclude_by_kind(doc, units)
+    pruned, excluded = pruned.excluding_kinds(_kinds_of_groups(units))
     try:
-        scheme = from_document(doc)
-        ids = [leaf.id for leaf in scheme.indicators]
-        table = _table(units, segment, ids)
-        result = compute(scheme, table, seed=seed, **engine_options)
+        table = _table(units, segment, [leaf.id for leaf in pruned.indicators])
+        result = compute(pruned, table, seed=seed, **engine_options)
     except EngineError as exc:
         raise ValidationFailed(f"{segment['period']}: {exc.message}", exc.errors) from None
-    result.method["absent_indicators"] = absent_indicators(document, present)
+    result.method["absent_indicators"] = scheme.absent(present)
     record = {
         "period": segment["period"], "role": segment["role"], "seed": seed,
-        "pruned": pruned, "excluded_by_kind": excluded,
+        "pruned": removed, "excluded_by_kind": excluded,
         "engine": result.method, "weights": result.weights, "ahp": result.ahp,
         "fay_herriot": {k: {key: v for key, v in fit.items() if key not in ("gamma", "mse")}
                         for k, fit in result.fay_herriot.items()},
@@ -177,94 +195,8 @@ def _table(units: list[dict], segment: dict, ids: list[str]) -> Table:
                             segment.get("discrepancy") or None)
 
 
-def prune(document: dict, keep: set[str]) -> tuple[dict | None, list[str]]:
-    """The document without the leaves not in ``keep`` (and nodes left empty); AHP
-    matrices lose the rows and columns of removed children, overrides their references.
-    Returns (document or None when nothing is left, removed ids)."""
-    doc = copy.deepcopy(document)
-    removed: list[str] = []
-
-    def walk(node: dict) -> dict | None:
-        if "children" not in node:
-            if node["id"] in keep:
-                return node
-            removed.append(node["id"])
-            return None
-        kept_index = []
-        children = []
-        for i, child in enumerate(node["children"]):
-            out = walk(child)
-            if out is not None:
-                kept_index.append(i)
-                children.append(out)
-        if not children:
-            removed.append(node["id"])
-            return None
-        weighting = node.get("weighting")
-        if isinstance(weighting, dict) and weighting.get("method") == "ahp":
-            matrix = weighting["matrix"]
-            weighting["matrix"] = [[matrix[i][j] for j in kept_index] for i in kept_index]
-        node["children"] = children
-        return node
-
-    doc["root"] = walk(doc["root"])
-    if doc["root"] is None:
-        return None, removed
-    gone = set(removed)
-    for override in doc.get("overrides") or []:
-        for key in ("weights", "normalisation"):
-            if isinstance(override.get(key), dict):
-                override[key] = {k: v for k, v in override[key].items() if k not in gone}
-        if override.get("exclude"):
-            override["exclude"] = [k for k in override["exclude"] if k not in gone]
-    return doc, removed
-
-
-def absent_indicators(document: dict, present: set[str]) -> list[str]:
-    """The indicators (leaves) of a nested document without a value in ``present``:
-    what pruning removed, recorded as the method's ``absent_indicators``."""
-    def walk(node: dict) -> list[str]:
-        if "children" not in node:
-            return [] if node["id"] in present else [node["id"]]
-        return [leaf for child in node["children"] for leaf in walk(child)]
-
-    return walk(document["root"])
-
-
-def exclude_by_kind(document: dict, units: list[dict]) -> tuple[dict, dict[str, list[str]]]:
-    """Exclude a leaf with ``kinds`` for every peer group none of whose units has one
-    of those kinds (e.g. a township poll for department groups)."""
-    kinds_of_group: dict[str, set[str]] = {}
-    for unit in units:
-        kinds_of_group.setdefault(unit["peer_group"], set()).add(unit["kind"])
-    doc = copy.deepcopy(document)
-    overrides = doc.setdefault("overrides", [])
-    by_group = {o.get("peer_group"): o for o in overrides}
-    excluded: dict[str, list[str]] = {}
-
-    def walk(node: dict) -> None:
-        for child in node.get("children", []):
-            walk(child)
-        kinds = node.get("kinds")
-        if "children" in node or not kinds:
-            return
-        for group, present in sorted(kinds_of_group.items()):
-            if present & set(kinds):
-                continue
-            override = by_group.get(group)
-            if override is None:
-                override = by_group[group] = {"peer_group": group}
-                overrides.append(override)
-            if node["id"] not in (override.get("exclude") or []):
-                override["exclude"] = [*(override.get("exclude") or []), node["id"]]
-                excluded.setdefault(group, []).append(node["id"])
-
-    walk(doc["root"])
-    return doc, excluded
-
-
-def _blend(document, units, snapshot_segment, segment_results, options, engine_options):
-    """The blend scheme and the snapshot segment with the day-to-day column added."""
+def _blend(scheme: Scheme, units, snapshot_segment, segment_results, options, engine_options):
+    """The blended scheme and the snapshot segment with the day-to-day column added."""
     named = options.get("period_weighting") or engine_periods.DEFAULT_YEAR_END
     if named not in engine_periods.YEAR_END_WEIGHTS:
         raise ValidationFailed("Unknown period weighting", {
@@ -292,30 +224,18 @@ def _blend(document, units, snapshot_segment, segment_results, options, engine_o
         if not math.isnan(d):
             rows.append([code, DAY_TO_DAY, "", d, None if math.isnan(s) else s])
     segment = {**snapshot_segment, "rows": rows}
-    root = document["root"]
-    if root["id"] in (BLEND_ROOT, DAY_TO_DAY):
-        raise ValidationFailed("The scheme's root id is reserved by runs",
-                               {"root.id": [f"{BLEND_ROOT} and {DAY_TO_DAY} are reserved"]})
-    blend_doc = {**copy.deepcopy(document), "root": {
-        "id": BLEND_ROOT, "aggregation": "arithmetic", "weighting": {"method": "expert"},
-        "children": [
-            {"id": DAY_TO_DAY, "source": "direct", "direction": "higher",
-             "unit_of_measure": "points", "normalisation": {"method": "none"},
-             "weight": w_day},
-            {**copy.deepcopy(root), "weight": w_snap}]}}
+    try:
+        blended = scheme.blended(w_day, w_snap)
+    except EngineError as exc:
+        raise ValidationFailed(exc.message, exc.errors) from None
     blend = {"named_weighting": named, "day_to_day": w_day, "snapshot": w_snap,
              "day_to_day_periods": [p for p, _r in segment_results],
              "day_to_day_period_weights": "equal (engine periods.combine)",
              "snapshot_period": snapshot_segment["period"],
              "day_to_day_se": "sqrt(sum se_q^2)/n_q, se_q = (hi_q - lo_q)/(2 z) from each "
                               "quarter's Monte Carlo interval; quarters taken as independent",
-             "formula": f"composite = {w_day}*day_to_day + {w_snap}*{root['id']}"}
-    return segment, blend_doc, blend
-
-
-def _num(value) -> float | None:
-    value = float(value)
-    return None if math.isnan(value) else value
+             "formula": f"composite = {w_day}*day_to_day + {w_snap}*{scheme.root.id}"}
+    return segment, blended, blend
 
 
 def _rows(result, units, segment, segment_results) -> list[dict[str, Any]]:
@@ -338,16 +258,16 @@ def _rows(result, units, segment, segment_results) -> list[dict[str, Any]]:
             cell = raw.get((unit, ind), {})
             indicators[ind] = {"raw": cell.get("raw"), "se": cell.get("se"),
                                **({"fields": cell["fields"]} if "fields" in cell else {}),
-                               "value": _num(result.values[i, j]),
-                               "normalised": _num(result.normalised[i, j]),
-                               "contribution": _num(result.contributions[i, j])}
+                               "value": number(result.values[i, j]),
+                               "normalised": number(result.normalised[i, j]),
+                               "contribution": number(result.contributions[i, j])}
             fit = result.fay_herriot.get(ind)
             if fit is not None and not math.isnan(fit["gamma"][i]):
-                indicators[ind]["shrinkage"] = {"gamma": _num(fit["gamma"][i]),
-                                                "mse": _num(fit["mse"][i])}
+                indicators[ind]["shrinkage"] = {"gamma": number(fit["gamma"][i]),
+                                                "mse": number(fit["mse"][i])}
         near = bool(unc.near_cutoff[i]) if unc is not None and unc.near_cutoff is not None \
             else False
-        credibility = _num(result.credibility[i]) if result.credibility is not None else None
+        credibility = number(result.credibility[i]) if result.credibility is not None else None
         flags = []
         if near:
             flags.append("near_cutoff")
@@ -357,20 +277,20 @@ def _rows(result, units, segment, segment_results) -> list[dict[str, Any]]:
             flags.append("self_check_discounted")
         out.append({
             "unit": unit, "peer_group": result.groups[i],
-            "composite": _num(result.composite[i]), "rank": int(result.rank[i]),
+            "composite": number(result.composite[i]), "rank": int(result.rank[i]),
             "group_size": int(result.group_size[i]),
-            "composite_lo": _num(unc.composite_lo[i]) if unc else None,
-            "composite_hi": _num(unc.composite_hi[i]) if unc else None,
+            "composite_lo": number(unc.composite_lo[i]) if unc else None,
+            "composite_hi": number(unc.composite_hi[i]) if unc else None,
             "rank_lo": int(unc.rank_lo[i]) if unc else None,
             "rank_hi": int(unc.rank_hi[i]) if unc else None,
-            "p_top_k": _num(unc.p_top_k[i]) if unc else None,
-            "p_advanced": _num(unc.p_advanced[i]) if unc and unc.p_advanced is not None
+            "p_top_k": number(unc.p_top_k[i]) if unc else None,
+            "p_advanced": number(unc.p_advanced[i]) if unc and unc.p_advanced is not None
             else None,
             "advanced": bool(result.advanced[i]) if result.advanced is not None else None,
             "near_cutoff": near, "credibility": credibility, "flags": flags,
             "indicators": indicators,
-            "nodes": {n: _num(s[i]) for n, s in result.node_scores.items()},
-            "segments": {p: _num(r.composite[pos[unit]]) for pos, p, r in seg_pos},
+            "nodes": {n: number(s[i]) for n, s in result.node_scores.items()},
+            "segments": {p: number(r.composite[pos[unit]]) for pos, p, r in seg_pos},
             "missing": result.missing[i],
         })
     return out

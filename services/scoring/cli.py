@@ -13,7 +13,8 @@ validate_document`, same errors and messages), the values file through the servi
 import reader (same header rules, row numbers and number forms, ``shared.numbers``),
 and indicators without any value are pruned from the scheme as a score run prunes
 them (listed in the method record's ``absent_indicators``). ``kaoping score run``
-(services/scoring/run_cli.py) is added to the same ``score`` command when present.
+(services/scoring/run_cli.py, which also holds the tables both print) is added to the
+same ``score`` command.
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ from typing import Any
 import numpy as np
 import yaml
 
-from services.scoring.assessment import absent_indicators, nested_document, prune
 from services.scoring.engine import EngineError, Table, compute, from_document
-from services.scoring.scheme_document import indicators, validate_document
+from services.scoring.run_cli import add_run_command, print_ranking, print_sensitivity
+from services.scoring.scheme_document import indicators, nested_document, validate_document
 from services.scoring.schemes import yaml_problem
 from services.scoring.spreadsheets import read_table
 from shared.errors import ValidationFailed
@@ -71,7 +72,7 @@ and kept in the method record. See docs/scoring-engine.md.
 
 
 def register(sub) -> None:
-    """Add ``score`` with its ``compute`` subcommand (and ``run`` when available)."""
+    """Add ``score`` with its ``compute`` and ``run`` subcommands."""
     score = sub.add_parser(
         "score", help="scoring: compute an index locally, or run one on the service"
     )
@@ -128,13 +129,7 @@ def register(sub) -> None:
         help="write full results (.csv or .json; columns below) into an existing folder",
     )
     compute_cmd.set_defaults(func=_compute)
-    try:
-        from services.scoring.run_cli import add_run_command
-    except ModuleNotFoundError as exc:
-        if exc.name != "services.scoring.run_cli":
-            raise
-    else:
-        add_run_command(actions)
+    add_run_command(actions)
 
 
 def _compute(args) -> int:
@@ -144,9 +139,9 @@ def _compute(args) -> int:
     rows, numbers = read_values(args.values)
     try:
         table = Table.from_rows(rows, [leaf["id"] for leaf in indicators(document)], numbers)
-        tree = nested_document(document)
+        scheme = from_document(nested_document(document))
         present = _with_values(table)
-        pruned, _removed = prune(tree, present)
+        pruned, _removed = scheme.pruned(present)
         if pruned is None:
             raise ValidationFailed(f"No indicator of the scheme has a value in {args.values}",
                                    {"values": ["no row with a value for an indicator of the "
@@ -165,13 +160,13 @@ def _compute(args) -> int:
             options["advanced_share"] = (
                 args.advanced_share if args.advanced_share is not None else DEFAULT_SHARE
             )
-        result = compute(from_document(pruned), table, **options)
+        result = compute(pruned, table, **options)
     except EngineError as exc:
         raise ValidationFailed(exc.message, exc.errors) from None
-    result.method["absent_indicators"] = absent_indicators(tree, present)
+    result.method["absent_indicators"] = scheme.absent(present)
     for warning in result.method["warnings"]:
         print(f"kaoping: warning: {warning}", file=sys.stderr)
-    print_ranking(result)
+    _print_result(result)
     if result.sensitivity is not None:
         print_sensitivity(result.sensitivity)
     if args.out is not None:
@@ -261,48 +256,19 @@ def read_values(path: Path) -> tuple[list[dict[str, str]], list[int]]:
     return rows, numbers
 
 
-def print_ranking(result, out=None) -> None:
-    """Per peer group: rank, unit, composite, interval, rank interval, P(advanced)."""
-    out = out or sys.stdout
-    rows = result.rows()
-    u = result.uncertainty
-    level = f"{round(u.level * 100)}% interval" if u else "interval"
-    say = lambda text="": print(text, file=out)  # noqa: E731
+def _print_result(result) -> None:
+    """The ranking of every peer group (``print_ranking``), with the draws, the seed and
+    the seats above it and the marks explained below it."""
     method = result.method["monte_carlo"]
-    say(f"draws {method['draws']}, seed {method['seed']}; seats {result.seats or '-'}")
-    for group in sorted({r["group"] for r in rows}):
-        say()
-        say(f"peer group {group} (同类组)")
-        say(f"    rank  unit          composite  {level:<18} ranks    P(adv)")
-        for row in (r for r in rows if r["group"] == group):
-            mark = "*" if row.get("advanced") else ("~" if row.get("near_cutoff") else " ")
-            interval = (
-                f"[{row['composite_lo']:7.2f}, {row['composite_hi']:7.2f}]"
-                if row.get("composite_lo") is not None
-                else "-"
-            )
-            ranks = f"{row['rank_lo']}-{row['rank_hi']}" if "rank_lo" in row else "-"
-            p_adv = f"{row['p_advanced']:.2f}" if row.get("p_advanced") is not None else "-"
-            composite = "-" if row["composite"] is None else f"{row['composite']:9.2f}"
-            unit = f"{row['rank']:>4}  {row['unit']:<12}"
-            say(f"  {mark} {unit} {composite:>9}  {interval:<18} {ranks:<8} {p_adv:>6}")
-    say()
-    say("* awarded 'advanced' (评为先进)   ~ near the cut-off (临界), 0.2 <= P(advanced) <= 0.8")
-
-
-def print_sensitivity(report: dict, out=None) -> None:
-    """How group ranks move under each alternative normalisation and weighting."""
-    out = out or sys.stdout
-    print("\nsensitivity (敏感性): change of group rank against the scheme's own methods", file=out)
-    for name, variant in report["variants"].items():
-        if "skipped" in variant:
-            print(f"  {name:<26} skipped: {variant['skipped']}", file=out)
-        else:
-            print(
-                f"  {name:<26} mean |shift| {variant['mean_abs_shift']:.2f}, "
-                f"max {variant['max_abs_shift']}",
-                file=out,
-            )
+    print(f"draws {method['draws']}, seed {method['seed']}; seats {result.seats or '-'}")
+    rows = [{**row, "peer_group": row["group"]} for row in result.rows()]
+    level = result.uncertainty.level if result.uncertainty else 0.9
+    for group in sorted({r["peer_group"] for r in rows}):
+        print()
+        print_ranking([r for r in rows if r["peer_group"] == group], print,
+                      title=f"peer group {group} (同类组)", level=level)
+    print()
+    print("★ awarded 'advanced' (评为先进)   ~ near the cut-off (临界), 0.2 <= P(advanced) <= 0.8")
 
 
 def write_results(result, path: Path) -> None:

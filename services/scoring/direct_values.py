@@ -13,12 +13,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.scoring.models.direct import DirectValue
+from services.scoring.models.direct_values import DirectValue
 from services.scoring.models.periods import Period
 from services.scoring.models.registry import Unit
 from services.scoring.schemes import indicator_catalogue
-from services.scoring.spreadsheets import RowErrors, Table
+from services.scoring.spreadsheets import Sheet, read_table, refuse
 from shared.db import utcnow
+from shared.errors import Problems
 from shared.numbers import parse_number
 
 REQUIRED = ("unit", "period", "indicator", "value")
@@ -28,7 +29,7 @@ EXPORT_COLUMNS = ("unit", "period", "indicator", "value", "source_label", "impor
 
 
 def _store(session: Session, items: Iterable[tuple[int | str, dict[str, Any]]],
-           errors: RowErrors, source_label: str, actor: str) -> dict[str, int]:
+           errors: Problems, source_label: str, actor: str) -> dict[str, int]:
     units = dict(session.execute(select(Unit.code, Unit.id)).all())
     periods = dict(session.execute(select(Period.code, Period.id)).all())
     catalogue = {k: v for k, v in indicator_catalogue(session).items() if v["source"] == "direct"}
@@ -37,26 +38,27 @@ def _store(session: Session, items: Iterable[tuple[int | str, dict[str, Any]]],
     for where, item in items:
         unit, period, indicator = item.get("unit"), item.get("period"), item.get("indicator")
         if unit not in units:
-            errors.add(where, "unit", f"unknown unit {unit!r}")
+            errors.add_row(where, "unit", f"unknown unit {unit!r}")
         if period not in periods:
-            errors.add(where, "period", f"period {period!r} is not defined")
+            errors.add_row(where, "period", f"period {period!r} is not defined")
         definition = catalogue.get(indicator)
         if definition is None:
-            errors.add(where, "indicator", f"{indicator!r} is not a direct indicator of any scheme")
+            errors.add_row(where, "indicator",
+                           f"{indicator!r} is not a direct indicator of any scheme")
         value = item.get("value")
         if value is None:
-            errors.add(where, "value", "is required")
+            errors.add_row(where, "value", "is required")
         elif definition and value < 0 and not definition.get("allow_negative"):
-            errors.add(where, "value", f"{indicator} cannot be negative")
+            errors.add_row(where, "value", f"{indicator} cannot be negative")
         label = item.get("source_label") or source_label
         if not label:
-            errors.add(where, "source_label", "name the system the value comes from")
+            errors.add_row(where, "source_label", "name the system the value comes from")
         key = (unit, period, indicator)
         if key in seen:
-            errors.add(where, "indicator", f"duplicate of {seen[key]}")
+            errors.add_row(where, "indicator", f"duplicate of {seen[key]}")
         seen.setdefault(key, where if isinstance(where, str) else f"row {where}")
         rows.append((key, value, label))
-    errors.raise_if_any("Direct value import")
+    refuse(errors, "Direct value import")
     existing = {(v.unit_id, v.period_id, v.indicator): v for v in session.scalars(
         select(DirectValue).where(DirectValue.indicator.in_({k[2] for k, _v, _l in rows})))}
     now, created = utcnow(), 0
@@ -76,21 +78,27 @@ def _store(session: Session, items: Iterable[tuple[int | str, dict[str, Any]]],
 
 def import_json(session: Session, items: list[dict[str, Any]], source_label: str,
                 actor: str) -> dict[str, int]:
+    """Store values sent as JSON, all or nothing (errors name ``items[i]``)."""
     return _store(session, ((f"items[{i}]", item) for i, item in enumerate(items)),
-                  RowErrors(), source_label, actor)
+                  Problems(), source_label, actor)
 
 
-def import_table(session: Session, table: Table, source_label: str, actor: str) -> dict[str, int]:
+def import_table(session: Session, filename: str, content: bytes, source_label: str,
+                 actor: str) -> dict[str, int]:
+    """Store values from a CSV/XLSX sheet (``REQUIRED`` columns, optional
+    ``source_label``, else ``source_label`` for every row), all or nothing."""
+    table = read_table(filename, content, REQUIRED, OPTIONAL)
+
     def parsed():
         for number, row in table:
             item: dict[str, Any] = {k: row.get(k, "") for k in REQUIRED + OPTIONAL}
             try:
                 value = parse_number(row["value"])
             except ValueError:
-                table.errors.add(number, "value", f"not a number: {row['value'][:40]!r}")
+                table.errors.add_row(number, "value", f"not a number: {row['value'][:40]!r}")
                 value = 0.0
             if value is None:
-                table.errors.add(number, "value", "is required")
+                table.errors.add_row(number, "value", "is required")
             item["value"] = 0.0 if value is None else value
             yield number, item
 
@@ -112,3 +120,10 @@ def list_values(session: Session, period: str | None = None, unit: str | None = 
     return [{"unit": u, "period": p, "indicator": v.indicator, "value": v.value,
              "source_label": v.source_label, "imported_at": v.imported_at,
              "imported_by": v.imported_by} for v, u, p in session.execute(query)]
+
+
+def sheet(session: Session, period: str | None = None, unit: str | None = None,
+          indicator: str | None = None) -> Sheet:
+    """The values of :func:`list_values` as a sheet."""
+    return "direct_values", EXPORT_COLUMNS, [
+        [row[c] for c in EXPORT_COLUMNS] for row in list_values(session, period, unit, indicator)]

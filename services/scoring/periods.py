@@ -1,8 +1,8 @@
 """Periods: ``2026-06`` (month), ``2026-Q2``, ``2026-H1``, ``2026`` — dates, state, deadline.
 
 A closed period takes no new self-check data except a correction with a reason. The
-self-check deadline defaults to the end of day ``SCORING_DEADLINE_DAYS`` (10) days
-after the period ends, in Asia/Shanghai.
+self-check deadline defaults to the end of the day ``deadline_days`` days after the
+period ends, in Asia/Shanghai (the service passes ``SCORING_DEADLINE_DAYS``, 10).
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from services.scoring.models.periods import Period
 from shared.config import COUNTY_TZ as LOCAL_TZ
-from shared.config import env_int
 from shared.errors import Conflict, NotFound, ValidationFailed
 
+DEFAULT_DEADLINE_DAYS = 10
 _PATTERNS = (
     (re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"), "month"),
     (re.compile(r"^(\d{4})-Q([1-4])$"), "quarter"),
@@ -57,8 +57,8 @@ def as_utc(when: datetime) -> datetime:
     return when.astimezone(UTC)
 
 
-def default_deadline(ends_on: date) -> datetime:
-    days = env_int("SCORING_DEADLINE_DAYS", 10, minimum=0)
+def default_deadline(ends_on: date, days: int) -> datetime:
+    """The end of the day ``days`` days after ``ends_on``, Asia/Shanghai, as UTC."""
     local = datetime.combine(ends_on + timedelta(days=days), time(23, 59, 59), LOCAL_TZ)
     return as_utc(local)
 
@@ -80,24 +80,27 @@ def list_periods(session: Session, kind: str | None = None) -> list[Period]:
 
 
 def create_period(session: Session, code: str, deadline: datetime | None = None,
-                  state: str = "open") -> Period:
-    """Raise Conflict when the period exists."""
+                  state: str = "open", *, deadline_days: int = DEFAULT_DEADLINE_DAYS) -> Period:
+    """Define a period; without ``deadline`` its self-check deadline is ``deadline_days``
+    after its end (:func:`default_deadline`). Raise Conflict when the period exists."""
     kind, start, end = parse_period(code)
     if session.scalar(select(Period).where(Period.code == code)) is not None:
         raise Conflict(f"Period {code!r} exists", {"code": ["already exists"]})
     period = Period(code=code, kind=kind, starts_on=start, ends_on=end, state=state,
-                    deadline=as_utc(deadline) if deadline else default_deadline(end))
+                    deadline=as_utc(deadline) if deadline else default_deadline(end, deadline_days))
     session.add(period)
     session.flush()
     return period
 
 
-def create_year(session: Session, year: int) -> list[Period]:
+def create_year(session: Session, year: int, *,
+                deadline_days: int = DEFAULT_DEADLINE_DAYS) -> list[Period]:
     """Create the 12 months, 4 quarters, 2 half-years and the year (those missing)."""
     codes = ([f"{year}-{m:02d}" for m in range(1, 13)] + [f"{year}-Q{q}" for q in range(1, 5)]
              + [f"{year}-H1", f"{year}-H2", str(year)])
     existing = set(session.scalars(select(Period.code).where(Period.code.in_(codes))))
-    return [create_period(session, code) for code in codes if code not in existing]
+    return [create_period(session, code, deadline_days=deadline_days)
+            for code in codes if code not in existing]
 
 
 def update_period(session: Session, code: str, state: str | None = None,

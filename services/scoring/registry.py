@@ -13,10 +13,10 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
-from services.scoring.models.direct import DirectValue
-from services.scoring.models.keytasks import KeyTask
+from services.scoring.models.direct_values import DirectValue
+from services.scoring.models.key_tasks import KeyTask
 from services.scoring.models.registry import (
     UNIT_KINDS,
     PeerGroup,
@@ -24,14 +24,15 @@ from services.scoring.models.registry import (
     TownshipMargin,
     Unit,
 )
-from services.scoring.models.selfcheck import SelfCheck
-from services.scoring.spreadsheets import RowErrors, Table
+from services.scoring.models.self_checks import SelfCheck
+from services.scoring.spreadsheets import Sheet, read_table, refuse
 from shared.db import utcnow
-from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.errors import Conflict, NotFound, Problems
 from shared.numbers import parse_number
 
 UNIT_COLUMNS = ("code", "name_zh", "name_en", "kind", "peer_group", "active_from", "active_to",
                 "lat", "lon")
+UNIT_REQUIRED = UNIT_COLUMNS[:4]
 PEER_GROUP_COLUMNS = ("code", "name_zh", "name_en", "description")
 MARGIN_COLUMNS = ("unit", "variable", "category", "count")
 
@@ -92,7 +93,8 @@ def list_changes(session: Session, since: int = 0, limit: int = 500) -> list[Reg
 
 # -- peer groups ---------------------------------------------------------------------
 
-def peer_group_dict(group: PeerGroup) -> dict[str, Any]:
+def _peer_group_state(group: PeerGroup) -> dict[str, Any]:
+    """A peer group as the change log records it."""
     return {"code": group.code, "name_zh": group.name_zh, "name_en": group.name_en,
             "description": group.description}
 
@@ -101,12 +103,16 @@ def list_peer_groups(session: Session) -> list[PeerGroup]:
     return list(session.scalars(select(PeerGroup).order_by(PeerGroup.code)))
 
 
+def _by_code(session: Session, model, code: str, name: str):
+    found = session.scalar(select(model).where(model.code == code))
+    if found is None:
+        raise NotFound(f"{name} {code!r} not found")
+    return found
+
+
 def get_peer_group(session: Session, code: str) -> PeerGroup:
     """Raise NotFound for an unknown code."""
-    group = session.scalar(select(PeerGroup).where(PeerGroup.code == code))
-    if group is None:
-        raise NotFound(f"Peer group {code!r} not found")
-    return group
+    return _by_code(session, PeerGroup, code, "Peer group")
 
 
 def save_peer_group(session: Session, data: dict[str, Any], actor: str,
@@ -124,8 +130,21 @@ def save_peer_group(session: Session, data: dict[str, Any], actor: str,
             setattr(group, key, data[key])
     group.description = group.description or ""
     session.flush()
-    _record(session, actor, action, "peer_group", group.code, peer_group_dict(group), note)
+    _record(session, actor, action, "peer_group", group.code, _peer_group_state(group), note)
     return group
+
+
+def update_peer_group(session: Session, code: str, data: dict[str, Any],
+                      actor: str) -> PeerGroup:
+    """Change the given fields of a peer group; NotFound for an unknown code."""
+    group = get_peer_group(session, code)
+    return save_peer_group(session, {**_peer_group_state(group), **data}, actor)
+
+
+def peer_group_sheet(session: Session) -> Sheet:
+    """Every peer group as a sheet (the import's columns)."""
+    return "peer_groups", PEER_GROUP_COLUMNS, [[g.code, g.name_zh, g.name_en, g.description]
+                                               for g in list_peer_groups(session)]
 
 
 def delete_peer_group(session: Session, code: str, actor: str) -> None:
@@ -141,7 +160,8 @@ def delete_peer_group(session: Session, code: str, actor: str) -> None:
 
 # -- units ---------------------------------------------------------------------------
 
-def unit_dict(unit: Unit) -> dict[str, Any]:
+def _unit_state(unit: Unit) -> dict[str, Any]:
+    """A unit as the change log records it (and the export writes it)."""
     return {"code": unit.code, "name_zh": unit.name_zh, "name_en": unit.name_en,
             "kind": unit.kind, "peer_group": unit.peer_group.code if unit.peer_group else None,
             "active_from": unit.active_from.isoformat() if unit.active_from else None,
@@ -160,45 +180,37 @@ def list_units(session: Session, kind: str | None = None, active: bool | None = 
     units = list(session.scalars(query))
     if active is not None:
         day = on or date.today()
-        units = [u for u in units if is_active(u, day) == active]
+        units = [u for u in units if u.is_active_on(day) == active]
     return units
 
 
-def is_active(unit: Unit, day: date) -> bool:
-    return ((unit.active_from is None or unit.active_from <= day)
-            and (unit.active_to is None or unit.active_to >= day))
+def unit_sheet(session: Session) -> Sheet:
+    """Every unit as a sheet (the import's columns)."""
+    return "units", UNIT_COLUMNS, [[_unit_state(u)[c] for c in UNIT_COLUMNS]
+                                   for u in list_units(session)]
 
 
 def get_unit(session: Session, code: str) -> Unit:
     """Raise NotFound for an unknown code."""
-    unit = session.scalar(select(Unit).where(Unit.code == code))
-    if unit is None:
-        raise NotFound(f"Unit {code!r} not found")
-    return unit
+    return _by_code(session, Unit, code, "Unit")
 
 
-def unit_ids(session: Session) -> dict[str, int]:
-    """code → id of every unit (for imports)."""
-    return dict(session.execute(select(Unit.code, Unit.id)).all())
-
-
-def _check_unit(data: dict[str, Any], groups: dict[str, int]) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
+def _check_unit(data: dict[str, Any], groups: dict[str, int], add) -> None:
+    """Report each problem of a unit as ``add(field, reason)``."""
     if data.get("kind") not in UNIT_KINDS:
-        errors["kind"] = [f"must be one of {', '.join(UNIT_KINDS)}"]
+        add("kind", f"must be one of {', '.join(UNIT_KINDS)}")
     group = data.get("peer_group")
     if group and group not in groups:
-        errors["peer_group"] = [f"unknown peer group {group!r}"]
+        add("peer_group", f"unknown peer group {group!r}")
     start, end = data.get("active_from"), data.get("active_to")
     if start and end and end < start:
-        errors["active_to"] = ["is before active_from"]
+        add("active_to", "is before active_from")
     for field, bound in (("lat", 90), ("lon", 180)):
         value = data.get(field)
         if value is not None and not -bound <= value <= bound:
-            errors[field] = [f"must be within ±{bound}"]
+            add(field, f"must be within ±{bound}")
     if (data.get("lat") is None) != (data.get("lon") is None):
-        errors.setdefault("lat", []).append("give both lat and lon, or neither")
-    return errors
+        add("lat", "give both lat and lon, or neither")
 
 
 def _group_ids(session: Session) -> dict[str, int]:
@@ -223,9 +235,9 @@ def save_unit(session: Session, data: dict[str, Any], actor: str, *, create_only
                 "active_from": unit.active_from, "active_to": unit.active_to,
                 "lat": unit.lat, "lon": unit.lon, **data}
     groups = _group_ids(session)
-    errors = _check_unit(data, groups)
-    if errors:
-        raise ValidationFailed("Invalid unit", errors)
+    problems = Problems()
+    _check_unit(data, groups, problems.add)
+    problems.raise_if_any("Invalid unit")
     return _apply_unit(session, unit, data, groups, actor, note)
 
 
@@ -241,7 +253,7 @@ def _apply_unit(session: Session, unit: Unit | None, data: dict[str, Any],
     unit.lat, unit.lon = data.get("lat"), data.get("lon")
     session.flush()
     session.refresh(unit)
-    _record(session, actor, action, "unit", unit.code, unit_dict(unit), note)
+    _record(session, actor, action, "unit", unit.code, _unit_state(unit), note)
     return unit
 
 
@@ -260,109 +272,107 @@ def delete_unit(session: Session, code: str, actor: str) -> None:
 
 # -- margins -------------------------------------------------------------------------
 
-def margin_dict(margin: TownshipMargin, unit_code: str) -> dict[str, Any]:
-    return {"unit": unit_code, "variable": margin.variable, "category": margin.category,
-            "count": margin.count}
-
-
-def list_margins(session: Session, unit: str | None = None) -> list[dict[str, Any]]:
-    query = (select(TownshipMargin, Unit.code).join(Unit, TownshipMargin.unit_id == Unit.id)
+def list_margins(session: Session, unit: str | None = None) -> list[TownshipMargin]:
+    """Margins by unit code, variable and category; NotFound for an unknown ``unit``."""
+    query = (select(TownshipMargin).join(Unit, TownshipMargin.unit_id == Unit.id)
+             .options(contains_eager(TownshipMargin.unit))
              .order_by(Unit.code, TownshipMargin.variable, TownshipMargin.category))
     if unit:
         get_unit(session, unit)
         query = query.where(Unit.code == unit)
-    return [margin_dict(m, code) for m, code in session.execute(query)]
+    return list(session.scalars(query))
 
 
-def _check_margin(row: dict[str, Any]) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
+def margin_sheet(session: Session) -> Sheet:
+    """Every township's margins as a sheet (the import's columns)."""
+    return "margins", MARGIN_COLUMNS, [[m.unit_code, m.variable, m.category, m.count]
+                                       for m in list_margins(session)]
+
+
+def _check_margin(row: dict[str, Any], add) -> None:
+    """Report each problem of a margin row as ``add(column, reason)``."""
     variable, category = row.get("variable") or "", row.get("category") or ""
     if not variable:
-        errors["variable"] = ["is required"]
-    if not category:
-        errors["category"] = ["is required"]
+        add("variable", "is required")
     if variable.count("*") != category.count("*"):
-        errors["category"] = [f"a joint margin {variable!r} needs {variable.count('*') + 1} "
-                              "parts joined by '*'"]
+        add("category", f"a joint margin {variable!r} needs {variable.count('*') + 1} "
+                        "parts joined by '*'")
+    elif not category:
+        add("category", "is required")
     count = row.get("count")
     if count is None or count < 0:
-        errors["count"] = ["must be a number >= 0"]
-    return errors
+        add("count", "must be a number >= 0")
 
 
 def replace_margins(session: Session, unit_code: str, rows: list[dict[str, Any]], actor: str,
-                    note: str = "") -> list[dict[str, Any]]:
+                    note: str = "") -> list[TownshipMargin]:
     """Replace all margins of a township; raise ValidationFailed listing bad rows."""
     unit = get_unit(session, unit_code)
-    errors: dict[str, Any] = {}
+    problems = Problems()
     if unit.kind != "township":
-        errors["unit"] = ["margins are kept for townships only"]
+        problems.add("unit", "margins are kept for townships only")
     seen: set[tuple[str, str]] = set()
     for index, row in enumerate(rows):
-        problems = _check_margin(row)
+        where = f"margins[{index}]"
+        _check_margin(row, lambda column, reason, where=where: problems.add_row(where, column,
+                                                                                 reason))
         key = (row.get("variable"), row.get("category"))
         if key in seen:
-            problems.setdefault("category", []).append("duplicate variable and category")
+            problems.add_row(where, "category", "duplicate variable and category")
         seen.add(key)
-        if problems:
-            errors[f"margins[{index}]"] = problems
-    if errors:
-        raise ValidationFailed("Invalid margins", errors)
-    _store_margins(session, unit, rows)
-    result = [{"unit": unit.code, "variable": r["variable"], "category": r["category"],
-               "count": float(r["count"])} for r in rows]
-    _record(session, actor, "replace", "margins", unit.code,
-            sorted(result, key=lambda r: (r["variable"], r["category"])), note)
-    return result
-
-
-def _store_margins(session: Session, unit: Unit, rows: list[dict[str, Any]]) -> None:
+    problems.raise_if_any("Invalid margins")
     for margin in session.scalars(select(TownshipMargin).where(TownshipMargin.unit_id == unit.id)):
         session.delete(margin)
     session.flush()
-    session.add_all(TownshipMargin(unit_id=unit.id, variable=r["variable"],
-                                   category=r["category"], count=float(r["count"])) for r in rows)
+    margins = [TownshipMargin(unit=unit, variable=r["variable"], category=r["category"],
+                              count=float(r["count"])) for r in rows]
+    session.add_all(margins)
     session.flush()
+    state = [{"unit": unit.code, "variable": m.variable, "category": m.category,
+              "count": m.count} for m in margins]
+    _record(session, actor, "replace", "margins", unit.code,
+            sorted(state, key=lambda r: (r["variable"], r["category"])), note)
+    return margins
 
 
 # -- imports -------------------------------------------------------------------------
 
-def _parse_unit_row(number: int, row: dict[str, str], errors: RowErrors) -> dict[str, Any]:
+def _parse_unit_row(number: int, row: dict[str, str], errors: Problems) -> dict[str, Any]:
     data: dict[str, Any] = {k: row.get(k, "") or None for k in UNIT_COLUMNS}
     for key in ("code", "name_zh", "name_en", "kind"):
         if not data[key]:
-            errors.add(number, key, "is required")
+            errors.add_row(number, key, "is required")
     for key in ("active_from", "active_to"):
         if data[key]:
             try:
                 data[key] = date.fromisoformat(data[key])
             except ValueError:
-                errors.add(number, key, "must be a date YYYY-MM-DD")
+                errors.add_row(number, key, "must be a date YYYY-MM-DD")
                 data[key] = None
     for key in ("lat", "lon"):
         try:
             data[key] = parse_number(data[key])
         except ValueError:
-            errors.add(number, key, "must be a number")
+            errors.add_row(number, key, "must be a number")
             data[key] = None
     return data
 
 
-def import_units(session: Session, table: Table, actor: str) -> dict[str, int]:
-    """Create or update units from a sheet, all or nothing; raise ValidationFailed."""
+def import_units(session: Session, filename: str, content: bytes, actor: str) -> dict[str, int]:
+    """Create or update units from a CSV/XLSX sheet (``UNIT_COLUMNS``, the first four
+    required), all or nothing; raise ValidationFailed listing rows and columns."""
+    table = read_table(filename, content, UNIT_REQUIRED, UNIT_COLUMNS[4:])
     errors, groups = table.errors, _group_ids(session)
     parsed: list[tuple[int, dict[str, Any]]] = []
     first_row: dict[str, int] = {}
     for number, row in table:
         data = _parse_unit_row(number, row, errors)
         if data["code"] in first_row:
-            errors.add(number, "code", f"duplicate of row {first_row[data['code']]}")
+            errors.add_row(number, "code", f"duplicate of row {first_row[data['code']]}")
         first_row.setdefault(data["code"], number)
-        for column, reasons in _check_unit(data, groups).items():
-            for reason in reasons:
-                errors.add(number, column, reason)
+        _check_unit(data, groups, lambda c, r, n=number: errors.add_row(n, c, r))
         parsed.append((number, data))
-    errors.raise_if_any("Unit import")
+    refuse(errors, "Unit import")
     existing = {u.code: u for u in session.scalars(select(Unit))}
     created = 0
     for _number, data in parsed:
@@ -371,19 +381,23 @@ def import_units(session: Session, table: Table, actor: str) -> dict[str, int]:
     return {"rows": len(parsed), "created": created, "updated": len(parsed) - created}
 
 
-def import_peer_groups(session: Session, table: Table, actor: str) -> dict[str, int]:
+def import_peer_groups(session: Session, filename: str, content: bytes,
+                       actor: str) -> dict[str, int]:
+    """Create or update peer groups from a CSV/XLSX sheet (``PEER_GROUP_COLUMNS``, the
+    description optional), all or nothing."""
+    table = read_table(filename, content, PEER_GROUP_COLUMNS[:3], PEER_GROUP_COLUMNS[3:])
     errors = table.errors
     rows: list[dict[str, Any]] = []
     first_row: dict[str, int] = {}
     for number, row in table:
         for key in ("code", "name_zh", "name_en"):
             if not row.get(key):
-                errors.add(number, key, "is required")
+                errors.add_row(number, key, "is required")
         if row["code"] in first_row:
-            errors.add(number, "code", f"duplicate of row {first_row[row['code']]}")
+            errors.add_row(number, "code", f"duplicate of row {first_row[row['code']]}")
         first_row.setdefault(row["code"], number)
         rows.append(row)
-    errors.raise_if_any("Peer group import")
+    refuse(errors, "Peer group import")
     existing = set(_group_ids(session))
     for row in rows:
         save_peer_group(session, {**row, "description": row.get("description", "")}, actor,
@@ -392,8 +406,11 @@ def import_peer_groups(session: Session, table: Table, actor: str) -> dict[str, 
     return {"rows": len(rows), "created": created, "updated": len(rows) - created}
 
 
-def import_margins(session: Session, table: Table, actor: str) -> dict[str, int]:
-    """Replace the margins of every township named in the sheet, all or nothing."""
+def import_margins(session: Session, filename: str, content: bytes,
+                   actor: str) -> dict[str, int]:
+    """Replace the margins of every township named in a CSV/XLSX sheet
+    (``MARGIN_COLUMNS``), all or nothing."""
+    table = read_table(filename, content, MARGIN_COLUMNS)
     errors = table.errors
     units = {u.code: u for u in session.scalars(select(Unit))}
     by_unit: dict[str, list[dict[str, Any]]] = {}
@@ -402,24 +419,22 @@ def import_margins(session: Session, table: Table, actor: str) -> dict[str, int]
         code = row.get("unit", "")
         unit = units.get(code)
         if unit is None:
-            errors.add(number, "unit", f"unknown unit {code!r}")
+            errors.add_row(number, "unit", f"unknown unit {code!r}")
         elif unit.kind != "township":
-            errors.add(number, "unit", "margins are kept for townships only")
+            errors.add_row(number, "unit", "margins are kept for townships only")
         data: dict[str, Any] = {"variable": row.get("variable", ""),
                                 "category": row.get("category", "")}
         try:
             data["count"] = parse_number(row.get("count", ""))
         except ValueError:
             data["count"] = None
-        for column, reasons in _check_margin(data).items():
-            for reason in reasons:
-                errors.add(number, column, reason)
+        _check_margin(data, lambda c, r, n=number: errors.add_row(n, c, r))
         key = (code, data["variable"], data["category"])
         if key in seen:
-            errors.add(number, "category", f"duplicate of row {seen[key]}")
+            errors.add_row(number, "category", f"duplicate of row {seen[key]}")
         seen.setdefault(key, number)
         by_unit.setdefault(code, []).append(data)
-    errors.raise_if_any("Margin import")
+    refuse(errors, "Margin import")
     for code, rows in by_unit.items():
         replace_margins(session, code, rows, actor, note="import")
     return {"rows": sum(len(r) for r in by_unit.values()), "units": len(by_unit)}

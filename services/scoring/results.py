@@ -6,8 +6,8 @@ contribution minus the mean contribution of that indicator in its peer group; th
 pulls add up to (composite − group mean composite).
 
 Vertical comparison: the same unit in the previous run of the same kind and scheme
-(:func:`services.scoring.runs.previous_run`). Horizontal: the unit against its peer
-group (mean, best, gap, units just above and below).
+(:func:`previous_run`). Horizontal: the unit against its peer group (mean, best, gap,
+units just above and below).
 """
 
 from __future__ import annotations
@@ -15,19 +15,52 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.scoring.assessment import BLEND_ROOT, DAY_TO_DAY, nested_document
 from services.scoring.engine.pipeline import SENSITIVITY_NORMALISATIONS, SENSITIVITY_WEIGHTINGS
-from services.scoring.models.runs import ScoreRun
-from services.scoring.runs import previous_run
+from services.scoring.engine.scheme import BLEND_ROOT, DAY_TO_DAY
+from services.scoring.models.runs import ScoreResult, ScoreRun
+from services.scoring.models.schemes import SchemeVersion
+from services.scoring.periods import parse_period
+from services.scoring.scheme_document import indicators
 from shared.auth import Principal
 from shared.errors import NotFound
 
+RESULT_FIELDS = ("unit", "peer_group", "composite", "rank", "group_size", "composite_lo",
+                 "composite_hi", "rank_lo", "rank_hi", "p_top_k", "p_advanced", "advanced",
+                 "near_cutoff", "credibility", "flags", "indicators", "nodes", "segments",
+                 "missing")
 RANKING_COLUMNS = ("peer_group", "rank", "unit", "name_zh", "name_en", "composite",
                    "composite_lo", "composite_hi", "rank_lo", "rank_hi", "p_top_k",
                    "p_advanced", "advanced", "near_cutoff", "flags", "previous_composite",
                    "previous_rank", "composite_change", "rank_change")
+
+
+def result_dict(result: ScoreResult) -> dict[str, Any]:
+    """A stored result as the record the computation made (what ``results_sha256``
+    hashes)."""
+    return {name: getattr(result, name) for name in RESULT_FIELDS}
+
+
+def previous_run(session: Session, run: ScoreRun, published_only: bool) -> ScoreRun | None:
+    """The latest run of the same kind and scheme for the closest earlier period
+    (published ones first) — what a vertical comparison compares with."""
+    version = session.get(SchemeVersion, run.scheme_version_id or -1)
+    if version is None:
+        return None
+    query = (select(ScoreRun.id, ScoreRun.period, ScoreRun.state)
+             .join(SchemeVersion, ScoreRun.scheme_version_id == SchemeVersion.id)
+             .where(ScoreRun.kind == run.kind, ScoreRun.id != run.id,
+                    SchemeVersion.scheme_id == version.scheme_id))
+    if published_only:
+        query = query.where(ScoreRun.state == "published")
+    start = parse_period(run.period)[1]
+    earlier = [r for r in session.execute(query) if parse_period(r.period)[1] < start]
+    if not earlier:
+        return None
+    best = max(earlier, key=lambda r: (parse_period(r.period)[1], r.state == "published", r.id))
+    return session.get(ScoreRun, best.id)
 
 
 def _names(run: ScoreRun) -> dict[str, dict[str, Any]]:
@@ -36,15 +69,7 @@ def _names(run: ScoreRun) -> dict[str, dict[str, Any]]:
 
 def _leaves(run: ScoreRun) -> dict[str, dict[str, Any]]:
     """Indicator id → its definition (with ``path`` of ancestor ids) in the scheme."""
-    out: dict[str, dict[str, Any]] = {}
-
-    def walk(node: dict, trail: list[str]) -> None:
-        for child in node.get("children", []):
-            walk(child, [*trail, node["id"]])
-        if "children" not in node:
-            out[node["id"]] = {**node, "path": trail}
-
-    walk(nested_document(run.inputs["scheme_version"]["document"])["root"], [])
+    out = {leaf["id"]: leaf for leaf in indicators(run.inputs["scheme_version"]["document"])}
     blend = run.method.get("blend")
     if blend:
         out[DAY_TO_DAY] = {"name_zh": "平时考评（" + "、".join(blend["day_to_day_periods"]) + "）",
@@ -167,6 +192,29 @@ def _neighbour(ordered, index) -> dict[str, Any] | None:
         return None
     r = ordered[index]
     return {"unit": r.unit, "rank": r.rank, "composite": r.composite}
+
+
+def sensitivity(run: ScoreRun, principal: Principal | None = None) -> dict[str, Any]:
+    """The stored sensitivity report (the engine's ``Result.sensitivity``); NotFound naming
+    the option when the run was computed without it. A unit token, as in the ranking, gets
+    only its own unit's entries (the per-variant summaries stay county-wide)."""
+    report = run.sensitivity
+    if report is None:
+        raise NotFound(f"Run {run.id} was computed without the 'sensitivity' option; start a "
+                       "run with \"sensitivity\": true (kaoping score run --sensitivity) to get "
+                       "its sensitivity report",
+                       {"sensitivity": ["not requested for this run"]})
+    scope = _scoped(principal)
+    if scope is None:
+        return report
+    keep = [i for i, unit in enumerate(report["units"]) if unit == scope]
+    return {
+        "variants": {name: ({**variant, "rank": [variant["rank"][i] for i in keep]}
+                            if "rank" in variant else variant)
+                     for name, variant in report["variants"].items()},
+        "units": [report["units"][i] for i in keep],
+        "max_abs_shift_per_unit": [report["max_abs_shift_per_unit"][i] for i in keep],
+    }
 
 
 def sensitivity_rows(run: ScoreRun, report: dict[str, Any]

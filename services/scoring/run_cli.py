@@ -4,9 +4,12 @@
 only scheme (or ``--scheme CODE`` / ``--scheme-version ID``), sends the run with a
 locally minted planner token to ``SCORING_URL`` and prints the ranking of every peer
 group. ``--sensitivity`` also asks the run for the engine's sensitivity report and
-prints it (``kaoping score compute``'s ``print_sensitivity``). ``--publish`` publishes it
-(and so freezes the scheme version). The run's warnings (``method.warnings``, e.g. an
-indicator whose every value lies outside its goalposts) are printed to stderr.
+prints it. ``--publish`` publishes it (and so freezes the scheme version). The run's
+warnings (``method.warnings``, e.g. an indicator whose every value lies outside its
+goalposts) are printed to stderr.
+
+:func:`print_ranking` and :func:`print_sensitivity` are the tables every ``kaoping
+score`` command prints (``compute`` too, and the demo's assessment step).
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
-from services.scoring.cli import print_sensitivity
 from services.scoring.models.runs import RUN_KINDS
 from shared.auth import issue_token
 from shared.client import ServiceClient
@@ -120,14 +122,17 @@ def _fmt(value: float | None, spec: str = "6.1f") -> str:
 
 
 def print_ranking(rows: list[dict[str, Any]], say: Callable[[str], None],
-                  title: str = "", limit: int | None = None) -> None:
-    """A ranking table: rank, unit, name, composite, 90% interval, rank interval,
-    P(advanced) and, when there is a previous run, the change of the composite; ★ marks
-    an awarded unit, ~ a unit near the cut-off (0.2 ≤ P ≤ 0.8)."""
+                  title: str = "", limit: int | None = None, level: float = 0.9) -> None:
+    """A ranking table: rank, unit, name (when the rows have names), composite, its
+    ``level`` interval, rank interval, P(advanced) and, when there is a previous run, the
+    change of the composite; ★ marks an awarded unit, ~ a unit near the cut-off
+    (0.2 ≤ P ≤ 0.8)."""
     if title:
         say(f"  {title}")
     compared = any(row.get("composite_change") is not None for row in rows)
-    say("    rank unit  name                 composite  90% interval    ranks   P(adv)"
+    named = any("name_zh" in row for row in rows)
+    say("    rank unit  " + ("name                 " if named else "")
+        + f"composite  {round(level * 100)}% interval    ranks   P(adv)"
         + ("  change" if compared else ""))
     for row in rows[:limit]:
         mark = "★" if row.get("advanced") else ("~" if row.get("near_cutoff") else " ")
@@ -135,10 +140,26 @@ def print_ranking(rows: list[dict[str, Any]], say: Callable[[str], None],
                  else "-")
         interval = (f"[{row['composite_lo']:5.1f}, {row['composite_hi']:5.1f}]"
                     if row.get("composite_lo") is not None else "-")
+        name = f"{_pad(row['name_zh'], 20)} " if named else ""
         change = row.get("composite_change")
-        say(f"  {mark} {row['rank']:>3} {row['unit']:<5} {_pad(row['name_zh'], 20)} "
+        say(f"  {mark} {row['rank']:>3} {row['unit']:<5} {name}"
             f"{_fmt(row['composite'], '9.1f')}  {interval:<14}  {ranks:<7} "
             f"{_fmt(row.get('p_advanced'), '6.2f')}"
             + (f"  {'-' if change is None else format(change, '+6.1f')}" if compared else ""))
     if limit is not None and len(rows) > limit:
         say(f"    … {len(rows) - limit} more")
+
+
+def print_sensitivity(report: dict, out=None) -> None:
+    """How group ranks move under each alternative normalisation and weighting."""
+    out = out or sys.stdout
+    print("\nsensitivity (敏感性): change of group rank against the scheme's own methods", file=out)
+    for name, variant in report["variants"].items():
+        if "skipped" in variant:
+            print(f"  {name:<26} skipped: {variant['skipped']}", file=out)
+        else:
+            print(
+                f"  {name:<26} mean |shift| {variant['mean_abs_shift']:.2f}, "
+                f"max {variant['max_abs_shift']}",
+                file=out,
+            )

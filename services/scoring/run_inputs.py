@@ -16,7 +16,6 @@ or, with ``missing_source: skip``, is left out and named in the snapshot.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from collections import defaultdict
@@ -25,12 +24,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from services.scoring import direct_values, keytasks, registry, selfchecks
-from services.scoring.models.scheme import SchemeVersion
+from services.scoring import direct_values, key_tasks, registry, self_checks
+from services.scoring.models.schemes import SchemeVersion
 from services.scoring.periods import months_in, parse_period
 from services.scoring.scheme_document import indicators
 from shared.client import ServiceClient, peer_client
-from shared.config import env_float, env_int
 from shared.errors import DependencyDown, ValidationFailed
 
 SNAPSHOT_FORMAT = 1
@@ -47,21 +45,15 @@ class Sources:
     inspection: ServiceClient | None
 
 
-def service_sources(survey_url: str | None = None, inspection_url: str | None = None) -> Sources:
-    """Clients with a short-lived ``service`` token; URLs default to ``SURVEY_URL`` and
-    ``INSPECTION_URL``. Timeout ``SCORING_SOURCE_TIMEOUT`` (10 s), retries
-    ``SCORING_SOURCE_RETRIES`` (2)."""
-    options = {"ttl": 600, "timeout": env_float("SCORING_SOURCE_TIMEOUT", 10.0),
-               "retries": env_int("SCORING_SOURCE_RETRIES", 2, minimum=0)}
+def service_sources(survey_url: str, inspection_url: str, timeout: float,
+                    retries: int) -> Sources:
+    """Clients of the survey and inspection services with a short-lived ``service``
+    token; ``timeout`` in seconds per request, ``retries`` of a failed GET (the service
+    passes ``SURVEY_URL``, ``INSPECTION_URL``, ``SCORING_SOURCE_TIMEOUT`` and
+    ``SCORING_SOURCE_RETRIES``)."""
+    options = {"ttl": 600, "timeout": timeout, "retries": retries}
     return Sources(peer_client("scoring", "survey", url=survey_url, **options),
                    peer_client("scoring", "inspection", url=inspection_url, **options))
-
-
-def canonical_sha256(data: Any) -> str:
-    """SHA-256 of canonical JSON (sorted keys, no spaces, floats by repr)."""
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def segment_periods(kind: str, period: str) -> list[tuple[str, str]]:
@@ -89,7 +81,7 @@ def collect(session: Session, version: SchemeVersion, kind: str, period: str,
     leaves = indicators(version.document)
     units = [u for u in registry.list_units(session)
              if u.peer_group is not None
-             and (registry.is_active(u, start) or registry.is_active(u, end))]
+             and (u.is_active_on(start) or u.is_active_on(end))]
     if not units:
         raise ValidationFailed("No active unit with a peer group in the period",
                                {"period": [period]})
@@ -139,7 +131,7 @@ class _LocalReader:
 
     def _month_checks(self, month: str) -> list[dict]:
         if month not in self._self_checks:
-            self._self_checks[month] = selfchecks.current_values(self.session, period=month)
+            self._self_checks[month] = self_checks.current_values(self.session, period=month)
         return self._self_checks[month]
 
     def self_checks(self, period: str, leaves: list[dict]) -> list[list[Any]]:
@@ -172,7 +164,7 @@ class _LocalReader:
         if not wanted:
             return []
         out = []
-        for row in keytasks.metrics(self.session, period):
+        for row in key_tasks.metrics(self.session, period):
             if row["unit"] not in self.codes:
                 continue
             for leaf in wanted:

@@ -1,11 +1,14 @@
-"""Score runs: collect inputs, snapshot them, compute, store; recompute; publish.
+"""Score runs, the use cases: start (collect → compute → store), read, publish, delete,
+recompute, and the run's results as the API serves them.
 
-A run is computed once from an immutable snapshot (inputs, scheme version, options,
-seed) and stored with the SHA-256 of the snapshot and of its results. ``recompute``
-scores the stored snapshot again and compares every number. ``publish`` moves a run
-from ``computed`` to ``published`` and freezes the scheme version it used
-(:func:`services.scoring.schemes.freeze_scheme_version`); a published run is never
-changed or deleted (409).
+A run reads forward: :func:`services.scoring.run_inputs.collect` freezes every input
+into a snapshot, :func:`services.scoring.assessment.compute_snapshot` scores it (pure,
+from the snapshot only) and the rows are stored with the SHA-256 of the snapshot and of
+the results; :mod:`services.scoring.results` reads them back (rankings, breakdowns,
+sensitivity, sheets). ``recompute`` scores the stored snapshot again and compares every
+number. ``publish`` moves a run from ``computed`` to ``published`` and freezes the
+scheme version it used (:func:`services.scoring.schemes.freeze_scheme_version`); a
+published run is never changed or deleted (409).
 """
 
 from __future__ import annotations
@@ -16,20 +19,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.scoring import schemes
-from services.scoring.assessment import compute_snapshot
+from services.scoring import results, schemes
+from services.scoring.assessment import canonical_sha256, compute_snapshot
 from services.scoring.models.runs import ScoreResult, ScoreRun
-from services.scoring.models.scheme import SchemeVersion
-from services.scoring.periods import parse_period
-from services.scoring.run_inputs import Sources, canonical_sha256, collect
+from services.scoring.run_inputs import Sources, collect
+from services.scoring.spreadsheets import Sheet
 from shared.auth import Principal
-from shared.db import utcnow
+from shared.db import get_or_404, utcnow
 from shared.errors import Conflict, NotFound
 
-RESULT_FIELDS = ("unit", "peer_group", "composite", "rank", "group_size", "composite_lo",
-                 "composite_hi", "rank_lo", "rank_hi", "p_top_k", "p_advanced", "advanced",
-                 "near_cutoff", "credibility", "flags", "indicators", "nodes", "segments",
-                 "missing")
 OPTION_KEYS = ("polls", "missing_source", "draws", "level", "top_k", "advanced",
                "fay_herriot", "credibility", "period_weighting", "sensitivity")
 
@@ -76,8 +74,8 @@ def _visible(run: ScoreRun, principal: Principal | None) -> bool:
 
 def get_run(session: Session, run_id: int, principal: Principal | None = None) -> ScoreRun:
     """Raise NotFound for an unknown run, and for an unpublished run asked by a unit."""
-    run = session.get(ScoreRun, run_id)
-    if run is None or not _visible(run, principal):
+    run = get_or_404(session, ScoreRun, run_id, name="Run")
+    if not _visible(run, principal):
         raise NotFound(f"Run {run_id} not found")
     return run
 
@@ -126,30 +124,9 @@ def delete_run(session: Session, run_id: int) -> None:
     session.flush()
 
 
-def sensitivity_report(run: ScoreRun, principal: Principal | None = None) -> dict[str, Any]:
-    """The stored sensitivity report (the engine's ``Result.sensitivity``); NotFound naming
-    the option when the run was computed without it. A unit token, as in the ranking, gets
-    only its own unit's entries (the per-variant summaries stay county-wide)."""
-    report = run.sensitivity
-    if report is None:
-        raise NotFound(f"Run {run.id} was computed without the 'sensitivity' option; start a "
-                       "run with \"sensitivity\": true (kaoping score run --sensitivity) to get "
-                       "its sensitivity report",
-                       {"sensitivity": ["not requested for this run"]})
-    if principal is None or principal.role != "unit":
-        return report
-    keep = [i for i, unit in enumerate(report["units"]) if unit == principal.unit]
-    return {
-        "variants": {name: ({**variant, "rank": [variant["rank"][i] for i in keep]}
-                            if "rank" in variant else variant)
-                     for name, variant in report["variants"].items()},
-        "units": [report["units"][i] for i in keep],
-        "max_abs_shift_per_unit": [report["max_abs_shift_per_unit"][i] for i in keep],
-    }
-
-
-def result_dict(result: ScoreResult) -> dict[str, Any]:
-    return {name: getattr(result, name) for name in RESULT_FIELDS}
+def inputs(session: Session, run_id: int) -> dict[str, Any]:
+    """The stored input snapshot (its SHA-256 is the run's ``inputs_sha256``)."""
+    return get_run(session, run_id).inputs
 
 
 def recompute(session: Session, run_id: int) -> dict[str, Any]:
@@ -159,7 +136,7 @@ def recompute(session: Session, run_id: int) -> dict[str, Any]:
     run = get_run(session, run_id)
     inputs_hash = canonical_sha256(run.inputs)
     computed = compute_snapshot(run.inputs, run.options)
-    stored = {r.unit: result_dict(r) for r in run.results}
+    stored = {r.unit: results.result_dict(r) for r in run.results}
     differences = []
     for row in computed.rows:
         old = stored.pop(row["unit"], None)
@@ -169,10 +146,10 @@ def recompute(session: Session, run_id: int) -> dict[str, Any]:
             continue
         differences.extend({"unit": row["unit"], "field": name, "stored": old[name],
                             "recomputed": row[name]}
-                           for name in RESULT_FIELDS if old[name] != row[name])
+                           for name in results.RESULT_FIELDS if old[name] != row[name])
     differences.extend({"unit": unit, "field": "*", "stored": "present", "recomputed": None}
                        for unit in stored)
-    stored_hash = canonical_sha256([result_dict(r) for r in
+    stored_hash = canonical_sha256([results.result_dict(r) for r in
                                     sorted(run.results, key=lambda r: r.unit)])
     sensitivity_reproduced = None
     if run.sensitivity is not None or computed.sensitivity is not None:
@@ -196,21 +173,33 @@ def recompute(session: Session, run_id: int) -> dict[str, Any]:
     }
 
 
-def previous_run(session: Session, run: ScoreRun, published_only: bool) -> ScoreRun | None:
-    """The latest run of the same kind and scheme for the closest earlier period
-    (published ones first) — what a vertical comparison compares with."""
-    version = session.get(SchemeVersion, run.scheme_version_id or -1)
-    if version is None:
-        return None
-    query = (select(ScoreRun.id, ScoreRun.period, ScoreRun.state)
-             .join(SchemeVersion, ScoreRun.scheme_version_id == SchemeVersion.id)
-             .where(ScoreRun.kind == run.kind, ScoreRun.id != run.id,
-                    SchemeVersion.scheme_id == version.scheme_id))
-    if published_only:
-        query = query.where(ScoreRun.state == "published")
-    start = parse_period(run.period)[1]
-    earlier = [r for r in session.execute(query) if parse_period(r.period)[1] < start]
-    if not earlier:
-        return None
-    best = max(earlier, key=lambda r: (parse_period(r.period)[1], r.state == "published", r.id))
-    return session.get(ScoreRun, best.id)
+def ranking(session: Session, run_id: int, group: str | None,
+            principal: Principal) -> list[dict[str, Any]]:
+    """The ranking rows of a run the principal may see (:func:`results.ranking`)."""
+    return results.ranking(session, get_run(session, run_id, principal), group, principal)
+
+
+def ranking_sheet(session: Session, run_id: int, group: str | None,
+                  principal: Principal) -> Sheet:
+    """The ranking as a sheet: the ranking columns, then each indicator's normalised
+    score and contribution."""
+    run = get_run(session, run_id, principal)
+    rows = results.ranking(session, run, group, principal)
+    return (f"run_{run.id}_{run.period}_ranking", *results.export_rows(run, rows))
+
+
+def sensitivity(session: Session, run_id: int, principal: Principal) -> dict[str, Any]:
+    """The run's sensitivity report as the principal may see it (:func:`results.sensitivity`)."""
+    return results.sensitivity(get_run(session, run_id, principal), principal)
+
+
+def sensitivity_sheet(session: Session, run_id: int, principal: Principal) -> Sheet:
+    """The sensitivity report as a sheet: a row per unit, a column per variant."""
+    run = get_run(session, run_id, principal)
+    report = results.sensitivity(run, principal)
+    return (f"run_{run.id}_{run.period}_sensitivity", *results.sensitivity_rows(run, report))
+
+
+def breakdown(session: Session, run_id: int, code: str, principal: Principal) -> dict[str, Any]:
+    """A unit's breakdown in a run the principal may see (:func:`results.breakdown`)."""
+    return results.breakdown(session, get_run(session, run_id, principal), code, principal)

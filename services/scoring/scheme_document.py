@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,7 @@ import numpy as np
 from services.scoring.engine.weights import RI_TABLES
 from services.scoring.models.registry import UNIT_KINDS
 from services.scoring.scheme_keys import SOURCES, check_engine, check_keys
-from shared.errors import ValidationFailed
+from shared.errors import Problems, ValidationFailed
 
 DIRECTIONS = ("higher", "lower")
 AGGREGATIONS = ("arithmetic", "geometric")
@@ -44,30 +45,28 @@ RECIPROCAL_TOLERANCE = 0.01
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{1,80}$")
 
 
-class _Errors:
-    def __init__(self) -> None:
-        self.errors: dict[str, list[str]] = {}
-
-    def add(self, path: str, reason: str) -> None:
-        self.errors.setdefault(path, []).append(reason)
-
-
 def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _nested_from_flat(nodes: Any, err: _Errors) -> tuple[dict | None, dict[str, str]]:
+def _objects(items: list, name: str, err: Problems) -> Iterator[tuple[str, dict]]:
+    """``(path, item)`` of the items that are objects; the others are reported."""
+    for index, item in enumerate(items):
+        path = f"{name}[{index}]"
+        if isinstance(item, dict):
+            yield path, item
+        else:
+            err.add(path, "must be an object")
+
+
+def _nested_from_flat(nodes: Any, err: Problems) -> tuple[dict | None, dict[str, str]]:
     """Build the nested tree from ``nodes``; report unknown parents, roots and cycles."""
     if not isinstance(nodes, list) or not nodes:
         err.add("nodes", "must be a non-empty list")
         return None, {}
     by_id: dict[str, dict] = {}
     paths: dict[str, str] = {}
-    for index, node in enumerate(nodes):
-        path = f"nodes[{index}]"
-        if not isinstance(node, dict):
-            err.add(path, "must be an object")
-            continue
+    for path, node in _objects(nodes, "nodes", err):
         node_id = node.get("id")
         if not isinstance(node_id, str) or not ID_PATTERN.match(node_id):
             err.add(f"{path}.id", "must be 1-80 letters, digits, '_', '.', '-'")
@@ -115,7 +114,7 @@ def _nested_from_flat(nodes: Any, err: _Errors) -> tuple[dict | None, dict[str, 
     return root, paths
 
 
-def _check_transform(transform: Any, path: str, source: str, err: _Errors) -> None:
+def _check_transform(transform: Any, path: str, source: str, err: Problems) -> None:
     if transform is None:
         return
     if not isinstance(transform, dict) or transform.get("kind") not in TRANSFORMS:
@@ -133,7 +132,7 @@ def _check_transform(transform: Any, path: str, source: str, err: _Errors) -> No
                 err.add(f"{path}.{key}", f"a self-check reports {', '.join(SELF_CHECK_FIELDS)}")
 
 
-def _check_normalisation(norm: Any, path: str, err: _Errors) -> None:
+def _check_normalisation(norm: Any, path: str, err: Problems) -> None:
     if norm is None:
         return
     if not isinstance(norm, dict) or norm.get("method") not in NORMALISATIONS:
@@ -152,7 +151,7 @@ def _check_normalisation(norm: Any, path: str, err: _Errors) -> None:
         err.add(f"{path}.winsorise", "is the tail share to clip, 0 <= p < 0.5")
 
 
-def _check_leaf(node: dict, path: str, err: _Errors) -> None:
+def _check_leaf(node: dict, path: str, err: Problems) -> None:
     source = node.get("source")
     if source not in SOURCES:
         err.add(f"{path}.source", f"unknown source {source!r}; one of {', '.join(SOURCES)}")
@@ -182,7 +181,7 @@ def _check_leaf(node: dict, path: str, err: _Errors) -> None:
     _check_normalisation(node.get("normalisation"), f"{path}.normalisation", err)
 
 
-def check_ahp(matrix: Any, size: int, path: str, err: _Errors, ri_table: str = "saaty") -> None:
+def check_ahp(matrix: Any, size: int, path: str, err: Problems, ri_table: str = "saaty") -> None:
     """Square ``size``×``size``, positive, unit diagonal, reciprocal, CR < 0.1 (Saaty)."""
     if (not isinstance(matrix, list) or len(matrix) != size
             or not all(isinstance(r, list) and len(r) == size for r in matrix)):
@@ -218,7 +217,7 @@ def check_ahp(matrix: Any, size: int, path: str, err: _Errors, ri_table: str = "
                       f"RI {table[size - 1]} from {ri_table})")
 
 
-def _check_internal(node: dict, path: str, err: _Errors,
+def _check_internal(node: dict, path: str, err: Problems,
                     weight_override: dict[str, float] | None = None) -> None:
     if node.get("aggregation", "arithmetic") not in AGGREGATIONS:
         err.add(f"{path}.aggregation", f"one of {', '.join(AGGREGATIONS)}")
@@ -238,7 +237,7 @@ def _check_internal(node: dict, path: str, err: _Errors,
                   weighting.get("ri_table", "saaty"))
 
 
-def _check_positive_children(children: list, path: str, err: _Errors) -> None:
+def _check_positive_children(children: list, path: str, err: Problems) -> None:
     """A geometric mean needs positive scores; z-scores are centred on 0 (the engine
     refuses them there too, services/scoring/engine/model.py)."""
     for index, child in enumerate(children):
@@ -250,7 +249,7 @@ def _check_positive_children(children: list, path: str, err: _Errors) -> None:
                     "use tscore, minmax, goalposts or percentile")
 
 
-def _check_sibling_weights(node: dict, path: str, err: _Errors,
+def _check_sibling_weights(node: dict, path: str, err: Problems,
                            override: dict[str, float]) -> None:
     children = node["children"]
     total = 0.0
@@ -269,7 +268,7 @@ def _check_sibling_weights(node: dict, path: str, err: _Errors,
         err.add(f"{path}.children", f"weights of {names} sum to {total:g}, not 1")
 
 
-def _walk(node: Any, path: str, err: _Errors, seen: dict[str, str],
+def _walk(node: Any, path: str, err: Problems, seen: dict[str, str],
           leaves: list[tuple[str, dict]]) -> None:
     if not isinstance(node, dict):
         err.add(path, "must be an object")
@@ -294,7 +293,7 @@ def _walk(node: Any, path: str, err: _Errors, seen: dict[str, str],
         _walk(child, f"{path}.children[{index}]", err, seen, leaves)
 
 
-def _check_overrides(overrides: Any, root: dict, seen: dict[str, str], err: _Errors,
+def _check_overrides(overrides: Any, root: dict, seen: dict[str, str], err: Problems,
                      peer_groups: set[str] | None, stored: bool) -> None:
     if overrides is None:
         return
@@ -302,11 +301,7 @@ def _check_overrides(overrides: Any, root: dict, seen: dict[str, str], err: _Err
         err.add("overrides", "must be a list")
         return
     internal = _internal_nodes(root)
-    for index, override in enumerate(overrides):
-        path = f"overrides[{index}]"
-        if not isinstance(override, dict):
-            err.add(path, "must be an object")
-            continue
+    for path, override in _objects(overrides, "overrides", err):
         group = override.get("peer_group")
         if not isinstance(group, str) or not group:
             err.add(f"{path}.peer_group", "is required")
@@ -333,7 +328,7 @@ def _check_overrides(overrides: Any, root: dict, seen: dict[str, str], err: _Err
 
 
 def _check_override_weights(weights: dict, internal: list[tuple[str, dict]], path: str,
-                            err: _Errors, stored: bool) -> None:
+                            err: Problems, stored: bool) -> None:
     """Expert siblings still sum to 1 with the override's weights; no node loses every
     child (weight 0 for all of them, whatever its weighting method)."""
     for node_path, node in internal:
@@ -341,7 +336,7 @@ def _check_override_weights(weights: dict, internal: list[tuple[str, dict]], pat
         if not any(i in weights for i in ids):
             continue
         if node.get("weighting", {}).get("method", "expert") == "expert":
-            sub = _Errors()
+            sub = Problems()
             _check_sibling_weights(node, node_path, sub, weights)
             for reasons in sub.errors.values():
                 for reason in reasons:
@@ -370,7 +365,7 @@ def validate_document(document: Any, peer_groups: set[str] | None = None, *,
     since (unknown keys, engine options, shrinkage, overrides that zero every child of a
     node) are skipped, so that runs and the indicator catalogue still read it.
     """
-    err = _Errors()
+    err = Problems()
     if not isinstance(document, dict):
         raise ValidationFailed("Invalid scheme document", {"document": ["must be an object"]})
     if ("root" in document) == ("nodes" in document):
@@ -389,7 +384,7 @@ def validate_document(document: Any, peer_groups: set[str] | None = None, *,
     seen: dict[str, str] = {}
     leaves: list[tuple[str, dict]] = []
     if root is not None:
-        sub = _Errors()
+        sub = Problems()
         _walk(root, "root", sub, seen, leaves)
         for path, leaf in leaves if not stored else ():
             if leaf.get("shrinkage", "none") not in SHRINKAGE:
@@ -399,8 +394,7 @@ def validate_document(document: Any, peer_groups: set[str] | None = None, *,
                 err.add(_flat_path(path, root, flat_paths), reason)
         if not err.errors:
             _check_overrides(document.get("overrides"), root, seen, err, peer_groups, stored)
-    if err.errors:
-        raise ValidationFailed("Invalid scheme document", err.errors)
+    err.raise_if_any("Invalid scheme document")
     return root
 
 
@@ -419,6 +413,15 @@ def _flat_path(path: str, root: dict, flat_paths: dict[str, str]) -> str:
 def scheme_tree(document: dict[str, Any]) -> dict[str, Any]:
     """The nested indicator tree of a stored document (flat form converted)."""
     return validate_document(document, stored=True)
+
+
+def nested_document(document: dict[str, Any]) -> dict[str, Any]:
+    """The document with its tree under ``root`` (a flat ``nodes`` form converted), as
+    the engine's ``from_document`` reads it."""
+    if "nodes" not in document:
+        return document
+    rest = {k: v for k, v in document.items() if k != "nodes"}
+    return {**rest, "root": scheme_tree(document)}
 
 
 def indicators(document: dict[str, Any]) -> list[dict[str, Any]]:

@@ -136,26 +136,25 @@ def _transform(transform: Any, path: str, report: Report) -> None:
 
 
 def _normalisation(norm: Any, path: str, report: Report) -> None:
-    if not isinstance(norm, dict):
-        return
-    allowed = NORMALISATION if norm.get("method") == "goalposts" else \
-        tuple(k for k in NORMALISATION if k not in GOALPOST_KEYS)
-    for key in _unknown(norm, allowed):
-        if key in GOALPOST_KEYS:
-            report(f"{path}.{key}", f"{key!r} is read only by method goalposts")
-        else:
-            report(f"{path}.{key}", _unknown_reason(key, NORMALISATION))
+    _method_keys(norm, path, report, NORMALISATION, GOALPOST_KEYS, "goalposts")
 
 
 def _weighting(weighting: Any, path: str, report: Report) -> None:
-    if not isinstance(weighting, dict):
+    _method_keys(weighting, path, report, WEIGHTING, AHP_KEYS, "ahp")
+
+
+def _method_keys(obj: Any, path: str, report: Report, keys: tuple[str, ...],
+                 special: tuple[str, ...], method: str) -> None:
+    """The keys of a normalisation or weighting object: ``special`` ones are read only
+    by ``method``."""
+    if not isinstance(obj, dict):
         return
-    allowed = WEIGHTING if weighting.get("method") == "ahp" else ("method",)
-    for key in _unknown(weighting, allowed):
-        if key in AHP_KEYS:
-            report(f"{path}.{key}", f"{key!r} is read only by method ahp")
+    allowed = keys if obj.get("method") == method else tuple(k for k in keys if k not in special)
+    for key in _unknown(obj, allowed):
+        if key in special:
+            report(f"{path}.{key}", f"{key!r} is read only by method {method}")
         else:
-            report(f"{path}.{key}", _unknown_reason(key, WEIGHTING))
+            report(f"{path}.{key}", _unknown_reason(key, keys))
 
 
 def _known(mapping: dict, allowed: Iterable[str], path: str, report: Report) -> None:

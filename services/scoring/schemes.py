@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.scoring.models.registry import PeerGroup
-from services.scoring.models.scheme import Scheme, SchemeVersion
+from services.scoring.models.schemes import Scheme, SchemeVersion
 from services.scoring.scheme_document import indicators, validate_document
-from shared.db import utcnow
+from shared.db import get_or_404, utcnow
 from shared.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from shared.inputs import loads, parse_nested
 
@@ -105,10 +105,8 @@ def get_version(session: Session, code: str, number: int) -> SchemeVersion:
 
 
 def get_version_by_id(session: Session, version_id: int) -> SchemeVersion:
-    version = session.get(SchemeVersion, version_id)
-    if version is None:
-        raise NotFound(f"Scheme version {version_id} not found")
-    return version
+    """Raise NotFound for an unknown id."""
+    return get_or_404(session, SchemeVersion, version_id, name="Scheme version")
 
 
 def _ensure_unfrozen(version: SchemeVersion) -> None:
@@ -147,16 +145,6 @@ def freeze_scheme_version(session: Session, version_id: int) -> SchemeVersion:
         version.frozen_at = utcnow()
         session.flush()
     return version
-
-
-def version_dict(version: SchemeVersion, with_document: bool = True) -> dict[str, Any]:
-    out = {"id": version.id, "scheme": version.scheme.code, "version": version.version,
-           "created_at": version.created_at, "created_by": version.created_by,
-           "updated_at": version.updated_at, "frozen": version.frozen,
-           "published": version.frozen, "frozen_at": version.frozen_at}
-    if with_document:
-        out["document"] = version.document
-    return out
 
 
 def indicator_catalogue(session: Session) -> dict[str, dict[str, Any]]:

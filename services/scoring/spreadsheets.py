@@ -1,67 +1,43 @@
-"""CSV and XLSX in and out, for everything people keep in spreadsheets.
+"""CSV and XLSX imports and the cells of exports, for what people keep in spreadsheets.
 
-Decoding, XLSX reading, the formula guard and the writers are in
+Decoding, XLSX reading, the formula guard, the writers and ``export`` are in
 :mod:`shared.spreadsheets`; here is what scoring's imports add on top: the header
 must name the required columns and nothing unknown, formula cells are refused, and
-problems are collected per row and column in :class:`RowErrors`, whose
-``raise_if_any`` ends an all-or-nothing import with a 422. Exports turn ``None``,
-lists, booleans and dates into plain text before the shared guard.
+problems are collected per row and column in a :class:`shared.errors.Problems`, which
+:func:`refuse` turns into one 422 (or 403, 409) that ends an all-or-nothing import.
+Exports pass :func:`export_cell` to ``shared.spreadsheets.export``: ``None``, lists,
+booleans and dates become plain text before the shared guard.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from shared import spreadsheets as sheets
-from shared.errors import DomainError, ValidationFailed
-from shared.spreadsheets import FORMULA_PREFIXES, XLSX_MIME, guard, uploaded_file
+from shared.errors import DomainError, Problems, ValidationFailed
+from shared.spreadsheets import guard
 
-__all__ = ["FORMULA_PREFIXES", "XLSX_MIME", "RowErrors", "Table", "decode_csv", "export",
-           "guard", "read_table", "uploaded_file", "write_csv", "write_xlsx"]
-
-MAX_LISTED_ROWS = 100
+# What a domain function gives an export: the file name, the columns, the rows.
+Sheet = tuple[str, Sequence[str], list[list[Any]]]
 
 
-class RowErrors:
-    """Errors of an import keyed ``"row N"`` → ``{column: [reasons]}``."""
+def refuse(problems: Problems, what: str, error: type[DomainError] = ValidationFailed,
+           outcome: str = "nothing was imported") -> None:
+    """Raise ``error`` (default 422) listing the rows — "<what>: N problem(s); <outcome>"
+    — when ``problems`` holds any."""
+    more = f" (first {problems.max_rows} rows listed)" \
+        if len(problems.errors) >= problems.max_rows else ""
+    problems.raise_if_any(f"{what}: {problems.count} problem(s); {outcome}{more}", error)
 
-    def __init__(self) -> None:
-        self.errors: dict[str, dict[str, list[str]]] = {}
-        self.count = 0
 
-    def add(self, row: int | str, column: str, reason: str) -> None:
-        """Note a problem; ``row`` is a sheet row number or a label like ``items[2]``."""
-        self.count += 1
-        key = f"row {row}" if isinstance(row, int) else row
-        if key not in self.errors and len(self.errors) >= MAX_LISTED_ROWS:
-            return
-        self.errors.setdefault(key, {}).setdefault(column, []).append(reason)
-
-    def merge(self, other: RowErrors) -> None:
-        """Add another collection's problems (its count included, listed or not)."""
-        listed = 0
-        for key, columns in other.errors.items():
-            for column, reasons in columns.items():
-                for reason in reasons:
-                    self.add(key, column, reason)
-                    listed += 1
-        self.count += other.count - listed
-
-    def __bool__(self) -> bool:
-        return self.count > 0
-
-    def raise_if_any(self, what: str = "import", error: type[DomainError] = ValidationFailed,
-                     outcome: str = "nothing was imported") -> None:
-        """Raise ``error`` (default 422) listing the rows, when there is any problem."""
-        if not self.count:
-            return
-        rows = len(self.errors)
-        more = f" (first {MAX_LISTED_ROWS} rows listed)" if rows >= MAX_LISTED_ROWS else ""
-        raise error(f"{what}: {self.count} problem(s); {outcome}{more}", self.errors)
+def upload_payload(query: dict[str, str], content: bytes) -> dict[str, str]:
+    """What identifies an upload for idempotency: its query string and the file's hash."""
+    return {"query": query, "file": hashlib.sha256(content).hexdigest()}
 
 
 def decode_csv(content: bytes) -> str:
@@ -94,7 +70,7 @@ class Table:
     """
 
     def __init__(self, header: list[str], rows: Iterator[tuple[int, list[Any]]],
-                 errors: RowErrors, texts_only: bool = False, refuse_formulas: bool = True):
+                 errors: Problems, texts_only: bool = False, refuse_formulas: bool = True):
         self.header = header
         self._rows = rows
         self.errors = errors
@@ -116,7 +92,7 @@ class Table:
             if len(texts) < width:
                 texts.extend([""] * (width - len(texts)))
             for column in sheets.formula_columns(header, texts) if self._refuse_formulas else ():
-                self.errors.add(number, column, "formulas are not accepted; paste values")
+                self.errors.add_row(number, column, "formulas are not accepted; paste values")
             yield number, texts
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
@@ -153,15 +129,13 @@ def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list[Any]]]:
 
 
 def read_table(filename: str, content: bytes, required: Sequence[str],
-               optional: Sequence[str] = (), errors: RowErrors | None = None,
-               refuse_formulas: bool = True) -> Table:
+               optional: Sequence[str] = (), refuse_formulas: bool = True) -> Table:
     """Open an uploaded CSV or XLSX (by extension or content) and check its header.
 
     Raises ValidationFailed for an unreadable file or a header that does not match.
     ``refuse_formulas=False`` is for files that are only computed on, never stored
     (``kaoping score compute``'s values): text such as ``=A1`` is then a plain value.
     """
-    errors = errors or RowErrors()
     is_xlsx = filename.lower().endswith(".xlsx") or content[:2] == b"PK"
     if is_xlsx:
         rows: Iterator[tuple[int, list[Any]]] = _xlsx_rows(content)
@@ -172,10 +146,13 @@ def read_table(filename: str, content: bytes, required: Sequence[str],
     if first is None:
         raise ValidationFailed("The file is empty", {"file": ["no header row"]})
     header = _check_header([_cell_text(c) for c in first[1]], required, optional)
-    return Table(header, rows, errors, texts_only=not is_xlsx, refuse_formulas=refuse_formulas)
+    return Table(header, rows, Problems(), texts_only=not is_xlsx,
+                 refuse_formulas=refuse_formulas)
 
 
-def _plain(value: Any) -> Any:
+def export_cell(value: Any) -> Any:
+    """An export cell: ``None`` → "", a list → its items joined by spaces, a boolean →
+    true/false, a date → ISO 8601; text through the shared formula guard."""
     if value is None:
         return ""
     if isinstance(value, list):
@@ -185,16 +162,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return guard(value)
-
-
-def write_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    return sheets.write_csv(columns, rows, _plain)
-
-
-def write_xlsx(columns: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "data") -> bytes:
-    return sheets.write_xlsx(columns, rows, title, _plain)
-
-
-def export(fmt: str, name: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]):
-    """A Flask response with the rows as ``csv`` or ``xlsx``, named ``name.<fmt>``."""
-    return sheets.export(fmt, name, columns, rows, cell=_plain)

@@ -6,6 +6,7 @@ import io
 
 import openpyxl
 
+SC_HEADER = "unit,indicator,target,actual,unit_of_measure,narrative,evidence"
 SCHEME = {
     "root": {"id": "root", "children": [
         {"id": "work", "weight": 0.6, "weighting": {"method": "equal"}, "children": [

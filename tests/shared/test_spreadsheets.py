@@ -87,7 +87,7 @@ def test_every_service_exports_with_the_same_formula_guard():
     formula (=, +, -, @, tab, CR first) gets a leading quote; text that is a number does
     not (it is no formula)."""
     from services.inspection.reports import cell as inspection_cell
-    from services.scoring.spreadsheets import _plain as scoring_cell
+    from services.scoring.spreadsheets import export_cell as scoring_cell
     from shared.spreadsheets import guard as survey_cell  # survey exports through it directly
 
     cases = {"=1+1": "'=1+1", "+SUM(A1)": "'+SUM(A1)", "-2+3": "'-2+3", "@cmd": "'@cmd",

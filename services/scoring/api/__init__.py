@@ -1,8 +1,14 @@
 """HTTP API of the scoring service: flask-smorest blueprints under /api/v1."""
 
-from services.scoring.api import direct_values, keytasks, periods, registry, schemes, selfchecks
-from services.scoring.api import runs as runs_api
+from services.scoring.api import (
+    direct_values,
+    key_tasks,
+    periods,
+    registry,
+    runs,
+    schemes,
+    self_checks,
+)
 
-BLUEPRINTS: list = [registry.blp, periods.blp, schemes.blp, selfchecks.blp, keytasks.blp,
-                    direct_values.blp]
-BLUEPRINTS.append(runs_api.blp)
+BLUEPRINTS: list = [registry.blp, periods.blp, schemes.blp, self_checks.blp, key_tasks.blp,
+                    direct_values.blp, runs.blp]

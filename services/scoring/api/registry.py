@@ -4,186 +4,155 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.scoring import registry
-from services.scoring.api.uploads import EXPORT_DOC, SPREADSHEET_BODY
-from services.scoring.schemas.registry import (
-    ChangeQuerySchema,
-    ExportQuerySchema,
-    ImportResultSchema,
-    MarginImportResultSchema,
-    MarginQuerySchema,
-    MarginSchema,
-    PeerGroupPatchSchema,
-    PeerGroupSchema,
-    RegistryChangeSchema,
-    RegistryVersionSchema,
-    SnapshotQuerySchema,
-    UnitOutSchema,
-    UnitPatchSchema,
-    UnitQuerySchema,
-    UnitSchema,
-)
-from services.scoring.spreadsheets import export, read_table, uploaded_file
+from services.scoring.schemas import ExportQuerySchema
+from services.scoring.schemas import registry as schemas
+from services.scoring.schemas.files import SPREADSHEET_BODY, downloads
+from services.scoring.spreadsheets import export_cell
 from shared.auth import ROLES, current_principal, roles
 from shared.db import db_session
+from shared.spreadsheets import export, uploaded_file
 
 blp = Blueprint("registry", __name__, description="Units, peer groups, township margins; "
                                                   "every change is a registry version")
 READERS = ("planner", "analyst", "service")
 
 
-def _actor() -> str:
-    return current_principal().sub
-
-
-def _table(required, optional=()):
-    return read_table(*uploaded_file(), required, optional)
-
-
 @blp.route("/peer-groups")
 class PeerGroups(MethodView):
     @roles(*ROLES)
-    @blp.response(200, PeerGroupSchema(many=True))
+    @blp.response(200, schemas.PeerGroupSchema(many=True))
     def get(self):
         """Peer groups by code."""
         return registry.list_peer_groups(db_session())
 
     @roles("planner")
-    @blp.arguments(PeerGroupSchema)
-    @blp.response(201, PeerGroupSchema)
+    @blp.arguments(schemas.PeerGroupSchema)
+    @blp.response(201, schemas.PeerGroupSchema)
     def post(self, data):
         """Create a peer group (409 when the code exists)."""
-        return registry.save_peer_group(db_session(), data, _actor(), create_only=True)
+        return registry.save_peer_group(db_session(), data, current_principal().sub,
+                                        create_only=True)
 
 
 @blp.route("/peer-groups/<code>")
 class PeerGroupByCode(MethodView):
     @roles(*ROLES)
-    @blp.response(200, PeerGroupSchema)
+    @blp.response(200, schemas.PeerGroupSchema)
     def get(self, code):
         return registry.get_peer_group(db_session(), code)
 
     @roles("planner")
-    @blp.arguments(PeerGroupPatchSchema)
-    @blp.response(200, PeerGroupSchema)
+    @blp.arguments(schemas.PeerGroupPatchSchema)
+    @blp.response(200, schemas.PeerGroupSchema)
     def patch(self, data, code):
         """Change names or description."""
-        group = registry.get_peer_group(db_session(), code)
-        merged = {**registry.peer_group_dict(group), **data}
-        return registry.save_peer_group(db_session(), merged, _actor())
+        return registry.update_peer_group(db_session(), code, data, current_principal().sub)
 
     @roles("planner")
     @blp.response(204)
     def delete(self, code):
         """Delete an empty peer group (409 while it has units)."""
-        registry.delete_peer_group(db_session(), code, _actor())
+        registry.delete_peer_group(db_session(), code, current_principal().sub)
 
 
 @blp.route("/peer-groups/import")
 class PeerGroupImport(MethodView):
     @roles("planner")
     @blp.doc(**SPREADSHEET_BODY)
-    @blp.response(200, ImportResultSchema)
+    @blp.response(200, schemas.ImportResultSchema)
     def post(self):
         """Create or update peer groups from CSV/XLSX: code, name_zh, name_en, description."""
-        table = _table(("code", "name_zh", "name_en"), ("description",))
-        return registry.import_peer_groups(db_session(), table, _actor())
+        return registry.import_peer_groups(db_session(), *uploaded_file(),
+                                           current_principal().sub)
 
 
 @blp.route("/peer-groups/export")
 class PeerGroupExport(MethodView):
     @roles(*READERS)
     @blp.arguments(ExportQuerySchema, location="query")
-    @blp.doc(**EXPORT_DOC)
+    @downloads(blp)
     def get(self, args):
-        rows = [[g.code, g.name_zh, g.name_en, g.description]
-                for g in registry.list_peer_groups(db_session())]
-        return export(args["format"], "peer_groups", registry.PEER_GROUP_COLUMNS, rows)
+        return export(args["format"], *registry.peer_group_sheet(db_session()), cell=export_cell)
 
 
 @blp.route("/units")
 class Units(MethodView):
     @roles(*ROLES)
-    @blp.arguments(UnitQuerySchema, location="query")
-    @blp.response(200, UnitOutSchema(many=True))
+    @blp.arguments(schemas.UnitQuerySchema, location="query")
+    @blp.response(200, schemas.UnitOutSchema(many=True))
     def get(self, args):
         """Units by code; `active=true` keeps those active today (or on `on`)."""
-        units = registry.list_units(db_session(), args.get("kind"), args.get("active"),
-                                    args.get("on"), args.get("peer_group"))
-        return [registry.unit_dict(u) for u in units]
+        return registry.list_units(db_session(), args.get("kind"), args.get("active"),
+                                   args.get("on"), args.get("peer_group"))
 
     @roles("planner")
-    @blp.arguments(UnitSchema)
-    @blp.response(201, UnitOutSchema)
+    @blp.arguments(schemas.UnitSchema)
+    @blp.response(201, schemas.UnitOutSchema)
     def post(self, data):
         """Create a unit (409 when the code exists)."""
-        return registry.unit_dict(registry.save_unit(db_session(), data, _actor(),
-                                                     create_only=True))
+        return registry.save_unit(db_session(), data, current_principal().sub, create_only=True)
 
 
 @blp.route("/units/<code>")
 class UnitByCode(MethodView):
     @roles(*ROLES)
-    @blp.response(200, UnitOutSchema)
+    @blp.response(200, schemas.UnitOutSchema)
     def get(self, code):
         """One unit; 404 when unknown."""
-        return registry.unit_dict(registry.get_unit(db_session(), code))
+        return registry.get_unit(db_session(), code)
 
     @roles("planner")
-    @blp.arguments(UnitPatchSchema)
-    @blp.response(200, UnitOutSchema)
+    @blp.arguments(schemas.UnitPatchSchema)
+    @blp.response(200, schemas.UnitOutSchema)
     def patch(self, data, code):
         """Change some fields of a unit."""
-        return registry.unit_dict(registry.save_unit(db_session(), {**data, "code": code},
-                                                     _actor(), partial=True))
+        return registry.save_unit(db_session(), {**data, "code": code}, current_principal().sub,
+                                  partial=True)
 
     @roles("planner")
     @blp.response(204)
     def delete(self, code):
         """Delete a unit nothing refers to (409 otherwise; end it with active_to)."""
-        registry.delete_unit(db_session(), code, _actor())
+        registry.delete_unit(db_session(), code, current_principal().sub)
 
 
 @blp.route("/units/import")
 class UnitImport(MethodView):
     @roles("planner")
     @blp.doc(**SPREADSHEET_BODY)
-    @blp.response(200, ImportResultSchema)
+    @blp.response(200, schemas.ImportResultSchema)
     def post(self):
         """Create or update units from CSV/XLSX, all or nothing.
 
         Columns: code, name_zh, name_en, kind, peer_group, active_from, active_to, lat, lon.
         """
-        table = _table(("code", "name_zh", "name_en", "kind"),
-                       ("peer_group", "active_from", "active_to", "lat", "lon"))
-        return registry.import_units(db_session(), table, _actor())
+        return registry.import_units(db_session(), *uploaded_file(), current_principal().sub)
 
 
 @blp.route("/units/export")
 class UnitExport(MethodView):
     @roles(*READERS)
     @blp.arguments(ExportQuerySchema, location="query")
-    @blp.doc(**EXPORT_DOC)
+    @downloads(blp)
     def get(self, args):
-        rows = [[registry.unit_dict(u)[c] for c in registry.UNIT_COLUMNS]
-                for u in registry.list_units(db_session())]
-        return export(args["format"], "units", registry.UNIT_COLUMNS, rows)
+        return export(args["format"], *registry.unit_sheet(db_session()), cell=export_cell)
 
 
 @blp.route("/units/<code>/margins")
 class UnitMargins(MethodView):
     @roles("planner")
-    @blp.arguments(MarginSchema(many=True))
-    @blp.response(200, MarginSchema(many=True))
+    @blp.arguments(schemas.MarginSchema(many=True))
+    @blp.response(200, schemas.MarginSchema(many=True))
     def put(self, rows, code):
         """Replace all population margins of a township."""
-        return registry.replace_margins(db_session(), code, rows, _actor())
+        return registry.replace_margins(db_session(), code, rows, current_principal().sub)
 
 
 @blp.route("/margins")
 class Margins(MethodView):
     @roles(*READERS)
-    @blp.arguments(MarginQuerySchema, location="query")
-    @blp.response(200, MarginSchema(many=True))
+    @blp.arguments(schemas.MarginQuerySchema, location="query")
+    @blp.response(200, schemas.MarginSchema(many=True))
     def get(self, args):
         """Township population margins; a joint margin has variable `age_band*sex`."""
         return registry.list_margins(db_session(), args.get("unit"))
@@ -193,27 +162,25 @@ class Margins(MethodView):
 class MarginImport(MethodView):
     @roles("planner")
     @blp.doc(**SPREADSHEET_BODY)
-    @blp.response(200, MarginImportResultSchema)
+    @blp.response(200, schemas.MarginImportResultSchema)
     def post(self):
         """Replace the margins of each township in the file: unit, variable, category, count."""
-        return registry.import_margins(db_session(), _table(registry.MARGIN_COLUMNS), _actor())
+        return registry.import_margins(db_session(), *uploaded_file(), current_principal().sub)
 
 
 @blp.route("/margins/export")
 class MarginExport(MethodView):
     @roles(*READERS)
     @blp.arguments(ExportQuerySchema, location="query")
-    @blp.doc(**EXPORT_DOC)
+    @downloads(blp)
     def get(self, args):
-        rows = [[m[c] for c in registry.MARGIN_COLUMNS]
-                for m in registry.list_margins(db_session())]
-        return export(args["format"], "margins", registry.MARGIN_COLUMNS, rows)
+        return export(args["format"], *registry.margin_sheet(db_session()), cell=export_cell)
 
 
 @blp.route("/registry/version")
 class RegistryVersion(MethodView):
     @roles(*READERS)
-    @blp.response(200, RegistryVersionSchema)
+    @blp.response(200, schemas.RegistryVersionSchema)
     def get(self):
         """The current registry version (last change id) and a hash of its content."""
         return registry.registry_version(db_session())
@@ -222,8 +189,8 @@ class RegistryVersion(MethodView):
 @blp.route("/registry/changes")
 class RegistryChanges(MethodView):
     @roles(*READERS)
-    @blp.arguments(ChangeQuerySchema, location="query")
-    @blp.response(200, RegistryChangeSchema(many=True))
+    @blp.arguments(schemas.ChangeQuerySchema, location="query")
+    @blp.response(200, schemas.RegistryChangeSchema(many=True))
     def get(self, args):
         """Changes after version `since`: who, when, what, and the state after."""
         return registry.list_changes(db_session(), args["since"], args["limit"])
@@ -232,8 +199,8 @@ class RegistryChanges(MethodView):
 @blp.route("/registry/snapshot")
 class RegistrySnapshot(MethodView):
     @roles(*READERS)
-    @blp.arguments(SnapshotQuerySchema, location="query")
-    @blp.response(200)
+    @blp.arguments(schemas.SnapshotQuerySchema, location="query")
+    @blp.response(200, schemas.RegistrySnapshotSchema)
     def get(self, args):
         """The registry as it was at `version` (default now): peer groups, units, margins."""
         return registry.snapshot(db_session(), args.get("version"))

@@ -5,39 +5,26 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.scoring import schemes
-from services.scoring.schemas.intake import (
-    SchemeSchema,
-    SchemeVersionSchema,
-    ValidationResultSchema,
-)
+from services.scoring.schemas import schemes as schemas
 from shared.auth import current_principal, roles
 from shared.db import db_session
 
 blp = Blueprint("schemes", __name__, description="Assessment schemes (indicator trees) and "
                                                  "their versions")
 READERS = ("planner", "analyst", "service")
-DOCUMENT_BODY = {"requestBody": {
-    "required": True,
-    "description": "The scheme document as JSON, or YAML with Content-Type application/yaml.",
-    "content": {"application/json": {"schema": {"type": "object"}},
-                "application/yaml": {"schema": {"type": "string"}}}}}
-
-
-def _document():
-    return schemes.parse_document(request.get_data(), request.mimetype)
 
 
 @blp.route("/schemes")
 class Schemes(MethodView):
     @roles(*READERS)
-    @blp.response(200, SchemeSchema(many=True))
+    @blp.response(200, schemas.SchemeSchema(many=True))
     def get(self):
         """Schemes with the ids of their versions."""
         return schemes.list_schemes(db_session())
 
     @roles("planner")
-    @blp.arguments(SchemeSchema)
-    @blp.response(201, SchemeSchema)
+    @blp.arguments(schemas.SchemeSchema)
+    @blp.response(201, schemas.SchemeSchema)
     def post(self, data):
         """Create a scheme (no versions yet); 409 when the code exists."""
         return schemes.create_scheme(db_session(), data["code"], data["name_zh"],
@@ -47,45 +34,45 @@ class Schemes(MethodView):
 @blp.route("/schemes/validate")
 class SchemeValidate(MethodView):
     @roles("planner")
-    @blp.doc(**DOCUMENT_BODY)
-    @blp.response(200, ValidationResultSchema)
+    @blp.doc(**schemas.DOCUMENT_BODY)
+    @blp.response(200, schemas.ValidationResultSchema)
     def post(self):
         """Check a document without storing it; 422 lists every problem by path."""
-        return schemes.check_document(db_session(), _document())
+        document = schemes.parse_document(request.get_data(), request.mimetype)
+        return schemes.check_document(db_session(), document)
 
 
 @blp.route("/schemes/<code>/versions")
 class SchemeVersions(MethodView):
     @roles(*READERS)
-    @blp.response(200, SchemeVersionSchema(many=True))
+    @blp.response(200, schemas.SchemeVersionSummarySchema(many=True))
     def get(self, code):
         """Versions of a scheme, without their documents."""
-        return [schemes.version_dict(v, with_document=False)
-                for v in schemes.get_scheme(db_session(), code).versions]
+        return schemes.get_scheme(db_session(), code).versions
 
     @roles("planner")
-    @blp.doc(**DOCUMENT_BODY)
-    @blp.response(201, SchemeVersionSchema)
+    @blp.doc(**schemas.DOCUMENT_BODY)
+    @blp.response(201, schemas.SchemeVersionSchema)
     def post(self, code):
         """Validate a document and store it as the next version."""
-        version = schemes.add_version(db_session(), code, _document(), current_principal().sub)
-        return schemes.version_dict(version)
+        document = schemes.parse_document(request.get_data(), request.mimetype)
+        return schemes.add_version(db_session(), code, document, current_principal().sub)
 
 
 @blp.route("/schemes/<code>/versions/<int:number>")
 class SchemeVersionByNumber(MethodView):
     @roles(*READERS)
-    @blp.response(200, SchemeVersionSchema)
+    @blp.response(200, schemas.SchemeVersionSchema)
     def get(self, code, number):
-        return schemes.version_dict(schemes.get_version(db_session(), code, number))
+        return schemes.get_version(db_session(), code, number)
 
     @roles("planner")
-    @blp.doc(**DOCUMENT_BODY)
-    @blp.response(200, SchemeVersionSchema)
+    @blp.doc(**schemas.DOCUMENT_BODY)
+    @blp.response(200, schemas.SchemeVersionSchema)
     def put(self, code, number):
         """Replace the document of a version that no published run used (409 if frozen)."""
-        return schemes.version_dict(schemes.replace_version(db_session(), code, number,
-                                                            _document()))
+        document = schemes.parse_document(request.get_data(), request.mimetype)
+        return schemes.replace_version(db_session(), code, number, document)
 
     @roles("planner")
     @blp.response(204)
@@ -97,7 +84,7 @@ class SchemeVersionByNumber(MethodView):
 @blp.route("/scheme-versions/<int:version_id>")
 class SchemeVersionById(MethodView):
     @roles(*READERS)
-    @blp.response(200, SchemeVersionSchema)
+    @blp.response(200, schemas.SchemeVersionSchema)
     def get(self, version_id):
         """A version by its id (what a run records)."""
-        return schemes.version_dict(schemes.get_version_by_id(db_session(), version_id))
+        return schemes.get_version_by_id(db_session(), version_id)

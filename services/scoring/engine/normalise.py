@@ -28,7 +28,6 @@ from services.scoring.engine.errors import EngineError
 
 ROBUST_Z_SCALE = 1.4826
 METHODS = ("z", "t", "robust_z", "min_max", "goalposts", "percentile")
-POSITIVE_METHODS = ("t", "min_max", "goalposts", "percentile")
 
 
 def normalise(

@@ -1,50 +1,26 @@
-"""The engine's view of an assessment scheme, read from the scheme document.
+"""The engine's view of an assessment scheme: a tree of :class:`Node` and
+:class:`Indicator` with the missing-data policy, per-peer-group :class:`Override` and
+engine options; :func:`services.scoring.engine.document.from_document` reads it from the
+scheme document.
 
-:func:`from_document` accepts the document shape of the scoring service
-(``services/scoring/scheme_document.py``, issue 3): a nested ``root`` with
-``children`` or a flat ``nodes`` list with ``parent``; leaves carry ``id``, ``source``,
-``direction`` (higher/lower), optional ``transform`` ({kind: log|cap|ratio}),
-``normalisation`` ({method, min/max for goalposts, winsorise, scope}) and ``weight``;
-nodes carry ``aggregation`` and ``weighting`` ({method, matrix, ri_table}); the document
-carries ``missing`` and per-peer-group ``overrides``. Engine-only options may sit in an
-``engine`` object of the document or be passed to ``compute``. Aliases of method names
-(``z``/``zscore``, ``t``/``tscore``, ``min_max``/``minmax``) are accepted.
+A :class:`Scheme` is immutable; what a score run changes is made by its operations:
+:meth:`Scheme.pruned` (only the indicators that have values), :meth:`Scheme.absent`,
+:meth:`Scheme.excluding_kinds` (a leaf restricted to unit ``kinds`` left out for peer
+groups without such units) and :meth:`Scheme.blended` (the period blend of day-to-day
+results with the scheme's own assessment under a root of its own).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from services.scoring.engine.errors import EngineError
 
-NORMALISATION_ALIASES = {
-    "z": "zscore",
-    "zscore": "zscore",
-    "z_score": "zscore",
-    "t": "tscore",
-    "tscore": "tscore",
-    "t_score": "tscore",
-    "robust_z": "robust_z",
-    "robust": "robust_z",
-    "minmax": "minmax",
-    "min_max": "minmax",
-    "goalposts": "goalposts",
-    "percentile": "percentile",
-    "percentile_rank": "percentile",
-    "none": "none",
-}
-SOURCES = ("poll", "inspection", "self_check", "key_task", "direct")
-AGGREGATIONS = ("arithmetic", "geometric")
-WEIGHTINGS = ("expert", "equal", "ahp", "entropy", "critic")
-MISSING_POLICIES = ("fail", "impute_group_mean", "impute_group_median", "reweight")
-MISSING_ALIASES = {
-    "impute_mean": "impute_group_mean",
-    "impute_median": "impute_group_median",
-    "re-weight": "reweight",
-}
-SCOPES = ("group", "all")
 DEFAULT_NORMALISATION = "tscore"
+# Ids of a blended scheme (:meth:`Scheme.blended`): its root and the day-to-day column.
+BLEND_ROOT = "assessment"
+DAY_TO_DAY = "day_to_day"
 
 
 @dataclass(frozen=True)
@@ -73,6 +49,7 @@ class Indicator:
     transform: Transform | None = None
     weight: float | None = None
     shrinkage: str | None = None  # "REML" / "ML": Fay–Herriot toward the peer-group mean
+    kinds: tuple[str, ...] | None = None  # unit kinds the indicator applies to (None: all)
 
 
 @dataclass(frozen=True)
@@ -113,6 +90,107 @@ class Scheme:
         _post_order(self.root, out)
         return out
 
+    def absent(self, present: set[str]) -> list[str]:
+        """The indicators (in tree order) whose ids are not in ``present``."""
+        return [leaf.id for leaf in self.indicators if leaf.id not in present]
+
+    def pruned(self, keep: set[str]) -> tuple[Scheme | None, list[str]]:
+        """The scheme without the indicators not in ``keep`` and the nodes left empty:
+        AHP matrices lose the rows and columns of removed children, overrides their
+        references. Returns (the scheme, or None when nothing is left; the removed ids,
+        children before their node)."""
+        removed: list[str] = []
+        root = _prune(self.root, keep, removed)
+        if root is None:
+            return None, removed
+        gone = set(removed)
+        overrides = tuple(
+            replace(
+                o,
+                weights={k: w for k, w in o.weights.items() if k not in gone},
+                exclude=tuple(k for k in o.exclude if k not in gone),
+                normalisation={k: n for k, n in o.normalisation.items() if k not in gone},
+            )
+            for o in self.overrides
+        )
+        return replace(self, root=root, overrides=overrides), removed
+
+    def excluding_kinds(
+        self, kinds_of_group: dict[str, set[str]]
+    ) -> tuple[Scheme, dict[str, list[str]]]:
+        """Exclude an indicator with ``kinds`` for every peer group none of whose units
+        (``kinds_of_group``: group → the unit kinds in it) is of those kinds, through that
+        group's (last) override. Returns (the scheme, group → indicators newly excluded)."""
+        overrides = list(self.overrides)
+        by_group = {o.peer_group: i for i, o in enumerate(overrides)}
+        excluded: dict[str, list[str]] = {}
+        for leaf in self.indicators:
+            if not leaf.kinds:
+                continue
+            for group, present in sorted(kinds_of_group.items()):
+                if present & set(leaf.kinds):
+                    continue
+                if group not in by_group:
+                    by_group[group] = len(overrides)
+                    overrides.append(Override(peer_group=group))
+                override = overrides[by_group[group]]
+                if leaf.id not in override.exclude:
+                    overrides[by_group[group]] = replace(
+                        override, exclude=(*override.exclude, leaf.id)
+                    )
+                    excluded.setdefault(group, []).append(leaf.id)
+        return replace(self, overrides=tuple(overrides)), excluded
+
+    def blended(self, day_to_day: float, snapshot: float) -> Scheme:
+        """The period blend: a root ``BLEND_ROOT`` (arithmetic, expert weights) over the
+        day-to-day column ``DAY_TO_DAY`` (source direct, not re-normalised, weight
+        ``day_to_day``) and this scheme's root (weight ``snapshot``). Raises EngineError
+        when a node or indicator of this scheme already has one of the two ids."""
+        if self.root.id in (BLEND_ROOT, DAY_TO_DAY):
+            raise EngineError(
+                "The scheme's root id is reserved by runs",
+                {"root.id": [f"{BLEND_ROOT} and {DAY_TO_DAY} are reserved"]},
+            )
+        reserved = (BLEND_ROOT, DAY_TO_DAY)
+        taken = [n.id for n in [*self.nodes(), *self.indicators] if n.id in reserved]
+        if taken:
+            raise EngineError(
+                "The scheme uses an id reserved by runs",
+                {node_id: [f"{BLEND_ROOT} and {DAY_TO_DAY} are reserved"] for node_id in taken},
+            )
+        day = Indicator(
+            id=DAY_TO_DAY,
+            source="direct",
+            direction=1,
+            normalisation=Normalisation(method="none"),
+            weight=float(day_to_day),
+        )
+        root = Node(
+            id=BLEND_ROOT, children=(day, replace(self.root, weight=float(snapshot)))
+        )
+        return replace(self, root=root)
+
+
+def _prune(node, keep: set[str], removed: list[str]):
+    if isinstance(node, Indicator):
+        if node.id in keep:
+            return node
+        removed.append(node.id)
+        return None
+    kept_index, children = [], []
+    for i, child in enumerate(node.children):
+        out = _prune(child, keep, removed)
+        if out is not None:
+            kept_index.append(i)
+            children.append(out)
+    if not children:
+        removed.append(node.id)
+        return None
+    matrix = node.matrix
+    if matrix is not None:
+        matrix = tuple(tuple(matrix[i][j] for j in kept_index) for i in kept_index)
+    return replace(node, children=tuple(children), matrix=matrix)
+
 
 def _leaves(node, out):
     for child in node.children:
@@ -127,216 +205,3 @@ def _post_order(node, out):
         if isinstance(child, Node):
             _post_order(child, out)
     out.append(node)
-
-
-def from_document(document: dict[str, Any]) -> Scheme:
-    """Read a scheme document (the issue-3 shape); raise EngineError listing every problem."""
-    errors: dict[str, list[str]] = {}
-    if not isinstance(document, dict):
-        raise EngineError("scheme document must be an object", {"document": ["not an object"]})
-    if "root" in document:
-        tree = document["root"]
-    elif "nodes" in document:
-        tree = _nest(document["nodes"], errors)
-    else:
-        raise EngineError("scheme document needs 'root' or 'nodes'", {"document": ["no tree"]})
-    seen: set[str] = set()
-    root = _node(tree, "root", errors, seen) if tree is not None else None
-    if isinstance(root, Indicator):
-        errors.setdefault("root", []).append("the root must have children")
-    missing = document.get("missing", "fail")
-    missing = MISSING_ALIASES.get(missing, missing)
-    if missing not in MISSING_POLICIES:
-        errors.setdefault("missing", []).append(f"one of {', '.join(MISSING_POLICIES)}")
-    overrides = tuple(
-        _override(o, f"overrides[{i}]", errors, seen)
-        for i, o in enumerate(document.get("overrides") or [])
-    )
-    options = document.get("engine") or {}
-    if not isinstance(options, dict):
-        errors.setdefault("engine", []).append("must be an object of engine options")
-        options = {}
-    if errors:
-        raise EngineError("invalid scheme", errors)
-    return Scheme(root=root, missing=missing, overrides=overrides, options=dict(options))
-
-
-def _nest(nodes, errors) -> dict | None:
-    if not isinstance(nodes, list):
-        errors.setdefault("nodes", []).append("must be a list")
-        return None
-    by_id = {
-        n.get("id"): {k: v for k, v in n.items() if k != "parent"}
-        for n in nodes
-        if isinstance(n, dict)
-    }
-    roots = []
-    for n in nodes:
-        parent = n.get("parent") if isinstance(n, dict) else None
-        if parent in (None, ""):
-            roots.append(by_id[n.get("id")])
-        elif parent not in by_id:
-            errors.setdefault("nodes", []).append(f"{n.get('id')}: unknown parent {parent!r}")
-        else:
-            by_id[parent].setdefault("children", []).append(by_id[n["id"]])
-    if len(roots) != 1:
-        errors.setdefault("nodes", []).append(f"needs exactly one root, found {len(roots)}")
-        return None
-    return roots[0]
-
-
-def _number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _node(doc, path, errors, seen):
-    def bad(where, reason):
-        errors.setdefault(where, []).append(reason)
-
-    if not isinstance(doc, dict):
-        bad(path, "must be an object")
-        return None
-    node_id = str(doc.get("id", ""))
-    if not node_id:
-        bad(f"{path}.id", "is required")
-    elif node_id in seen:
-        bad(f"{path}.id", f"duplicate id {node_id!r}")
-    seen.add(node_id)
-    weight = doc.get("weight")
-    if weight is not None and (not _number(weight) or weight < 0):
-        bad(f"{path}.weight", "must be a number ≥ 0")
-    if "children" not in doc:
-        return _indicator(doc, node_id, path, bad)
-    children = doc.get("children")
-    if not isinstance(children, list) or not children:
-        bad(f"{path}.children", "must be a non-empty list")
-        children = []
-    kids = tuple(_node(c, f"{path}.children[{i}]", errors, seen) for i, c in enumerate(children))
-    aggregation = doc.get("aggregation", "arithmetic")
-    if aggregation not in AGGREGATIONS:
-        bad(f"{path}.aggregation", f"one of {', '.join(AGGREGATIONS)}")
-    weighting = doc.get("weighting", {"method": "expert"})
-    if isinstance(weighting, str):
-        weighting = {"method": weighting}
-    method = weighting.get("method", "expert") if isinstance(weighting, dict) else None
-    if method not in WEIGHTINGS:
-        bad(f"{path}.weighting", f"method one of {', '.join(WEIGHTINGS)}")
-    matrix = weighting.get("matrix") if isinstance(weighting, dict) else None
-    if method == "ahp" and not isinstance(matrix, list):
-        bad(f"{path}.weighting.matrix", "AHP needs a pairwise comparison matrix")
-    if method == "expert":
-        for i, child in enumerate(children):
-            if isinstance(child, dict) and not _number(child.get("weight")):
-                bad(
-                    f"{path}.children[{i}].weight", "expert weighting needs a weight on every child"
-                )
-    return Node(
-        id=node_id,
-        children=kids,
-        aggregation=aggregation,
-        weighting=method or "expert",
-        matrix=tuple(tuple(float(v) for v in row) for row in matrix)
-        if method == "ahp" and isinstance(matrix, list)
-        else None,
-        ri_table=(weighting.get("ri_table") if isinstance(weighting, dict) else None) or "saaty",
-        weight=float(weight) if _number(weight) else None,
-    )
-
-
-def _indicator(doc, node_id, path, bad) -> Indicator:
-    source = doc.get("source")
-    if source not in SOURCES:
-        bad(f"{path}.source", f"one of {', '.join(SOURCES)}")
-    direction = doc.get("direction", "higher")
-    if direction not in ("higher", "lower"):
-        bad(f"{path}.direction", "higher or lower")
-    transform = None
-    t = doc.get("transform")
-    if t is not None:
-        kind = t.get("kind", t.get("type")) if isinstance(t, dict) else None
-        if kind not in ("log", "cap", "ratio"):
-            bad(f"{path}.transform", "kind one of log, cap, ratio")
-        elif kind == "cap" and not _number(t.get("value")):
-            bad(f"{path}.transform.value", "a cap needs a numeric value")
-        else:
-            transform = Transform(
-                kind=kind,
-                value=t.get("value"),
-                numerator=t.get("numerator"),
-                denominator=t.get("denominator"),
-            )
-    shrinkage = doc.get("shrinkage")
-    if isinstance(shrinkage, dict):
-        shrinkage = shrinkage.get("method", "REML")
-    if shrinkage not in (None, "REML", "ML", "none"):
-        bad(f"{path}.shrinkage", "REML, ML or none")
-    weight = doc.get("weight")
-    return Indicator(
-        id=node_id,
-        source=source or "direct",
-        direction=-1 if direction == "lower" else 1,
-        normalisation=read_normalisation(doc.get("normalisation"), f"{path}.normalisation", bad),
-        transform=transform,
-        weight=float(weight) if _number(weight) else None,
-        shrinkage=None if shrinkage in (None, "none") else shrinkage,
-    )
-
-
-def read_normalisation(doc, path, bad) -> Normalisation:
-    """A normalisation object ({method, scope, min, max, winsorise}); None gives the default."""
-    if doc is None:
-        return Normalisation()
-    if isinstance(doc, str):
-        doc = {"method": doc}
-    method = (
-        NORMALISATION_ALIASES.get(doc.get("method", DEFAULT_NORMALISATION))
-        if isinstance(doc, dict)
-        else None
-    )
-    if method is None:
-        bad(path, f"method one of {', '.join(sorted(set(NORMALISATION_ALIASES.values())))}")
-        return Normalisation()
-    scope = doc.get("scope", "group")
-    if scope not in SCOPES:
-        bad(f"{path}.scope", "group or all")
-    lower, upper = doc.get("min", doc.get("lower")), doc.get("max", doc.get("upper"))
-    if method == "goalposts" and not (_number(lower) and _number(upper) and lower < upper):
-        bad(path, "goalposts need numeric min < max")
-    winsor = doc.get("winsorise", doc.get("winsorize"))
-    if winsor is not None and not (_number(winsor) and 0 <= winsor < 0.5):
-        bad(f"{path}.winsorise", "the tail share to clip, 0 ≤ p < 0.5")
-    return Normalisation(
-        method=method,
-        scope=scope if scope in SCOPES else "group",
-        lower=lower if _number(lower) else None,
-        upper=upper if _number(upper) else None,
-        winsorise=winsor if _number(winsor) and winsor > 0 else None,
-    )
-
-
-def _override(doc, path, errors, seen) -> Override:
-    def bad(where, reason):
-        errors.setdefault(where, []).append(reason)
-
-    if not isinstance(doc, dict) or not doc.get("peer_group"):
-        bad(path, "an override needs a peer_group")
-        return Override(peer_group="")
-    weights = {}
-    for node_id, w in (doc.get("weights") or {}).items():
-        if node_id not in seen:
-            bad(f"{path}.weights.{node_id}", "unknown node")
-        elif not _number(w) or w < 0:
-            bad(f"{path}.weights.{node_id}", "must be a number ≥ 0")
-        else:
-            weights[node_id] = float(w)
-    exclude = tuple(doc.get("exclude") or ())
-    for node_id in exclude:
-        if node_id not in seen:
-            bad(f"{path}.exclude", f"unknown node {node_id!r}")
-    norms = {
-        k: read_normalisation(v, f"{path}.normalisation.{k}", bad)
-        for k, v in (doc.get("normalisation") or {}).items()
-    }
-    return Override(
-        peer_group=str(doc["peer_group"]), weights=weights, exclude=exclude, normalisation=norms
-    )

@@ -14,11 +14,11 @@ class IdempotencyRecord(IdempotencyMixin, Base):
 
 
 from services.scoring.models import (  # noqa: E402,F401  (complete Base.metadata)
-    direct,
-    keytasks,
+    direct_values,
+    key_tasks,
     periods,
     registry,
     runs,
-    scheme,
-    selfcheck,
+    schemes,
+    self_checks,
 )

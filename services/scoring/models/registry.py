@@ -5,16 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Date,
-    Float,
-    ForeignKey,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-)
+from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.scoring.models import Base
@@ -53,6 +44,15 @@ class Unit(Base):
 
     peer_group: Mapped[PeerGroup | None] = relationship(lazy="joined")
 
+    @property
+    def peer_group_code(self) -> str | None:
+        return self.peer_group.code if self.peer_group else None
+
+    def is_active_on(self, day: date) -> bool:
+        """Active on ``day``: from ``active_from`` (if any) to ``active_to`` (if any)."""
+        return ((self.active_from is None or self.active_from <= day)
+                and (self.active_to is None or self.active_to >= day))
+
 
 class TownshipMargin(Base):
     """Population count of one category of a (possibly joint) variable in a township."""
@@ -65,6 +65,12 @@ class TownshipMargin(Base):
     variable: Mapped[str] = mapped_column(String(100))
     category: Mapped[str] = mapped_column(String(100))
     count: Mapped[float] = mapped_column(Float)
+
+    unit: Mapped[Unit] = relationship()
+
+    @property
+    def unit_code(self) -> str:
+        return self.unit.code
 
 
 class RegistryChange(Base):

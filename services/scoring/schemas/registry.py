@@ -1,22 +1,9 @@
 """Marshmallow schemas of the registry: peer groups, units, margins, changes."""
 
-from datetime import UTC
-
 from marshmallow import Schema, fields, validate
 
 from services.scoring.models.registry import UNIT_KINDS
-
-
-class UtcDateTime(fields.DateTime):
-    """ISO 8601 with offset; SQLite hands back naive UTC, which is marked as UTC here."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return super()._serialize(value, attr, obj, **kwargs)
-
-
-CODE = validate.Regexp(r"^[A-Za-z0-9_.\-]{1,40}$", error="1-40 letters, digits, '_', '.', '-'")
+from services.scoring.schemas import CODE, UtcDateTime
 
 
 class PeerGroupSchema(Schema):
@@ -51,9 +38,9 @@ class UnitOutSchema(Schema):
     name_zh = fields.String()
     name_en = fields.String()
     kind = fields.String()
-    peer_group = fields.String(allow_none=True)
-    active_from = fields.String(allow_none=True)
-    active_to = fields.String(allow_none=True)
+    peer_group = fields.String(allow_none=True, attribute="peer_group_code")
+    active_from = fields.Date(allow_none=True)
+    active_to = fields.Date(allow_none=True)
     lat = fields.Float(allow_none=True)
     lon = fields.Float(allow_none=True)
 
@@ -77,7 +64,7 @@ class UnitQuerySchema(Schema):
 
 
 class MarginSchema(Schema):
-    unit = fields.String(dump_only=True)
+    unit = fields.String(dump_only=True, attribute="unit_code")
     variable = fields.String(required=True, validate=validate.Length(min=1, max=100))
     category = fields.String(required=True, validate=validate.Length(min=1, max=100))
     count = fields.Float(required=True, validate=validate.Range(min=0))
@@ -113,8 +100,13 @@ class SnapshotQuerySchema(Schema):
     version = fields.Integer(validate=validate.Range(min=0))
 
 
-class ExportQuerySchema(Schema):
-    format = fields.String(load_default="csv", validate=validate.OneOf(("csv", "xlsx")))
+class RegistrySnapshotSchema(Schema):
+    """The registry as it was at a version: each entity's state after its last change."""
+
+    version = fields.Integer()
+    peer_groups = fields.List(fields.Dict())
+    units = fields.List(fields.Dict())
+    margins = fields.List(fields.Dict())
 
 
 class ImportResultSchema(Schema):

@@ -61,15 +61,15 @@ class RunQuerySchema(Schema):
 class RunSummarySchema(Schema):
     id = fields.Integer()
     scheme_version_id = fields.Integer(allow_none=True)
-    scheme = fields.String()
-    scheme_version = fields.Integer()
+    scheme = fields.String(attribute="method.scheme_version.scheme")
+    scheme_version = fields.Integer(attribute="method.scheme_version.version")
     period = fields.String()
     kind = fields.String()
     seed = fields.Integer()
     state = fields.String()
     units = fields.Integer()
     options = fields.Dict()
-    sources = fields.Dict()
+    sources = fields.Dict(attribute="method.sources")
     inputs_sha256 = fields.String()
     results_sha256 = fields.String()
     created_by = fields.String()
@@ -84,6 +84,21 @@ class RunSchema(RunSummarySchema):
     method = fields.Dict()
 
 
+class RunInputsSchema(Schema):
+    """A run's input snapshot (docs/scoring-runs.md); its SHA-256 over canonical JSON is
+    the run's ``inputs_sha256``."""
+
+    format = fields.Integer()
+    kind = fields.String()
+    period = fields.String()
+    scheme_version = fields.Dict()
+    registry = fields.Dict()
+    units = fields.List(fields.Dict())
+    sources = fields.Dict()
+    pulled = fields.Dict()
+    segments = fields.List(fields.Dict())
+
+
 class RankingQuerySchema(Schema):
     group = fields.String()
     format = fields.String(load_default="json", validate=validate.OneOf(FORMATS))
@@ -93,12 +108,13 @@ class SensitivityQuerySchema(Schema):
     format = fields.String(load_default="json", validate=validate.OneOf(FORMATS))
 
 
-class RankingRowSchema(Schema):
+class UnitResultSchema(Schema):
+    """A unit's numbers in a run, as the ranking and the breakdown show them."""
+
     run_id = fields.Integer()
     period = fields.String()
     peer_group = fields.String()
     rank = fields.Integer()
-    group_size = fields.Integer()
     unit = fields.String()
     name_zh = fields.String()
     name_en = fields.String()
@@ -110,8 +126,12 @@ class RankingRowSchema(Schema):
     p_top_k = fields.Float(allow_none=True)
     p_advanced = fields.Float(allow_none=True)
     advanced = fields.Boolean(allow_none=True)
-    near_cutoff = fields.Boolean()
     flags = fields.List(fields.String())
+
+
+class RankingRowSchema(UnitResultSchema):
+    group_size = fields.Integer()
+    near_cutoff = fields.Boolean()
     previous_run_id = fields.Integer(allow_none=True)
     previous_composite = fields.Float(allow_none=True)
     previous_rank = fields.Integer(allow_none=True)
@@ -119,27 +139,11 @@ class RankingRowSchema(Schema):
     rank_change = fields.Integer(allow_none=True)
 
 
-class BreakdownSchema(Schema):
+class BreakdownSchema(UnitResultSchema):
     """A unit's composite explained (contributions add up to the composite)."""
 
-    run_id = fields.Integer()
-    period = fields.String()
     kind = fields.String()
     state = fields.String()
-    unit = fields.String()
-    name_zh = fields.String()
-    name_en = fields.String()
-    peer_group = fields.String()
-    composite = fields.Float(allow_none=True)
-    rank = fields.Integer()
-    composite_lo = fields.Float(allow_none=True)
-    composite_hi = fields.Float(allow_none=True)
-    rank_lo = fields.Integer(allow_none=True)
-    rank_hi = fields.Integer(allow_none=True)
-    p_top_k = fields.Float(allow_none=True)
-    p_advanced = fields.Float(allow_none=True)
-    advanced = fields.Boolean(allow_none=True)
-    flags = fields.List(fields.String())
     credibility = fields.Float(allow_none=True)
     sum_of_contributions = fields.Float()
     indicators = fields.List(fields.Dict())
