@@ -24,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     lifecycle.register(sub)
     tokens.register(sub)
-    from services.cli import demo
+    from services.demo import steps as demo
 
     demo.register(sub)
     for service in SERVICES:

@@ -7,7 +7,7 @@ import socket
 
 import requests
 
-from services.survey.demo import DOCUMENT, Resident, answer_link
+from services.demo.web_poll import DOCUMENT, Resident, answer_link
 from tests.support import serving
 from tests.survey.conftest import poll_payload
 

@@ -12,7 +12,7 @@ import time
 import unicodedata
 from collections import Counter
 
-from services.scoring.demo_county import MONTHS, ServiceClientLoader, generate, load_through_api
+from services.demo.county import MONTHS, ServiceClientLoader, generate, load_through_api
 
 PERIOD = "2026-H1"
 

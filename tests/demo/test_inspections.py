@@ -1,7 +1,7 @@
 """The demo step runs against the inspection service over real HTTP and says what it did."""
 
-from services.cli.demo import DemoContext
-from services.inspection import demo
+from services.demo import inspections as demo
+from services.demo.steps import DemoContext
 from tests.support import serving
 
 

@@ -5,8 +5,9 @@ import re
 
 from sqlalchemy import select
 
-from services.cli.demo import DemoContext
-from services.portal import demo, passwords
+from services.demo import portal_people as demo
+from services.demo.steps import DemoContext
+from services.portal import passwords
 from services.portal.models.person import Person
 from tests.support import serving
 

@@ -1,7 +1,7 @@
 """The demo step runs against served apps and prints the township table."""
 
-from services.cli.demo import DemoContext
-from services.survey import demo
+from services.demo import web_poll as demo
+from services.demo.steps import DemoContext
 from tests.support import serving
 
 

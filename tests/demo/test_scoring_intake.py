@@ -1,7 +1,7 @@
 """The `kaoping demo` step of scoring, against the app served over real HTTP."""
 
-from services.cli.demo import DemoContext
-from services.scoring import demo
+from services.demo import scoring_intake as demo
+from services.demo.steps import DemoContext
 from tests.support import serving
 
 

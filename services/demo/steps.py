@@ -26,13 +26,13 @@ SERVICES = ("survey", "scoring", "inspection")
 # Order of the mid-year assessment: county registry, polls, inspections, scores; then
 # the portal's people, who sign in and see it.
 STEPS = (
-    "services.cli.demo:foundation",
-    "services.scoring.demo:run",
-    "services.survey.demo:run",
-    "services.survey.phone_demo:run",
-    "services.inspection.demo:run",
-    "services.scoring.assessment_demo:run",
-    "services.portal.demo:run",
+    "services.demo.steps:foundation",
+    "services.demo.scoring_intake:run",
+    "services.demo.web_poll:run",
+    "services.demo.phone_poll:run",
+    "services.demo.inspections:run",
+    "services.demo.assessment:run",
+    "services.demo.portal_people:run",
 )
 
 
