@@ -1,16 +1,17 @@
-"""The demo step runs against the inspection service over real HTTP and says what it did."""
+"""The inspection step runs against the inspection service over real HTTP and says what
+it did."""
 
-from services.demo import inspections as demo
-from services.demo.steps import DemoContext
+from services.demo import inspections
 from tests.support import serving
 
 
-def test_demo_runs_end_to_end(app, registry_url, monkeypatch, tmp_path, capsys):
+def test_demo_runs_end_to_end(make_app, registry_url, evidence_dir, demo_context, tmp_path,
+                              capsys):
+    app = make_app("inspection", SCORING_URL=registry_url,
+                   INSPECTION_EVIDENCE_DIR=str(evidence_dir))
     with serving(app) as url:
-        monkeypatch.setenv("INSPECTION_URL", url)
-        monkeypatch.setenv("SCORING_URL", registry_url)
-        ctx = DemoContext(tmp_path)
-        demo.run(ctx)
+        ctx = demo_context(inspection=url, scoring=registry_url)
+        inspections.run(ctx)
     out = capsys.readouterr().out
     assert "404/404 before check-in, 200/200 after" in out
     assert "same UUID with a changed answer: 409" in out
