@@ -7,8 +7,8 @@ import logging
 
 from sqlalchemy import select
 
-from shared.config import database_url, env_float, env_int, env_str
-from shared.db import make_engine, session_factory, session_scope
+from shared.config import DatabaseSettings, env_float, env_int, env_str
+from shared.db import engine_for, session_factory, session_scope
 from shared.logs import configure_logging
 
 
@@ -39,7 +39,7 @@ def register(sub) -> None:
 
 
 def _sessions():
-    return session_factory(make_engine(database_url("survey")))
+    return session_factory(engine_for(DatabaseSettings.from_env("survey")))
 
 
 def _dialer(args) -> int:
@@ -47,7 +47,7 @@ def _dialer(args) -> int:
     from services.survey.telephony.settings import twilio_config
     from services.survey.telephony.vault import vault
 
-    configure_logging("dialer")
+    configure_logging("dialer", env_str("KAOPING_LOG_LEVEL", "INFO"))
     logging.getLogger("kaoping.dialer").setLevel(logging.INFO)
     dialer = Dialer(_sessions(), twilio_config(), vault(), worker=args.worker_id,
                     lease_seconds=env_float("DIALER_LEASE_SECONDS", 120.0),
