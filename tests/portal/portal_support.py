@@ -159,3 +159,13 @@ def person_token(username: str, role: str, unit: str | None = None) -> dict:
 
     token_role = Person(role=role).token_role
     return {"Authorization": f"Bearer {issue_token(username, token_role, unit, ttl=300)}"}
+
+
+def home(app, make_person, username, role, unit=None):
+    """Make the person, sign in, open the home page: (client, its tables, its HTML)."""
+    make_person(username, role, unit)
+    client = app.test_client()
+    sign_in(client, username)
+    response = client.get("/")
+    assert response.status_code == 200
+    return client, tables(response.get_data(as_text=True)), response.get_data(as_text=True)
