@@ -87,29 +87,31 @@ def sign_out_everywhere():
 @bp.route("/reset", methods=["GET", "POST"])
 def reset():
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            people.redeem_reset_code(db_session(), form.username.data, form.code.data,
-                                     form.password.data, access.address(), now())
-        except ValidationFailed as failed:
-            show_on(form, failed.errors)
-        else:
-            flash(_l("Your password is set. Sign in with it."))
-            return redirect(url_for("auth.sign_in"))
-    return render_template("auth/reset.html", form=form)
+    return _set_password(form, lambda: people.redeem_reset_code(
+        db_session(), form.username.data, form.code.data, form.password.data,
+        access.address(), now()),
+        _l("Your password is set. Sign in with it."), "auth.sign_in", "auth/reset.html")
 
 
 @bp.route("/password", methods=["GET", "POST"])
 @access.require()
 def change_password():
     form = ChangePasswordForm()
+    return _set_password(form, lambda: people.change_password(
+        db_session(), g.person, form.current.data, form.password.data, access.address(),
+        now()),
+        _l("Your password is changed."), "home.index", "auth/password.html")
+
+
+def _set_password(form, change, done, then: str, template: str):
+    """A posted valid ``form``: ``change()``, then ``done`` flashed on the way to the page
+    ``then``; the password rules it broke shown on the form otherwise."""
     if form.validate_on_submit():
         try:
-            people.change_password(db_session(), g.person, form.current.data,
-                                   form.password.data, access.address(), now())
+            change()
         except ValidationFailed as failed:
             show_on(form, failed.errors)
         else:
-            flash(_l("Your password is changed."))
-            return redirect(url_for("home.index"))
-    return render_template("auth/password.html", form=form)
+            flash(done)
+            return redirect(url_for(then))
+    return render_template(template, form=form)
