@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from shared.config import database_url, secret, var_dir
+from shared.config import database_url, jwt_secret, var_dir
 from shared.gunicorn_settings import service_url
 
 SERVICES = ("survey", "scoring", "inspection", "portal")
@@ -31,6 +31,6 @@ class DemoSettings:
         """The settings of this environment; outputs in ``out_dir`` (default
         ``var/demo`` under ``KAOPING_VAR_DIR``)."""
         return cls(urls={service: service_url(service) for service in SERVICES},
-                   jwt_secret=secret("KAOPING_JWT_SECRET"),
+                   jwt_secret=jwt_secret(),
                    portal_database_url=database_url("portal"),
                    out_dir=out_dir or var_dir() / "demo")

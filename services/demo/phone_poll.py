@@ -1,9 +1,11 @@
-"""Demo step: the mid-year telephone poll of every township through the simulated carrier.
+"""``kaoping demo`` step: the mid-year telephone poll of every township through the
+simulated carrier.
 
-Creates a phone questionnaire and poll, a campaign that calls around the clock (so the
-demo works at any hour), imports a frame of 25 numbers per township, starts the
-campaign, follows the dialer with a progress line, and prints each township's
-dispositions and AAPOR RR3.
+Creates a phone questionnaire and poll of the townships the scoring step loaded, a
+campaign that calls around the clock (so the demo works at any hour), imports a frame
+of 25 numbers per township, starts the campaign, follows the dialer with a progress
+line for at most ``FOLLOW_SECONDS``, and prints each township's dispositions and AAPOR
+RR3. Leaves ``phone_poll_id`` and ``phone_campaign_id`` in ctx.state.
 """
 
 from __future__ import annotations
