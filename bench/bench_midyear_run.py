@@ -42,9 +42,9 @@ os.environ.setdefault("KAOPING_LOG_LEVEL", "WARNING")
 import requests  # noqa: E402
 from flask import Flask, jsonify, request  # noqa: E402
 
+from services.demo.county import generate, load_through_api  # noqa: E402
 from services.scoring.app import create_app  # noqa: E402
 from services.scoring.assessment import compute_snapshot  # noqa: E402
-from services.scoring.demo_county import generate, load_through_api  # noqa: E402
 from shared.auth import issue_token  # noqa: E402
 from shared.db import make_engine  # noqa: E402
 from shared.migrations import service_migrations_dir, upgrade  # noqa: E402

@@ -1,8 +1,10 @@
 """``create_service_app``: the one way each API service's ``create_app`` is assembled.
 
-Defaults first, then the environment, then a test override; then the extensions:
-JSON logs and request ids, request metrics and ``/metrics``, the database, flask-smorest
-(``/openapi.json``, ``/docs``), the error envelope, deny-by-default auth, health checks.
+Defaults first, then the settings read from the environment once (``CommonSettings``,
+and the service's own from its ``config.py``), then a test override; then the
+extensions: JSON logs and request ids, request metrics and ``/metrics``, the database,
+flask-smorest (``/openapi.json``, ``/docs``), the error envelope, deny-by-default auth,
+health checks.
 
 ``base_app`` is the part every Kaoping app shares, the portal included (it serves
 pages, so it adds its own sign-in and error pages instead of the API layers).
@@ -21,7 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared import auth, errors, health, logs, metrics, whoami
-from shared.config import database_url, env_bool, env_int
+from shared.config import CommonSettings
 from shared.db import init_request_sessions, make_engine, session_factory
 from shared.inputs import IdConverter, JSONProvider, StreamedBodyLimit, refuse_marked_body
 
@@ -53,30 +55,35 @@ class ServiceState:
     api: Api | None = None
 
 
-def base_app(name: str, *, database_url: str, migrations_dir: Path, behind_proxy: bool,
+def base_app(name: str, *, common: CommonSettings, migrations_dir: Path,
              settings: dict[str, Any], test_config: dict[str, Any] | None = None) -> Flask:
-    """A Flask app with the house basics: ``settings`` then ``test_config`` in
-    ``app.config``; the house input limits and last-resort error envelope; the gateway's
-    proxy headers trusted when ``behind_proxy``; JSON logs and request ids; request
-    metrics and ``GET /metrics``; the database (``ENGINE`` in the config, else one made
-    from ``database_url``) with the per-request session; ``/healthz`` and ``/readyz``."""
+    """A Flask app with the house basics: ``common``'s and then the app's ``settings``
+    and then ``test_config`` in ``app.config``; the house input limits and last-resort
+    error envelope; the gateway's proxy headers trusted when ``common.behind_proxy``; JSON
+    logs at ``common.log_level`` and request ids; request metrics and ``GET /metrics``;
+    the database (``ENGINE`` in the config, else one made for ``DATABASE_URL`` with
+    ``common``'s pool) with the per-request session; ``/healthz`` and ``/readyz``."""
     app = ServiceFlask(name)
-    app.config.update(DATABASE_URL=database_url, **settings)
+    app.config.update(common.flask_config())
+    app.config.update(settings)
     if test_config:
         app.config.update(test_config)
     app.wsgi_app = StreamedBodyLimit(errors.LastResort(app.wsgi_app),
                                      lambda: app.config.get("MAX_CONTENT_LENGTH"))
-    if behind_proxy:
+    if common.behind_proxy:
         # Trust one proxy hop (the gateway) for client address, scheme and path prefix.
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_prefix=1)
-    logs.configure_logging(name)
-    engine = app.config.get("ENGINE") or make_engine(app.config["DATABASE_URL"])
+    logs.configure_logging(name, common.log_level)
+    pool = common.database
+    engine = app.config.get("ENGINE") or make_engine(
+        app.config["DATABASE_URL"], pool_size=pool.pool_size, max_overflow=pool.max_overflow,
+        ping_after_s=pool.ping_after_s)
     app.extensions["kaoping"] = ServiceState(engine, session_factory(engine), migrations_dir)
     logs.init_request_ids(app)
     # Before the sessions' commit hook, so that a request is counted with its final status.
-    metrics.init_metrics(app)
+    metrics.init_metrics(app, multiproc_dir=common.metrics_multiproc_dir)
     init_request_sessions(app)
     app.register_blueprint(health.blp)
     return app
@@ -84,14 +91,17 @@ def base_app(name: str, *, database_url: str, migrations_dir: Path, behind_proxy
 
 def create_service_app(name: str, *, title: str, description: str, blueprints: list,
                        migrations_dir: Path, test_config: dict[str, Any] | None = None,
-                       configure=None, service_settings: dict[str, Any] | None = None) -> Flask:
+                       configure=None, service_settings: dict[str, Any] | None = None,
+                       common: CommonSettings | None = None) -> Flask:
     """Build a Kaoping API service.
 
     ``blueprints`` are flask-smorest Blueprints registered under ``/api/v1``;
+    ``common`` (default ``CommonSettings.from_env(name)``, read here once) and then
     ``service_settings`` (the service's ``config.py`` settings, read from the environment
     once) go into ``app.config`` before ``test_config``; ``configure(app)`` may add plain
     blueprints.
     """
+    common = common or CommonSettings.from_env(name)
     settings = dict(
         API_TITLE=title,
         API_VERSION="v1",
@@ -107,12 +117,11 @@ def create_service_app(name: str, *, title: str, description: str, blueprints: l
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
             "security": [{"bearer": []}],
         },
-        MAX_CONTENT_LENGTH=env_int("KAOPING_MAX_BODY_BYTES", 10 * 1024 * 1024, minimum=1024),
+        MAX_CONTENT_LENGTH=common.max_body_bytes,
         JSON_SORT_KEYS=False,
         **(service_settings or {}),
     )
-    app = base_app(name, database_url=database_url(name), migrations_dir=migrations_dir,
-                   behind_proxy=env_bool("KAOPING_BEHIND_PROXY", False), settings=settings,
+    app = base_app(name, common=common, migrations_dir=migrations_dir, settings=settings,
                    test_config=test_config)
     app.before_request(refuse_marked_body)
     auth.init_auth(app)

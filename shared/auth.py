@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import jwt
 from flask import current_app, g, request
 
-from shared.config import secret
+from shared.config import jwt_secret
 from shared.errors import Forbidden, NotFound, Unauthorized
 
 ROLES = ("admin", "planner", "inspector", "unit", "analyst", "service")
@@ -42,13 +42,14 @@ class Principal:
         return self.role != "unit" or self.unit == unit_code
 
 
-def jwt_secret() -> str:
-    return secret("KAOPING_JWT_SECRET")
-
-
 def issue_token(sub: str, role: str, unit: str | None = None, ttl: int = 3600,
                 key: str | None = None) -> str:
-    """Mint a token; raise ValueError for an unknown role or a unit role without a unit."""
+    """Mint a token signed with ``key``; raise ValueError for an unknown role or a unit
+    role without a unit.
+
+    An app passes ``app.config["JWT_SECRET"]``; without a key (commands, scripts, tests)
+    the token is signed with ``shared.config.jwt_secret()``.
+    """
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
     if role == "unit" and not unit:
@@ -188,6 +189,7 @@ def _authenticate() -> None:
 
 
 def init_auth(app) -> None:
-    app.config.setdefault("JWT_SECRET", jwt_secret())
+    """Authenticate every request of ``app`` with the key in ``app.config["JWT_SECRET"]``
+    (``shared.app`` puts ``CommonSettings.jwt_secret`` there)."""
     app.before_request(_authenticate)
 

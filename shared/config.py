@@ -2,13 +2,18 @@
 
 Every variable a service reads goes through these helpers, so that a missing or
 malformed value stops start-up with a message naming it (``ConfigError``).
+``CommonSettings`` holds what every process reads alike (database, token key, logs,
+metrics, body limit, proxy); a web app reads it once when it is created
+(``shared.app``), a worker or command when it starts, and passes the values down.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -119,3 +124,68 @@ def database_url(service: str) -> str:
     if not (url.startswith("sqlite") or url.startswith("postgresql+psycopg")):
         raise ConfigError(f"{name} must be a sqlite:// or postgresql:// URL, got {url!r}")
     return url
+
+
+def jwt_secret() -> str:
+    """``KAOPING_JWT_SECRET``, the key that signs and checks every bearer token (see
+    ``secret``: generated once outside production)."""
+    return secret("KAOPING_JWT_SECRET")
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """A service's database and its connection pool (PostgreSQL only).
+
+    ``<SERVICE>_DATABASE_URL``; ``KAOPING_DB_POOL_SIZE`` (default 5) and
+    ``KAOPING_DB_MAX_OVERFLOW`` (10) connections per process; a pooled connection idle for
+    ``KAOPING_DB_PING_AFTER_SECONDS`` (10 s) is pinged before use.
+    """
+
+    url: str
+    pool_size: int = 5
+    max_overflow: int = 10
+    ping_after_s: float = 10.0
+
+    @classmethod
+    def from_env(cls, service: str) -> DatabaseSettings:
+        return cls(url=database_url(service),
+                   pool_size=env_int("KAOPING_DB_POOL_SIZE", 5, minimum=1),
+                   max_overflow=env_int("KAOPING_DB_MAX_OVERFLOW", 10, minimum=0),
+                   ping_after_s=env_float("KAOPING_DB_PING_AFTER_SECONDS", 10.0))
+
+
+@dataclass(frozen=True)
+class CommonSettings:
+    """What every Kaoping process of ``service`` reads the same way (names in the README).
+
+    ``jwt_secret``: ``KAOPING_JWT_SECRET``; ``log_level``: ``KAOPING_LOG_LEVEL`` (INFO);
+    ``max_body_bytes``: ``KAOPING_MAX_BODY_BYTES`` (10 MiB, at least 1 KiB; the portal has
+    its own); ``behind_proxy``: ``KAOPING_BEHIND_PROXY`` (trust one proxy hop);
+    ``metrics_token``: ``KAOPING_METRICS_TOKEN`` (none: loopback scrapers only);
+    ``metrics_multiproc_dir``: ``PROMETHEUS_MULTIPROC_DIR``, set by the gunicorn
+    configuration for its workers (none outside gunicorn).
+    """
+
+    database: DatabaseSettings
+    jwt_secret: str
+    log_level: str = "INFO"
+    max_body_bytes: int = 10 * 1024 * 1024
+    behind_proxy: bool = False
+    metrics_token: str = ""
+    metrics_multiproc_dir: str | None = None
+
+    @classmethod
+    def from_env(cls, service: str) -> CommonSettings:
+        return cls(database=DatabaseSettings.from_env(service),
+                   jwt_secret=jwt_secret(),
+                   log_level=env_str("KAOPING_LOG_LEVEL", "INFO").upper(),
+                   max_body_bytes=env_int("KAOPING_MAX_BODY_BYTES", 10 * 1024 * 1024,
+                                          minimum=1024),
+                   behind_proxy=env_bool("KAOPING_BEHIND_PROXY", False),
+                   metrics_token=env_str("KAOPING_METRICS_TOKEN", ""),
+                   metrics_multiproc_dir=env_str("PROMETHEUS_MULTIPROC_DIR", "") or None)
+
+    def flask_config(self) -> dict[str, Any]:
+        """The settings a request reads, as ``app.config`` keys."""
+        return {"DATABASE_URL": self.database.url, "JWT_SECRET": self.jwt_secret,
+                "METRICS_TOKEN": self.metrics_token}

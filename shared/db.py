@@ -21,7 +21,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from shared.config import env_float, env_int
+from shared.config import DatabaseSettings
 from shared.errors import NotFound, error_response, new_error_id
 
 log = logging.getLogger("kaoping.db")
@@ -89,12 +89,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """Create the engine: SQLite with WAL and foreign keys, PostgreSQL with a sized pool.
+def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10,
+                ping_after_s: float = 10.0) -> Engine:
+    """Create the engine: SQLite with WAL and foreign keys, PostgreSQL with a pool of
+    ``pool_size`` connections (and ``max_overflow`` more under load) per process.
 
-    Pool settings come from ``KAOPING_DB_POOL_SIZE`` and ``KAOPING_DB_MAX_OVERFLOW``.
-    A pooled PostgreSQL connection that sat idle for ``KAOPING_DB_PING_AFTER_SECONDS``
-    (default 10) is pinged before use and replaced if the server dropped it.
+    A pooled PostgreSQL connection that sat idle for ``ping_after_s`` seconds is pinged
+    before use and replaced if the server dropped it.
     """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
@@ -102,13 +103,19 @@ def make_engine(url: str) -> Engine:
         return engine
     engine = create_engine(
         url,
-        pool_size=env_int("KAOPING_DB_POOL_SIZE", 5, minimum=1),
-        max_overflow=env_int("KAOPING_DB_MAX_OVERFLOW", 10, minimum=0),
+        pool_size=pool_size,
+        max_overflow=max_overflow,
         pool_recycle=1800,
         connect_args={"connect_timeout": 5},
     )
-    ping_idle_connections(engine, env_float("KAOPING_DB_PING_AFTER_SECONDS", 10.0))
+    ping_idle_connections(engine, ping_after_s)
     return engine
+
+
+def engine_for(settings: DatabaseSettings) -> Engine:
+    """``make_engine`` with a service's database settings (``CommonSettings.database``)."""
+    return make_engine(settings.url, pool_size=settings.pool_size,
+                       max_overflow=settings.max_overflow, ping_after_s=settings.ping_after_s)
 
 
 def ping_idle_connections(engine: Engine, idle_seconds: float) -> None:

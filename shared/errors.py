@@ -20,9 +20,17 @@ log = logging.getLogger("kaoping.errors")
 
 
 class DomainError(Exception):
-    """Base of errors that logic raises; ``status`` picks the HTTP status."""
+    """Base of errors that logic raises; ``status`` picks the HTTP status.
+
+    A subclass states its status in the class line (``class Gone(DomainError,
+    status=410)``) or as a ``status`` attribute."""
 
     status = 400
+
+    def __init_subclass__(cls, status: int | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status = status
 
     def __init__(self, message: str, errors: Any = None):
         super().__init__(message)
@@ -30,34 +38,32 @@ class DomainError(Exception):
         self.errors = errors
 
 
-class BadRequest(DomainError):
-    status = 400
+class BadRequest(DomainError, status=400):
+    """The request itself is malformed (a body that is not what the view reads)."""
 
 
-class Unauthorized(DomainError):
-    status = 401
+class Unauthorized(DomainError, status=401):
+    """No token, or one that is expired or does not verify."""
 
 
-class Forbidden(DomainError):
-    status = 403
+class Forbidden(DomainError, status=403):
+    """The caller's role or unit scope does not allow this."""
 
 
-class NotFound(DomainError):
-    status = 404
+class NotFound(DomainError, status=404):
+    """No such thing, or one the caller must not know exists."""
 
 
-class Conflict(DomainError):
-    status = 409
+class Conflict(DomainError, status=409):
+    """The thing's state forbids this now, or a retry key came with another payload."""
 
 
-class PayloadTooLarge(DomainError):
-    status = 413
+class PayloadTooLarge(DomainError, status=413):
+    """A body or a file over its limit."""
 
 
-class ValidationFailed(DomainError):
-    """422; ``errors`` maps a field (or ``row N`` / column) to a list of reasons."""
-
-    status = 422
+class ValidationFailed(DomainError, status=422):
+    """``errors`` maps a field (or ``row N`` / column) to a list of reasons."""
 
 
 class Problems:
@@ -109,10 +115,8 @@ class Problems:
             raise (error or ValidationFailed)(message, self.errors)
 
 
-class DependencyDown(DomainError):
-    """503: a database or another service could not be reached."""
-
-    status = 503
+class DependencyDown(DomainError, status=503):
+    """A database or another service could not be reached."""
 
 
 def envelope_body(status: int, message: str, errors: Any = None, **extra: Any) -> dict:

@@ -15,8 +15,6 @@ from datetime import UTC, datetime
 
 from flask import g, has_request_context, request
 
-from shared.config import env_str
-
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
@@ -48,13 +46,14 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def configure_logging(service: str) -> None:
-    """JSON lines on stderr at ``KAOPING_LOG_LEVEL`` (default INFO)."""
+def configure_logging(service: str, level: str = "INFO") -> None:
+    """JSON lines on stderr from the ``kaoping`` loggers at ``level`` (a logging level
+    name: ``CommonSettings.log_level``); raises ValueError for an unknown level."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter(service))
     root = logging.getLogger("kaoping")
     root.handlers[:] = [handler]
-    root.setLevel(env_str("KAOPING_LOG_LEVEL", "INFO").upper())
+    root.setLevel(level.upper())
     root.propagate = False
 
 

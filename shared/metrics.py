@@ -37,7 +37,6 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from shared import errors
 from shared.auth import authorize_scrape, scraper
-from shared.config import env_str
 
 log = logging.getLogger("kaoping.metrics")
 
@@ -83,12 +82,13 @@ def metrics():
     return Response(body, content_type=content_type)
 
 
-def init_metrics(app: Flask) -> None:
+def init_metrics(app: Flask, *, multiproc_dir: str | None = None) -> None:
     """Count and time every request of ``app`` and serve ``GET /metrics``.
 
     Call before ``shared.auth.init_auth`` so that the clock also runs for requests that
-    auth refuses. ``KAOPING_METRICS_TOKEN`` (default none: loopback only) lands in
-    ``app.config["METRICS_TOKEN"]`` unless the test config set it.
+    auth refuses. ``multiproc_dir``: the folder where gunicorn's workers write their
+    samples (``CommonSettings.metrics_multiproc_dir``), None for one process. Who may
+    scrape is ``app.config["METRICS_TOKEN"]``'s (``shared.auth.authorize_scrape``).
     """
     registry = CollectorRegistry()
     answered = Counter("kaoping_http_requests", "HTTP requests answered, by endpoint "
@@ -99,9 +99,7 @@ def init_metrics(app: Flask) -> None:
     # "livesum": the sum over the workers alive (an exited worker's share is dropped).
     in_progress = Gauge("kaoping_http_requests_in_progress", "Requests being handled now.",
                         registry=registry, multiprocess_mode="livesum")
-    app.config.setdefault("METRICS_TOKEN", env_str("KAOPING_METRICS_TOKEN", ""))
-    app.extensions["kaoping_metrics"] = Exposition(
-        registry, env_str("PROMETHEUS_MULTIPROC_DIR", "") or None)
+    app.extensions["kaoping_metrics"] = Exposition(registry, multiproc_dir)
 
     @app.before_request
     def _start_clock():

@@ -1,20 +1,26 @@
 """``kaoping``: one command line for the whole suite.
 
-Core commands live here; a service adds its own by providing ``services/<name>/cli.py``
-with ``register(subparsers)``.
+``COMMANDS`` lists every module that adds subcommands (``register(subparsers)``): the
+core ones here, the demo's, and each service's ``cli.py``. They are imported by name,
+so that a module that is missing or renamed stops the command instead of dropping its
+subcommands.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 
 from services.cli import lifecycle, tokens
+from services.demo import steps as demo
+from services.inspection import cli as inspection_cli
+from services.portal import cli as portal_cli
+from services.scoring import cli as scoring_cli
+from services.survey import cli as survey_cli
 from shared.config import ConfigError
 from shared.errors import DomainError
 
-SERVICES = ("survey", "scoring", "inspection", "portal")
+COMMANDS = (lifecycle, tokens, demo, survey_cli, scoring_cli, inspection_cli, portal_cli)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,18 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="kaoping",
         description="Kaoping: county assessment suite (survey, scoring, inspection, portal).")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    lifecycle.register(sub)
-    tokens.register(sub)
-    from services.cli import demo
-
-    demo.register(sub)
-    for service in SERVICES:
-        try:
-            module = importlib.import_module(f"services.{service}.cli")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"services.{service}.cli":
-                raise
-            continue
+    for module in COMMANDS:
         module.register(sub)
     return parser
 

@@ -32,8 +32,8 @@ from services.cli.pidfiles import (
     run_dir,
     write,
 )
-from shared.config import ROOT, database_url, var_dir
-from shared.db import make_engine
+from shared.config import ROOT, DatabaseSettings, var_dir
+from shared.db import engine_for
 from shared.gunicorn_settings import service_url
 from shared.migrations import service_migrations_dir, upgrade
 
@@ -56,7 +56,7 @@ class ProcessSpec:
 
 def migrate_all(quiet: bool = False) -> None:
     for service in SERVICES:
-        engine = make_engine(database_url(service))
+        engine = engine_for(DatabaseSettings.from_env(service))
         try:
             upgrade(engine, service_migrations_dir(service))
         finally:

@@ -26,16 +26,15 @@ from shared.migrations import service_migrations_dir
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     settings = PortalSettings.from_env()
-    app = base_app("portal", database_url=settings.database_url,
+    app = base_app("portal", common=settings.common,
                    migrations_dir=service_migrations_dir("portal"),
-                   behind_proxy=settings.behind_proxy,
                    settings={**settings.flask_config(), "PORTAL_CLOCK": utcnow},
                    test_config=test_config)
     # templates/ and static/ sit beside this file.
     app.root_path = str(Path(__file__).resolve().parent)
     CSRFProtect(app)
     i18n.init_languages(app)
-    security.init_security_headers(app, behind_tls=settings.behind_proxy)
+    security.init_security_headers(app, behind_tls=settings.common.behind_proxy)
     app.before_request(access.load_person)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

@@ -1,7 +1,9 @@
 """Settings of the portal, read from the environment once, when the app starts.
 
 ``PortalSettings.from_env()`` parses every variable (a malformed one stops start-up
-with ``ConfigError`` naming it); ``flask_config()`` is what goes into ``app.config``.
+with ``ConfigError`` naming it), those every Kaoping app reads alike included
+(``common``: database, token key, logs, metrics, proxy); ``flask_config()`` is what goes
+into ``app.config``.
 Code below the views receives these values as arguments and never reads the
 environment.
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from shared.config import ConfigError, database_url, env_bool, env_int, secret, var_dir
+from shared.config import CommonSettings, ConfigError, env_int, secret, var_dir
 from shared.gunicorn_settings import service_url
 
 # The services' tokens minted for a person live at most this long (issue 13: ≤ 5 min).
@@ -22,19 +24,17 @@ MAX_TOKEN_TTL_S = 300
 class PortalSettings:
     """Everything the portal reads from the environment (names in the README)."""
 
-    database_url: str
+    common: CommonSettings
     survey_url: str
     scoring_url: str
     inspection_url: str
     secret_key: str
-    jwt_secret: str
     token_ttl_s: int
     idle_timeout_min: int
     lockout_failures: int
     lockout_minutes: int
     address_failures: int
     reset_code_hours: int
-    behind_proxy: bool
     max_body_bytes: int
     api_timeout_s: int
     translations_dir: str
@@ -45,19 +45,17 @@ class PortalSettings:
         if ttl > MAX_TOKEN_TTL_S:
             raise ConfigError(f"PORTAL_TOKEN_TTL_S must be <= {MAX_TOKEN_TTL_S}, got {ttl}")
         return cls(
-            database_url=database_url("portal"),
+            common=CommonSettings.from_env("portal"),
             survey_url=service_url("survey"),
             scoring_url=service_url("scoring"),
             inspection_url=service_url("inspection"),
             secret_key=secret("PORTAL_SECRET_KEY"),
-            jwt_secret=secret("KAOPING_JWT_SECRET"),
             token_ttl_s=ttl,
             idle_timeout_min=env_int("PORTAL_IDLE_TIMEOUT_MIN", 30, minimum=1),
             lockout_failures=env_int("PORTAL_LOCKOUT_FAILURES", 5, minimum=1),
             lockout_minutes=env_int("PORTAL_LOCKOUT_MINUTES", 15, minimum=1),
             address_failures=env_int("PORTAL_ADDRESS_FAILURES", 20, minimum=1),
             reset_code_hours=env_int("PORTAL_RESET_CODE_HOURS", 24, minimum=1),
-            behind_proxy=env_bool("KAOPING_BEHIND_PROXY", False),
             max_body_bytes=env_int("PORTAL_MAX_BODY_BYTES", 1024 * 1024, minimum=1024),
             api_timeout_s=env_int("PORTAL_API_TIMEOUT_S", 10, minimum=1),
             translations_dir=str(var_dir() / "portal-translations"),
@@ -67,7 +65,6 @@ class PortalSettings:
         """The settings as ``app.config`` keys (Flask's own, the extensions', ours)."""
         return {
             "SECRET_KEY": self.secret_key,
-            "JWT_SECRET": self.jwt_secret,
             "SURVEY_URL": self.survey_url,
             "SCORING_URL": self.scoring_url,
             "INSPECTION_URL": self.inspection_url,
@@ -84,9 +81,9 @@ class PortalSettings:
             "SESSION_COOKIE_NAME": "kaoping_portal",
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
-            "SESSION_COOKIE_SECURE": self.behind_proxy,
+            "SESSION_COOKIE_SECURE": self.common.behind_proxy,
             "WTF_CSRF_TIME_LIMIT": None,  # the CSRF secret lives as long as the session
-            "WTF_CSRF_SSL_STRICT": self.behind_proxy,
+            "WTF_CSRF_SSL_STRICT": self.common.behind_proxy,
             "BABEL_DEFAULT_LOCALE": "zh_CN",
             "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         }

@@ -4,10 +4,12 @@ record retention, phone key rotation (telephone frame numbers and respondent con
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from sqlalchemy import select
 
-from shared.db import make_engine, session_factory, session_scope
+from shared.config import DatabaseSettings, env_str
+from shared.db import engine_for, session_factory, session_scope
 from shared.logs import configure_logging
 
 
@@ -38,7 +40,8 @@ def register(sub) -> None:
 
 
 def _sessions(url: str):
-    return session_factory(make_engine(url))
+    pool = DatabaseSettings.from_env("survey")  # pool sizes from KAOPING_DB_*
+    return session_factory(engine_for(replace(pool, url=url)))
 
 
 def _dialer(args) -> int:
@@ -47,7 +50,7 @@ def _dialer(args) -> int:
     from services.survey.telephony.vault import install_vault
 
     settings = DialerSettings.from_env()
-    configure_logging("dialer")
+    configure_logging("dialer", env_str("KAOPING_LOG_LEVEL", "INFO"))
     logging.getLogger("kaoping.dialer").setLevel(logging.INFO)
     storage = settings.storage
     keys = install_vault(storage.phone_keys.keys, storage.phone_keys.hash_key)

@@ -9,8 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
+from argon2 import PasswordHasher, profiles
 
-from services.portal import people
+from services.portal import passwords, people
 from shared.db import session_factory, session_scope
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
@@ -41,6 +42,19 @@ def post_form(client, page: str, data: dict, action: str | None = None, **kwargs
     """GET ``page``, then POST ``data`` with the page's CSRF token to ``action`` (or the page)."""
     token = csrf_token(client.get(page).get_data(as_text=True))
     return client.post(action or page, data={"csrf_token": token, **data}, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def cheap_argon2(request, monkeypatch):
+    """Argon2 at the portal's parameters (64 MiB, 3 passes) takes a good part of a second
+    on a busy two-core machine, and the tests sign in hundreds of times; outside
+    ``test_passwords.py`` (which checks the real parameters) they hash with argon2-cffi's
+    cheapest profile instead. Everything else about sign-in is the same code."""
+    if request.module.__name__.endswith("test_passwords"):
+        return
+    cheap = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    monkeypatch.setattr(passwords, "HASHER", cheap)
+    monkeypatch.setattr(passwords, "_DUMMY_HASH", cheap.hash("not a password of anyone"))
 
 
 @pytest.fixture
@@ -145,3 +159,13 @@ def person_token(username: str, role: str, unit: str | None = None) -> dict:
 
     token_role = Person(role=role).token_role
     return {"Authorization": f"Bearer {issue_token(username, token_role, unit, ttl=300)}"}
+
+
+def home(app, make_person, username, role, unit=None):
+    """Make the person, sign in, open the home page: (client, its tables, its HTML)."""
+    make_person(username, role, unit)
+    client = app.test_client()
+    sign_in(client, username)
+    response = client.get("/")
+    assert response.status_code == 200
+    return client, tables(response.get_data(as_text=True)), response.get_data(as_text=True)

@@ -11,8 +11,8 @@ def test_defaults(monkeypatch):
                  "PORTAL_IDLE_TIMEOUT_MIN", "KAOPING_BEHIND_PROXY"):
         monkeypatch.delenv(name, raising=False)
     settings = PortalSettings.from_env()
-    assert settings.database_url.startswith("sqlite:///") and \
-        settings.database_url.endswith("portal.sqlite3")
+    assert settings.common.database.url.startswith("sqlite:///") and \
+        settings.common.database.url.endswith("portal.sqlite3")
     assert (settings.token_ttl_s, settings.idle_timeout_min, settings.lockout_failures,
             settings.lockout_minutes) == (300, 30, 5, 15)
     assert settings.survey_url == "http://127.0.0.1:5001"
@@ -28,7 +28,7 @@ def test_the_environment_is_read(monkeypatch):
     monkeypatch.setenv("KAOPING_BEHIND_PROXY", "true")
     monkeypatch.setenv("SCORING_URL", "http://scoring:5002")
     settings = PortalSettings.from_env()
-    assert settings.database_url == "postgresql+psycopg://k@db/portal"
+    assert settings.common.database.url == "postgresql+psycopg://k@db/portal"
     assert settings.idle_timeout_min == 10 and settings.scoring_url == "http://scoring:5002"
     assert settings.flask_config()["SESSION_COOKIE_SECURE"] is True
 

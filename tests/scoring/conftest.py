@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pytest
 from flask import Flask, abort, jsonify, request
 
-from services.scoring.demo_county import FlaskClientLoader, generate, load_through_api
+from services.demo.county import FlaskClientLoader, generate, load_through_api
 from shared.auth import decode_token
 from tests.scoring.run_support import start_run
 from tests.support import serving

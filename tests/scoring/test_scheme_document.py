@@ -5,7 +5,7 @@ import copy
 import pytest
 import yaml
 
-from services.scoring.demo_county import generate
+from services.demo.county import generate
 from services.scoring.scheme_document import indicators, validate_document
 from shared.errors import ValidationFailed
 from tests.scoring.scoring_intake_support import SCHEME

@@ -7,7 +7,7 @@ import copy
 
 import pytest
 
-from services.scoring.demo_county import generate
+from services.demo.county import generate
 from services.scoring.scheme_document import indicators, scheme_tree, validate_document
 from shared.errors import ValidationFailed
 from tests.scoring.scoring_intake_support import SCHEME, seed

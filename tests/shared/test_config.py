@@ -57,3 +57,58 @@ def test_services_bind_to_loopback_unless_configured(monkeypatch):
     monkeypatch.setenv("KAOPING_HOST", "0.0.0.0")
     monkeypatch.setenv("SCORING_PORT", "8080")
     assert settings_for("scoring")["bind"] == "0.0.0.0:8080"
+
+
+def test_common_settings_defaults(monkeypatch, tmp_path):
+    monkeypatch.setenv("KAOPING_VAR_DIR", str(tmp_path))
+    for name in ("SCORING_DATABASE_URL", "KAOPING_DB_POOL_SIZE", "KAOPING_DB_MAX_OVERFLOW",
+                 "KAOPING_DB_PING_AFTER_SECONDS", "KAOPING_LOG_LEVEL", "KAOPING_MAX_BODY_BYTES",
+                 "KAOPING_BEHIND_PROXY", "KAOPING_METRICS_TOKEN", "PROMETHEUS_MULTIPROC_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    common = config.CommonSettings.from_env("scoring")
+    assert common.database == config.DatabaseSettings(
+        f"sqlite:///{tmp_path / 'scoring.sqlite3'}", 5, 10, 10.0)
+    assert (common.log_level, common.max_body_bytes, common.behind_proxy, common.metrics_token,
+            common.metrics_multiproc_dir) == ("INFO", 10 * 1024 * 1024, False, "", None)
+    assert common.jwt_secret == config.jwt_secret() and len(common.jwt_secret) >= 48
+
+
+def test_common_settings_are_read_under_their_names(monkeypatch):
+    for name, value in (("SURVEY_DATABASE_URL", "postgresql://k@db/survey"),
+                        ("KAOPING_DB_POOL_SIZE", "20"), ("KAOPING_DB_MAX_OVERFLOW", "0"),
+                        ("KAOPING_DB_PING_AFTER_SECONDS", "2.5"), ("KAOPING_LOG_LEVEL", "warning"),
+                        ("KAOPING_MAX_BODY_BYTES", "2048"), ("KAOPING_BEHIND_PROXY", "yes"),
+                        ("KAOPING_METRICS_TOKEN", "scrape"), ("KAOPING_JWT_SECRET", "j" * 40),
+                        ("PROMETHEUS_MULTIPROC_DIR", "/tmp/metrics")):
+        monkeypatch.setenv(name, value)
+    common = config.CommonSettings.from_env("survey")
+    assert common == config.CommonSettings(
+        config.DatabaseSettings("postgresql+psycopg://k@db/survey", 20, 0, 2.5),
+        jwt_secret="j" * 40, log_level="WARNING", max_body_bytes=2048, behind_proxy=True,
+        metrics_token="scrape", metrics_multiproc_dir="/tmp/metrics")
+    assert common.flask_config() == {"DATABASE_URL": "postgresql+psycopg://k@db/survey",
+                                     "JWT_SECRET": "j" * 40, "METRICS_TOKEN": "scrape"}
+
+
+@pytest.mark.parametrize("name, value", [("KAOPING_DB_POOL_SIZE", "0"),
+                                         ("KAOPING_MAX_BODY_BYTES", "100"),
+                                         ("KAOPING_BEHIND_PROXY", "perhaps")])
+def test_a_bad_common_setting_stops_start_up_naming_it(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=name):
+        config.CommonSettings.from_env("survey")
+
+
+def test_an_app_reads_the_common_settings_when_it_is_created(monkeypatch, tmp_path):
+    """Changing the environment afterwards changes nothing: the app has its values."""
+    from sqlalchemy import create_engine
+
+    from services.scoring.app import create_app
+
+    monkeypatch.setenv("KAOPING_MAX_BODY_BYTES", "4096")
+    monkeypatch.setenv("KAOPING_METRICS_TOKEN", "first")
+    app = create_app({"TESTING": True, "ENGINE": create_engine("sqlite://")})
+    monkeypatch.setenv("KAOPING_MAX_BODY_BYTES", "8192")
+    monkeypatch.setenv("KAOPING_METRICS_TOKEN", "second")
+    assert (app.config["MAX_CONTENT_LENGTH"], app.config["METRICS_TOKEN"]) == (4096, "first")
+    assert app.config["JWT_SECRET"] == config.jwt_secret()

@@ -15,8 +15,7 @@ def _engine(idle_seconds: float, monkeypatch):
     """An engine on the survey test database whose pings count themselves."""
     url = database_url_for("survey")
     if url.startswith("postgresql"):
-        monkeypatch.setenv("KAOPING_DB_PING_AFTER_SECONDS", str(idle_seconds))
-        engine = make_engine(url)
+        engine = make_engine(url, ping_after_s=idle_seconds)
     else:  # make_engine leaves SQLite alone (a file is never dropped); test the mechanism
         engine = create_engine(url)
         ping_idle_connections(engine, idle_seconds)

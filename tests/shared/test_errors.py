@@ -274,3 +274,23 @@ def test_the_drivers_own_operational_error_is_a_503_too(make_app, auth):
     body = _assert_envelope(response, 503)
     assert body["message"] == "Database unavailable"
     assert app.test_client().get("/readyz").status_code == 200  # the pool recovered
+
+
+def test_a_domain_error_states_its_status_in_its_class_line_or_as_an_attribute():
+    from shared import errors
+
+    class Gone(errors.DomainError, status=410):
+        """Stated in the class line."""
+
+    class Teapot(errors.DomainError):
+        status = 418
+
+    class StillGone(Gone):
+        """Inherited."""
+
+    assert (Gone.status, Teapot.status, StillGone.status, errors.DomainError.status) == \
+        (410, 418, 410, 400)
+    assert [cls.status for cls in (errors.BadRequest, errors.Unauthorized, errors.Forbidden,
+                                   errors.NotFound, errors.Conflict, errors.PayloadTooLarge,
+                                   errors.ValidationFailed, errors.DependencyDown)] == \
+        [400, 401, 403, 404, 409, 413, 422, 503]

@@ -6,7 +6,7 @@ import random
 
 import requests
 
-from services.survey.demo import DOCUMENT, Resident, answer_link
+from services.demo.web_poll import DOCUMENT, Resident, answer_link
 from tests.support import serving
 from tests.survey.conftest import poll_payload
 

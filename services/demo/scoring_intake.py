@@ -12,12 +12,14 @@ import time
 import unicodedata
 from collections import Counter
 
-from services.scoring.demo_county import MONTHS, ServiceClientLoader, generate, load_through_api
+from services.demo.context import DemoContext
+from services.demo.county import MONTHS, ServiceClientLoader, generate, load_through_api
+from shared.client import ServiceError
 
 PERIOD = "2026-H1"
 
 
-def run(ctx) -> None:
+def run(ctx: DemoContext) -> None:
     ctx.section("Scoring: the county's registry, scheme, self-checks and key tasks")
     started = time.monotonic()
     county = generate(seed=2026)
@@ -38,7 +40,7 @@ def run(ctx) -> None:
             f"loaded in {time.monotonic() - started:.1f} s")
 
 
-def _print_groups(ctx, analyst) -> None:
+def _print_groups(ctx: DemoContext, analyst) -> None:
     units = analyst.get_json("/api/v1/units?active=true")
     groups = {g["code"]: g for g in analyst.get_json("/api/v1/peer-groups")}
     counts = Counter(u["peer_group"] for u in units)
@@ -60,7 +62,7 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - used)
 
 
-def _print_months(ctx, analyst) -> None:
+def _print_months(ctx: DemoContext, analyst) -> None:
     months = analyst.get_json(f"/api/v1/self-checks/completeness?period={PERIOD}")["months"]
     ctx.say("  month    units reporting  values/expected  complete  late units  corrected  "
             "key-task milestones on time")
@@ -81,9 +83,7 @@ def _print_months(ctx, analyst) -> None:
     assert len(months) == len(MONTHS)
 
 
-def _print_cross_unit_denial(ctx, county) -> None:
-    from shared.client import ServiceError
-
+def _print_cross_unit_denial(ctx: DemoContext, county) -> None:
     unit = ctx.client("scoring", "unit", "T01")
     own = unit.get_json("/api/v1/self-checks?period=2026-06")
     try:

@@ -5,22 +5,20 @@ import re
 
 from sqlalchemy import select
 
-from services.cli.demo import DemoContext
-from services.portal import demo, passwords
+from services.demo import portal_people
+from services.portal import passwords
 from services.portal.models.person import Person
 from tests.support import serving
 
 
-def test_one_person_per_role_signs_in(county_portal, engines, db, monkeypatch, tmp_path,
-                                      capsys):
-    monkeypatch.setenv("PORTAL_DATABASE_URL",
-                       engines["portal"].url.render_as_string(hide_password=False))
+def test_one_person_per_role_signs_in(county_portal, engines, db, demo_context, capsys):
     with serving(county_portal) as url:
-        monkeypatch.setenv("PORTAL_URL", url)
-        demo.run(DemoContext(tmp_path))
+        ctx = demo_context(portal=url, portal_database_url=engines["portal"].url
+                           .render_as_string(hide_password=False))
+        portal_people.run(ctx)
     out = capsys.readouterr().out
     shown = dict(re.findall(r"(demo-[a-z]+) +password (\S+) +home page 200", out))
-    assert set(shown) == {username for username, *_ in demo.PEOPLE}
+    assert set(shown) == {username for username, *_ in portal_people.PEOPLE}
     found = {p.username: p for p in db.scalars(select(Person))}
     assert {p.role for p in found.values()} == {"admin", "planner", "inspector", "unit",
                                                  "analyst", "leader"}

@@ -14,15 +14,13 @@ import random
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
 from typing import Any
 
 import requests
 
-
-def _t(zh: str, en: str) -> dict[str, str]:
-    return {"zh-CN": zh, "en": en}
-
+from services.demo.context import DemoContext
+from services.demo.polls import open_poll, townships
+from services.demo.polls import texts as _t
 
 AGE_BANDS = ("18-34", "35-49", "50-64", "65+")
 LINKS = 300          # one-time links in all, spread over the townships
@@ -133,40 +131,27 @@ def answer_link(http: requests.Session, url: str, choose) -> str:
     return "stuck"
 
 
-def _townships(ctx) -> list[str]:
-    known = ctx.state.get("townships")
-    if known:
-        return [t["code"] if isinstance(t, dict) else str(t) for t in known]
-    units = ctx.client("scoring", "planner").get_json("/api/v1/units?kind=township&active=true")
-    return [u["code"] for u in units]
-
-
 def _pct(value) -> str:
     return "   -  " if value is None else f"{100 * value:5.1f}%"
 
 
-def run(ctx) -> None:
+def run(ctx: DemoContext) -> None:
     ctx.section("Survey: web-mode satisfaction poll (simulated residents over HTTP)")
     started = time.monotonic()
     planner = ctx.client("survey", "planner")
-    townships = _townships(ctx)
-    questionnaire = planner.post_json("/api/v1/questionnaires", {
+    polled = townships(ctx)
+    questionnaire, poll = open_poll(planner, {
         "code": "WEB-SAT", "title_zh": "乡镇满意度网上问卷",
-        "title_en": "Township satisfaction web questionnaire", "document": DOCUMENT})
-    today = date.today()
-    poll = planner.post_json("/api/v1/polls", {
+        "title_en": "Township satisfaction web questionnaire", "document": DOCUMENT}, {
         "name_zh": "乡镇政府工作满意度网上调查", "name_en": "Township satisfaction web poll",
-        "questionnaire_id": questionnaire["id"], "modes": ["web"],
-        "field_start": (today - timedelta(days=1)).isoformat(),
-        "field_end": (today + timedelta(days=14)).isoformat(),
-        "townships": [{"code": code, "target_completes": 25} for code in townships]})
+        "modes": ["web"], "townships": [{"code": code, "target_completes": 25} for code in polled]},
+        field_days=(-1, 14))
     poll_id = poll["id"]
-    planner.request("POST", f"/api/v1/polls/{poll_id}/open")
     ctx.state["web_poll_id"] = poll_id
-    per_township = max(8, LINKS // max(1, len(townships)))
+    per_township = max(8, LINKS // max(1, len(polled)))
     rng = random.Random(4)
     jobs = []
-    for code in townships:
+    for code in polled:
         links = planner.post_json(f"/api/v1/polls/{poll_id}/links",
                                   {"count": per_township, "township": code})["links"]
         mood = rng.uniform(0.45, 0.9)
@@ -175,7 +160,7 @@ def run(ctx) -> None:
             jobs.append((link["url"] if opens else None, Resident(random.Random(rng.random()),
                                                                      mood)))
     ctx.say(f"  questionnaire {questionnaire['code']} v{questionnaire['version']}, poll {poll_id}"
-            f", {len(townships)} townships, {len(jobs)} one-time links")
+            f", {len(polled)} townships, {len(jobs)} one-time links")
 
     def respond(job):
         url, resident = job
@@ -193,12 +178,12 @@ def run(ctx) -> None:
     ctx.say(f"  ({time.monotonic() - started:.0f} s)")
 
 
-def _local(ctx, url: str) -> str:
+def _local(ctx: DemoContext, url: str) -> str:
     """Links carry PUBLIC_BASE_URL; the demo reaches the service directly."""
     return ctx.url("survey") + url[url.index("/r/"):]
 
 
-def _report(ctx, poll_id: int) -> None:
+def _report(ctx: DemoContext, poll_id: int) -> None:
     analyst = ctx.client("survey", "analyst")
     estimates = analyst.get_json(f"/api/v1/polls/{poll_id}/estimates?question=sat_overall"
                                  "&overall=true")

@@ -15,13 +15,14 @@ import json
 import time
 from collections import defaultdict
 
+from services.demo.context import DemoContext
 from services.scoring.run_cli import print_ranking
 from shared.client import ServiceError
 
 SHOWN_DEPARTMENT_GROUPS = 2
 
 
-def run(ctx) -> None:
+def run(ctx: DemoContext) -> None:
     period = ctx.state.get("period", "2026-H1")
     ctx.section(f"Mid-year assessment {period}: composite scores, rankings, 'advanced' awards")
     if "scheme_version_id" not in ctx.state:

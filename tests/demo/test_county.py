@@ -4,7 +4,7 @@ from collections import Counter
 
 import pytest
 
-from services.scoring.demo_county import FlaskClientLoader, generate, load_through_api
+from services.demo.county import FlaskClientLoader, generate, load_through_api
 
 
 def test_generator_is_deterministic_and_has_the_county_shape():

@@ -1,24 +1,27 @@
-"""Demo step: the mid-year telephone poll of every township through the simulated carrier.
+"""``kaoping demo`` step: the mid-year telephone poll of every township through the
+simulated carrier.
 
-Creates a phone questionnaire and poll, a campaign that calls around the clock (so the
-demo works at any hour), imports a frame of 25 numbers per township, starts the
-campaign, follows the dialer with a progress line, and prints each township's
-dispositions and AAPOR RR3.
+Creates a phone questionnaire and poll of the townships the scoring step loaded, a
+campaign that calls around the clock (so the demo works at any hour), imports a frame
+of 25 numbers per township, starts the campaign, follows the dialer with a progress
+line for at most ``FOLLOW_SECONDS``, and prints each township's dispositions and AAPOR
+RR3. Leaves ``phone_poll_id`` and ``phone_campaign_id`` in ctx.state.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from datetime import date, timedelta
+
+from services.demo.context import DemoContext
+from services.demo.polls import open_poll, townships
+from services.demo.polls import texts as _t
+from shared.client import ServiceClient
 
 PER_TOWNSHIP = 25
 TARGET = 10
-
-
-def _t(zh: str, en: str) -> dict[str, str]:
-    return {"zh-CN": zh, "en": en}
-
+# How long the step follows the dialer before it prints what it has.
+FOLLOW_SECONDS = 55.0
 
 DOCUMENT = {
     "questions": [
@@ -44,11 +47,6 @@ DOCUMENT = {
 }
 
 
-def _townships(ctx) -> list[str]:
-    townships = ctx.state.get("townships") or [f"T{i:02d}" for i in range(1, 13)]
-    return [t["code"] if isinstance(t, dict) else str(t) for t in townships]
-
-
 def _frame(townships: list[str]) -> bytes:
     lines = ["phone,township"]
     for i, township in enumerate(townships, start=1):
@@ -56,18 +54,13 @@ def _frame(townships: list[str]) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def _setup(ctx, planner, townships: list[str]) -> tuple[int, int]:
-    questionnaire = planner.post_json("/api/v1/questionnaires", {
+def _setup(ctx: DemoContext, planner: ServiceClient, townships: list[str]) -> tuple[int, int]:
+    _questionnaire, poll = open_poll(planner, {
         "code": "phone-midyear", "title_zh": "年中群众满意度电话调查",
-        "title_en": "Mid-year resident satisfaction telephone poll", "document": DOCUMENT})
-    today = date.today()
-    poll = planner.post_json("/api/v1/polls", {
-        "name_zh": "年中电话调查", "name_en": "Mid-year telephone poll",
-        "questionnaire_id": questionnaire["id"], "modes": ["phone"],
-        "field_start": today.isoformat(), "field_end": (today + timedelta(days=30)).isoformat(),
+        "title_en": "Mid-year resident satisfaction telephone poll", "document": DOCUMENT}, {
+        "name_zh": "年中电话调查", "name_en": "Mid-year telephone poll", "modes": ["phone"],
         "townships": [{"code": t, "target_completes": TARGET} for t in townships],
-        "stop_at_quota": True})
-    planner.request("POST", f"/api/v1/polls/{poll['id']}/open")
+        "stop_at_quota": True}, field_days=(0, 30))
     campaign = planner.post_json("/api/v1/telephony/campaigns", {
         "poll_id": poll["id"], "name": "年中电话调查", "from_number": "+8657488880000",
         "windows": ["00:00-24:00"], "weekdays": list(range(7)), "max_attempts": 3,
@@ -82,7 +75,7 @@ def _setup(ctx, planner, townships: list[str]) -> tuple[int, int]:
     return poll["id"], campaign["id"]
 
 
-def _follow(ctx, analyst, campaign_id: int, limit: float = 55.0) -> dict:
+def _follow(ctx: DemoContext, analyst: ServiceClient, campaign_id: int) -> dict:
     started = time.monotonic()
     while True:
         progress = analyst.get_json(f"/api/v1/telephony/campaigns/{campaign_id}/progress")
@@ -91,18 +84,22 @@ def _follow(ctx, analyst, campaign_id: int, limit: float = 55.0) -> dict:
                 f"  claimed {progress['claimed']}  in progress {progress['in_progress']}"
                 "  completes "
                 f"{sum(r['completes'] for r in rows)}  cases open {progress['pending']}")
-        done = progress["state"] == "finished" or time.monotonic() - started > limit
+        done = progress["state"] == "finished" or time.monotonic() - started > FOLLOW_SECONDS
         ctx.progress(line, final=done)
         if done:
             return progress
         time.sleep(1.0)
 
 
-def run(ctx) -> None:
+def _rate(value: float | None) -> str:
+    """Three decimals; "-" while no case is resolved (a campaign still running)."""
+    return "-" if value is None else f"{value:.3f}"
+
+
+def run(ctx: DemoContext) -> None:
     ctx.section("Telephone poll of every township (simulated carrier, AAPOR dispositions)")
-    townships = _townships(ctx)
     planner = ctx.client("survey", "planner")
-    poll_id, campaign_id = _setup(ctx, planner, townships)
+    poll_id, campaign_id = _setup(ctx, planner, townships(ctx))
     progress = _follow(ctx, ctx.client("survey", "analyst"), campaign_id)
     ctx.say(f"  campaign {campaign_id}: {progress['state']}")
     header = (f"  {'township':<9}{'dialled':>8}{'I':>5}{'P':>5}{'R':>5}{'NC':>5}{'UH':>5}"
@@ -115,8 +112,8 @@ def run(ctx) -> None:
                 f"{row['unknown']:>5}{row['not_eligible']:>5}{rr3:>7}"
                 f"{row['completes']:>5}/{row['target_completes']:<2}")
     overall = progress["overall"]["rates"]
-    ctx.say(f"  overall RR1 {overall['RR1']:.3f}  RR3 {overall['RR3']:.3f}  "
-            f"COOP1 {overall['COOP1']:.3f}  (e = {progress['overall']['e']:.3f}, "
+    ctx.say(f"  overall RR1 {_rate(overall['RR1'])}  RR3 {_rate(overall['RR3'])}  "
+            f"COOP1 {_rate(overall['COOP1'])}  (e = {_rate(progress['overall']['e'])}, "
             "estimated from resolved cases)")
     ctx.say("  AAPOR groups: I complete 完成, P partial 部分完成, R refusal/break-off 拒访/中断, "
             "NC non-contact 未接触 (no answer, busy, machine), UH unknown 资格未知, "

@@ -1,16 +1,14 @@
-"""The `kaoping demo` step of scoring, against the app served over real HTTP."""
+"""The scoring intake step of ``kaoping demo``, against the app served over real HTTP."""
 
-from services.cli.demo import DemoContext
-from services.scoring import demo
+from services.demo import scoring_intake
 from tests.support import serving
 
 
-def test_demo_step_loads_the_county_and_prints_the_summary(scoring_app, monkeypatch, tmp_path,
+def test_demo_step_loads_the_county_and_prints_the_summary(scoring_app, demo_context, tmp_path,
                                                            capsys):
     with serving(scoring_app) as url:
-        monkeypatch.setenv("SCORING_URL", url)
-        ctx = DemoContext(tmp_path)
-        demo.run(ctx)
+        ctx = demo_context(scoring=url)
+        scoring_intake.run(ctx)
     out = capsys.readouterr().out
     assert ctx.state["townships"] == [f"T{i:02d}" for i in range(1, 13)]
     assert ctx.state["period"] == "2026-H1" and isinstance(ctx.state["scheme_version_id"], int)

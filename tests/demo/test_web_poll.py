@@ -1,19 +1,16 @@
-"""The demo step runs against served apps and prints the township table."""
+"""The web poll step runs against served apps and prints the township table."""
 
-from services.cli.demo import DemoContext
-from services.survey import demo
+from services.demo import web_poll
 from tests.support import serving
 
 
-def test_demo_step_prints_the_township_table(make_app, scoring_url, tmp_path, monkeypatch,
-                                             capsys):
+def test_demo_step_prints_the_township_table(make_app, scoring_url, demo_context, tmp_path,
+                                             monkeypatch, capsys):
     survey = make_app("survey", SCORING_URL=scoring_url)
-    monkeypatch.setattr(demo, "LINKS", 24)
+    monkeypatch.setattr(web_poll, "LINKS", 24)
     with serving(survey) as survey_url:
-        monkeypatch.setenv("SURVEY_URL", survey_url)
-        monkeypatch.setenv("SCORING_URL", scoring_url)
-        ctx = DemoContext(tmp_path)
-        demo.run(ctx)
+        ctx = demo_context(survey=survey_url, scoring=scoring_url)
+        web_poll.run(ctx)
     out = capsys.readouterr().out
     table = [line.split() for line in out.splitlines() if line.strip().startswith(("T0", "ALL"))]
     assert [row[0] for row in table] == ["T01", "T02", "ALL"]

@@ -21,6 +21,7 @@ import zlib
 from datetime import timedelta
 from typing import Any
 
+from services.demo.context import DemoContext
 from shared.client import ServiceError
 from shared.db import utcnow
 
@@ -196,7 +197,7 @@ class Field:
         return result
 
 
-def run(ctx) -> None:
+def run(ctx: DemoContext) -> None:
     ctx.section("Inspection: June spot checks (明查暗访), findings and rectification")
     started = utcnow()
     rng = random.Random(2026)

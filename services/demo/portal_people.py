@@ -12,8 +12,8 @@ import re
 
 import requests
 
+from services.demo.context import DemoContext
 from services.portal import passwords, people
-from shared.config import database_url
 from shared.db import make_engine, session_factory, session_scope, utcnow
 
 PEOPLE = (("demo-admin", "admin", None, "管理员"),
@@ -25,10 +25,11 @@ PEOPLE = (("demo-admin", "admin", None, "管理员"),
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
-def create_people() -> dict[str, str]:
-    """Create the demo's people in the portal's database; username -> password."""
+def create_people(database_url: str) -> dict[str, str]:
+    """Create the demo's people in the portal's database at ``database_url``; return
+    username -> password."""
     made = {}
-    engine = make_engine(database_url("portal"))
+    engine = make_engine(database_url)
     try:
         with session_scope(session_factory(engine)) as session:
             for username, role, unit, name in PEOPLE:
@@ -51,10 +52,10 @@ def open_home(url: str, username: str, password: str) -> tuple[int, int]:
     return home.status_code, home.text.count("<tr data-")
 
 
-def run(ctx) -> None:
+def run(ctx: DemoContext) -> None:
     ctx.section("The portal: one person per role")
     url = ctx.url("portal")
-    made = create_people()
+    made = create_people(ctx.settings.portal_database_url)
     ctx.say("  Passwords are shown this once; only their Argon2id hashes are kept.")
     for username, role, unit, _name in PEOPLE:
         status, rows = open_home(url, username, made[username])
