@@ -150,6 +150,19 @@ class Api:
                       role="inspector", sub="insp-a", data=content)
         return declared
 
+    def audited_history(self):
+        """A plan created and read, a visit checked in, its photo uploaded, the visit
+        submitted and approved: the audit log's seven entries (as the admin reads them)."""
+        template = self.checklist()
+        plan = self.plan(template["id"])
+        visit = self.visits(plan["id"])[0]
+        self.call("GET", f"/plans/{plan['id']}")
+        self.check_in(visit["id"])
+        self.attach(visit["id"], PNG)
+        self.submit(visit["id"])
+        self.call("POST", f"/visits/{visit['id']}/review", json={"decision": "approve"})
+        return self.call("GET", "/audit", role="admin")
+
     def submit(self, visit_id, answers=None, findings=(), client_uuid=None, expect=200):
         body = {"client_uuid": client_uuid or str(uuid.uuid4()),
                 "answers": answers if answers is not None else good_answers(),
@@ -166,6 +179,12 @@ def good_answers(trees=100.0, fire="pass", sanitation=8.0):
 
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
+
+
+def stored(evidence_dir, content: bytes):
+    """Where the filesystem store keeps ``content``: <dir>/<sha256[:2]>/<sha256>."""
+    digest = hashlib.sha256(content).hexdigest()
+    return evidence_dir / digest[:2] / digest
 
 
 @pytest.fixture

@@ -1,4 +1,7 @@
-"""Monte Carlo: bit-for-bit reproducible, independent of chunking and threads; sensitivity."""
+"""Monte Carlo: bit-for-bit reproducible, independent of chunking and threads; sensitivity.
+
+The scoring of one stack of draws (exact columns held at their point scores) is tested
+in test_draws.py."""
 
 from __future__ import annotations
 
@@ -7,51 +10,12 @@ import pytest
 
 from services.scoring.engine import Table, compute, from_document
 from services.scoring.engine.monte_carlo import BLOCK_DRAWS
-
-
-def document():
-    return {
-        "missing": "reweight",
-        "root": {
-            "id": "total",
-            "aggregation": "arithmetic",
-            "weighting": {"method": "equal"},
-            "children": [
-                {
-                    "id": "P",
-                    "source": "poll",
-                    "direction": "higher",
-                    "unit_of_measure": "%",
-                    "normalisation": {"method": "zscore"},
-                },
-                {
-                    "id": "Q",
-                    "source": "inspection",
-                    "direction": "higher",
-                    "unit_of_measure": "",
-                    "normalisation": {"method": "zscore"},
-                },
-                {
-                    "id": "S",
-                    "source": "self_check",
-                    "direction": "lower",
-                    "unit_of_measure": "",
-                    "normalisation": {"method": "zscore"},
-                },
-            ],
-        },
-    }
+from tests.scoring.engine.monte_carlo_support import document, noisy_table
 
 
 @pytest.fixture(scope="module")
 def data():
-    rng = np.random.default_rng(3)
-    n = 40
-    units = [f"U{i:02d}" for i in range(n)]
-    groups = [f"G{i % 3}" for i in range(n)]
-    values = rng.normal(60, 10, (n, 3))
-    se = np.column_stack([rng.uniform(1, 5, n), rng.uniform(1, 5, n), np.full(n, np.nan)])
-    return Table(units, groups, ["P", "Q", "S"], values, se)
+    return noisy_table()
 
 
 def run(data, **kw):
@@ -172,102 +136,3 @@ def test_interval_quantiles_match_numpy(draws):
     expected = np.quantile(ranks, [0.05, 0.95], axis=0, method="inverted_cdf")
     np.testing.assert_array_equal(rlo, expected[0])
     np.testing.assert_array_equal(rhi, expected[1])
-
-
-def nested_document():
-    """P and Q under a geometric dimension with an exact T-scored S2; S alone in another."""
-    leaf = {"direction": "higher", "unit_of_measure": ""}
-    return {
-        "missing": "reweight",
-        "root": {
-            "id": "total",
-            "weighting": {"method": "expert"},
-            "children": [
-                {
-                    "id": "D1",
-                    "weight": 0.7,
-                    "aggregation": "geometric",
-                    "weighting": {"method": "equal"},
-                    "children": [
-                        {
-                            "id": "P",
-                            "source": "poll",
-                            **leaf,
-                            "normalisation": {"method": "tscore"},
-                        },
-                        {
-                            "id": "S2",
-                            "source": "direct",
-                            **leaf,
-                            "normalisation": {"method": "minmax"},
-                        },
-                        {
-                            "id": "Q",
-                            "source": "inspection",
-                            **leaf,
-                            "normalisation": {"method": "percentile"},
-                        },
-                    ],
-                },
-                {
-                    "id": "D2",
-                    "weight": 0.3,
-                    "weighting": {"method": "equal"},
-                    "children": [
-                        {
-                            "id": "S",
-                            "source": "self_check",
-                            **leaf,
-                            "direction": "lower",
-                            "normalisation": {"method": "tscore", "scope": "all"},
-                        }
-                    ],
-                },
-            ],
-        },
-        "overrides": [{"peer_group": "G1", "normalisation": {"S": {"method": "percentile"}}}],
-    }
-
-
-@pytest.mark.parametrize("nested", [False, True])
-def test_exact_columns_held_at_point_scores_equal_redrawing_them(data, nested):
-    """Draws reuse the point scores of exact columns; rebuilding and renormalising every
-    column per draw (S listed as noisy with SE 0) gives the same composites and ranks."""
-    from services.scoring.engine.model import Model
-    from services.scoring.engine.options import Options
-
-    doc = document()
-    doc["root"]["children"][2]["normalisation"] = {"method": "tscore", "scope": "all"}
-    doc["overrides"] = [{"peer_group": "G1", "normalisation": {"S": {"method": "percentile"}}}]
-    values = data.values.copy()
-    values[3, 2] = np.nan
-    rates = np.linspace(0, 0.5, len(data.units))
-    names, se = data.indicators, data.se
-    if nested:
-        doc = nested_document()
-        values = np.column_stack([values, np.abs(values[:, 0] - 40)])
-        se = np.column_stack([se, np.full(len(values), np.nan)])
-        names = [*names, "S2"]
-    table = Table(data.units, data.groups, names, values, se, discrepancy=rates)
-    model = Model(from_document(doc), table, Options(credibility={"mode": "value"}))
-    scores, s = model.evaluate(model.x0.T[:, None, :], point=True)
-    model.s_point = s[:, 0, :]
-    model.node_point = {k: v[0] for k, v in scores.items()}
-    d, n = 16, len(data.units)
-    z = np.random.default_rng(1).standard_normal((2, d, n)).astype(np.float32)
-    scale = np.nan_to_num(model.se0[:, :2].T).astype(np.float32)
-    out = []
-    extra = len(names) - 2  # every other column listed as noisy, with SE 0
-    for noisy, zz, sc in (
-        ([0, 1], z, scale),
-        (
-            list(range(len(names))),
-            np.concatenate([z, np.zeros((extra, d, n), np.float32)]),
-            np.concatenate([scale, np.zeros((extra, n), np.float32)]),
-        ),
-    ):
-        comp, ranks = np.empty((d, n), np.float32), np.empty((d, n), np.int32)
-        model.evaluate_draws(zz, sc, noisy, comp, ranks)
-        out.append((comp, ranks))
-    np.testing.assert_allclose(out[0][0], out[1][0], rtol=1e-5)
-    np.testing.assert_array_equal(out[0][1], out[1][1])
