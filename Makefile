@@ -29,11 +29,14 @@ demo: $(STAMP)
 	echo "then sign in to the portal at http://127.0.0.1:$${PORTAL_PORT:-5004}/ as a person above."; \
 	exit $$status
 
+# The suite runs on TEST_WORKERS processes (pytest-xdist), each on its own databases.
+TEST_WORKERS ?= 2
+
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 test-pg: $(STAMP)
-	KAOPING_TEST_PG=$(PG_TEST_URL) $(BIN)/pytest
+	KAOPING_TEST_PG=$(PG_TEST_URL) $(BIN)/pytest -n $(TEST_WORKERS)
 
 run: $(STAMP)
 	$(BIN)/kaoping run

@@ -2,8 +2,25 @@
 
 ``make test`` runs on SQLite files in a temporary folder. With ``KAOPING_TEST_PG`` set
 (for example ``postgresql+psycopg://postgres@127.0.0.1:5432/kaoping_test``), each
-service gets the PostgreSQL database ``<that>_<service>``, created when missing and
-emptied at the start. Tables are emptied after every test.
+service gets the PostgreSQL database ``<that>_<service>`` (``<that>_gw0_<service>`` and
+so on per pytest-xdist worker), created afresh at the start.
+
+A test runs in one of two modes (docs/DEVELOPING.md, "Tests"):
+
+- **rollback** (the default): the apps' sessions are bound to one connection per
+  service whose outer transaction is rolled back after the test (SQLAlchemy's "join a
+  session into an external transaction" recipe: a request's commit releases a
+  SAVEPOINT); nothing is written, nothing has to be emptied.
+- **commits**: the test needs real commits (several connections or threads, served apps,
+  processes, direct use of the ``engines`` fixture), so it runs on the real engines and
+  the tables it touched are emptied afterwards. Tests under ``COMMITTING_FOLDERS``, tests
+  marked ``commits`` and tests that use ``engines`` (themselves or through one of their
+  fixtures) run so.
+
+Apps are built once per service and configuration (``make_app``) and reused; a test's
+changes to ``app.config`` and ``app.extensions`` are undone after it. A configuration
+value that is not a plain value (a clock, a function), or the marker ``fresh_apps``,
+builds a new app for the test.
 """
 
 from __future__ import annotations
@@ -14,9 +31,19 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import StaticPool
 
 SERVICES = ("survey", "scoring", "inspection", "portal")
-_TMP = Path(tempfile.mkdtemp(prefix="kaoping-tests-"))
+# Their tests start processes, serve apps over HTTP or drive the whole suite.
+COMMITTING_FOLDERS = ("demo", "e2e", "bench", "cli")
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_TMP = Path(tempfile.mkdtemp(prefix=f"kaoping-tests-{_WORKER}-" if _WORKER else "kaoping-tests-"))
+# Fixtures that give a test its databases without it needing commits.
+_BASE_FIXTURES = {"engines", "databases", "make_app", "survey_app", "scoring_app",
+                  "inspection_app", "survey_client", "scoring_client", "inspection_client"}
+_PRIMITIVE = (str, int, float, bool, type(None), bytes)
 
 
 def pytest_configure(config):
@@ -25,15 +52,44 @@ def pytest_configure(config):
     os.environ.setdefault("KAOPING_LOG_LEVEL", "WARNING")
     for service in SERVICES:
         os.environ.pop(f"{service.upper()}_DATABASE_URL", None)
+    config.addinivalue_line("markers", "commits: the test needs real commits (see conftest)")
+    config.addinivalue_line("markers", "fresh_apps: the test builds its own apps (no reuse)")
+
+
+def _needs_commits(item) -> bool:
+    if item.get_closest_marker("commits"):
+        return True
+    if "engines" in item._fixtureinfo.argnames:
+        return True
+    for name, definitions in item._fixtureinfo.name2fixturedefs.items():
+        if name in _BASE_FIXTURES:
+            continue
+        if any("engines" in definition.argnames for definition in definitions):
+            return True
+    return False
+
+
+def pytest_collection_modifyitems(config, items):
+    root = Path(__file__).resolve().parent
+    for item in items:
+        parts = Path(str(item.fspath)).resolve().relative_to(root).parts
+        if any(folder in parts[:-1] for folder in COMMITTING_FOLDERS):
+            item.add_marker(pytest.mark.commits)
+        elif _needs_commits(item):
+            item.add_marker(pytest.mark.commits)
+    # The committing tests start processes and servers and take most of the time: first,
+    # so that on several workers (make test) no long one is left for the end alone.
+    items.sort(key=lambda item: item.get_closest_marker("commits") is None)
 
 
 def _pg_url(service: str) -> str | None:
     base = os.environ.get("KAOPING_TEST_PG")
-    return f"{base}_{service}" if base else None
+    if not base:
+        return None
+    return f"{base}_{_WORKER}_{service}" if _WORKER else f"{base}_{service}"
 
 
 def _recreate_pg(url: str) -> None:
-    from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
     target = make_url(url)
@@ -53,7 +109,7 @@ def database_url_for(service: str) -> str:
 
 @pytest.fixture(scope="session")
 def engines():
-    """service -> Engine, migrated to head once per test session."""
+    """service -> Engine, migrated to head once per test session (real commits)."""
     from shared.db import make_engine
     from shared.migrations import service_migrations_dir, upgrade
 
@@ -70,10 +126,106 @@ def engines():
         engine.dispose()
 
 
-def _empty(engine, metadata) -> None:
-    from sqlalchemy import text
+def _savepoint_engine(engine):
+    """An engine on the same database whose one connection can hold an outer transaction
+    with SAVEPOINTs inside. On SQLite this needs pysqlite's own transaction handling off
+    and BEGIN emitted by SQLAlchemy (the documented pysqlite recipe); PostgreSQL's real
+    engine does it as it is."""
+    if engine.dialect.name != "sqlite":
+        return engine
+    from shared.db import _sqlite_pragmas
 
-    tables = [t for t in reversed(metadata.sorted_tables)]
+    rollback = create_engine(engine.url, poolclass=StaticPool,
+                             connect_args={"check_same_thread": False, "timeout": 10})
+
+    @event.listens_for(rollback, "connect")
+    def _connect(dbapi_connection, record):
+        _sqlite_pragmas(dbapi_connection, record)
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(rollback, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
+    return rollback
+
+
+class TestDatabases:
+    """The databases of one test: in rollback mode a connection per service with an
+    outer transaction, in commits mode the real engines. ``sessions(service)`` is the
+    sessionmaker the test's apps use; ``touched`` the services whose real engine the
+    test used (emptied afterwards)."""
+
+    __test__ = False
+
+    def __init__(self, engines: dict, rollback_engines: dict, sequences: dict,
+                 rollback: bool):
+        self.engines = engines
+        self.rollback = rollback
+        self._rollback_engines = rollback_engines
+        self._sequences = sequences
+        self._open: dict[str, tuple] = {}
+
+    def sessions(self, service: str) -> sessionmaker:
+        if not self.rollback:
+            return sessionmaker(bind=self.engines[service], expire_on_commit=False)
+        if service not in self._open:
+            already = service in _TOUCHED
+            connection = self._rollback_engines[service].connect()
+            if not already:  # on PostgreSQL this is a checkout of the real engine
+                _TOUCHED.discard(service)
+            outer = connection.begin()
+            factory = sessionmaker(bind=connection, expire_on_commit=False,
+                                   join_transaction_mode="create_savepoint")
+            self._open[service] = (connection, outer, factory)
+        return self._open[service][2]
+
+    def close(self) -> None:
+        for service, (connection, outer, _factory) in self._open.items():
+            outer.rollback()
+            connection.close()
+            if service in self._sequences:
+                _reset_sequences(self.engines[service], self._sequences[service])
+        self._open.clear()
+
+
+def _reset_sequences(engine, names: list[str]) -> None:
+    """Rolled-back inserts still advance PostgreSQL's sequences: start them at 1 again,
+    so that every test sees the ids a fresh database gives."""
+    if names:
+        with engine.begin() as connection:
+            connection.execute(text("SELECT " + ", ".join(
+                f"setval('{name}', 1, false)" for name in names)))
+
+
+def _sequences_of(engine) -> list[str]:
+    if engine.dialect.name != "postgresql":
+        return []
+    with engine.connect() as connection:
+        return [f'"{schema}"."{name}"' for schema, name in connection.execute(text(
+            "SELECT sequence_schema, sequence_name FROM information_schema.sequences"))]
+
+
+_TOUCHED: set[str] = set()
+
+
+@pytest.fixture(scope="session")
+def _rollback_setup(engines):
+    """Per service: the engine rollback-mode connections come from, and the sequences
+    to reset; a checkout listener that records which real engines a test used."""
+    for service, engine in engines.items():
+        event.listen(engine, "checkout",
+                     lambda *_args, _service=service: _TOUCHED.add(_service))
+    rollback = {service: _savepoint_engine(engine) for service, engine in engines.items()}
+    sequences = {service: _sequences_of(engine) for service, engine in engines.items()}
+    yield rollback, sequences
+    for service, engine in rollback.items():
+        if engine is not engines[service]:
+            engine.dispose()
+
+
+def _empty(engine, metadata) -> None:
+    tables = list(reversed(metadata.sorted_tables))
     if not tables:
         return
     with engine.begin() as connection:
@@ -85,26 +237,74 @@ def _empty(engine, metadata) -> None:
                 connection.execute(table.delete())
 
 
-@pytest.fixture(autouse=True)
-def _clean_tables(request):
-    yield
-    if "engines" not in request.fixturenames:
-        return
-    engines = request.getfixturevalue("engines")
-    for service in SERVICES:
+@pytest.fixture
+def databases(request, engines, _rollback_setup):
+    """This test's ``TestDatabases`` (rollback or commits mode, see the module doc)."""
+    rollback_engines, sequences = _rollback_setup
+    found = TestDatabases(engines, rollback_engines, sequences,
+                          rollback=not request.node.get_closest_marker("commits"))
+    _TOUCHED.clear()
+    yield found
+    touched = set(_TOUCHED)
+    found.close()
+    for service in sorted(touched):
         models = importlib.import_module(f"services.{service}.models")
         _empty(engines[service], models.Base.metadata)
+    _TOUCHED.clear()
+
+
+@pytest.fixture(autouse=True)
+def _empty_after_commits(request):
+    """Tests that use ``engines`` without ``databases`` (no app) are emptied too."""
+    yield
+    if "engines" in request.fixturenames and "databases" not in request.fixturenames:
+        engines = request.getfixturevalue("engines")
+        for service in SERVICES:
+            models = importlib.import_module(f"services.{service}.models")
+            _empty(engines[service], models.Base.metadata)
+
+
+_APPS: dict[tuple, object] = {}
+
+
+def _cache_key(service: str, config: dict) -> tuple | None:
+    if not all(isinstance(value, _PRIMITIVE) for value in config.values()):
+        return None
+    return (service, tuple(sorted(config.items())), frozenset(os.environ.items()))
 
 
 @pytest.fixture
-def make_app(engines):
-    """make_app(service, **config) -> a Flask app on the test database of that service."""
+def make_app(request, databases):
+    """make_app(service, **config) -> a Flask app on the test database of that service.
+
+    An app is reused by later tests with the same service, configuration and
+    environment; its config and extensions are restored after each test. ``ENGINE`` in
+    ``config`` gives the app that engine and its own sessions."""
+    fresh = request.node.get_closest_marker("fresh_apps") is not None
+    restore: list[tuple] = []
 
     def build(service: str, **config):
-        module = importlib.import_module(f"services.{service}.app")
-        return module.create_app({"TESTING": True, "ENGINE": engines[service], **config})
+        key = None if fresh or "ENGINE" in config else _cache_key(service, config)
+        app = _APPS.get(key) if key else None
+        if app is None:
+            module = importlib.import_module(f"services.{service}.app")
+            app = module.create_app({"TESTING": True, "ENGINE": databases.engines[service],
+                                     **config})
+            if key:
+                _APPS[key] = app
+        state = app.extensions["kaoping"]
+        restore.append((app, dict(app.config), dict(app.extensions), state.sessions))
+        if "ENGINE" not in config:
+            state.sessions = databases.sessions(service)
+        return app
 
-    return build
+    yield build
+    for app, config, extensions, sessions in reversed(restore):
+        app.config.clear()
+        app.config.update(config)
+        app.extensions.clear()
+        app.extensions.update(extensions)
+        app.extensions["kaoping"].sessions = sessions
 
 
 @pytest.fixture
