@@ -17,7 +17,12 @@ from sqlalchemy.orm import Session
 
 from services.inspection.models.checklists import ChecklistItem
 from services.inspection.models.plans import Plan
-from services.inspection.models.submissions import VisitResponse, VisitVersion
+from services.inspection.models.submissions import (
+    SEVERITIES,
+    Finding,
+    VisitResponse,
+    VisitVersion,
+)
 from services.inspection.models.visits import Visit
 from services.inspection.scores import summarise
 from shared.spreadsheets import guard
@@ -91,6 +96,24 @@ def discrepancy_rates(session: Session, start: date, end: date) -> list[dict[str
     return [{"unit": unit, "checked": checked, "discrepant": bad,
              "rate": bad / checked if checked else None}
             for unit, (checked, bad) in sorted(counts.items())]
+
+
+def finding_counts(session: Session, start: date, end: date) -> list[dict[str, Any]]:
+    """Per unit: counted visits in the window and the findings of their current versions
+    by severity (what the quarterly bulletin prints)."""
+    visits: dict[str, int] = defaultdict(int)
+    for row in visit_scores(session, start, end):
+        visits[row["unit"]] += 1
+    counts: dict[str, dict[str, int]] = {u: dict.fromkeys(SEVERITIES, 0) for u in visits}
+    query = (select(Visit.unit_code, Finding.severity)
+             .join(VisitVersion, and_(VisitVersion.visit_id == Visit.id,
+                                      VisitVersion.version == Visit.current_version))
+             .join(Finding, Finding.version_id == VisitVersion.id)
+             .where(_counted(start, end)))
+    for unit, severity in session.execute(query):
+        counts[unit][severity] = counts[unit].get(severity, 0) + 1
+    return [{"unit": unit, "visits": visits[unit], **counts[unit],
+             "findings": sum(counts[unit].values())} for unit in sorted(visits)]
 
 
 def cell(value: Any) -> Any:

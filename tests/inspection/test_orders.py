@@ -90,6 +90,8 @@ def test_overdue_list_and_closure_rate(api):
     api.call("POST", f"/orders/{on_time['id']}/verify", json={})
     overdue = api.call("GET", "/orders/overdue?as_of=2026-06-20")
     assert [(o["id"], o["days_overdue"]) for o in overdue] == [(late["id"], 10)]
+    # the scoring service reads the list for the quarterly bulletin
+    assert api.call("GET", "/orders/overdue?as_of=2026-06-20", role="service") == overdue
     rates = api.call("GET", "/orders/closure-rates?as_of=2026-06-20")
     # due: the late one (deadline passed) and the closed one; closed on time: 1 → 0.5
     assert rates == [{"unit": "T01", "orders": 2, "due": 2, "closed": 1,

@@ -84,3 +84,22 @@ def test_visit_scores_export(api):
     assert sheet.max_row == 4
     csv_text = api.call("GET", f"/visit-scores?{WINDOW}&format=csv").data.decode("utf-8-sig")
     assert len(csv_text.strip().splitlines()) == 4 and "insp-score-v1" in csv_text
+
+
+def test_finding_counts_by_severity(api):
+    template = api.checklist()
+    plan = api.plan(template["id"], targets=("T01", "T02"))
+    first, second = api.visits(plan["id"])[:2]
+    for visit, findings in ((first, [{"severity": "minor", "description": "litter"},
+                                     {"severity": "critical", "description": "exit"}]),
+                            (second, [{"severity": "major", "description": "gap"}])):
+        api.check_in(visit["id"])
+        api.attach(visit["id"], PNG)
+        api.submit(visit["id"], answers=good_answers(), findings=findings)
+    rows = api.call("GET", f"/finding-counts?{WINDOW}", role="service")
+    by_unit = {r["unit"]: r for r in rows}
+    assert by_unit[first["unit"]] == {"unit": first["unit"], "visits": 1, "minor": 1,
+                                      "major": 0, "critical": 1, "findings": 2}
+    assert by_unit[second["unit"]]["major"] == 1 and by_unit[second["unit"]]["findings"] == 1
+    assert api.call("GET", "/finding-counts?from=2020-01-01&to=2020-01-31",
+                    role="analyst") == []

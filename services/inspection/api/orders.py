@@ -47,7 +47,7 @@ class Orders(MethodView):
 add_report(blp, Report(
     "/orders/overdue", "OrdersOverdue",
     "Orders not closed by their deadline; ``format=csv|xlsx`` for a spreadsheet.",
-    READERS, AsOfQuerySchema, OverdueSchema,
+    (*READERS, "service"), AsOfQuerySchema, OverdueSchema,
     lambda session, who, query: orders.overdue(session, who, query["as_of"]),
     "overdue-orders"))
 add_report(blp, Report(

@@ -16,6 +16,7 @@ from services.inspection import reports
 from services.inspection.schemas.reports import (
     DiscrepancyRateSchema,
     DiscrepancyRowSchema,
+    FindingCountSchema,
     UnitScoreSchema,
     VisitScoreRowSchema,
     WindowQuerySchema,
@@ -91,6 +92,11 @@ REPORTS = (
            ANALYSTS, WindowQuerySchema, DiscrepancyRowSchema,
            lambda session, _who, q: reports.discrepancies(session, q["from_"], q["to"]),
            "discrepancies"),
+    Report("/finding-counts", "FindingCounts",
+           "Per unit: counted visits in the window and their findings by severity.",
+           ANALYSTS, WindowQuerySchema, FindingCountSchema,
+           lambda session, _who, q: reports.finding_counts(session, q["from_"], q["to"]),
+           "finding-counts"),
 )
 for report in REPORTS:
     add_report(blp, report)

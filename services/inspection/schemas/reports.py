@@ -60,3 +60,12 @@ class DiscrepancyRowSchema(Schema):
     tolerance = fields.Float(allow_none=True)
     tolerance_kind = fields.String(allow_none=True)
     discrepant = fields.Boolean()
+
+
+class FindingCountSchema(Schema):
+    unit = fields.String()
+    visits = fields.Integer(metadata={"description": "counted visits in the window"})
+    minor = fields.Integer()
+    major = fields.Integer()
+    critical = fields.Integer()
+    findings = fields.Integer(metadata={"description": "all findings of those visits"})
