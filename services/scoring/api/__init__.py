@@ -2,6 +2,7 @@
 
 from services.scoring.api import (
     direct_values,
+    documents,
     key_tasks,
     periods,
     registry,
@@ -11,4 +12,4 @@ from services.scoring.api import (
 )
 
 BLUEPRINTS: list = [registry.blp, periods.blp, schemes.blp, self_checks.blp, key_tasks.blp,
-                    direct_values.blp, runs.blp]
+                    direct_values.blp, runs.blp, documents.blp]

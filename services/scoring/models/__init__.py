@@ -15,6 +15,7 @@ class IdempotencyRecord(IdempotencyMixin, Base):
 
 from services.scoring.models import (  # noqa: E402,F401  (complete Base.metadata)
     direct_values,
+    documents,
     key_tasks,
     periods,
     registry,

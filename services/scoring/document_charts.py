@@ -1,0 +1,111 @@
+"""Charts of the documents, drawn on the server with matplotlib to SVG.
+
+Every chart sits beside a table of the same numbers in the document, so a reader (and
+a screen reader, and ``pdftotext``) has the figures without the picture. The SVG is made
+deterministic: no date in its metadata, a fixed hash salt for its element ids, and text
+drawn as paths (the document does not depend on a font being installed where it is
+opened; Chinese labels use the distribution's Noto Sans CJK when it is installed).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("svg")
+
+from matplotlib.figure import Figure  # noqa: E402
+
+STYLE = {"svg.hashsalt": "kaoping-documents", "svg.fonttype": "path",
+         "font.family": ["Noto Sans CJK SC", "DejaVu Sans"], "font.size": 8,
+         "axes.spines.top": False, "axes.spines.right": False}
+INK, ACCENT, MUTED, WARN = "#1f2933", "#1d4e89", "#7b8794", "#b54708"
+
+
+def _svg(fig: Figure) -> str:
+    out = io.StringIO()
+    with matplotlib.rc_context(STYLE):
+        fig.savefig(out, format="svg", metadata={"Date": None, "Creator": None},
+                    bbox_inches="tight")
+    text = out.getvalue()
+    return text[text.index("<svg"):]  # drop the XML prolog and doctype (inline in HTML)
+
+
+def _figure(width_in: float, height_in: float) -> Figure:
+    with matplotlib.rc_context(STYLE):
+        return Figure(figsize=(width_in, height_in), dpi=72)
+
+
+def interval_plot(labels: Sequence[str], values: Sequence[float | None],
+                  lows: Sequence[float | None], highs: Sequence[float | None],
+                  marked: Sequence[bool], cutoff: float | None = None,
+                  xlabel: str = "") -> str:
+    """Composite and its interval per unit, best at the top; ``marked`` units (interval
+    over the cut-off) in the warning colour; the cut-off as a dashed line."""
+    with matplotlib.rc_context(STYLE):
+        fig = _figure(6.3, 0.9 + 0.2 * len(labels))
+        ax = fig.add_subplot()
+        ys = list(range(len(labels)))[::-1]
+        for y, v, lo, hi, warn in zip(ys, values, lows, highs, marked, strict=True):
+            colour = WARN if warn else ACCENT
+            if lo is not None and hi is not None:
+                ax.plot([lo, hi], [y, y], color=colour, linewidth=1.6, solid_capstyle="butt")
+            if v is not None:
+                ax.plot([v], [y], marker="o", color=colour, markersize=3.5)
+        if cutoff is not None:
+            ax.axvline(cutoff, color=MUTED, linestyle="--", linewidth=0.8)
+        ax.set_yticks(ys, labels)
+        ax.set_ylim(-0.7, len(labels) - 0.3)
+        ax.set_xlabel(xlabel)
+        ax.grid(axis="x", color="#e4e7eb", linewidth=0.6)
+        ax.tick_params(length=0)
+        return _svg(fig)
+
+
+def rank_trend(periods: Sequence[str], series: dict[str, Sequence[int | None]],
+               ylabel: str = "") -> str:
+    """Rank of each unit across periods (1 at the top)."""
+    with matplotlib.rc_context(STYLE):
+        fig = _figure(6.3, 2.6)
+        ax = fig.add_subplot()
+        xs = list(range(len(periods)))
+        top = 1
+        for label, ranks in series.items():
+            points = [(x, r) for x, r in zip(xs, ranks, strict=True) if r is not None]
+            if not points:
+                continue
+            top = max(top, *(r for _x, r in points))
+            ax.plot([p[0] for p in points], [p[1] for p in points], marker="o",
+                    markersize=3, linewidth=1, color=ACCENT, alpha=0.55)
+            ax.annotate(label, points[-1], xytext=(4, 0), textcoords="offset points",
+                        va="center", fontsize=6.5, color=INK)
+        ax.set_xticks(xs, periods)
+        ax.set_ylim(top + 0.5, 0.5)
+        ax.set_xlim(-0.2, len(periods) - 0.4)
+        ax.set_ylabel(ylabel)
+        ax.grid(axis="y", color="#e4e7eb", linewidth=0.6)
+        return _svg(fig)
+
+
+def bar_intervals(labels: Sequence[str], values: Sequence[float | None],
+                  lows: Sequence[float | None], highs: Sequence[float | None],
+                  ylabel: str = "") -> str:
+    """Bars (e.g. satisfaction per township, in %) with their interval as error bars."""
+    with matplotlib.rc_context(STYLE):
+        fig = _figure(6.3, 2.6)
+        ax = fig.add_subplot()
+        xs = list(range(len(labels)))
+        heights = [v if v is not None else 0.0 for v in values]
+        ax.bar(xs, heights, color=ACCENT, width=0.6)
+        for x, v, lo, hi in zip(xs, values, lows, highs, strict=True):
+            if v is not None and lo is not None and hi is not None:
+                ax.errorbar([x], [v], yerr=[[v - lo], [hi - v]], color=INK, capsize=2,
+                            linewidth=0.8)
+        ax.set_xticks(xs, labels, rotation=45 if len(labels) > 8 else 0, ha="right"
+                      if len(labels) > 8 else "center")
+        ax.set_ylim(0, 100)
+        ax.set_ylabel(ylabel)
+        ax.grid(axis="y", color="#e4e7eb", linewidth=0.6)
+        return _svg(fig)

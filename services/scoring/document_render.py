@@ -1,0 +1,59 @@
+"""Documents from one set of templates to HTML and PDF.
+
+``templates/documents/`` holds the Jinja2 templates (``notice``, ``bulletin``, ``report``
+for mid-year and year-end, ``poster``) and their print stylesheet; the HTML is complete
+in itself (style and SVG charts inline) and the PDF is that HTML printed by WeasyPrint
+(Pango and HarfBuzz shape the text; the fonts, the distribution's Noto CJK, are embedded
+as subsets). The PDF carries no creation or modification date, so the same context gives
+the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+TEMPLATE_OF_KIND = {"notice": "notice.html", "bulletin": "bulletin.html",
+                    "midyear": "report.html", "yearend": "report.html",
+                    "poster": "poster.html"}
+
+_env = Environment(loader=PackageLoader("services.scoring", "templates"),
+                   autoescape=select_autoescape(("html",)), trim_blocks=True,
+                   lstrip_blocks=True)
+_css = (resources.files("services.scoring") / "templates" / "documents" /
+        "documents.css").read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str
+    pdf: bytes
+    sha256: str
+    pages: int
+
+
+def html(kind: str, context: dict[str, Any]) -> str:
+    template = _env.get_template(f"documents/{TEMPLATE_OF_KIND[kind]}")
+    return template.render(c=context, css=_css, lang=context["lang"], title=context["title"],
+                           footer=context.get("footer", ""))
+
+
+def pdf(document_html: str) -> tuple[bytes, int]:
+    """The PDF of a document's HTML and its page count."""
+    from weasyprint import HTML  # imported when a document is made (a heavy import)
+
+    rendered = HTML(string=document_html).render()
+    out = io.BytesIO()
+    rendered.write_pdf(out, uncompressed_pdf=False)
+    return out.getvalue(), len(rendered.pages)
+
+
+def render(kind: str, context: dict[str, Any]) -> Rendered:
+    text = html(kind, context)
+    data, pages = pdf(text)
+    return Rendered(text, data, hashlib.sha256(data).hexdigest(), pages)
