@@ -9,7 +9,9 @@ opened; Chinese labels use the distribution's Noto Sans CJK when it is installed
 
 from __future__ import annotations
 
+import hashlib
 import io
+import re
 from collections.abc import Sequence
 
 import matplotlib
@@ -18,7 +20,7 @@ matplotlib.use("svg")
 
 from matplotlib.figure import Figure  # noqa: E402
 
-STYLE = {"svg.hashsalt": "kaoping-documents", "svg.fonttype": "path",
+STYLE = {"svg.hashsalt": "kaoping-documents", "svg.fonttype": "none",
          "font.family": ["Noto Sans CJK SC", "DejaVu Sans"], "font.size": 8,
          "axes.spines.top": False, "axes.spines.right": False}
 INK, ACCENT, MUTED, WARN = "#1f2933", "#1d4e89", "#7b8794", "#b54708"
@@ -30,7 +32,17 @@ def _svg(fig: Figure) -> str:
         fig.savefig(out, format="svg", metadata={"Date": None, "Creator": None},
                     bbox_inches="tight")
     text = out.getvalue()
-    return text[text.index("<svg"):]  # drop the XML prolog and doctype (inline in HTML)
+    return _scoped_ids(text[text.index("<svg"):])  # no XML prolog or doctype (inline)
+
+
+def _scoped_ids(svg: str) -> str:
+    """Prefix the SVG's element ids (matplotlib numbers them per figure: ``line2d_1``)
+    with a digest of the chart, so that several charts in one page keep their own
+    references."""
+    prefix = "c" + hashlib.sha1(svg.encode()).hexdigest()[:8] + "-"
+    svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}{m.group(1)}"', svg)
+    svg = re.sub(r'url\(#([^)]+)\)', lambda m: f"url(#{prefix}{m.group(1)})", svg)
+    return re.sub(r'href="#([^"]+)"', lambda m: f'href="#{prefix}{m.group(1)}"', svg)
 
 
 def _figure(width_in: float, height_in: float) -> Figure:

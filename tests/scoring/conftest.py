@@ -83,6 +83,25 @@ def _survey_app(log: SourceLog, townships: list[str]) -> Flask:
                          "ci_high": None, "n": 200, "n_eff": 150.0, "deff": 1.3})
         return jsonify({"poll_id": poll_id, "method": {"stub": True}, "rows": rows})
 
+    @app.get("/api/v1/polls/<int:poll_id>")
+    def poll(poll_id):
+        log.calls.append(f"survey {request.full_path}")
+        return jsonify({"id": poll_id, "name_zh": f"满意度调查{poll_id}",
+                        "name_en": f"Satisfaction poll {poll_id}", "modes": ["web"],
+                        "field_start": "2026-05-01", "field_end": "2026-05-31"})
+
+    @app.get("/api/v1/polls/<int:poll_id>/outcome-rates")
+    def outcome_rates(poll_id):
+        log.calls.append(f"survey {request.full_path}")
+        entries = [{"township": town, "counts": {"I": 100 + i}, "rates": {
+            "RR1": 0.3 + 0.01 * i, "RR2": 0.32 + 0.01 * i, "RR3": 0.35 + 0.01 * i,
+            "COOP1": 0.6, "REF1": 0.1 + 0.005 * i, "CON1": 0.7}}
+            for i, town in enumerate(townships)]
+        return jsonify({"poll_id": poll_id, "townships": entries, "overall": {
+            "township": None, "counts": {"I": 999},
+            "rates": {"RR1": 0.345, "RR2": 0.36, "RR3": 0.4, "COOP1": 0.6, "REF1": 0.12,
+                      "CON1": 0.7}}})
+
     return app
 
 
@@ -108,6 +127,27 @@ def _inspection_app(log: SourceLog, units: list[str]) -> Flask:
         guard()
         return jsonify([{"unit": u, "checked": 10, "discrepant": i % 4, "rate": (i % 4) / 10}
                         for i, u in enumerate(units) if i % 2 == 0])
+
+    @app.get("/api/v1/finding-counts")
+    def finding_counts():
+        guard()
+        return jsonify([{"unit": u, "visits": 1 + i % 3, "minor": i % 4, "major": i % 2,
+                         "critical": int(i % 7 == 0), "findings": i % 4 + i % 2 + int(i % 7 == 0)}
+                        for i, u in enumerate(units) if i % 3 == 0])
+
+    @app.get("/api/v1/orders/closure-rates")
+    def closure_rates():
+        guard()
+        return jsonify([{"unit": u, "orders": 3, "due": 2, "closed": 2,
+                         "closed_on_time": 1 + i % 2, "rate": (1 + i % 2) / 2}
+                        for i, u in enumerate(units) if i % 4 == 0])
+
+    @app.get("/api/v1/orders/overdue")
+    def overdue():
+        guard()
+        return jsonify([{"id": 40 + i, "unit": u, "visit_id": i, "finding_id": i,
+                         "deadline": "2026-06-15", "days_overdue": 16 + i, "state": "open",
+                         "instructions": "fix"} for i, u in enumerate(units[:3])])
 
     return app
 
