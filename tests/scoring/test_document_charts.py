@@ -1,0 +1,33 @@
+"""Charts of the documents: deterministic SVG, ids of their own, labels as text."""
+
+import re
+
+from services.scoring import document_charts as charts
+
+
+def _ids(svg):
+    return set(re.findall(r'\bid="([^"]+)"', svg))
+
+
+def test_same_numbers_same_svg_without_a_date():
+    args = (["T01 甲镇", "T02"], [60.0, 55.0], [58.0, 50.0], [62.0, 57.0], [False, True], 56.0,
+            "综合得分")
+    first, second = charts.interval_plot(*args), charts.interval_plot(*args)
+    assert first == second and first.startswith("<svg")
+    assert "<dc:date>" not in first and "甲镇" in first  # text stays text
+
+
+def test_charts_on_one_page_do_not_share_ids():
+    one = charts.bar_intervals(["A", "B"], [70.0, 80.0], [65.0, 75.0], [75.0, 85.0], "%")
+    two = charts.rank_trend(["Q1", "Q2"], {"A": [1, 2], "B": [2, 1]}, "rank")
+    assert _ids(one) and _ids(two) and not _ids(one) & _ids(two)
+    for svg in (one, two):  # every reference points at an id of the same chart
+        refs = set(re.findall(r'(?:href="#|url\(#)([^")]+)', svg))
+        assert refs <= _ids(svg)
+
+
+def test_missing_values_are_left_out():
+    svg = charts.bar_intervals(["A", "B"], [70.0, None], [65.0, None], [75.0, None], "%")
+    assert svg.count("<svg") == 1
+    trend = charts.rank_trend(["Q1", "Q2"], {"A": [None, None], "B": [1, 1]})
+    assert ">B<" in trend or "B</text>" in trend

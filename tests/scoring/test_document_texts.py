@@ -1,0 +1,15 @@
+"""The documents' words: both languages say the same things."""
+
+import re
+
+from services.scoring.document_texts import TEXTS, kind_name
+
+
+def test_both_languages_have_the_same_texts_and_placeholders():
+    assert set(TEXTS["zh"]) == set(TEXTS["en"])
+    for key, text in TEXTS["zh"].items():
+        assert set(re.findall(r"{(\w+)}", text)) == set(re.findall(r"{(\w+)}", TEXTS["en"][key])), key
+
+
+def test_kind_names():
+    assert kind_name("zh", "quarterly") == "季度" and kind_name("en", "year-end") == "year-end"
