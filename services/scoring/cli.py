@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from services.scoring import report_cli
 from services.scoring.engine import EngineError, Table, compute, from_document
 from services.scoring.run_cli import add_run_command, print_ranking, print_sensitivity
 from services.scoring.scheme_document import indicators, nested_document, validate_document
@@ -72,7 +73,9 @@ and kept in the method record. See docs/scoring-engine.md.
 
 
 def register(sub) -> None:
-    """Add ``score`` with its ``compute`` and ``run`` subcommands."""
+    """Add ``score`` with its ``compute`` and ``run`` subcommands, and ``report``
+    (services/scoring/report_cli.py)."""
+    report_cli.register(sub)
     score = sub.add_parser(
         "score", help="scoring: compute an index locally, or run one on the service"
     )

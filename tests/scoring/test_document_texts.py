@@ -8,7 +8,8 @@ from services.scoring.document_texts import TEXTS, kind_name
 def test_both_languages_have_the_same_texts_and_placeholders():
     assert set(TEXTS["zh"]) == set(TEXTS["en"])
     for key, text in TEXTS["zh"].items():
-        assert set(re.findall(r"{(\w+)}", text)) == set(re.findall(r"{(\w+)}", TEXTS["en"][key])), key
+        english = TEXTS["en"][key]
+        assert set(re.findall(r"{(\w+)}", text)) == set(re.findall(r"{(\w+)}", english)), key
 
 
 def test_kind_names():
