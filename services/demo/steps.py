@@ -13,6 +13,7 @@ from pathlib import Path
 
 from services.demo import (
     assessment,
+    documents,
     foundation,
     inspections,
     phone_poll,
@@ -31,6 +32,7 @@ STEPS: tuple[Step, ...] = (
     phone_poll.run,       # the dialer calls every township through the simulated carrier
     inspections.run,      # June spot checks, findings, rectification orders
     assessment.run,       # the mid-year run: rankings, "advanced" awards, publication
+    documents.run,        # the Q2 bulletin and the mid-year report as PDF
     portal_people.run,    # one person per role signs in to the portal
 )
 

@@ -29,8 +29,7 @@ INK, ACCENT, MUTED, WARN = "#1f2933", "#1d4e89", "#7b8794", "#b54708"
 def _svg(fig: Figure) -> str:
     out = io.StringIO()
     with matplotlib.rc_context(STYLE):
-        fig.savefig(out, format="svg", metadata={"Date": None, "Creator": None},
-                    bbox_inches="tight")
+        fig.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
     text = out.getvalue()
     return _scoped_ids(text[text.index("<svg"):])  # no XML prolog or doctype (inline)
 
@@ -57,7 +56,9 @@ def interval_plot(labels: Sequence[str], values: Sequence[float | None],
     """Composite and its interval per unit, best at the top; ``marked`` units (interval
     over the cut-off) in the warning colour; the cut-off as a dashed line."""
     with matplotlib.rc_context(STYLE):
-        fig = _figure(6.3, 0.9 + 0.2 * len(labels))
+        height = 0.7 + 0.19 * len(labels)
+        fig = _figure(6.3, height)
+        fig.subplots_adjust(left=0.3, right=0.97, top=1 - 0.15 / height, bottom=0.5 / height)
         ax = fig.add_subplot()
         ys = list(range(len(labels)))[::-1]
         for y, v, lo, hi, warn in zip(ys, values, lows, highs, marked, strict=True):
@@ -81,6 +82,7 @@ def rank_trend(periods: Sequence[str], series: dict[str, Sequence[int | None]],
     """Rank of each unit across periods (1 at the top)."""
     with matplotlib.rc_context(STYLE):
         fig = _figure(6.3, 2.6)
+        fig.subplots_adjust(left=0.1, right=0.9, top=0.95, bottom=0.12)
         ax = fig.add_subplot()
         xs = list(range(len(periods)))
         top = 1
@@ -107,6 +109,7 @@ def bar_intervals(labels: Sequence[str], values: Sequence[float | None],
     """Bars (e.g. satisfaction per township, in %) with their interval as error bars."""
     with matplotlib.rc_context(STYLE):
         fig = _figure(6.3, 2.6)
+        fig.subplots_adjust(left=0.1, right=0.98, top=0.95, bottom=0.3)
         ax = fig.add_subplot()
         xs = list(range(len(labels)))
         heights = [v if v is not None else 0.0 for v in values]

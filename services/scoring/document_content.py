@@ -169,8 +169,9 @@ def _bulletin(sources: dict[str, Any], units: dict[str, dict], t, name: str) -> 
     tasks = sources.get("key_tasks") or []
     due = sum(r["milestones_due"] for r in tasks)
     on_time = sum(r["milestones_on_time"] for r in tasks)
+    # named: the units that missed a milestone due in the period (the total counts all)
     out["key_tasks"] = [{**r, "name": unit_name(r["unit"]), "rate": pct(r["on_time_rate"])}
-                        for r in tasks if r["milestones_due"]]
+                        for r in tasks if r["milestones_due"] > r["milestones_on_time"]]
     out["key_tasks_total"] = {"due": due, "on_time": on_time,
                               "rate": pct(on_time / due) if due else "—"}
     return out

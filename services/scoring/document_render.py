@@ -10,6 +10,7 @@ the same bytes.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from importlib import resources
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 TEMPLATE_OF_KIND = {"notice": "notice.html", "bulletin": "bulletin.html",
                     "midyear": "report.html", "yearend": "report.html",
@@ -25,6 +27,17 @@ TEMPLATE_OF_KIND = {"notice": "notice.html", "bulletin": "bulletin.html",
 _env = Environment(loader=PackageLoader("services.scoring", "templates"),
                    autoescape=select_autoescape(("html",)), trim_blocks=True,
                    lstrip_blocks=True)
+
+
+def svg_img(svg: str) -> Markup:
+    """A chart as an ``<img>`` of a ``data:`` URI: the printer parses the SVG with its XML
+    parser instead of the HTML tokenizer walking every element (about a second less for
+    the county's bulletin), and the HTML stays one self-contained file."""
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return Markup(f'<img class="chart" alt="" src="data:image/svg+xml;base64,{data}">')
+
+
+_env.filters["svg_img"] = svg_img
 _css = (resources.files("services.scoring") / "templates" / "documents" /
         "documents.css").read_text(encoding="utf-8")
 

@@ -48,6 +48,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "late_units": "迟报或漏报单位", "months_missing": "未填报月份",
         "none_late": "无迟报或漏报单位。",
         "key_task_section": "重点任务节点",
+        "key_task_note": "下表列出有节点未按期完成的单位；合计为全部单位。",
         "milestones_due": "到期节点", "milestones_on_time": "按期完成",
         "skipped": "数据未取得：{reason}",
         "blend_section": "综合结果",
@@ -120,6 +121,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "late_units": "Units late or missing", "months_missing": "Months missing",
         "none_late": "No unit was late or missing.",
         "key_task_section": "Key-task milestones",
+        "key_task_note": "Units that missed a milestone are named; the total counts every "
+                         "unit.",
         "milestones_due": "Milestones due", "milestones_on_time": "On time",
         "skipped": "Not available: {reason}",
         "blend_section": "Result",
