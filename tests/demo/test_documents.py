@@ -29,7 +29,9 @@ def test_bulletin_and_midyear_report_are_written(make_app, auth, demo_context, t
         path = tmp_path / name
         assert f"    {path}" in out
         text = pdf_text(path.read_bytes())
-        assert len(re.findall(r"^\s+\d+\s+[DT]\d{2,3}\s", text, re.MULTILINE)) == 118
+        ranked = re.findall(r"^\s*\d+\s+([DT]\d{2,3})\s.*\[-?\d+\.\d\d, -?\d+\.\d\d\]", text,
+                            re.MULTILINE)
+        assert len(set(ranked)) == 118  # every unit's ranking row
     bulletin = pdf_text((tmp_path / "bulletin_2026-Q2.pdf").read_bytes())
     assert "明察暗访" in bulletin and "自查填报" in bulletin and "重点任务节点" in bulletin
 

@@ -45,3 +45,52 @@ def test_a_unit_person_may_not_open_the_documents(county_portal, county, make_pe
     assert 'href="/documents"' not in html
     assert client.get("/documents").status_code == 403
     assert client.get("/documents/1.pdf").status_code == 403
+
+
+def test_documents_page_in_chromium_at_phone_and_desktop_width(county_portal, county,
+                                                               make_person):
+    """Debian's Chromium, JavaScript off: the list reads as cards on a phone and as a
+    table on a desktop; ``PORTAL_SCREENSHOTS=<folder>`` saves both."""
+    import os
+    import shutil
+    from pathlib import Path
+
+    import pytest
+    from playwright import sync_api
+
+    from tests.portal.portal_support import PASSWORD
+    from tests.support import serving
+
+    chromium = os.environ.get("KAOPING_CHROMIUM", "/usr/bin/chromium")
+    if not shutil.which(chromium):
+        if os.environ.get("CI"):
+            pytest.fail(f"Chromium not found at {chromium}")
+        pytest.skip(f"Chromium not found at {chromium}")
+    doc = _notice(county)
+    make_person("lead1", "leader")
+    shots = os.environ.get("PORTAL_SCREENSHOTS")
+    with serving(county_portal) as url, sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium,
+                                             args=["--no-sandbox", "--disable-gpu"])
+        for name, viewport in (("phone", {"width": 390, "height": 844}),
+                               ("desktop", {"width": 1280, "height": 800})):
+            context = browser.new_context(viewport=viewport, java_script_enabled=False)
+            page = context.new_page()
+            page.goto(f"{url}/sign-in")
+            page.fill("#username", "lead1")
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit] >> text=登录")
+            page.wait_for_load_state()
+            page.click("nav >> text=通报与报告")
+            page.wait_for_load_state()
+            assert page.url == f"{url}/documents"
+            assert doc["title"] in page.inner_text("#documents")
+            assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+            with page.expect_download() as download:
+                page.click(f"a[href='/documents/{doc['id']}.pdf']")
+            assert download.value.suggested_filename.endswith(".pdf")
+            if shots:
+                Path(shots).mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(Path(shots) / f"documents-{name}.png"), full_page=True)
+            context.close()
+        browser.close()

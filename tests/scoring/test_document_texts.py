@@ -14,3 +14,8 @@ def test_both_languages_have_the_same_texts_and_placeholders():
 
 def test_kind_names():
     assert kind_name("zh", "quarterly") == "季度" and kind_name("en", "year-end") == "year-end"
+
+
+def test_no_text_is_named_like_a_dict_method():
+    """Templates read ``c.t.<key>``: a key such as ``values`` would print the method."""
+    assert not set(TEXTS["zh"]) & set(dir(dict))
