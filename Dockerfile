@@ -2,8 +2,10 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 KAOPING_ENV=production
 # CJK fonts from the distribution: Chinese text that the portal renders on the server
-# (its charts and PDF documents, DESIGN.md) needs them.
+# (its charts and PDF documents, DESIGN.md) needs them. WeasyPrint (the documents' PDF)
+# lays text out with the distribution's Pango and subsets fonts with HarfBuzz.
 RUN apt-get update && apt-get install -y --no-install-recommends fonts-noto-cjk \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml README.md ./
