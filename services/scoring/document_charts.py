@@ -116,7 +116,10 @@ def bar_intervals(labels: Sequence[str], values: Sequence[float | None],
         ax.bar(xs, heights, color=ACCENT, width=0.6)
         for x, v, lo, hi in zip(xs, values, lows, highs, strict=True):
             if v is not None and lo is not None and hi is not None:
-                ax.errorbar([x], [v], yerr=[[v - lo], [hi - v]], color=INK, capsize=2,
+                # a Wilson interval is not centred on the (weighted) estimate and may even
+                # leave it outside: draw the bounds as they are, never a negative arm
+                ax.errorbar([x], [v], yerr=[[max(0.0, v - lo)], [max(0.0, hi - v)]],
+                            color=INK, capsize=2,
                             linewidth=0.8)
         ax.set_xticks(xs, labels, rotation=45 if len(labels) > 8 else 0, ha="right"
                       if len(labels) > 8 else "center")

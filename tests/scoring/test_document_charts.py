@@ -31,3 +31,10 @@ def test_missing_values_are_left_out():
     assert svg.count("<svg") == 1
     trend = charts.rank_trend(["Q1", "Q2"], {"A": [None, None], "B": [1, 1]})
     assert ">B<" in trend or "B</text>" in trend
+
+
+def test_an_estimate_outside_its_interval_is_drawn():
+    """A weighted estimate may lie outside its Wilson interval (seen in the demo's web
+    poll); the chart draws it rather than failing."""
+    svg = charts.bar_intervals(["A"], [99.0], [80.0, ], [98.5], "%")
+    assert svg.startswith("<svg")
