@@ -61,12 +61,20 @@ def interval_plot(labels: Sequence[str], values: Sequence[float | None],
         fig.subplots_adjust(left=0.3, right=0.97, top=1 - 0.15 / height, bottom=0.5 / height)
         ax = fig.add_subplot()
         ys = list(range(len(labels)))[::-1]
-        for y, v, lo, hi, warn in zip(ys, values, lows, highs, marked, strict=True):
-            colour = WARN if warn else ACCENT
-            if lo is not None and hi is not None:
-                ax.plot([lo, hi], [y, y], color=colour, linewidth=1.6, solid_capstyle="butt")
-            if v is not None:
-                ax.plot([v], [y], marker="o", color=colour, markersize=3.5)
+        # one collection for the intervals and one line per colour for the points: a few
+        # SVG elements per chart instead of several per unit (the printer draws each)
+        spans = [(y, lo, hi, WARN if warn else ACCENT)
+                 for y, lo, hi, warn in zip(ys, lows, highs, marked, strict=True)
+                 if lo is not None and hi is not None]
+        if spans:
+            ax.hlines([s[0] for s in spans], [s[1] for s in spans], [s[2] for s in spans],
+                      colors=[s[3] for s in spans], linewidth=1.6)
+        for colour, flag in ((ACCENT, False), (WARN, True)):
+            points = [(v, y) for y, v, warn in zip(ys, values, marked, strict=True)
+                      if v is not None and bool(warn) == flag]
+            if points:
+                ax.plot([p[0] for p in points], [p[1] for p in points], linestyle="none",
+                        marker="o", color=colour, markersize=3.5)
         if cutoff is not None:
             ax.axvline(cutoff, color=MUTED, linestyle="--", linewidth=0.8)
         ax.set_yticks(ys, labels)
