@@ -166,3 +166,21 @@ def test_withdraw_and_replace_keep_both_listed(runs_client, auth, midyear, datab
         with pytest.raises(ValueError, match="archived"):
             session.delete(session.get(Document, first["id"]))
             session.flush()
+
+
+def test_report_prints_the_sensitivity_table_of_a_run_that_has_one(runs_client, auth, county):
+    run = start_run(runs_client, auth, county, sensitivity=True).json
+    _publish(runs_client, auth, run["id"])
+    doc = _make(runs_client, auth, kind="midyear", run_id=run["id"], lang="en").json
+    text = pdf_text(runs_client.get(f"/api/v1/documents/{doc['id']}/pdf",
+                                    headers=auth("planner")).data)
+    report = runs_client.get(f"/api/v1/runs/{run['id']}/sensitivity",
+                             headers=auth("analyst")).json
+    assert "Sensitivity" in text
+    for name, variant in report["variants"].items():
+        line = [ln for ln in text.splitlines() if ln.strip().startswith(name)][0]
+        if "skipped" in variant:  # no numbers; the reason beside them (wrapped)
+            assert line.split()[1:3] == ["—", "—"] and "not applicable" in text
+        else:
+            assert f"{variant['mean_abs_shift']:.2f}" in line
+            assert line.split()[2] == str(variant["max_abs_shift"])
