@@ -17,7 +17,6 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from services.scoring import posters
 from services.scoring.models.documents import DOCUMENT_KINDS, LANGUAGES
 from services.scoring.run_cli import _post
 from shared.auth import issue_token
@@ -79,6 +78,8 @@ def _document(args) -> int:
 
 
 def _posters(args) -> int:
+    from services.scoring import posters  # QR codes and the templates: only this command
+
     poll = _client("survey").get_json(f"/api/v1/polls/{args.poll}")
     units = {u["code"]: u for u in _client("scoring").get_json("/api/v1/units?kind=township")}
     name = "name_zh" if args.lang == "zh" else "name_en"
