@@ -19,7 +19,7 @@ CHECKLIST = {
          "response_type": "pass_fail", "critical": True},
         {"item_id": "sanitation", "text_zh": "环境卫生", "text_en": "Sanitation", "weight": 1,
          "response_type": "points", "max_points": 10},
-        # Measured against the unit's self-check (sc_count: T01 9, T02 reports none, T03 8).
+        # Measured against the unit's self-check (sc_count this month: T01 10, T02 none, T03 8).
         {"item_id": "sc_count", "text_zh": "新植树木（百株）", "text_en": "New trees (hundreds)",
          "weight": 1, "response_type": "measurement", "unit_of_measure": "百株",
          "tolerance": 0.1, "tolerance_kind": "relative", "photo_required": True},

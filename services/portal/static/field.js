@@ -554,30 +554,34 @@
     return fs ? fs.textContent.trim() : item;
   }
 
+  var thumbnails = {};
+  function thumbnail(photo) {
+    if (!thumbnails[photo.id]) thumbnails[photo.id] = URL.createObjectURL(photo.blob);
+    return thumbnails[photo.id];
+  }
+
   function showPhotos(ops) {
     var photoOps = ops.filter(function (op) { return op.kind === "photo" && op.status !== "discarded"; });
-    form.querySelectorAll(".photos").forEach(function (list) { list.textContent = ""; });
-    photoOps.forEach(function (op) {
-      var list = form.querySelector('.photos[data-item="' + CSS.escape(op.item) + '"]');
-      if (!list) return;
-      get("photos", op.photo).then(function (photo) {
-        if (!photo) return;
-        var img = el("img", { alt: "", width: "64", height: "48" });
-        img.src = URL.createObjectURL(photo.blob);
-        var state = op.status === "sent" ? t("photoStored") : op.status === "refused"
-          ? t("stateRefused") : t("stateWaiting");
-        var bar = el("progress", { max: "1", value: op.status === "sent" ? "1" : "0",
-                                   "data-photo": photo.id });
-        list.appendChild(el("li", { className: "photo photo-" + op.status, "data-sha256": photo.sha256,
-                                    "data-status": op.status }, [
-          img,
-          el("span", { className: "photo-meta", text: t("photoLine", { w: photo.width,
-            h: photo.height, kb: num(photo.size / 1024, 0), sha: photo.sha256 }) }),
-          bar,
-          el("span", { className: "photo-state", text: state })
-        ]));
+    return Promise.all(photoOps.map(function (op) { return get("photos", op.photo); }))
+      .then(function (photos) {
+        form.querySelectorAll(".photos").forEach(function (list) { list.textContent = ""; });
+        photoOps.forEach(function (op, index) {
+          var photo = photos[index];
+          var list = form.querySelector('.photos[data-item="' + CSS.escape(op.item) + '"]');
+          if (!photo || !list) return;
+          var state = op.status === "sent" ? t("photoStored") : op.status === "refused"
+            ? t("stateRefused") : t("stateWaiting");
+          list.appendChild(el("li", { className: "photo photo-" + op.status,
+                                      "data-sha256": photo.sha256, "data-status": op.status }, [
+            el("img", { alt: "", width: "64", height: "48", src: thumbnail(photo) }),
+            el("span", { className: "photo-meta", text: t("photoLine", { w: photo.width,
+              h: photo.height, kb: num(photo.size / 1024, 0), sha: photo.sha256 }) }),
+            el("progress", { max: "1", value: op.status === "sent" ? "1" : "0",
+                             "data-photo": photo.id }),
+            el("span", { className: "photo-state", text: state })
+          ]));
+        });
       });
-    });
   }
 
   function progress(photoId, fraction) {
