@@ -285,7 +285,9 @@ def test_a_visit_filled_off_line_is_sent_once_when_the_network_returns(
         shoot(page, "field-offline-phone", page.locator("#sync"))
         visit, orders = stored(county, field["T01"])
         assert visit["status"] == "scheduled" and not visit["attachments"] and not orders
-        assert reached == []
+        # (Chromium checks the worker's own script for updates outside the emulated
+        # network; nothing else may have reached the portal.)
+        assert set(reached) <= {"/field/sw.js"}
         context.set_offline(False)
         wait_all_sent(page, 5)
         visit, orders = stored(county, field["T01"])

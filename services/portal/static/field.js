@@ -285,7 +285,7 @@
                               "data-kind": op.kind, "data-status": op.status }, [
           el("span", { className: "sync-title", text: opTitle(op) }),
           el("span", { className: "sync-state", text: t("state" + op.status.charAt(0).toUpperCase()
-            + op.status.slice(1)) + (op.sentAt ? " · " + t("sentAt", { time: clock(op.sentAt) }) : "") })
+            + op.status.slice(1)) + (op.sentAt ? " · " + clock(op.sentAt) : "") })
         ]);
         if (op.status === "refused") item.appendChild(refusal(op));
         list.appendChild(item);
@@ -550,8 +550,8 @@
   }
 
   function itemLabel(item) {
-    var fs = form.querySelector('.item[data-item="' + CSS.escape(item) + '"] .item-no');
-    return fs ? fs.textContent.trim() : item;
+    var fs = form.querySelector('.item[data-item="' + CSS.escape(item) + '"]');
+    return fs ? fs.dataset.label : item;
   }
 
   var thumbnails = {};
@@ -661,8 +661,8 @@
     draft.findings.forEach(function (finding, index) {
       var li = el("li", { className: "finding sev-" + finding.severity, "data-ref": finding.ref }, [
         el("strong", { text: finding.ref + " · " + t("sev" + finding.severity.charAt(0).toUpperCase()
-          + finding.severity.slice(1)) + " · " + (finding.item ? itemLabel(finding.item) + " "
-          + finding.item : t("wholeVisit")) }),
+          + finding.severity.slice(1)) + " · " + (finding.item ? itemLabel(finding.item)
+          : t("wholeVisit")) }),
         el("span", { text: finding.description })
       ]);
       if (!locked) {
@@ -866,7 +866,9 @@
     return get("drafts", KEY).then(function (stored) {
       draft = stored || { key: KEY, user: USER, visit: Number(V.visit), fields: {}, findings: [],
                           orders: {}, nextRef: 1, checkin: null, state: "draft" };
-      writeFields(draft.fields);
+      // What was typed before this script arrived (a slow first load) is kept too.
+      if (stored) writeFields(draft.fields);
+      else { draft.fields = readFields(); save(); }
       showCheckin();
       showReported();
       form.querySelectorAll('.item[data-type="measurement"]').forEach(showDiscrepancy);
