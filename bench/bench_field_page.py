@@ -33,7 +33,6 @@ import statistics
 import sys
 import tempfile
 import threading
-import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 

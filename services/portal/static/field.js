@@ -903,6 +903,14 @@
       hooks.render = showPhotos;
       hooks.progress = progress;
       hooks.edit = edit;
+      // What was sent from another field page (today's work) meanwhile.
+      return userOps().then(function (ops) {
+        return ops.filter(function (op) {
+          return op.status === "sent" && String(op.visit) === V.visit;
+        }).reduce(function (chain, op) {
+          return chain.then(function () { return afterSent(op); });
+        }, Promise.resolve());
+      });
     });
   }
 
