@@ -22,6 +22,8 @@ import hashlib
 from datetime import date, timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from services.portal.api_client import Apis
 from shared.client import ServiceError
 from shared.errors import DependencyDown, ValidationFailed
@@ -122,13 +124,13 @@ def receive_photo(apis: Apis, visit_id: int, meta: dict[str, Any], content: byte
     digest = hashlib.sha256(content).hexdigest()
     problems = {}
     if digest != meta["sha256"].lower():
-        problems["sha256"] = [f"the bytes received hash to {digest}"]
+        problems["sha256"] = [_l("The bytes received hash to %(digest)s.", digest=digest)]
     if meta["content_type"] not in PHOTO_TYPES:
-        problems["content_type"] = [f"one of {', '.join(PHOTO_TYPES)}"]
+        problems["content_type"] = [_l("A photo is JPEG, PNG or WebP.")]
     if not content:
-        problems["content"] = ["empty"]
+        problems["content"] = [_l("The photo is empty.")]
     if problems:
-        raise ValidationFailed("The photo did not arrive intact", problems)
+        raise ValidationFailed(_l("The photo did not arrive intact."), problems)
     visit = apis.inspection.get_json(f"/api/v1/visits/{visit_id}")
     attachment = next((a for a in visit["attachments"]
                        if a["sha256"] == digest and a["kind"] == "photo"
@@ -163,8 +165,8 @@ def issue_order(apis: Apis, visit_id: int, body: dict[str, Any]) -> dict[str, An
     finding = next((f for v in current for f in v["findings"]
                     if f["ref"] == body.get("finding_ref")), None)
     if finding is None:
-        raise ValidationFailed("No such finding", {
-            "finding_ref": ["not a finding of the visit's current version"]})
+        raise ValidationFailed(_l("No such finding."), {
+            "finding_ref": [_l("Not a finding of the visit's current version.")]})
     for order in apis.inspection.get_json("/api/v1/orders"):
         if order["finding_id"] == finding["id"]:
             return {**order, "already": True}

@@ -341,7 +341,7 @@ def test_a_visit_changed_elsewhere_is_shown_and_resolved_as_an_amendment(
         context.set_offline(False)
         page.wait_for_selector(".sync-item[data-kind=submit][data-status=refused]")
         refused = page.inner_text(".sync-item[data-kind=submit]")
-        assert "409" in refused and "作为修订发送" in refused
+        assert "409" in refused and "本次检查已提交" in refused and "作为修订发送" in refused
         assert page.locator(".sync-item[data-kind=order]").get_attribute("data-status") == "waiting"
         shoot(page, "field-conflict-phone", page.locator("#sync"))
         page.fill(".amend-reason", "现场复核后更正")

@@ -15,7 +15,10 @@ import functools
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_wtf.csrf import CSRFError, generate_csrf
 
+from flask_babel import lazy_gettext as _l
+
 from services.portal import access, field
+from services.portal.api_errors import translate
 from shared.client import ServiceError
 from shared.errors import DomainError, ValidationFailed, envelope
 
@@ -28,9 +31,9 @@ def inspector_only(view):
     @functools.wraps(view)
     def guarded(*args, **kwargs):
         if g.person is None:
-            return _error(401, "Sign in again")
+            return _error(401, _l("Sign in again."))
         if g.person.role not in ("inspector", "admin"):
-            return _error(403, f"role {g.person.role} may not use the field pages")
+            return _error(403, _l("Only inspectors use the field pages."))
         return view(*args, **kwargs)
 
     return guarded
@@ -91,12 +94,22 @@ def allow_large_photo() -> None:
 def _json() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise ValidationFailed("A JSON object is expected", {"body": ["not a JSON object"]})
+        raise ValidationFailed(_l("A JSON object is expected."), {"body": [_l("Not a JSON object.")]})
     return body
 
 
-def _error(status: int, message: str, errors: dict | None = None):
-    return envelope(status, message, errors)
+def _error(status: int, message, errors: dict | None = None):
+    """The envelope, the message and every reason in the person's language where the
+    catalogue knows them (``api_errors.translate``)."""
+    return envelope(status, str(translate(message)), _translated(errors or {}))
+
+
+def _translated(errors):
+    if isinstance(errors, dict):
+        return {key: _translated(value) for key, value in errors.items()}
+    if isinstance(errors, list | tuple):
+        return [_translated(value) for value in errors]
+    return str(translate(errors)) if errors is not None else None
 
 
 @bp.errorhandler(ServiceError)
@@ -114,9 +127,9 @@ def _domain(error: DomainError):
 
 @bp.errorhandler(CSRFError)
 def _csrf(error: CSRFError):
-    return _error(400, "The page's token is not valid; reload it")
+    return _error(400, _l("The page has expired: reload it."))
 
 
 @bp.errorhandler(413)
 def _too_large(error):
-    return _error(413, "The photo is larger than the portal accepts")
+    return _error(413, _l("The photo is larger than the portal accepts."))
