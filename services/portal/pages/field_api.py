@@ -13,9 +13,8 @@ from __future__ import annotations
 import functools
 
 from flask import Blueprint, current_app, g, jsonify, request
-from flask_wtf.csrf import CSRFError, generate_csrf
-
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError, generate_csrf
 
 from services.portal import access, field
 from services.portal.api_errors import translate
