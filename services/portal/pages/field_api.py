@@ -93,7 +93,8 @@ def allow_large_photo() -> None:
 def _json() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise ValidationFailed(_l("A JSON object is expected."), {"body": [_l("Not a JSON object.")]})
+        raise ValidationFailed(_l("A JSON object is expected."),
+                               {"body": [_l("Not a JSON object.")]})
     return body
 
 
