@@ -31,6 +31,7 @@ from tests.support import serving
 CHROMIUM = os.environ.get("KAOPING_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = os.environ.get("PORTAL_SCREENSHOTS")
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
 TIMEOUT_MS = 20_000
 
 
@@ -102,12 +103,12 @@ def jpeg_size(data: bytes) -> tuple[int, int]:
     raise AssertionError("no frame in the JPEG")
 
 
-def shoot(page, name, locator=None):
+def shoot(page, name, locator=None, full_page=False):
     if SCREENSHOTS:
         Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
         path = str(Path(SCREENSHOTS) / f"{name}.png")
         if locator is None:
-            page.screenshot(path=path)
+            page.screenshot(path=path, full_page=full_page)
         else:
             locator.screenshot(path=path)
 
@@ -225,6 +226,7 @@ def test_a_full_visit_on_line(county_portal, county, field, make_person, phone):
         shoot(page, "field-checkin-phone", page.locator("#checkin"))
         # The self-reported figure arrived with the check-in; the discrepancy shows as typed.
         assert "自报数：10 百株" in page.inner_text("#item-3 .reported")
+        assert "该单位未自报此项数据" in page.inner_text("#item-4 .reported")
         page.fill("input[name='value:sc_count']", "9.5")
         assert "在允许误差内" in page.inner_text("#item-3 .discrepancy")
         # Submitting with answers missing is refused on the page, naming them.
@@ -238,7 +240,11 @@ def test_a_full_visit_on_line(county_portal, county, field, make_person, phone):
         assert sync_states(page) == [["checkin", "sent"], ["photo", "sent"], ["photo", "sent"],
                                      ["submit", "sent"], ["order", "sent"]]
         shoot(page, "field-sync-phone", page.locator("#sync"))
+        shoot(page, "field-visit-phone", full_page=True)
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        page.set_viewport_size(DESKTOP)
+        shoot(page, "field-visit-desktop", full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]
         visit, orders = stored(county, field["T01"])
         assert visit["status"] == "submitted" and visit["checkin"]["provider"] == "gps"
         assert abs(visit["checkin"]["distance_m"] - 30.0) < 1

@@ -617,11 +617,11 @@
     if (!draft.reported) return;
     form.querySelectorAll('.item[data-type="measurement"]').forEach(function (fs) {
       var value = draft.reported[fs.dataset.item];
-      if (value === undefined) return;
-      fs.dataset.reported = value;
+      fs.dataset.reported = value === undefined ? "" : value;
       var line = fs.querySelector(".reported");
       var tolerance = line.querySelector(".tolerance");
-      line.textContent = t("reported", { value: num(value) + " " + fs.dataset.uom }) + " ";
+      line.textContent = (value === undefined ? t("reportedNone")
+        : t("reported", { value: num(value) + " " + fs.dataset.uom })) + " ";
       if (tolerance) line.appendChild(tolerance);
       showDiscrepancy(fs);
     });
