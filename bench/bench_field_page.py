@@ -18,8 +18,10 @@ Printed per run, then the median of the runs:
   read and typed into);
 - usable: the page's script has restored what the device keeps and wired the check-in,
   photo and submit buttons (``performance.mark("field-ready")``); target within 3 s;
-- then, still on Slow 3G, the page opened again with its service worker (a repeat
-  visit), and opened with the network off (from the worker's copy).
+- then the page opened again with its service worker, on Slow 3G (the worker's own
+  requests throttled too, through a DevTools session attached to it): the page is
+  asked of the network first, its files come from the worker's cache; and opened with
+  the network off (the worker's copy).
 
     .venv/bin/python bench/bench_field_page.py [--runs 3]
 """
@@ -27,6 +29,8 @@ Printed per run, then the median of the runs:
 from __future__ import annotations
 
 import argparse
+import json
+import logging
 import os
 import platform
 import statistics
@@ -56,8 +60,11 @@ from shared.migrations import service_migrations_dir, upgrade  # noqa: E402
 CHROMIUM = os.environ.get("KAOPING_CHROMIUM", "/usr/bin/chromium")
 SLOW_3G = {"offline": False, "latency": 2000, "downloadThroughput": 50000,
            "uploadThroughput": 50000}
+NO_THROTTLING = {"offline": False, "latency": 0, "downloadThroughput": -1,
+                 "uploadThroughput": -1}
 PHONE = {"width": 390, "height": 844}
 PASSWORD = "Bench-field-page-42"
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 
 def serve(app) -> tuple[str, object]:
@@ -151,12 +158,40 @@ def measure(browser, portal_url: str, visit_id: int) -> dict:
     # The service worker keeps the page; then the repeat visit, still on Slow 3G.
     page.wait_for_selector("#field-page[data-offline-ready]", timeout=120_000)
     cdp.send("Network.setCacheDisabled", {"cacheDisabled": False})
+    worker = WorkerNetwork(browser)
+    worker.emulate(SLOW_3G)
     repeat = timed_open(page, url)
+    worker.emulate({**NO_THROTTLING, "offline": True})
     context.set_offline(True)
     offline = timed_open(page, url)
     context.close()
     return {"transfer": sum(files.values()), "files": files, "paint": first["paint"],
             "ready": first["ready"], "repeat": repeat, "offline": offline}
+
+
+class WorkerNetwork:
+    """Network conditions for the service worker's own requests (the page's emulation
+    does not cover them; the worker asks the network first for a page), through one
+    DevTools session attached to each worker."""
+
+    def __init__(self, browser):
+        self.session = browser.new_browser_cdp_session()
+        workers = [t for t in self.session.send("Target.getTargets")["targetInfos"]
+                   if t["type"] == "service_worker"]
+        assert workers, "no service worker"
+        self.ids = [self.session.send("Target.attachToTarget", {
+            "targetId": w["targetId"], "flatten": False})["sessionId"] for w in workers]
+        self.sent = 0
+        self.send("Network.enable", {})
+
+    def send(self, method: str, params: dict) -> None:
+        for session_id in self.ids:
+            self.sent += 1
+            self.session.send("Target.sendMessageToTarget", {"sessionId": session_id,
+                "message": json.dumps({"id": self.sent, "method": method, "params": params})})
+
+    def emulate(self, conditions: dict) -> None:
+        self.send("Network.emulateNetworkConditions", conditions)
 
 
 def timed_open(page, url: str) -> float:
