@@ -161,9 +161,13 @@ def sync_states(page):
         "items => items.map(i => [i.dataset.kind, i.dataset.status])")
 
 
-def wait_all_sent(page, count):
-    sync_api.expect(page.locator("#sync-list .sync-item[data-status=sent]")).to_have_count(
+def wait_all(page, status, count):
+    sync_api.expect(page.locator(f"#sync-list .sync-item[data-status={status}]")).to_have_count(
         count, timeout=TIMEOUT_MS)
+
+
+def wait_all_sent(page, count):
+    wait_all(page, "sent", count)
 
 
 def stored(county, visit_id):
@@ -229,10 +233,11 @@ def test_a_full_visit_on_line(county_portal, county, field, make_person, phone):
         assert "该单位未自报此项数据" in page.inner_text("#item-4 .reported")
         page.fill("input[name='value:sc_count']", "9.5")
         assert "在允许误差内" in page.inner_text("#item-3 .discrepancy")
+        sync_api.expect(page.locator("#submit-state")).to_contain_text("保存在本机")
         # Submitting with answers missing is refused on the page, naming them.
         page.click("#submit-button")
-        assert page.locator("#problems").is_visible()
-        assert page.locator("fieldset.item.has-error").count() == 4
+        sync_api.expect(page.locator("#problems")).to_be_visible()
+        sync_api.expect(page.locator("fieldset.item.has-error")).to_have_count(4)
         fill_visit(page)
         assert "超出允许误差" in page.inner_text("#item-3 .discrepancy")
         shoot(page, "field-measurement-phone", page.locator("#item-3"))
@@ -268,6 +273,7 @@ def test_a_visit_filled_off_line_is_sent_once_when_the_network_returns(
         sign_in(page, url, "insp1")
         # The service worker keeps today's visit pages for off-line use.
         page.wait_for_selector("#field-page[data-offline-ready]")
+        assert "可离线使用" in page.inner_text("#net")
         open_visit(page, url, field["T01"])
         context.set_offline(True)
         reached.clear()
@@ -276,6 +282,7 @@ def test_a_visit_filled_off_line_is_sent_once_when_the_network_returns(
         page.wait_for_selector(".checkin-waiting")
         assert "正在" not in page.inner_text("#net") and "离线" in page.inner_text("#net")
         fill_visit(page, finding="critical")
+        wait_all(page, "waiting", 5)
         assert [state for _kind, state in sync_states(page)] == ["waiting"] * 5
         page.close()
         # Off line still: the page opens from the service worker, with everything typed.
@@ -287,6 +294,7 @@ def test_a_visit_filled_off_line_is_sent_once_when_the_network_returns(
         assert page.input_value("input[name='value:sc_count']") == "7.5"
         assert page.input_value("textarea[name='note:fire']") == "两处通道畅通"
         assert page.locator("#visit-form").get_attribute("data-state") == "queued"
+        wait_all(page, "waiting", 5)
         assert [state for _kind, state in sync_states(page)] == ["waiting"] * 5
         shoot(page, "field-offline-phone", page.locator("#sync"))
         visit, orders = stored(county, field["T01"])

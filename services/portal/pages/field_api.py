@@ -44,12 +44,6 @@ def session_state():
     return jsonify(username=g.person.username, csrf_token=generate_csrf())
 
 
-@bp.get("/visits/<int:visit_id>")
-@inspector_only
-def visit(visit_id: int):
-    return jsonify(access.apis().inspection.get_json(f"/api/v1/visits/{visit_id}"))
-
-
 @bp.post("/visits/<int:visit_id>/check-in")
 @inspector_only
 def check_in(visit_id: int):

@@ -118,6 +118,7 @@
       net.appendChild(el("a", { href: page.signInUrl, text: t("signIn") }));
     } else {
       net.textContent = navigator.onLine ? t("online") : t("offline");
+      if (root.dataset.offlineReady) net.textContent += " " + t("readyOffline");
     }
   }
 
@@ -138,6 +139,7 @@
   navigator.serviceWorker && navigator.serviceWorker.addEventListener("message", function (event) {
     if (event.data && event.data.type === "kept") {
       root.dataset.offlineReady = String(event.data.count);
+      showNet();
     }
   });
 
@@ -358,7 +360,10 @@
   function save() {
     draft.savedAt = new Date().toISOString();
     var copy = JSON.parse(JSON.stringify(draft));
-    saving = saving.then(function () { return put("drafts", copy); });
+    saving = saving.then(function () { return put("drafts", copy); }).then(function () {
+      var state = document.getElementById("submit-state");
+      if (copy.state === "draft") state.textContent = t("saved", { time: clock(copy.savedAt) });
+    });
     return saving;
   }
 
