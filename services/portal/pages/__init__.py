@@ -6,9 +6,21 @@ from flask import Flask
 from flask_babel import format_datetime, format_decimal, format_percent
 
 from services.portal.labels import label, plan_kind
-from services.portal.pages import auth, events, home, language, orders, people, runs, units
+from services.portal.pages import (
+    auth,
+    events,
+    field,
+    field_api,
+    home,
+    language,
+    orders,
+    people,
+    runs,
+    units,
+)
 
-BLUEPRINTS = [auth.bp, home.bp, language.bp, people.bp, events.bp, units.bp, orders.bp, runs.bp]
+BLUEPRINTS = [auth.bp, home.bp, language.bp, people.bp, events.bp, units.bp, orders.bp, runs.bp,
+              field.bp, field_api.bp]
 
 
 def init_templates(app: Flask) -> None:
