@@ -3,12 +3,16 @@
 Each person gets a generated password, printed here once (only its Argon2 hash is kept).
 The inspector is ``demo-inspector``, whom the inspection demo assigned its visits; the
 unit reporter acts for T01. Each signs in through the portal over HTTP and opens their
-home page, which reads the services' APIs with that person's token.
+home page, which reads the services' APIs with that person's token. The inspection
+demo's plans are for June 2026; so that the inspector's field pages have today's work,
+a planner adds an open plan for today (three townships) and the inspector opens them.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import requests
 
@@ -23,6 +27,8 @@ PEOPLE = (("demo-admin", "admin", None, "管理员"),
           ("demo-analyst", "analyst", None, "分析员"),
           ("demo-leader", "leader", None, "县领导"))
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+VISIT_LINK = re.compile(r'href="(/field/visits/\d+)"')
+COUNTY_TIME = ZoneInfo("Asia/Shanghai")
 
 
 def create_people(database_url: str) -> dict[str, str]:
@@ -42,14 +48,45 @@ def create_people(database_url: str) -> dict[str, str]:
     return made
 
 
-def open_home(url: str, username: str, password: str) -> tuple[int, int]:
-    """Sign in as the person; the home page's status and how many table rows it shows."""
+def signed_in(url: str, username: str, password: str) -> requests.Session:
+    """A session of the portal signed in as the person."""
     browser = requests.Session()
     token = CSRF.search(browser.get(f"{url}/sign-in", timeout=10).text).group(1)
     browser.post(f"{url}/sign-in", timeout=30, data={"csrf_token": token, "username": username,
                                                      "password": password})
-    home = browser.get(f"{url}/", timeout=30, allow_redirects=False)
+    return browser
+
+
+def open_home(url: str, username: str, password: str) -> tuple[int, int]:
+    """Sign in as the person; the home page's status and how many table rows it shows."""
+    home = signed_in(url, username, password).get(f"{url}/", timeout=30, allow_redirects=False)
     return home.status_code, home.text.count("<tr data-")
+
+
+def plan_todays_field_work(ctx: DemoContext) -> int:
+    """An open plan from today for three days, on the newest checklist, for the demo's
+    inspector at three townships (with their registered places); the plan's id."""
+    planner = ctx.client("inspection", "planner")
+    checklist = planner.get_json("/api/v1/checklists")[-1]
+    townships = ctx.client("scoring", "planner").get_json(
+        "/api/v1/units", params={"kind": "township"})[:3]
+    today = datetime.now(COUNTY_TIME).date()
+    plan = planner.post_json("/api/v1/plans", {
+        "name": "今日现场明查 / Today's field checks", "kind": "open",
+        "template_id": checklist["id"], "window_from": today.isoformat(),
+        "window_to": (today + timedelta(days=2)).isoformat(), "inspectors": ["demo-inspector"],
+        "targets": [{"unit": u["code"], **({"lat": u["lat"], "lon": u["lon"]}
+                                           if u.get("lat") is not None
+                                           and u.get("lon") is not None else {})}
+                    for u in townships]})
+    return plan["id"]
+
+
+def open_field_pages(url: str, username: str, password: str) -> tuple[int, list[str]]:
+    """Sign in as the inspector and open today's work: its status and the visit pages."""
+    work = signed_in(url, username, password).get(f"{url}/field/", timeout=30,
+                                                  allow_redirects=False)
+    return work.status_code, sorted(set(VISIT_LINK.findall(work.text)))
 
 
 def run(ctx: DemoContext) -> None:
@@ -61,4 +98,9 @@ def run(ctx: DemoContext) -> None:
         status, rows = open_home(url, username, made[username])
         ctx.say(f"  {role:<9} {username:<15} password {made[username]}  "
                 f"home page {status}, {rows} rows" + (f" (unit {unit})" if unit else ""))
+    plan_todays_field_work(ctx)
+    status, visits = open_field_pages(url, "demo-inspector", made["demo-inspector"])
+    ctx.say(f"  Field pages of demo-inspector (on a phone, off line too): {url}/field/ "
+            f"({status}, {len(visits)} visits today"
+            + (f"; e.g. {url}{visits[0]}" if visits else "") + ")")
     ctx.say(f"  Sign in at {url}/ (the language switch is at the top right).")

@@ -33,6 +33,21 @@ KNOWN_REASONS = (
     (re.compile(r"wrong unit .* is measured in"), _l("Wrong unit of measure.")),
     (re.compile(r"is not active in"), _l("The unit is not active in this period.")),
     (re.compile(r"is published and frozen"), _l("This run is published already.")),
+    # the inspection service, as the field pages meet it
+    (re.compile(r"^A submitted visit cannot be changed"),
+     _l("The visit has been submitted already: send yours as an amendment with a reason.")),
+    (re.compile(r"^Check in before submitting"), _l("Check in first.")),
+    (re.compile(r"^Evidence can be added after check-in and before submission"),
+     _l("Photos are taken after check-in and before the visit is submitted.")),
+    (re.compile(r"^Declared evidence has not all arrived"),
+     _l("A photo has not arrived yet: send it first.")),
+    (re.compile(r"photo of this item is required|^A photo is required$"),
+     _l("Add a photo of this item, or choose N/A.")),
+    (re.compile(r"no self-reported value to compare with"),
+     _l("The unit reported no figure: state whether it complies.")),
+    (re.compile(r"^Only the assigned inspector"),
+     _l("Only the inspector assigned to the visit may work on it.")),
+    (re.compile(r"^Answers are not valid$"), _l("Some answers are not valid.")),
 )
 SKIP_KEYS = {"json", "form", "query", "items"}
 

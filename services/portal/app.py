@@ -15,9 +15,9 @@ from typing import Any
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from services.portal import access, i18n, security
+from services.portal import access, i18n, passwords, security
 from services.portal.config import PortalSettings
-from services.portal.pages import BLUEPRINTS, init_templates
+from services.portal.pages import BLUEPRINTS, field_api, init_templates
 from services.portal.pages.errors import init_error_pages
 from shared.app import base_app
 from shared.db import utcnow
@@ -32,6 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                    test_config=test_config)
     # templates/ and static/ sit beside this file.
     app.root_path = str(Path(__file__).resolve().parent)
+    app.before_request(field_api.allow_large_photo)
     CSRFProtect(app)
     i18n.init_languages(app)
     security.init_security_headers(app, behind_tls=settings.common.behind_proxy)
@@ -40,4 +41,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     init_templates(app)
     init_error_pages(app)
+    passwords.dummy_hash()  # before the first sign-in, so that every answer takes as long
     return app

@@ -38,6 +38,10 @@ class PortalSettings:
     max_body_bytes: int
     api_timeout_s: int
     translations_dir: str
+    photo_long_edge_px: int
+    photo_max_bytes: int
+    field_days_ahead: int
+    field_max_accuracy_m: int
 
     @classmethod
     def from_env(cls) -> PortalSettings:
@@ -59,6 +63,11 @@ class PortalSettings:
             max_body_bytes=env_int("PORTAL_MAX_BODY_BYTES", 1024 * 1024, minimum=1024),
             api_timeout_s=env_int("PORTAL_API_TIMEOUT_S", 10, minimum=1),
             translations_dir=str(var_dir() / "portal-translations"),
+            photo_long_edge_px=env_int("PORTAL_PHOTO_LONG_EDGE_PX", 1600, minimum=320),
+            photo_max_bytes=env_int("PORTAL_PHOTO_MAX_BYTES", 10 * 1024 * 1024,
+                                    minimum=64 * 1024),
+            field_days_ahead=env_int("PORTAL_FIELD_DAYS_AHEAD", 7, minimum=0),
+            field_max_accuracy_m=env_int("PORTAL_FIELD_MAX_ACCURACY_M", 100, minimum=1),
         )
 
     def flask_config(self) -> dict[str, Any]:
@@ -76,6 +85,10 @@ class PortalSettings:
             "PORTAL_RESET_CODE_HOURS": self.reset_code_hours,
             "PORTAL_API_TIMEOUT_S": self.api_timeout_s,
             "PORTAL_TRANSLATIONS_DIR": self.translations_dir,
+            "PORTAL_PHOTO_LONG_EDGE_PX": self.photo_long_edge_px,
+            "PORTAL_PHOTO_MAX_BYTES": self.photo_max_bytes,
+            "PORTAL_FIELD_DAYS_AHEAD": self.field_days_ahead,
+            "PORTAL_FIELD_MAX_ACCURACY_M": self.field_max_accuracy_m,
             "MAX_CONTENT_LENGTH": self.max_body_bytes,
             # The cookie that carries the CSRF secret, the language and the session id.
             "SESSION_COOKIE_NAME": "kaoping_portal",

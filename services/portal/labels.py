@@ -16,6 +16,13 @@ LABELS = {
     # runs
     "monthly": _l("monthly"), "quarterly": _l("quarterly"), "mid-year": _l("mid-year"),
     "year-end": _l("year-end"), "computed": _l("computed"), "published": _l("published"),
+    # findings
+    "minor": _l("minor"), "major": _l("major"), "critical": _l("critical"),
+    # check-in flags
+    "far_from_unit": _l("far from the unit"), "mock_location": _l("mock location"),
+    "low_accuracy": _l("low accuracy"), "location_unknown": _l("unit location unknown"),
+    "self_check_unavailable": _l("self-check not available"),
+    "outside_plan_window": _l("outside the plan's window"),
     # self-check status of the month
     "due": _l("not reported yet"), "overdue": _l("overdue"),
 }

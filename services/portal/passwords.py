@@ -28,8 +28,9 @@ MAX_LENGTH = 256
 ARGON2 = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4, "hash_len": 32,
           "salt_len": 16, "type": Type.ID}
 HASHER = PasswordHasher(**ARGON2)
-# Verified against when nobody has the username, so that the answer takes as long.
-_DUMMY_HASH = HASHER.hash("not a password of anyone")
+# Verified against when nobody has the username, so that the answer takes as long; made
+# on first use (an Argon2 hash costs a good part of a second, too much for every import).
+_DUMMY_HASH: str | None = None
 COMMON_LIST = Path(__file__).with_name("common_passwords.txt")
 # Letters and digits without look-alikes (0/O, 1/l/I), for generated passwords and codes.
 ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -67,6 +68,13 @@ def check(password: str, username: str = "", field: str = "password") -> None:
         raise ValidationFailed("Password does not meet the rules", {field: found})
 
 
+def dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = HASHER.hash("not a password of anyone")
+    return _DUMMY_HASH
+
+
 def hash_password(password: str) -> str:
     """Argon2id hash in PHC string form (``$argon2id$v=19$m=65536,t=3,p=4$...``)."""
     return HASHER.hash(password)
@@ -75,7 +83,7 @@ def hash_password(password: str) -> str:
 def verify(password_hash: str | None, password: str) -> bool:
     """True when ``password`` matches; a missing hash costs the same time and is False."""
     try:
-        return HASHER.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return HASHER.verify(password_hash or dummy_hash(), password) and bool(password_hash)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

@@ -1,7 +1,8 @@
 """Headers that every portal response carries, pages, errors and static files alike.
 
 The Content-Security-Policy allows scripts and styles only from the portal's own files
-(no inline script or style: the templates have none, a test checks) and no framing.
+(no inline script or style: the templates have none, a test checks) and no framing;
+only the field pages may ask for the device's location and camera.
 Pages are not cached (they show a person's data). Behind the TLS gateway
 (``KAOPING_BEHIND_PROXY``) the cookie is Secure and browsers are told to keep to HTTPS.
 """
@@ -22,12 +23,19 @@ HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
+# The inspector's field pages check in with the device's location and take photos, and
+# show each photo from the device (a blob: URL) before it is sent.
+FIELD_CSP = CSP.replace("img-src 'self' data:", "img-src 'self' data: blob:")
+FIELD_PERMISSIONS = "camera=(self), microphone=(), geolocation=(self), payment=()"
 
 
 def init_security_headers(app: Flask, *, behind_tls: bool) -> None:
     @app.after_request
     def _headers(response: Response) -> Response:
         response.headers.update(HEADERS)
+        if request.blueprint == "field":
+            response.headers["Permissions-Policy"] = FIELD_PERMISSIONS
+            response.headers["Content-Security-Policy"] = FIELD_CSP
         if behind_tls:
             response.headers["Strict-Transport-Security"] = "max-age=31536000"
         if request.endpoint != "static":

@@ -24,20 +24,19 @@ import csv
 import json
 import sys
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from services.scoring import report_cli
-from services.scoring.engine import EngineError, Table, compute, from_document
 from services.scoring.run_cli import add_run_command, print_ranking, print_sensitivity
-from services.scoring.scheme_document import indicators, nested_document, validate_document
-from services.scoring.schemes import yaml_problem
-from services.scoring.spreadsheets import read_table
 from shared.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    from services.scoring.engine import Table
 from shared.numbers import MISSING_VALUES
 
+# The engine, NumPy, SciPy and YAML are imported by the commands that use them: every
+# ``kaoping`` command builds this parser, and most of them (status, token, stop) need
+# none of it.
 DEFAULT_DRAWS = 2000
 DEFAULT_SHARE = 0.2
 REQUIRED_COLUMNS = ("unit", "group", "indicator", "value")
@@ -136,6 +135,9 @@ def register(sub) -> None:
 
 
 def _compute(args) -> int:
+    from services.scoring.engine import EngineError, Table, compute, from_document
+    from services.scoring.scheme_document import indicators, nested_document, validate_document
+
     check_out(args.out)
     document = read_scheme(args.scheme)
     validate_document(document)
@@ -180,6 +182,8 @@ def _compute(args) -> int:
 
 def _with_values(table: Table) -> set[str]:
     """The indicators with at least one value or reported field (what a run keeps)."""
+    import numpy as np
+
     present = {ind for j, ind in enumerate(table.indicators)
                if not np.isnan(table.values[:, j]).all()}
     return present | {ind for ind, fields in table.fields.items()
@@ -232,6 +236,10 @@ def read_scheme(path: Path) -> dict:
 
 
 def _yaml(text: str, path: Path) -> Any:
+    import yaml
+
+    from services.scoring.schemes import yaml_problem
+
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -243,6 +251,8 @@ def read_values(path: Path) -> tuple[list[dict[str, str]], list[int]]:
     """Rows of the values file and their row numbers (the file's lines: the header is
     row 1), read as the service reads an import: CSV (UTF-8 with or without BOM, else
     GB18030) or XLSX, the header naming the required columns and no unknown one."""
+    from services.scoring.spreadsheets import read_table
+
     try:
         content = path.read_bytes()
     except OSError as exc:

@@ -11,9 +11,12 @@ from services.portal.models.person import Person
 from tests.support import serving
 
 
-def test_one_person_per_role_signs_in(county_portal, engines, db, demo_context, capsys):
+def test_one_person_per_role_signs_in(county_portal, county, engines, db, demo_context,
+                                      capsys):
     with serving(county_portal) as url:
-        ctx = demo_context(portal=url, portal_database_url=engines["portal"].url
+        ctx = demo_context(portal=url, inspection=county.inspection_url,
+                           scoring=county.scoring_url,
+                           portal_database_url=engines["portal"].url
                            .render_as_string(hide_password=False))
         portal_people.run(ctx)
     out = capsys.readouterr().out
@@ -26,3 +29,7 @@ def test_one_person_per_role_signs_in(county_portal, engines, db, demo_context, 
         assert passwords.verify(found[username].password_hash, password)
     assert re.search(r"planner +demo-planner +password \S+ +home page 200, [1-9]\d* rows", out)
     assert f"Sign in at {url}/" in out
+    # The inspector's field pages, with the plan for today the step adds (three townships).
+    field = re.search(rf"Field pages of demo-inspector .*: {url}/field/ \(200, 3 visits today; "
+                      rf"e\.g\. {url}/field/visits/(\d+)\)", out)
+    assert field, out

@@ -37,6 +37,24 @@ def test_location_cached_on_the_target_is_used(api):
     assert api.check_in(visit["id"], lat=31.0, lon=121.0)["checkin"]["distance_m"] == 0
 
 
+def test_visit_shows_the_registered_location_and_the_self_reports_of_its_check_in(api):
+    template = api.checklist()
+    plan = api.call("POST", "/plans", expect=201, json={
+        "name": "p", "kind": "open", "template_id": template["id"], "window_from": "2026-06-01",
+        "window_to": "2026-06-30", "self_check_period": "2026-06", "inspectors": ["insp-a"],
+        "targets": [{"unit": "T01", "lat": 30.5, "lon": 120.5}, {"unit": "T03"}]})
+    located, unknown = api.visits(plan["id"])
+    before = api.call("GET", f"/visits/{located['id']}", role="inspector", sub="insp-a")
+    assert before["registered_location"] == {"lat": 30.5, "lon": 120.5}
+    assert before["self_reports"] is None
+    after = api.check_in(located["id"])
+    assert after["self_reports"] == {"period": "2026-06",
+                                     "values": {"env.trees_area": 100.0, "sc_investment": 1500.0,
+                                                "sc_complaints_closed": 97.5,
+                                                "sc_safety_incidents": 0.0}}
+    assert api.call("GET", f"/visits/{unknown['id']}")["registered_location"] is None
+
+
 def test_check_in_with_half_a_location_on_the_visit_and_in_the_registry(api, engines):
     """A visit stored with half a location (accepted before intake refused it) and a
     registry unit with half a location: check-in works and flags the location unknown

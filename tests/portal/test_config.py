@@ -20,6 +20,9 @@ def test_defaults(monkeypatch):
     assert (config["SESSION_COOKIE_HTTPONLY"], config["SESSION_COOKIE_SAMESITE"],
             config["SESSION_COOKIE_SECURE"]) == (True, "Lax", False)
     assert config["BABEL_DEFAULT_LOCALE"] == "zh_CN"
+    assert (config["PORTAL_PHOTO_LONG_EDGE_PX"], config["PORTAL_PHOTO_MAX_BYTES"],
+            config["PORTAL_FIELD_DAYS_AHEAD"], config["PORTAL_FIELD_MAX_ACCURACY_M"]) == (
+        1600, 10 * 1024 * 1024, 7, 100)
 
 
 def test_the_environment_is_read(monkeypatch):
@@ -27,7 +30,9 @@ def test_the_environment_is_read(monkeypatch):
     monkeypatch.setenv("PORTAL_IDLE_TIMEOUT_MIN", "10")
     monkeypatch.setenv("KAOPING_BEHIND_PROXY", "true")
     monkeypatch.setenv("SCORING_URL", "http://scoring:5002")
+    monkeypatch.setenv("PORTAL_PHOTO_LONG_EDGE_PX", "1280")
     settings = PortalSettings.from_env()
+    assert settings.photo_long_edge_px == 1280
     assert settings.common.database.url == "postgresql+psycopg://k@db/portal"
     assert settings.idle_timeout_min == 10 and settings.scoring_url == "http://scoring:5002"
     assert settings.flask_config()["SESSION_COOKIE_SECURE"] is True
@@ -36,6 +41,7 @@ def test_the_environment_is_read(monkeypatch):
 @pytest.mark.parametrize("name, value", [("PORTAL_TOKEN_TTL_S", "301"),
                                          ("PORTAL_TOKEN_TTL_S", "five"),
                                          ("PORTAL_LOCKOUT_FAILURES", "0"),
+                                         ("PORTAL_PHOTO_LONG_EDGE_PX", "100"),
                                          ("KAOPING_BEHIND_PROXY", "maybe")])
 def test_a_bad_value_stops_start_up_naming_it(monkeypatch, name, value):
     monkeypatch.setenv(name, value)

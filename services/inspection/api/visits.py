@@ -13,9 +13,9 @@ from services.inspection.schemas.visits import (
     CheckInSchema,
     ReviewSchema,
     SubmissionSchema,
+    VisitListItemSchema,
     VisitQuerySchema,
     VisitSchema,
-    VisitSummarySchema,
 )
 from shared.auth import current_principal, roles
 from shared.db import db_session
@@ -28,7 +28,7 @@ READERS = ("planner", "inspector", "unit", "analyst", "service")
 class Visits(MethodView):
     @roles(*READERS)
     @blp.arguments(VisitQuerySchema, location="query")
-    @blp.response(200, VisitSummarySchema(many=True))
+    @blp.response(200, VisitListItemSchema(many=True))
     def get(self, query):
         """Visits the caller may see (an inspector: their own)."""
         return visits.read_visits(db_session(), current_principal(), **query)

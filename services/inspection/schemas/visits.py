@@ -6,6 +6,16 @@ from services.inspection.schemas.evidence import AttachmentSchema
 from services.inspection.schemas.submissions import VersionSchema
 
 PROVIDERS = ("gps", "network", "fused", "manual")
+LOCATION_DOC = {"description": "the unit's {lat, lon} the check-in is measured against (the "
+                               "plan target's, or the registry's once cached); null when not "
+                               "known"}
+
+
+def registered_location(visit) -> dict | None:
+    """The visit's registered location; half a location is none (``visits.check_in``)."""
+    if visit.unit_lat is None or visit.unit_lon is None:
+        return None
+    return {"lat": visit.unit_lat, "lon": visit.unit_lon}
 
 
 class CheckInSchema(Schema):
@@ -45,6 +55,13 @@ class VisitSchema(Schema):
     inspector = fields.String()
     status = fields.String()
     checkin = fields.Method("_checkin", allow_none=True)
+    registered_location = fields.Function(
+        registered_location, allow_none=True, metadata=LOCATION_DOC)
+    self_reports = fields.Dict(
+        allow_none=True,
+        metadata={"description": "{period, values: {item id: value}}: the unit's self-check "
+                                 "fetched at check-in, that measured items are compared with; "
+                                 "null before check-in or when scoring did not answer"})
     current_version = fields.Integer()
     score = fields.Float(allow_none=True)
     reviewed_by = fields.String(allow_none=True)
@@ -66,6 +83,13 @@ class VisitSummarySchema(Schema):
     checkin_at = fields.DateTime(allow_none=True)
     current_version = fields.Integer()
     score = fields.Float(allow_none=True)
+
+
+class VisitListItemSchema(VisitSummarySchema):
+    """A visit in ``GET /visits``: the summary and where the unit is."""
+
+    registered_location = fields.Function(registered_location,
+                                          allow_none=True, metadata=LOCATION_DOC)
 
 
 class SubmissionSchema(VisitSummarySchema):

@@ -10,6 +10,8 @@ from services.portal.pages import (
     auth,
     documents,
     events,
+    field,
+    field_api,
     home,
     language,
     orders,
@@ -19,7 +21,7 @@ from services.portal.pages import (
 )
 
 BLUEPRINTS = [auth.bp, home.bp, language.bp, people.bp, events.bp, units.bp, orders.bp, runs.bp,
-              documents.bp]
+              field.bp, field_api.bp, documents.bp]
 
 
 def init_templates(app: Flask) -> None:

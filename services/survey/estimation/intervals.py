@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import norm
 
 
 def z_value(level: float = 0.95) -> float:
     """Two-sided standard normal quantile for a confidence ``level`` in (0, 1)."""
     if not 0.0 < level < 1.0:
         raise ValueError(f"level must be in (0, 1), got {level}")
+    # Imported here: scipy.stats takes a good part of a second to import, and every
+    # survey process (web workers, dialers) would pay it at start for this one quantile.
+    from scipy.stats import norm
+
     return float(norm.ppf(0.5 + level / 2.0))
 
 
