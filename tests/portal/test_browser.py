@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -24,9 +23,8 @@ from babel.numbers import format_percent
 from playwright import sync_api
 
 from tests.portal.portal_support import PASSWORD, person_token
-from tests.support import serving
+from tests.support import chromium, serving
 
-CHROMIUM = os.environ.get("KAOPING_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = os.environ.get("PORTAL_SCREENSHOTS")
 SMALLEST = {"width": 360, "height": 740}
 PHONE = {"width": 390, "height": 844}
@@ -36,16 +34,8 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 @pytest.fixture(scope="module")
 def browser():
-    if not shutil.which(CHROMIUM):
-        message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                             args=["--no-sandbox", "--disable-gpu"])
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

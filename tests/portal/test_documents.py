@@ -52,26 +52,15 @@ def test_documents_page_in_chromium_at_phone_and_desktop_width(county_portal, co
     """Debian's Chromium, JavaScript off: the list reads as cards on a phone and as a
     table on a desktop; ``PORTAL_SCREENSHOTS=<folder>`` saves both."""
     import os
-    import shutil
     from pathlib import Path
 
-    import pytest
-    from playwright import sync_api
-
     from tests.portal.portal_support import PASSWORD
-    from tests.support import serving
+    from tests.support import chromium, serving
 
-    chromium = os.environ.get("KAOPING_CHROMIUM", "/usr/bin/chromium")
-    if not shutil.which(chromium):
-        if os.environ.get("CI"):
-            pytest.fail(f"Chromium not found at {chromium}")
-        pytest.skip(f"Chromium not found at {chromium}")
     doc = _notice(county)
     make_person("lead1", "leader")
     shots = os.environ.get("PORTAL_SCREENSHOTS")
-    with serving(county_portal) as url, sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium,
-                                             args=["--no-sandbox", "--disable-gpu"])
+    with serving(county_portal) as url, chromium() as browser:
         for name, viewport in (("phone", {"width": 390, "height": 844}),
                                ("desktop", {"width": 1280, "height": 800})):
             context = browser.new_context(viewport=viewport, java_script_enabled=False)
@@ -93,4 +82,3 @@ def test_documents_page_in_chromium_at_phone_and_desktop_width(county_portal, co
                 Path(shots).mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(Path(shots) / f"documents-{name}.png"), full_page=True)
             context.close()
-        browser.close()

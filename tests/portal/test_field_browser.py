@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import struct
 import uuid
 import zlib
@@ -26,9 +25,8 @@ from playwright import sync_api
 
 from tests.portal.field_county import PLACES, api, field_plans
 from tests.portal.portal_support import PASSWORD, person_token
-from tests.support import serving
+from tests.support import chromium, serving
 
-CHROMIUM = os.environ.get("KAOPING_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = os.environ.get("PORTAL_SCREENSHOTS")
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
@@ -37,16 +35,8 @@ TIMEOUT_MS = 20_000
 
 @pytest.fixture(scope="module")
 def browser():
-    if not shutil.which(CHROMIUM):
-        message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                             args=["--no-sandbox", "--disable-gpu"])
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

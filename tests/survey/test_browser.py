@@ -1,29 +1,16 @@
 """Web mode in a real headless browser (Debian chromium driven by Playwright): skip
 logic, validation, resume after reload, language switch, submit."""
 
-import os
-import shutil
 
 import pytest
-from playwright import sync_api
 
-from tests.support import serving
-
-CHROMIUM = os.environ.get("KAOPING_CHROMIUM", "/usr/bin/chromium")
+from tests.support import chromium, serving
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not shutil.which(CHROMIUM):
-        message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)  # CI runs the browser tests, never skips them
-        pytest.skip(message)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                             args=["--no-sandbox", "--disable-gpu"])
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
