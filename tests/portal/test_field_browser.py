@@ -265,6 +265,9 @@ def test_a_visit_filled_off_line_is_sent_once_when_the_network_returns(
         page.wait_for_selector("#field-page[data-offline-ready]")
         assert "可离线使用" in page.inner_text("#net")
         open_visit(page, url, field["T01"])
+        # The page's first sync (a session check) must have come back before the
+        # network goes, or it would reach the portal after the clear below.
+        page.wait_for_load_state("networkidle")
         context.set_offline(True)
         reached.clear()
         page.on("pageerror", lambda error: errors.append(str(error)))
