@@ -38,3 +38,49 @@ def test_an_estimate_outside_its_interval_is_drawn():
     poll); the chart draws it rather than failing."""
     svg = charts.bar_intervals(["A"], [99.0], [80.0, ], [98.5], "%")
     assert svg.startswith("<svg")
+
+
+def _drawn(svg):
+    """(tag, geometry, effective presentation) of every drawing element, in order: the
+    style declarations, matplotlib's one ``*`` rule, then attributes."""
+    from xml.etree import ElementTree
+
+    rule = dict(charts.STROKE_RULE)
+    found = []
+    for element in ElementTree.fromstring(svg).iter():
+        tag = element.tag.split("}")[-1]
+        if tag not in ("path", "use", "text", "rect"):
+            continue
+        attrs = {k: v for k, v in element.attrib.items() if k not in ("style", "id")}
+        style = dict((part.split(":", 1)[0].strip(), part.split(":", 1)[1].strip())
+                     for part in element.get("style", "").split(";") if ":" in part)
+        effective = {**(rule if tag != "text" else {}), **attrs, **style}
+        effective.pop("d", None)
+        found.append((tag, " ".join(element.get("d", "").split()), element.text,
+                      sorted(effective.items())))
+    return found
+
+
+def test_the_lean_svg_draws_what_matplotlib_drew():
+    """Fewer elements for the printer, the same drawing: every path, mark and text with
+    the same geometry and the same effective style."""
+    import io
+
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    out = io.StringIO()
+    with matplotlib.rc_context(charts.STYLE):
+        fig = Figure(figsize=(3, 2))
+        ax = fig.add_subplot()
+        ax.bar([0, 1], [3, 4], color="#1d4e89")
+        ax.errorbar([0], [3], yerr=[[1], [1]], capsize=2)
+        ax.plot([0, 1], [1, 2], marker="o", linestyle="--")
+        ax.set_xticks([0, 1], ["甲", "B"])
+        ax.grid(axis="y")
+        fig.savefig(out, format="svg", metadata={"Date": None})
+    raw = out.getvalue()
+    lean = charts._lean(raw)
+    assert "style=" not in lean and "<metadata" not in lean and lean.startswith("<svg")
+    assert lean.count("<g") < raw.count("<g") / 2
+    assert _drawn(lean) == _drawn(raw)
