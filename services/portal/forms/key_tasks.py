@@ -13,14 +13,15 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from services.portal.forms import REQUIRED
 from services.portal.i18n import current_language
 
-STATUSES = (("in_progress", _l("in progress")), ("done", _l("done")),
-            ("delayed", _l("delayed")), ("blocked", _l("blocked")),
-            ("not_started", _l("not started")))
+STATUSES = [SelectChoice("in_progress", _l("in progress")), SelectChoice("done", _l("done")),
+            SelectChoice("delayed", _l("delayed")), SelectChoice("blocked", _l("blocked")),
+            SelectChoice("not_started", _l("not started"))]
 
 
 class ProgressForm(FlaskForm):
@@ -39,7 +40,7 @@ class ProgressForm(FlaskForm):
     def __init__(self, tasks: list[dict], *args, **kwargs):
         super().__init__(*args, **kwargs)
         title = "title_en" if current_language() == "en" else "title_zh"
-        self.task.choices = [(t["code"], f"{t['code']} {t[title]}") for t in tasks]
+        self.task.choices = [SelectChoice(t["code"], f"{t['code']} {t[title]}") for t in tasks]
 
     def report(self) -> dict:
         """The form as the scoring API's progress report."""
