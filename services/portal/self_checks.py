@@ -104,12 +104,6 @@ def submit_month(apis: Apis, unit: str, period: str, items: list[dict[str, Any]]
     return apis.scoring.post_json("/api/v1/self-checks", body, idempotency_key=key)
 
 
-def submit(apis: Apis, unit: str, period: str, item: dict[str, Any], key: str) -> dict[str, Any]:
-    """Submit one value (``item["reason"]`` for a correction)."""
-    reason = item.pop("reason", "") or ""
-    return submit_month(apis, unit, period, [item], reason, key)
-
-
 def upload(apis: Apis, period: str, filename: str, content: bytes, reason: str,
            key: str) -> dict[str, Any]:
     """Upload the month as CSV or XLSX (all or nothing); ServiceError with the API's row

@@ -51,7 +51,7 @@ def test_the_month_shows_each_indicator_with_unit_last_month_and_range(county_po
     assert fact(rate, "uom") == "%" and fact(rate, "last") == "80"
     assert fact(rate, "range") == "≥ 0" and fact(rate, "version") == "第 1 版"
     assert fact(delta, "uom") == "pp" and fact(delta, "range") == "可为任意值，含负数"
-    assert 'id="actual-sc_rate"' in html and 'value="81.0"' in html   # this month's value
+    assert 'id="actual-sc_rate"' in html and 'value="81"' in html   # this month's value
     assert f'period={LAST}' in html                                      # the month before
     department = signed_in(county_portal, make_person, "unit9", "D001")
     page = department.get(f"/units/D001/self-checks?period={MONTH}").get_data(as_text=True)
@@ -147,12 +147,13 @@ def test_a_spreadsheet_of_the_month_with_row_errors_then_saved(county_portal, co
                                "T02,sc_nothing,1,1\nT01,sc_count,0,1\n")
     assert bad.status_code == 200
     rows = tables(bad.get_data(as_text=True))["row-errors"][1:]
-    assert rows == [["row 4", "unit", "your token is scoped to unit T02"]]  # refused first
+    assert rows == [["4", "unit", "只能为本单位填报。"]]                 # refused first
     bad = upload(client, page, "unit,indicator,target,actual\nT02,sc_rate,90,abc\n"
                                "T02,sc_nothing,1,1\nT02,sc_count,0,-2\n")
     assert [r[:2] for r in tables(bad.get_data(as_text=True))["row-errors"][1:]] == [
-        ["row 2", "actual"], ["row 2", "actual"], ["row 3", "indicator"], ["row 4", "actual"]]
+        ["2", "actual"], ["2", "actual"], ["3", "indicator"], ["4", "actual"]]
     assert "不能为负数。" in bad.get_data(as_text=True)                # in the person's words
+    assert "未保存：请修改下列各行后重新上传。" in bad.get_data(as_text=True)
     assert history("T02", "unit2") == []                           # nothing was saved
     good = upload(client, page, "unit,indicator,target,actual\nT02,sc_rate,90,91\n"
                                 "T02,sc_count,0,2\nT02,sc_delta,,0.5\n")

@@ -53,10 +53,15 @@ def month_form(indicators: list[dict], current: dict[str, dict], narratives: dic
     if not form.is_submitted():
         for code, value in current.items():
             if code in form.indicators:
-                form.row(code, "target").data = value.get("target")
-                form.row(code, "actual").data = value.get("actual")
+                form.row(code, "target").data = _plain(value.get("target"))
+                form.row(code, "actual").data = _plain(value.get("actual"))
                 form.row(code, "narrative").data = narratives.get(code, "")
     return form
+
+
+def _plain(value: float | None) -> float | int | None:
+    """A whole number without its ".0" (90, not 90.0), as people type it."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 class UploadForm(FlaskForm):

@@ -96,9 +96,10 @@ def upload(code: str):
         except ServiceError as failed:
             if failed.upstream_status not in (*SHOWN, 403):
                 raise
-            rows = [(row, column, translate(reason)) for row, column, reason
+            rows = [(row.removeprefix("row "), column, translate(reason)) for row, column, reason
                     in self_checks.row_errors(failed.errors)]
-            problems = [translate(failed.body.get("message", ""))]
+            problems = [_l("Nothing was saved: fix the rows below and upload the sheet again.")
+                        if rows else translate(failed.body.get("message", ""))]
         else:
             flash(_l("The month is uploaded: %(values)d values, %(corrections)d corrections.",
                      values=result["values"], corrections=result["corrections"]))
