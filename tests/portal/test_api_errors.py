@@ -58,8 +58,9 @@ def test_form_problems_for_a_conflict_a_too_large_body_and_field_errors(portal_a
         form = make_form()
         too_large = ServiceError("scoring", 413, {"message": "Request body too large"})
         assert [str(t) for t in form_problems(form, too_large)] == ["提交的内容太大。"]
-        named = ServiceError("scoring", 422, {"message": "Self-check: 1 problem(s)",
-                                              "errors": {"json": {"actual-sc_rate": ["is required"]}}})
+        named = ServiceError("scoring", 422, {
+            "message": "Self-check: 1 problem(s)",
+            "errors": {"json": {"actual-sc_rate": ["is required"]}}})
         assert [str(t) for t in form_problems(form, named)] == ["未保存：请查看标出的栏目。"]
         assert [str(t) for t in form.row("sc_rate", "actual").errors] == ["此项必填。"]
         published = ServiceError("scoring", 409, {"message": "Run 3 is published and frozen; "
