@@ -3,7 +3,8 @@
 Each person gets a generated password, printed here once (only its Argon2 hash is kept).
 The inspector is ``demo-inspector``, whom the inspection demo assigned its visits; the
 unit reporter acts for T01. Each signs in through the portal over HTTP and opens their
-home page, which reads the services' APIs with that person's token. The inspection
+home page, which reads the services' APIs with that person's token; the unit reporter
+also opens its pages (the self-check of the demo's last month, key tasks, orders). The inspection
 demo's plans are for June 2026; so that the inspector's field pages have today's work,
 a planner adds an open plan for today (three townships) and the inspector opens them.
 """
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo
 import requests
 
 from services.demo.context import DemoContext
+from services.demo.county import MONTHS
 from services.portal import passwords, people
 from shared.db import make_engine, session_factory, session_scope, utcnow
 
@@ -28,6 +30,10 @@ PEOPLE = (("demo-admin", "admin", None, "管理员"),
           ("demo-leader", "leader", None, "县领导"))
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 VISIT_LINK = re.compile(r'href="(/field/visits/\d+)"')
+INDICATOR = re.compile(r'<fieldset class="indicator"')
+CORRECTED = re.compile(r'<tr data-indicator="[^"]+" data-version="(\d+)"')
+TASK = re.compile(r'<section class="task"')
+ORDER_ROW = re.compile(r'<tr data-id="\d+"')
 COUNTY_TIME = ZoneInfo("Asia/Shanghai")
 
 
@@ -89,6 +95,23 @@ def open_field_pages(url: str, username: str, password: str) -> tuple[int, list[
     return work.status_code, sorted(set(VISIT_LINK.findall(work.text)))
 
 
+def open_unit_pages(url: str, username: str, password: str, unit: str,
+                    month: str) -> dict[str, tuple[int, int]]:
+    """Sign in as the unit reporter and open its pages: each page's status and what it
+    shows (indicators of the month, versions in the correction history, key tasks,
+    rectification orders)."""
+    browser = signed_in(url, username, password)
+
+    def page(path: str, pattern: re.Pattern) -> tuple[int, int]:
+        answer = browser.get(f"{url}{path}", timeout=30, allow_redirects=False)
+        return answer.status_code, len(pattern.findall(answer.text))
+
+    return {"self-check": page(f"/units/{unit}/self-checks?period={month}", INDICATOR),
+            "history": page(f"/units/{unit}/self-checks?period={month}", CORRECTED),
+            "key tasks": page(f"/units/{unit}/key-tasks", TASK),
+            "orders": page("/orders", ORDER_ROW)}
+
+
 def run(ctx: DemoContext) -> None:
     ctx.section("The portal: one person per role")
     url = ctx.url("portal")
@@ -103,4 +126,11 @@ def run(ctx: DemoContext) -> None:
     ctx.say(f"  Field pages of demo-inspector (on a phone, off line too): {url}/field/ "
             f"({status}, {len(visits)} visits today"
             + (f"; e.g. {url}{visits[0]}" if visits else "") + ")")
+    unit = next(u for name, _role, u, _ in PEOPLE if name == "demo-unit")
+    pages = open_unit_pages(url, "demo-unit", made["demo-unit"], unit, MONTHS[-1])
+    ctx.say(f"  Unit pages of demo-unit ({unit}): {url}/units/{unit}/self-checks?period="
+            f"{MONTHS[-1]} ({pages['self-check'][0]}, {pages['self-check'][1]} indicators, "
+            f"{pages['history'][1]} versions of corrected values), key tasks "
+            f"({pages['key tasks'][0]}, {pages['key tasks'][1]}), rectification orders "
+            f"({pages['orders'][0]}, {pages['orders'][1]})")
     ctx.say(f"  Sign in at {url}/ (the language switch is at the top right).")

@@ -29,6 +29,11 @@ def test_one_person_per_role_signs_in(county_portal, county, engines, db, demo_c
         assert passwords.verify(found[username].password_hash, password)
     assert re.search(r"planner +demo-planner +password \S+ +home page 200, [1-9]\d* rows", out)
     assert f"Sign in at {url}/" in out
+    # The unit reporter's pages: the month's indicators, its key task, its order.
+    unit = re.search(r"Unit pages of demo-unit \(T01\): \S+ \(200, 3 indicators, \d+ versions "
+                     r"of corrected values\), key tasks \(200, 1\), rectification orders "
+                     r"\(200, 1\)", out)
+    assert unit, out
     # The inspector's field pages, with the plan for today the step adds (three townships).
     field = re.search(rf"Field pages of demo-inspector .*: {url}/field/ \(200, 3 visits today; "
                       rf"e\.g\. {url}/field/visits/(\d+)\)", out)
