@@ -160,3 +160,12 @@ def test_a_spreadsheet_of_the_month_with_row_errors_then_saved(county_portal, co
     assert good.status_code == 302 and good.location.endswith(f"period={MONTH}")
     assert "3 个数值" in client.get(good.location).get_data(as_text=True)
     assert len(history("T02", "unit2")) == 3
+
+
+def test_a_month_the_planners_have_not_opened_takes_no_values(county_portal, make_person):
+    client = signed_in(county_portal, make_person, "unit1", "T01")
+    page = "/units/T01/self-checks?period=2031-01"
+    html = client.get(page).get_data(as_text=True)
+    assert "考评办尚未开放本月填报" in html
+    assert 'id="ind-sc_rate"' in html and 'id="actual-sc_rate"' not in html
+    assert post_form(client, page, {"actual-sc_rate": "5"}).status_code == 200

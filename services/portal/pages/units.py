@@ -46,7 +46,7 @@ def self_check(code: str):
     period, problems = _period(), []
     sheet = self_checks.month(access.apis(), code, period)
     form = month_form(sheet.indicators, sheet.current, sheet.narratives)
-    if g.person.role in WRITERS and form.validate_on_submit():
+    if g.person.role in WRITERS and sheet.defined and form.validate_on_submit():
         items = self_checks.changed_items(sheet, form.entered())
         if not items:
             problems = [_l("Nothing changed: enter a value first.")]
