@@ -28,7 +28,7 @@ from shared.db import make_engine, session_factory, session_scope, utcnow
 PEOPLE = (("demo-admin", "admin", None, "管理员"),
           ("demo-planner", "planner", None, "考评办"),
           ("demo-inspector", "inspector", None, "督查员"),
-          ("demo-unit", "unit", "T01", "单位填报员"),
+          ("demo-unit", "unit", "T01", "乡镇自查专员"),
           ("demo-analyst", "analyst", None, "分析员"),
           ("demo-leader", "leader", None, "县领导"))
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')

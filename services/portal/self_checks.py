@@ -31,6 +31,12 @@ class Month:
         """The narrative of each current value."""
         return {v["indicator"]: v.get("narrative") or "" for v in self.history if v["current"]}
 
+    def name(self, indicator: str, language: str) -> str:
+        """The indicator's name in ``language`` (its id when the scheme gives none)."""
+        key = "name_en" if language == "en" else "name_zh"
+        found = next((i for i in self.indicators if i["id"] == indicator), {})
+        return found.get(key) or indicator
+
     @property
     def corrected(self) -> list[dict[str, Any]]:
         """The versions of the values corrected at least once, oldest first."""
