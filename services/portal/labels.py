@@ -23,6 +23,9 @@ LABELS = {
     "low_accuracy": _l("low accuracy"), "location_unknown": _l("unit location unknown"),
     "self_check_unavailable": _l("self-check not available"),
     "outside_plan_window": _l("outside the plan's window"),
+    # key-task progress
+    "not_started": _l("not started"), "in_progress": _l("in progress"), "done": _l("done"),
+    "delayed": _l("delayed"), "blocked": _l("blocked"),
     # self-check status of the month
     "due": _l("not reported yet"), "overdue": _l("overdue"),
 }
