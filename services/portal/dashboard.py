@@ -25,6 +25,7 @@ from shared.client import ServiceError
 TREND_MONTHS = 12
 SATISFACTION = "satisfaction_rate"
 SEVERITIES = ("critical", "major", "minor")
+POLL_STATUS = {"draft": _l("draft"), "fielding": _l("in the field"), "closed": _l("closed")}
 
 
 @dataclass(frozen=True)
@@ -70,11 +71,10 @@ def interval_level(run_record: dict[str, Any]) -> float | None:
 
 def ranking_columns() -> list[Column]:
     return [Column("rank", _l("Rank"), "int"), Column("unit", _l("Unit")),
-            Column("name", _l("Name")), Column("composite", _l("Composite"), "number"),
+            Column("name", _l("Unit name")), Column("composite", _l("Composite"), "number"),
             Column("composite_lo", _l("Interval from"), "number"),
             Column("composite_hi", _l("Interval to"), "number"),
-            Column("rank_lo", _l("Best rank"), "int"), Column("rank_hi", _l("Worst rank"), "int"),
-            Column("group_size", _l("Units in the group"), "int")]
+            Column("rank_lo", _l("Best rank"), "int"), Column("rank_hi", _l("Worst rank"), "int")]
 
 
 def groups(apis: Apis, run_id: int, lang: str) -> dict[str, Table]:
@@ -102,7 +102,7 @@ def breakdown(apis: Apis, run_id: int, code: str, lang: str) -> tuple[dict[str, 
     found = apis.scoring.get_json(f"/api/v1/runs/{run_id}/units/{code}")
     rows = [{**i, "name": unit_name(i, lang) if i.get("name_zh") else i["indicator"]}
             for i in found.get("indicators", [])]
-    columns = [Column("indicator", _l("Indicator")), Column("name", _l("Name")),
+    columns = [Column("indicator", _l("Indicator")), Column("name", _l("Indicator name")),
                Column("contribution", _l("Contribution"), "number"),
                Column("group_mean_contribution", _l("Group mean"), "number"),
                Column("pull", _l("Against the group"), "number"),
@@ -142,7 +142,7 @@ def trend(apis: Apis, run_record: dict[str, Any], code: str) -> Table:
         rows.append({"period": period, "run_id": latest[period]["id"],
                      "composite": found.get("composite"), "rank": found.get("rank"),
                      "group_size": (found.get("horizontal") or {}).get("group_size")})
-    columns = [Column("period", _l("Month")), Column("run_id", _l("Run"), "int"),
+    columns = [Column("period", _l("Month")), Column("run_id", _l("Run no."), "int"),
                Column("composite", _l("Composite"), "number"), Column("rank", _l("Rank"), "int"),
                Column("group_size", _l("Units in the group"), "int")]
     return Table(f"run{run_record['id']}-{code}-months", columns, rows)
@@ -153,7 +153,8 @@ def trend(apis: Apis, run_record: dict[str, Any], code: str) -> Table:
 def polls(apis: Apis) -> list[dict[str, Any]]:
     """Polls in the field or closed, newest first."""
     found = apis.survey.get_json("/api/v1/polls")
-    return sorted((p for p in found if p.get("status") in ("fielding", "closed")),
+    return sorted(({**p, "status_label": POLL_STATUS.get(p["status"], p["status"])}
+                   for p in found if p.get("status") in ("fielding", "closed")),
                   key=lambda p: -p["id"])
 
 
@@ -162,6 +163,7 @@ def satisfaction(apis: Apis, poll_id: int, names: dict[str, str]) -> tuple[dict,
     ``q_overall`` when the poll has it, else the first with the statistic), respondents,
     and the AAPOR response rates RR1 and RR3 of its dispositions."""
     poll = apis.survey.get_json(f"/api/v1/polls/{poll_id}")
+    poll["status_label"] = POLL_STATUS.get(poll.get("status"), poll.get("status"))
     estimates = apis.survey.get_json(f"/api/v1/polls/{poll_id}/estimates")
     rates = apis.survey.get_json(f"/api/v1/polls/{poll_id}/outcome-rates")
     rows = [r for r in estimates.get("rows", []) if r.get("statistic") == SATISFACTION
@@ -178,7 +180,7 @@ def satisfaction(apis: Apis, poll_id: int, names: dict[str, str]) -> tuple[dict,
                     "ci_high": r.get("ci_high"), "n": r.get("n"),
                     "rr1": by_township.get(township, {}).get("RR1"),
                     "rr3": by_township.get(township, {}).get("RR3")})
-    columns = [Column("township", _l("Township")), Column("name", _l("Name")),
+    columns = [Column("township", _l("Township")), Column("name", _l("Township name")),
                Column("estimate", _l("Satisfied"), "percent"),
                Column("ci_low", _l("Interval from"), "percent"),
                Column("ci_high", _l("Interval to"), "percent"),
@@ -204,7 +206,7 @@ def findings(apis: Apis, start: date, end: date, names: dict[str, str]) -> Table
                                      params={"from": start.isoformat(), "to": end.isoformat()})
     rows = [{**r, "name": names.get(r["unit"], r["unit"])}
             for r in sorted(found, key=lambda r: (-r.get("findings", 0), r["unit"]))]
-    columns = [Column("unit", _l("Unit")), Column("name", _l("Name")),
+    columns = [Column("unit", _l("Unit")), Column("name", _l("Unit name")),
                Column("visits", _l("Visits"), "int"),
                *(Column(s, label, "int") for s, label in (
                    ("critical", _l("critical")), ("major", _l("major")),
@@ -218,7 +220,7 @@ def closure(apis: Apis, as_of: date, names: dict[str, str]) -> Table:
     found = apis.inspection.get_json("/api/v1/orders/closure-rates",
                                      params={"as_of": as_of.isoformat()})
     rows = [{**r, "name": names.get(r["unit"], r["unit"])} for r in found]
-    columns = [Column("unit", _l("Unit")), Column("name", _l("Name")),
+    columns = [Column("unit", _l("Unit")), Column("name", _l("Unit name")),
                Column("orders", _l("Orders"), "int"), Column("due", _l("Due"), "int"),
                Column("closed", _l("Closed"), "int"),
                Column("closed_on_time", _l("Closed on time"), "int"),

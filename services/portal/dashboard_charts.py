@@ -14,10 +14,15 @@ from collections.abc import Sequence
 from typing import Any
 
 import matplotlib
+from matplotlib.patches import Patch
 
 from shared.charts import ACCENT, INK, MUTED, STYLE, WARN, Note, figure, svg
 
 GRID = "#e4e7eb"
+# Larger type and a narrower figure than the documents': the image is scaled to the
+# screen's width, about 360 px on a phone.
+LOOK = {**STYLE, "font.size": 10}
+WIDTH_IN = 5.6
 SEVERITY_COLOURS = {"critical": "#9b1c1c", "major": WARN, "minor": "#f0b429"}
 
 
@@ -25,8 +30,16 @@ def _num(value: float | None, places: int = 2) -> str:
     return "–" if value is None else f"{value:.{places}f}"
 
 
+def _figure(height_in: float):
+    """A figure of the dashboard's width whose margins fit its labels (constrained
+    layout: long Chinese unit names push the plot right, not off the image)."""
+    fig = figure(WIDTH_IN, height_in)
+    fig.set_layout_engine("constrained")
+    return fig
+
+
 def _height(n: int) -> float:
-    return 0.8 + 0.24 * max(n, 1)
+    return 0.9 + 0.3 * max(n, 1)
 
 
 def ranking(rows: Sequence[dict[str, Any]], labels: Sequence[str], composite_label: str,
@@ -35,11 +48,9 @@ def ranking(rows: Sequence[dict[str, Any]], labels: Sequence[str], composite_lab
     rank with its rank interval (right), best at the top; ``highlight`` (a unit code) in
     the warning colour."""
     notes: dict[str, Note] = {}
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(LOOK):
         height = _height(len(rows))
-        fig = figure(6.4, height)
-        fig.subplots_adjust(left=0.3, right=0.97, top=1 - 0.12 / height,
-                            bottom=0.45 / height, wspace=0.12)
+        fig = _figure(height)
         left, right = fig.subplots(1, 2, sharey=True, width_ratios=[3, 1.4])
         ys = list(range(len(rows)))[::-1]
         for y, row in zip(ys, rows, strict=True):
@@ -71,6 +82,7 @@ def ranking(rows: Sequence[dict[str, Any]], labels: Sequence[str], composite_lab
         size = max([r.get("group_size") or 0 for r in rows] + [r.get("rank_hi") or 0
                                                                for r in rows] + [1])
         right.set_xlim(size + 0.5, 0.5)  # rank 1 on the right, next to the best composite
+        right.xaxis.get_major_locator().set_params(integer=True)
         right.set_xlabel(rank_label)
         for ax in (left, right):
             ax.grid(axis="x", color=GRID, linewidth=0.6)
@@ -83,10 +95,9 @@ def contributions(rows: Sequence[dict[str, Any]], labels: Sequence[str],
     """A unit's contribution of each indicator (they add up to its composite) as bars,
     with the group's mean contribution as a tick."""
     notes: dict[str, Note] = {}
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(LOOK):
         height = _height(len(rows))
-        fig = figure(6.4, height)
-        fig.subplots_adjust(left=0.38, right=0.97, top=1 - 0.12 / height, bottom=0.45 / height)
+        fig = _figure(height)
         ax = fig.add_subplot()
         ys = list(range(len(rows)))[::-1]
         for y, row in zip(ys, rows, strict=True):
@@ -106,8 +117,7 @@ def contributions(rows: Sequence[dict[str, Any]], labels: Sequence[str],
         ax.axvline(0, color=MUTED, linewidth=0.6)
         ax.grid(axis="x", color=GRID, linewidth=0.6)
         ax.tick_params(length=0)
-        fig.text(0.99, 0.005, f"Σ = {_num(composite, 3)}", ha="right", va="bottom",
-                 color=INK, gid="composite")
+        ax.set_title(f"Σ = {_num(composite, 3)}", loc="right", color=INK).set_gid("composite")
         notes["composite"] = Note(f"Σ = {_num(composite, 3)}", {"composite": composite})
         return svg(fig, notes)
 
@@ -115,9 +125,8 @@ def contributions(rows: Sequence[dict[str, Any]], labels: Sequence[str],
 def months(rows: Sequence[dict[str, Any]], composite_label: str, rank_label: str) -> str:
     """A unit's composite (left) and rank in its group (right, 1 at the top) by month."""
     notes: dict[str, Note] = {}
-    with matplotlib.rc_context(STYLE):
-        fig = figure(6.4, 2.4)
-        fig.subplots_adjust(left=0.1, right=0.98, top=0.93, bottom=0.22, wspace=0.3)
+    with matplotlib.rc_context(LOOK):
+        fig = _figure(2.8)
         left, right = fig.subplots(1, 2)
         xs = list(range(len(rows)))
         periods = [r["period"] for r in rows]
@@ -135,10 +144,11 @@ def months(rows: Sequence[dict[str, Any]], composite_label: str, rank_label: str
             ax.set_xticks(xs, periods, rotation=45 if len(rows) > 4 else 0,
                           ha="right" if len(rows) > 4 else "center")
             ax.set_xlim(-0.5, max(len(rows), 1) - 0.5)
-            ax.set_title(label, fontsize=8, color=INK)
+            ax.set_title(label, fontsize=10, color=INK)
             ax.grid(axis="y", color=GRID, linewidth=0.6)
         size = max([r.get("group_size") or 0 for r in rows] + [1])
         right.set_ylim(size + 0.5, 0.5)
+        right.yaxis.get_major_locator().set_params(integer=True)
         return svg(fig, notes)
 
 
@@ -146,9 +156,8 @@ def satisfaction(rows: Sequence[dict[str, Any]], labels: Sequence[str], ylabel: 
     """Satisfaction per township (%) as bars with the Wilson interval as it is (it need not
     be centred on the weighted estimate)."""
     notes: dict[str, Note] = {}
-    with matplotlib.rc_context(STYLE):
-        fig = figure(6.4, 2.6)
-        fig.subplots_adjust(left=0.1, right=0.98, top=0.95, bottom=0.3)
+    with matplotlib.rc_context(LOOK):
+        fig = _figure(3.0)
         ax = fig.add_subplot()
         for x, row in enumerate(rows):
             estimate = row.get("estimate")
@@ -177,14 +186,11 @@ def findings(rows: Sequence[dict[str, Any]], labels: Sequence[str],
              severity_labels: dict[str, str], xlabel: str) -> str:
     """Findings per unit stacked by severity (critical first)."""
     notes: dict[str, Note] = {}
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(LOOK):
         height = _height(len(rows)) + 0.3
-        fig = figure(6.4, height)
-        fig.subplots_adjust(left=0.3, right=0.97, top=1 - 0.4 / height, bottom=0.45 / height)
+        fig = _figure(height)
         ax = fig.add_subplot()
         ys = list(range(len(rows)))[::-1]
-        for severity, colour in SEVERITY_COLOURS.items():
-            ax.barh([], [], color=colour, label=severity_labels[severity])
         for y, row in zip(ys, rows, strict=True):
             start = 0
             for severity, colour in SEVERITY_COLOURS.items():
@@ -201,17 +207,18 @@ def findings(rows: Sequence[dict[str, Any]], labels: Sequence[str],
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.grid(axis="x", color=GRID, linewidth=0.6)
         ax.tick_params(length=0)
-        fig.legend(loc="upper center", ncols=3, frameon=False, fontsize=7)
+        fig.legend(handles=[Patch(color=colour, label=severity_labels[severity])
+                            for severity, colour in SEVERITY_COLOURS.items()],
+                   loc="outside upper center", ncols=3, frameon=False)
         return svg(fig, notes)
 
 
 def on_time(rows: Sequence[dict[str, Any]], labels: Sequence[str], xlabel: str) -> str:
     """Per unit: the share of rectification orders due that were closed on time (%)."""
     notes: dict[str, Note] = {}
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(LOOK):
         height = _height(len(rows))
-        fig = figure(6.4, height)
-        fig.subplots_adjust(left=0.3, right=0.97, top=1 - 0.12 / height, bottom=0.45 / height)
+        fig = _figure(height)
         ax = fig.add_subplot()
         ys = list(range(len(rows)))[::-1]
         for y, row in zip(ys, rows, strict=True):

@@ -29,6 +29,11 @@ def two(value):
     return "–" if value is None else f"{value:,.2f}"
 
 
+def attr(value):
+    """A number as an SVG mark's data attribute holds it."""
+    return "" if value is None else repr(value)
+
+
 def csv_rows(response):
     assert response.status_code == 200 and response.mimetype == "text/csv"
     return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
@@ -50,7 +55,7 @@ def publish_this_month(county):
     created = requests.post(f"{county.scoring_url}/api/v1/runs", headers=me, timeout=120, json={
         "scheme_version_id": first["scheme_version_id"],
         "period": month, "kind": "monthly",
-        "seed": 9, "polls": [], "draws": 0, "missing_source": "skip"})
+        "seed": 9, "polls": [], "draws": 200, "missing_source": "skip"})
     assert created.status_code == 201, created.text
     run_id = created.json()["id"]
     requests.post(f"{county.scoring_url}/api/v1/runs/{run_id}/publish", headers=me,

@@ -42,7 +42,9 @@ def _csv(table: dashboard.Table) -> Response:
 
 
 def _labels(rows, key="unit") -> list[str]:
-    return [f"{r[key]} {r.get('name') or ''}".strip() for r in rows]
+    """Code and name (the code alone when the name is the code)."""
+    return [r[key] if r.get("name") in (None, "", r[key]) else f"{r[key]} {r['name']}"
+            for r in rows]
 
 
 @bp.get("/")
