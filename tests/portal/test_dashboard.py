@@ -236,7 +236,7 @@ def test_pages_in_english(county_portal, county, make_person):
     html = client.get(f"/dashboard/runs/{run_id}/units/T01").get_data(as_text=True)
     assert "Breakdown" in html and "Month by month" in html and "Chengguan" in html
     sheet = csv_rows(client.get(f"/dashboard/runs/{run_id}/groups/TS.csv"))
-    assert sheet[0][:4] == ["Rank", "Unit", "Name", "Composite"]
+    assert sheet[0][:4] == ["Rank", "Unit", "Unit name", "Composite"]
 
 
 def test_numbers_format_like_the_table(county_portal):
