@@ -10,6 +10,7 @@ a planner adds an open plan for today (three townships) and the inspector opens 
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -28,6 +29,8 @@ PEOPLE = (("demo-admin", "admin", None, "管理员"),
           ("demo-leader", "leader", None, "县领导"))
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 VISIT_LINK = re.compile(r'href="(/field/visits/\d+)"')
+RUN_LINK = re.compile(r'href="(/dashboard/runs/\d+)"')
+CHART = re.compile(r'<img src="([^"]+\.svg[^"]*)"')
 COUNTY_TIME = ZoneInfo("Asia/Shanghai")
 
 
@@ -89,6 +92,22 @@ def open_field_pages(url: str, username: str, password: str) -> tuple[int, list[
     return work.status_code, sorted(set(VISIT_LINK.findall(work.text)))
 
 
+def open_dashboard(url: str, username: str, password: str) -> tuple[int, list[str], int]:
+    """Sign in as the person and open the dashboard, then the newest published run's
+    page and its charts: the dashboard's status, the runs' pages, the charts drawn."""
+    browser = signed_in(url, username, password)
+    index = browser.get(f"{url}/dashboard/", timeout=30, allow_redirects=False)
+    runs = RUN_LINK.findall(index.text)
+    drawn = 0
+    if runs:
+        page = browser.get(f"{url}{runs[0]}", timeout=60)
+        for source in CHART.findall(page.text):
+            chart = browser.get(f"{url}{html.unescape(source)}", timeout=60)
+            drawn += chart.status_code == 200 and chart.headers.get(
+                "Content-Type", "").startswith("image/svg+xml")
+    return index.status_code, runs, drawn
+
+
 def run(ctx: DemoContext) -> None:
     ctx.section("The portal: one person per role")
     url = ctx.url("portal")
@@ -103,4 +122,7 @@ def run(ctx: DemoContext) -> None:
     ctx.say(f"  Field pages of demo-inspector (on a phone, off line too): {url}/field/ "
             f"({status}, {len(visits)} visits today"
             + (f"; e.g. {url}{visits[0]}" if visits else "") + ")")
+    status, runs, drawn = open_dashboard(url, "demo-leader", made["demo-leader"])
+    ctx.say(f"  Dashboard of demo-leader: {url}/dashboard/ ({status}, {len(runs)} published "
+            f"runs" + (f"; {url}{runs[0]}: {drawn} charts drawn" if runs else "") + ")")
     ctx.say(f"  Sign in at {url}/ (the language switch is at the top right).")
