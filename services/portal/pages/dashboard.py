@@ -142,28 +142,30 @@ def _window() -> tuple[date, date]:
     return found["from"], found["to"]
 
 
-def _inspection_tables(start: date, end: date):
+def _findings(start: date, end: date) -> dashboard.Table:
     apis = access.apis()
-    names = dashboard.unit_names(apis, _lang())
-    return (dashboard.findings(apis, start, end, names),
-            dashboard.closure(apis, end + timedelta(days=1), names))
+    return dashboard.findings(apis, start, end, dashboard.unit_names(apis, _lang()))
+
+
+def _closure(end: date) -> dashboard.Table:
+    """Orders as of the day after the window's end (due: closed, or past their deadline)."""
+    apis = access.apis()
+    return dashboard.closure(apis, end + timedelta(days=1), dashboard.unit_names(apis, _lang()))
 
 
 @bp.get("/inspections")
 @access.require(*READERS)
 def inspections():
     start, end = _window()
-    findings, closure = _inspection_tables(start, end)
     return render_template("dashboard/inspections.html", start=start, end=end,
-                           findings=findings, closure=closure)
+                           findings=_findings(start, end), closure=_closure(end))
 
 
 @bp.get("/inspections/<any(findings, closure):chart>.<any(svg, csv):fmt>")
 @access.require(*READERS)
 def inspection_chart(chart: str, fmt: str):
     start, end = _window()
-    findings, closure = _inspection_tables(start, end)
-    table = findings if chart == "findings" else closure
+    table = _findings(start, end) if chart == "findings" else _closure(end)
     if fmt == "csv":
         return _csv(table)
     if chart == "findings":
