@@ -38,6 +38,12 @@ def _figure(height_in: float):
     return fig
 
 
+def _rank_ticks(size: int) -> list[int]:
+    """Ranks to mark on a rank axis: the first, the last and every fifth between."""
+    step = 1 if size <= 6 else 5
+    return sorted({1, size, *range(step, size, step)})
+
+
 def _height(n: int) -> float:
     return 0.9 + 0.3 * max(n, 1)
 
@@ -82,7 +88,7 @@ def ranking(rows: Sequence[dict[str, Any]], labels: Sequence[str], composite_lab
         size = max([r.get("group_size") or 0 for r in rows] + [r.get("rank_hi") or 0
                                                                for r in rows] + [1])
         right.set_xlim(size + 0.5, 0.5)  # rank 1 on the right, next to the best composite
-        right.xaxis.get_major_locator().set_params(integer=True)
+        right.set_xticks(_rank_ticks(size))
         right.set_xlabel(rank_label)
         for ax in (left, right):
             ax.grid(axis="x", color=GRID, linewidth=0.6)
@@ -148,7 +154,7 @@ def months(rows: Sequence[dict[str, Any]], composite_label: str, rank_label: str
             ax.grid(axis="y", color=GRID, linewidth=0.6)
         size = max([r.get("group_size") or 0 for r in rows] + [1])
         right.set_ylim(size + 0.5, 0.5)
-        right.yaxis.get_major_locator().set_params(integer=True)
+        right.set_yticks(_rank_ticks(size))
         return svg(fig, notes)
 
 

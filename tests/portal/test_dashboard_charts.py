@@ -74,3 +74,8 @@ def test_satisfaction_findings_and_on_time_marks():
     found = marks(charts.on_time([{"unit": "T02", "rate": None, "due": 0, "closed_on_time": 0}],
                                  ["T02"], "%"))
     assert found["on-time-T02"]["rate"] == "" and found["on-time-T02"]["due"] == "0"
+
+
+def test_rank_axes_mark_the_first_and_the_last_rank():
+    assert charts._rank_ticks(3) == [1, 2, 3]
+    assert charts._rank_ticks(12) == [1, 5, 10, 12]

@@ -169,7 +169,8 @@ def inspection_chart(chart: str, fmt: str):
     if fmt == "csv":
         return _csv(table)
     if chart == "findings":
-        return _svg(charts.findings(table.rows, _labels(table.rows),
+        found = [r for r in table.rows if r.get("findings")]  # the table lists every unit
+        return _svg(charts.findings(found, _labels(found),
                                     {s: str(label(s)) for s in dashboard.SEVERITIES},
                                     str(_l("Findings"))))
     return _svg(charts.on_time(table.rows, _labels(table.rows), str(_l("Closed on time (%)"))))
