@@ -1,7 +1,8 @@
 """The dashboard in Debian's Chromium at phone (390 px) and desktop width: a leader goes
 from the menu to a published run and a unit's page; the charts load as images (under the
 page's CSP), and the numbers beside them and in the SVG the browser fetched equal the
-scoring API's. ``PORTAL_SCREENSHOTS=<folder>`` saves each page at both widths."""
+scoring API's. ``PORTAL_SCREENSHOTS=<folder>`` saves each page at both widths
+(``dashboard-county-*.png``)."""
 
 from __future__ import annotations
 
@@ -32,7 +33,8 @@ def _shot(page, name: str) -> None:
     folder = os.environ.get("PORTAL_SCREENSHOTS")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+        shot = name.replace("dashboard", "dashboard-county", 1)
+        page.screenshot(path=str(Path(folder) / f"{shot}.png"), full_page=True)
 
 
 def test_a_leader_opens_a_unit_page_whose_figures_equal_the_api(county_portal, county,
