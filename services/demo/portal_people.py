@@ -39,6 +39,8 @@ TEXTAREA = re.compile(r'<textarea[^>]* name="([^"]+)"[^>]*>(.*?)</textarea>', re
 CORRECTED = re.compile(r'<tr data-indicator="[^"]+" data-version="(\d+)"')
 TASK = re.compile(r'<section class="task"')
 ORDER_ROW = re.compile(r'<tr data-id="\d+"')
+RUN_LINK = re.compile(r'href="(/dashboard/runs/\d+)"')
+CHART = re.compile(r'<img src="([^"]+\.svg[^"]*)"')
 COUNTY_TIME = ZoneInfo("Asia/Shanghai")
 
 
@@ -148,6 +150,20 @@ def open_unit_pages(url: str, username: str, password: str, unit: str,
             "history": page(f"/units/{unit}/self-checks?period={month}", CORRECTED),
             "key tasks": page(f"/units/{unit}/key-tasks", TASK),
             "orders": page("/orders", ORDER_ROW)}
+def open_dashboard(url: str, username: str, password: str) -> tuple[int, list[str], int]:
+    """Sign in as the person and open the dashboard, then the newest published run's
+    page and its charts: the dashboard's status, the runs' pages, the charts drawn."""
+    browser = signed_in(url, username, password)
+    index = browser.get(f"{url}/dashboard/", timeout=30, allow_redirects=False)
+    runs = RUN_LINK.findall(index.text)
+    drawn = 0
+    if runs:
+        page = browser.get(f"{url}{runs[0]}", timeout=60)
+        for source in CHART.findall(page.text):
+            chart = browser.get(f"{url}{html.unescape(source)}", timeout=60)
+            drawn += chart.status_code == 200 and chart.headers.get(
+                "Content-Type", "").startswith("image/svg+xml")
+    return index.status_code, runs, drawn
 
 
 def run(ctx: DemoContext) -> None:
@@ -173,4 +189,7 @@ def run(ctx: DemoContext) -> None:
             f"history), key tasks "
             f"({pages['key tasks'][0]}, {pages['key tasks'][1]}), rectification orders "
             f"({pages['orders'][0]}, {pages['orders'][1]})")
+    status, runs, drawn = open_dashboard(url, "demo-leader", made["demo-leader"])
+    ctx.say(f"  Dashboard of demo-leader: {url}/dashboard/ ({status}, {len(runs)} published "
+            f"runs" + (f"; {url}{runs[0]}: {drawn} charts drawn" if runs else "") + ")")
     ctx.say(f"  Sign in at {url}/ (the language switch is at the top right).")

@@ -55,3 +55,8 @@ def test_one_person_per_role_signs_in(county_portal, county, engines, db, demo_c
     field = re.search(rf"Field pages of demo-inspector .*: {url}/field/ \(200, 3 visits today; "
                       rf"e\.g\. {url}/field/visits/(\d+)\)", out)
     assert field, out
+    # The leader's dashboard: the county's published run, its peer groups' charts drawn.
+    board = re.search(rf"Dashboard of demo-leader: {url}/dashboard/ \(200, 1 published runs; "
+                      rf"{url}/dashboard/runs/(\d+): (\d+) charts drawn\)", out)
+    assert board and board.group(1) == str(county.ids["run_published"]), out
+    assert int(board.group(2)) == 2  # the county's two peer groups

@@ -1,6 +1,7 @@
-"""Charts of the documents, drawn on the server with matplotlib to SVG.
+"""Charts drawn on the server with matplotlib to SVG: the scoring service's documents and
+the portal's dashboard both draw with it (the portal from the numbers its APIs return).
 
-Every chart sits beside a table of the same numbers in the document, so a reader (and
+Every chart sits beside a table of the same numbers in its page, so a reader (and
 a screen reader, and ``pdftotext``) has the figures without the picture. The SVG is made
 deterministic: no date in its metadata and a fixed hash salt for its element ids. Text
 stays text (the PDF embeds the subset of the font it uses; Chinese labels use the
@@ -15,8 +16,10 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from xml.etree import ElementTree
+from xml.sax.saxutils import escape
 
 import matplotlib
 
@@ -28,13 +31,51 @@ STYLE = {"svg.hashsalt": "kaoping-documents", "svg.fonttype": "none",
          "font.family": ["Noto Sans CJK SC", "DejaVu Sans"], "font.size": 8,
          "axes.spines.top": False, "axes.spines.right": False}
 INK, ACCENT, MUTED, WARN = "#1f2933", "#1d4e89", "#7b8794", "#b54708"
+QUOTE = {"\"": "&quot;"}
 
 
-def _svg(fig: Figure) -> str:
+def _svg(fig: Figure, notes: Mapping[str, Note] | None = None) -> str:
     out = io.StringIO()
     with matplotlib.rc_context(STYLE):
         fig.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
-    return _scoped_ids(_lean(out.getvalue()))
+    text = out.getvalue()
+    # the notes first: a group that carries them is no longer one to unwrap
+    return _scoped_ids(_lean(annotate(text, notes) if notes else text))
+
+
+def svg(fig: Figure, notes: Mapping[str, Note] | None = None) -> str:
+    """``fig`` as deterministic SVG text; see :func:`annotate` for ``notes``."""
+    return _svg(fig, notes)
+
+
+def figure(width_in: float, height_in: float) -> Figure:
+    """A figure in the house style (draw inside ``matplotlib.rc_context(STYLE)``)."""
+    return _figure(width_in, height_in)
+
+
+@dataclass(frozen=True)
+class Note:
+    """What an SVG element drawn with ``gid`` says about itself: a ``<title>`` (a
+    tooltip, and what a screen reader reads) and ``data-*`` attributes with its numbers,
+    so that a test or a script reads the chart's figures from the chart itself."""
+
+    title: str
+    data: Mapping[str, object] = field(default_factory=dict)
+
+
+def annotate(svg_text: str, notes: Mapping[str, Note]) -> str:
+    """Give each group matplotlib wrote for an artist of ``gid`` its note's title and
+    ``data-*`` attributes (a gid without a drawn element is left out)."""
+
+    def note(match: re.Match) -> str:
+        found = notes.get(match.group(1))
+        if found is None:
+            return match.group(0)
+        attrs = "".join(f' data-{escape(str(k))}="{escape("" if v is None else str(v), QUOTE)}"'
+                        for k, v in found.data.items())
+        return f'<g id="{match.group(1)}"{attrs}>\n  <title>{escape(found.title)}</title>'
+
+    return re.sub(r'<g id="([^"]+)">', note, svg_text)
 
 
 SVG, XLINK = "http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"

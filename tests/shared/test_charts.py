@@ -2,7 +2,7 @@
 
 import re
 
-from services.scoring import document_charts as charts
+from shared import charts
 
 
 def _ids(svg):
