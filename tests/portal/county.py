@@ -90,9 +90,12 @@ def seed_key_task(api: Caller, today: date) -> None:
     api("POST", "/key-tasks", json={
         "code": "KT01", "title_zh": "污水管网改造", "title_en": "Sewer network renewal",
         "category": "key_task", "unit": "T01", "leader": "李副县长", "milestones": [
-            {"seq": 1, "title": "完成设计", "due_on": today.replace(day=1).isoformat(),
+            # due from next month on: this month's runs (the dashboard's) see no milestone
+            # due, so no unit lacks the scheme's key-task value
+            {"seq": 1, "title": "完成设计",
+             "due_on": (today.replace(day=1) + timedelta(days=40)).isoformat(),
              "planned_percent": 40},
-            {"seq": 2, "title": "完成施工", "due_on": (today + timedelta(days=60)).isoformat(),
+            {"seq": 2, "title": "完成施工", "due_on": (today + timedelta(days=90)).isoformat(),
              "planned_percent": 100}]})
     api("POST", "/key-tasks/KT01/progress", role="unit", unit="T01", json={
         "milestone": 1, "percent": 50, "status": "in_progress", "narrative": "设计已过半",
