@@ -3,6 +3,7 @@
 from services.scoring.api import (
     direct_values,
     documents,
+    instructions,
     key_tasks,
     periods,
     registry,
@@ -12,4 +13,4 @@ from services.scoring.api import (
 )
 
 BLUEPRINTS: list = [registry.blp, periods.blp, schemes.blp, self_checks.blp, key_tasks.blp,
-                    direct_values.blp, runs.blp, documents.blp]
+                    direct_values.blp, runs.blp, documents.blp, instructions.blp]
