@@ -107,7 +107,7 @@ def test_run_restart_one_and_stop(tmp_path):
         assert f"http://127.0.0.1:{portal}/" in run.stdout
         before = pids(tmp_path)
         assert set(before) == {"survey", "scoring", "inspection", "portal", "carrier",
-                               "dialer"}
+                               "dialer", "reminders"}
         members = _group_members(set(before.values()))
         listening = _listening_inodes()
         addresses = [listening[i] for i in _socket_inodes_of(members) if i in listening]
@@ -125,7 +125,7 @@ def test_run_restart_one_and_stop(tmp_path):
         after = pids(tmp_path)
         assert after["dialer"] != before["dialer"] and _group_members({before["dialer"]}) == []
         assert {k: v for k, v in after.items() if k != "dialer"} == {
-            k: v for k, v in before.items() if k != "dialer"}
+            k: v for k, v in before.items() if k != "dialer", "reminders"}
         assert requests.get(ready, timeout=5).status_code == 200
         stop = kaoping(env, "stop", "dialer")
         assert stop.returncode == 0 and "dialer" in stop.stdout

@@ -7,10 +7,12 @@ from services.scoring.api import (
     key_tasks,
     periods,
     registry,
+    reminders,
     runs,
     schemes,
     self_checks,
 )
 
 BLUEPRINTS: list = [registry.blp, periods.blp, schemes.blp, self_checks.blp, key_tasks.blp,
-                    direct_values.blp, runs.blp, documents.blp, instructions.blp]
+                    direct_values.blp, runs.blp, documents.blp, instructions.blp,
+                    reminders.blp]
