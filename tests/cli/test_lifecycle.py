@@ -125,7 +125,7 @@ def test_run_restart_one_and_stop(tmp_path):
         after = pids(tmp_path)
         assert after["dialer"] != before["dialer"] and _group_members({before["dialer"]}) == []
         assert {k: v for k, v in after.items() if k != "dialer"} == {
-            k: v for k, v in before.items() if k != "dialer", "reminders"}
+            k: v for k, v in before.items() if k != "dialer"}
         assert requests.get(ready, timeout=5).status_code == 200
         stop = kaoping(env, "stop", "dialer")
         assert stop.returncode == 0 and "dialer" in stop.stdout

@@ -70,7 +70,8 @@ def reminder_county(scoring_client, make_app, auth, engines):
                               lambda: ORDERS)
 
         yield {"round": round_at, "outbox": carrier.extensions["carrier_outbox"],
-               "factory": factory, "planner": planner, "client": scoring_client}
+               "factory": factory, "planner": planner, "client": scoring_client,
+               "carrier_url": carrier_url, "scoring_url": scoring_url}
 
 
 def wait_for_statuses(factory, wanted: set[str], seconds: float = 10.0) -> list[str]:
