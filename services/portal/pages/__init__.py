@@ -13,6 +13,7 @@ from services.portal.pages import (
     field,
     field_api,
     home,
+    instructions,
     language,
     orders,
     people,
@@ -21,7 +22,7 @@ from services.portal.pages import (
 )
 
 BLUEPRINTS = [auth.bp, home.bp, language.bp, people.bp, events.bp, units.bp, orders.bp, runs.bp,
-              field.bp, field_api.bp, documents.bp]
+              field.bp, field_api.bp, documents.bp, instructions.bp]
 
 
 def init_templates(app: Flask) -> None:
