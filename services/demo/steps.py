@@ -16,6 +16,7 @@ from services.demo import (
     documents,
     foundation,
     inspections,
+    instructions,
     phone_poll,
     portal_people,
     scoring_intake,
@@ -33,6 +34,7 @@ STEPS: tuple[Step, ...] = (
     inspections.run,      # June spot checks, findings, rectification orders
     assessment.run,       # the mid-year run: rankings, "advanced" awards, publication
     documents.run,        # the Q2 bulletin and the mid-year report as PDF
+    instructions.run,     # leaders' instructions followed up; deadline reminders by SMS
     portal_people.run,    # one person per role signs in to the portal
 )
 
