@@ -7,18 +7,14 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from tests.portal.portal_support import home, post_form, sign_in, tables
+from tests.portal.portal_support import csrf_token, home, post_form, sign_in, tables
 
 OPEN, ORDER = "进行中", "整改通知"
-TOKEN = re.compile(r'name="(\w+-)?csrf_token" type="hidden" value="([^"]+)"')
 
 
 def _post(client, page: str, prefix: str, data: dict, **extra):
     """POST one of the page's prefixed forms with its CSRF token."""
-    html = client.get(page).get_data(as_text=True)
-    found = TOKEN.search(html)
-    assert found, html[-3000:]
-    token = found.group(2)
+    token = csrf_token(client.get(page).get_data(as_text=True))
     body = {f"{prefix}-csrf_token": token, "form": extra.pop("form"), **extra}
     body.update({f"{prefix}-{k}": v for k, v in data.items()})
     return client.post(page, data=body)
@@ -103,3 +99,15 @@ def test_the_units_home_lists_its_open_items(county_portal, county, make_person)
     assert sorted(row[1] for row in items) == ["批示件", ORDER]
     assert any(row[0] == soon and row[2] == "农贸市场整治" for row in items)
     assert "T02" not in html
+
+
+def test_a_decision_on_no_request_is_the_not_found_page(county_portal, county, make_person):
+    planner = _client(county_portal, make_person, "plan1", "planner")
+    made = post_form(planner, "/instructions/", {
+        "leader": "王县长", "document_no": "批〔2026〕12号", "issued_on": date.today().isoformat(),
+        "title": "标题", "text": "内容", "deadline": date.today().isoformat(),
+        "lead_unit": "T01", "key": "k5"}, follow_redirects=True)
+    detail = re.search(r'href="(/instructions/\d+)"', made.get_data(as_text=True)).group(1)
+    for bad in ("x", "99999999999", "7"):
+        answer = _post(planner, detail, "dec", {"approve": "no"}, form="decision", extension=bad)
+        assert answer.status_code == 404

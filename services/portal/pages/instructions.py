@@ -36,6 +36,12 @@ def _attempt(form, work, done_text, target):
     return redirect(target), []
 
 
+def _extension_id() -> int:
+    """The extension request a decision form names (0, which no request has, if none)."""
+    raw = request.form.get("extension", "")
+    return int(raw) if raw.isdigit() and len(raw) < 10 else 0
+
+
 @bp.route("/", methods=["GET", "POST"])
 @access.require(*READERS)
 def index():
@@ -69,8 +75,7 @@ def detail(instruction_id: int):
         "judgement": lambda f: instructions.judge(apis, instruction_id, f.action.data,
                                                   f.note.data),
         "decision": lambda f: instructions.decide_extension(
-            apis, instruction_id, int(request.form.get("extension", 0)), f.approve.data == "yes",
-            f.note.data),
+            apis, instruction_id, _extension_id(), f.approve.data == "yes", f.note.data),
     }
     if request.method == "POST" and action in forms:
         form = forms[action]
