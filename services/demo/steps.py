@@ -16,6 +16,7 @@ from services.demo import (
     documents,
     foundation,
     inspections,
+    instructions,
     monthly_runs,
     phone_poll,
     portal_people,
@@ -35,6 +36,7 @@ STEPS: tuple[Step, ...] = (
     monthly_runs.run,     # January to June, one published run a month (the months' view)
     assessment.run,       # the mid-year run: rankings, "advanced" awards, publication
     documents.run,        # the Q2 bulletin and the mid-year report as PDF
+    instructions.run,     # leaders' instructions followed up; deadline reminders by SMS
     portal_people.run,    # one person per role signs in to the portal
 )
 

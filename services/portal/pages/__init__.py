@@ -14,6 +14,7 @@ from services.portal.pages import (
     field,
     field_api,
     home,
+    instructions,
     language,
     orders,
     people,
@@ -22,7 +23,7 @@ from services.portal.pages import (
 )
 
 BLUEPRINTS = [auth.bp, home.bp, language.bp, people.bp, events.bp, units.bp, orders.bp, runs.bp,
-              field.bp, field_api.bp, documents.bp, dashboard.bp]
+              field.bp, field_api.bp, documents.bp, dashboard.bp, instructions.bp]
 
 
 def init_templates(app: Flask) -> None:
