@@ -70,7 +70,7 @@ def test_the_unit_replies_with_a_photo_is_rejected_with_a_reason_and_verified(
     decide(county, order, "verify", {"note": "核验通过"})
     page = client.get(f"/orders/{order}").get_data(as_text=True)
     verdicts = [row[3] for row in tables(page)["replies"][1:]]
-    assert "已退回" in verdicts[0] and "已核验" in verdicts[1]
+    assert "已退回" in verdicts[0] and "已核实" in verdicts[1]
     assert "report.pdf" in tables(page)["replies"][2][2] and "回复整改情况" not in page
     attachments = requests.get(f"{county.inspection_url}/api/v1/orders/{order}",
                                headers=person_token("unit1", "unit", "T01"),
