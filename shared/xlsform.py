@@ -180,15 +180,28 @@ def refuse_columns(sheet: Sheet, row: int, values: Mapping[str, str],
             problems.add(cell(sheet, row, column), f"{column} is not supported {what}")
 
 
+PYXFORM_ROW = re.compile(r"\[row : (\d+)\]")
+PYXFORM_PLACE = re.compile(r"On the '(\w+)' sheet, the '([^']+)' value")
+
+
 def pyxform_check(workbook: Workbook, problems: Problems) -> None:
-    """pyxform's own checks of the workbook; its message under ``xlsform``."""
+    """pyxform's own checks of the workbook: its message under the cell it names
+    (``[row : 2] On the 'survey' sheet, the 'name' value ...``), else ``xlsform``."""
     from pyxform.errors import PyXFormError
     from pyxform.xls2json import workbook_to_json
 
     try:
         workbook_to_json(workbook.definition, warnings=[])
     except PyXFormError as exc:
-        problems.add("xlsform", f"pyxform: {exc}")
+        message = str(exc)
+        row, place = PYXFORM_ROW.search(message), PYXFORM_PLACE.search(message)
+        sheets = {"survey": workbook.survey, "choices": workbook.choices,
+                  "settings": workbook.settings}
+        if row and place and place.group(1) in sheets:
+            where = cell(sheets[place.group(1)], int(row.group(1)), place.group(2))
+        else:
+            where = "xlsform"
+        problems.add(where, f"pyxform: {message}")
 
 
 def number_text(value: float | int) -> str:

@@ -208,7 +208,8 @@ def parse_workbook(book: Workbook) -> dict[str, Any]:
         document = validate_document(document)
     except ValidationFailed as failed:
         _relocate(failed.errors, sheet, rows_of, intro, problems)
-    pyxform_check(book, problems)
+    if not problems:
+        pyxform_check(book, problems)
     problems.raise_if_any("This XLSForm cannot be imported")
     return {**settings, "document": document}
 
