@@ -103,3 +103,18 @@ def test_pyxform_checks_what_the_mapping_accepts(api):
     assert list(errors) == ["survey!B2 (name)"]
     assert errors["survey!B2 (name)"][0].startswith("pyxform: ")
     assert "Names must begin with a letter" in errors["survey!B2 (name)"][0]
+
+
+def test_a_retried_upload_with_its_key_makes_one_version(api):
+    content = workbook(SURVEY, CHOICES, SETTINGS)
+
+    def send():
+        return api.client.post("/api/v1/checklists/xlsform",
+                               headers={**api.auth("planner"), "Idempotency-Key": "k-1"},
+                               data={"file": (io.BytesIO(content), "c.xlsx")},
+                               content_type="multipart/form-data")
+
+    first, again = send(), send()
+    assert first.status_code == again.status_code == 201
+    assert first.get_json()["id"] == again.get_json()["id"]
+    assert [c["version"] for c in api.call("GET", "/checklists")] == [1]

@@ -191,3 +191,23 @@ def test_export_refuses_what_xlsform_cannot_carry(client, planner, auth):
     assert client.get("/api/v1/questionnaires/999/xlsform", headers=planner).status_code == 404
     assert client.get(f"/api/v1/questionnaires/{made['id']}/xlsform",
                       headers=auth("unit", unit="U01")).status_code == 403
+
+
+def test_a_retried_upload_with_its_key_makes_one_version(client, planner):
+    import io
+
+    content = workbook(FULL_SURVEY, FULL_CHOICES, FULL_SETTINGS)
+
+    def send(body, key="k-1"):
+        return client.post("/api/v1/questionnaires/xlsform",
+                           headers={**planner, "Idempotency-Key": key},
+                           data={"file": (io.BytesIO(body), "form.xlsx")},
+                           content_type="multipart/form-data")
+
+    first, again = send(content), send(content)
+    assert first.status_code == again.status_code == 201
+    assert first.get_json()["id"] == again.get_json()["id"]
+    other = workbook(FULL_SURVEY, FULL_CHOICES, [FULL_SETTINGS[0], ["OTHER", "另", "Other",
+                                                                    "1"]])
+    assert send(other).status_code == 409                     # same key, another file
+    assert len(client.get("/api/v1/questionnaires", headers=planner).get_json()) == 1
