@@ -186,15 +186,18 @@ def parse_workbook(book: Workbook) -> dict[str, Any]:
                          f"duplicate name {qid!r} (also row {rows_of[qid]})")
         typed = _typed(sheet, row, values, kind, list_name, lists, problems)
         required = flag(sheet, row, values, "required", problems)
+        show_if = None
+        if values.get("relevant"):
+            try:
+                show_if = condition(values["relevant"], earlier)
+            except ExpressionError as exc:
+                problems.add(cell(sheet, row, "relevant"), f"not supported: {exc}")
         if typed is None or qid in rows_of or not QUESTION_ID.match(qid):
             continue
         names = typed.pop("names", {})
         question = {"id": qid, **typed, "text": label, "required": required}
-        if values.get("relevant"):
-            try:
-                question["show_if"] = condition(values["relevant"], earlier)
-            except ExpressionError as exc:
-                problems.add(cell(sheet, row, "relevant"), f"not supported: {exc}")
+        if show_if is not None:
+            question["show_if"] = show_if
         rows_of[qid] = row
         earlier[qid] = {"id": qid, "type": typed["type"], "names": names}
         questions.append(question)
