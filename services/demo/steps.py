@@ -20,6 +20,7 @@ from services.demo import (
     portal_people,
     scoring_intake,
     web_poll,
+    xlsform,
 )
 from services.demo.config import DemoSettings
 from services.demo.context import DemoContext
@@ -33,6 +34,7 @@ STEPS: tuple[Step, ...] = (
     inspections.run,      # June spot checks, findings, rectification orders
     assessment.run,       # the mid-year run: rankings, "advanced" awards, publication
     documents.run,        # the Q2 bulletin and the mid-year report as PDF
+    xlsform.run,          # a questionnaire and a checklist from XLSForm workbooks
     portal_people.run,    # one person per role signs in to the portal
 )
 
