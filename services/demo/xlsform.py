@@ -4,7 +4,8 @@ A planner uploads a short service-hall questionnaire (select_one, select_multipl
 integer, text, an introduction note and skip logic in ``relevant``) to the survey
 service and a market-order checklist (pass/fail, points, a measurement, a remark) to
 the inspection service; both are exported back (the workbooks are saved) and the
-questionnaire's export is imported again to show it is the same document. A workbook
+questionnaire's export is imported again to show it is the same document, and the web
+poll's questionnaire (when the web-poll step ran) is exported too. A workbook
 with a geopoint and an unknown choice is refused, naming sheet, row and column.
 Leaves ``xlsform_questionnaire_id`` and ``xlsform_checklist_id`` in ctx.state.
 """
@@ -93,6 +94,13 @@ def run(ctx: DemoContext) -> None:
     ctx.say(f"checklist {checklist['code']} v{checklist['version']} from XLSForm: {kinds}")
     ctx.save("xlsform_checklist_market-order.xlsx", inspection.request(
         "GET", f"/api/v1/checklists/{checklist['id']}/xlsform").content)
+    poll_id = ctx.state.get("web_poll_id")
+    if poll_id is not None:
+        used = survey.get_json(f"/api/v1/polls/{poll_id}")["questionnaire_id"]
+        saved = ctx.save("xlsform_web_poll_questionnaire.xlsx", survey.request(
+            "GET", f"/api/v1/questionnaires/{used}/xlsform").content)
+        ctx.say(f"the web poll's questionnaire exported to {saved.name} (its rating, "
+                "margins, satisfied codes and skip_to in the kaoping column)")
     try:
         _upload(survey, "/api/v1/questionnaires/xlsform", write_workbook(BROKEN))
     except ServiceError as refused:

@@ -7,13 +7,17 @@ becomes a question of a questionnaire document (``questionnaire_document``), the
 (422) under the cell's name, ``{"survey!B7 (type)": ["geopoint is not supported ..."]}``,
 all problems at once; nothing is stored.
 
-Export: a version as a workbook that imports back to the same document; a document
-using what XLSForm cannot carry here (rating, yes/no, voice, skip_to jumps, margins,
-satisfied codes, own DK/refused codes) is refused (422) naming the question's field.
+Kaoping's own fields that XLSForm has no column for (a rating's scale, yes/no, skip_to
+jumps, margins, satisfied codes, own DK/refused codes, a condition no expression
+writes) travel in the extra ``kaoping`` column as a JSON object.
+
+Export: a version as a workbook that imports back to the same document; only a voice
+question (telephone only) is refused (422) naming the question's field.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -36,11 +40,23 @@ from shared.xlsform import (
 )
 
 from .models.questionnaires import Questionnaire
-from .questionnaire_document import DEFAULT_DK, DEFAULT_REFUSED, validate_document
+from .questionnaire_document import (
+    CLOSED_TYPES,
+    DEFAULT_DK,
+    DEFAULT_REFUSED,
+    substantive_codes,
+    validate_document,
+)
 from .questionnaires import create_questionnaire, get_questionnaire
 from .xlsform_relevant import ExpressionError, condition, expression
 
-SURVEY_COLUMNS = ("type", "name", ZH_LABEL, EN_LABEL, "required", "relevant", "constraint")
+# ``kaoping``: Kaoping's own fields that XLSForm has no column for, as a JSON object
+# (ODK and KoBoToolbox read past the column).
+KAOPING = "kaoping"
+SURVEY_COLUMNS = ("type", "name", ZH_LABEL, EN_LABEL, "required", "relevant", "constraint",
+                  KAOPING)
+EXTRA_KEYS = ("type", "scale", "satisfied", "margin", "skip_to", "dk_code", "refused_code",
+              "show_if")
 CHOICE_COLUMNS = ("list_name", "name", ZH_LABEL, EN_LABEL)
 SETTINGS_COLUMNS = ("form_id", "form_title", "form_title::English (en)", "version")
 # Rows that record the device rather than ask anything: read past.
@@ -149,6 +165,71 @@ def _typed(sheet: Sheet, row: int, values: dict, kind: str, list_name: str,
     return None
 
 
+def _names(question: dict, codes: bool = True) -> dict[str, int]:
+    """``{choice name: code}`` an expression may use: the don't-know and refused codes
+    of a closed question and (``codes``) its answer codes, the names the export writes
+    (an import adds the workbook's own choice names instead)."""
+    if question["type"] not in CLOSED_TYPES:
+        return {}
+    answers: list[int] = []
+    if codes and question["type"] in ("single", "multiple"):
+        answers = [option["code"] for option in question.get("options", [])]
+    elif codes:
+        answers = substantive_codes(question) or []
+    specials = [question.get(key, default) for key, default in
+                (("dk_code", DEFAULT_DK), ("refused_code", DEFAULT_REFUSED))]
+    return {str(code): code for code in [*answers, *specials] if code is not None}
+
+
+def _extras(sheet: Sheet, row: int, values: dict, problems: Problems) -> dict | None:
+    """The ``kaoping`` column's object (``{}`` when blank); None after a problem."""
+    text = values.get(KAOPING)
+    if not text:
+        return {}
+    try:
+        extras = json.loads(text)
+    except ValueError as exc:
+        problems.add(cell(sheet, row, KAOPING), f"is not a JSON object ({exc})")
+        return None
+    if not isinstance(extras, dict):
+        problems.add(cell(sheet, row, KAOPING), "is not a JSON object")
+        return None
+    unknown = sorted(set(extras) - set(EXTRA_KEYS))
+    if unknown:
+        problems.add(cell(sheet, row, KAOPING),
+                     f"unknown keys {', '.join(unknown)} (known: {', '.join(EXTRA_KEYS)})")
+        return None
+    return extras
+
+
+def _kaoping_type(sheet: Sheet, row: int, typed: dict, extras: dict,
+                  problems: Problems) -> dict | None:
+    """A select_one that the ``kaoping`` column makes a rating or a yes/no question."""
+    kind = extras.get("type")
+    if kind is None:
+        return typed
+    where = cell(sheet, row, KAOPING)
+    if kind not in ("rating", "yesno") or typed["type"] != "single":
+        problems.add(where, "type can be rating or yesno, on a select_one row")
+        return None
+    if kind == "yesno":
+        points = [1, 2]
+    else:
+        scale = extras.get("scale")
+        if not isinstance(scale, dict) or not all(
+                isinstance(scale.get(end), int) for end in ("min", "max")):
+            problems.add(where, "a rating needs its scale: {\"min\", \"max\", \"min_label\", "
+                                "\"max_label\"}")
+            return None
+        points = list(range(scale["min"], scale["max"] + 1))
+    if [option["code"] for option in typed["options"]] != points:
+        problems.add(cell(sheet, row, "type"),
+                     f"the choices of a {kind} question are its codes {points}, in order")
+        return None
+    return {"type": kind, "names": typed["names"],
+            **({"scale": extras["scale"]} if kind == "rating" else {})}
+
+
 def parse_workbook(book: Workbook) -> dict[str, Any]:
     """``{"code", "title_zh", "title_en", "document"}`` of a workbook; ValidationFailed
     (422) naming the sheet, row and column of every problem."""
@@ -185,6 +266,9 @@ def parse_workbook(book: Workbook) -> dict[str, Any]:
             problems.add(cell(sheet, row, "name"),
                          f"duplicate name {qid!r} (also row {rows_of[qid]})")
         typed = _typed(sheet, row, values, kind, list_name, lists, problems)
+        extras = _extras(sheet, row, values, problems)
+        if typed is not None and extras is not None:
+            typed = _kaoping_type(sheet, row, typed, extras, problems)
         required = flag(sheet, row, values, "required", problems)
         show_if = None
         if values.get("relevant"):
@@ -192,14 +276,19 @@ def parse_workbook(book: Workbook) -> dict[str, Any]:
                 show_if = condition(values["relevant"], earlier)
             except ExpressionError as exc:
                 problems.add(cell(sheet, row, "relevant"), f"not supported: {exc}")
-        if typed is None or qid in rows_of or not QUESTION_ID.match(qid):
+            if extras and "show_if" in extras:
+                problems.add(cell(sheet, row, KAOPING),
+                             "show_if and the relevant column cannot both be given")
+        if typed is None or extras is None or qid in rows_of or not QUESTION_ID.match(qid):
             continue
-        names = typed.pop("names", {})
-        question = {"id": qid, **typed, "text": label, "required": required}
+        choice_names = typed.pop("names", {})
+        question = {"id": qid, **typed, "text": label, "required": required,
+                    **{k: v for k, v in extras.items() if k not in ("type", "scale")}}
         if show_if is not None:
             question["show_if"] = show_if
         rows_of[qid] = row
-        earlier[qid] = {"id": qid, "type": typed["type"], "names": names}
+        earlier[qid] = {"id": qid, "type": typed["type"],
+                        "names": {**_names(question, codes=False), **choice_names}}
         questions.append(question)
     if not questions and not problems:
         problems.add("survey (type)", "needs at least one question")
@@ -238,18 +327,51 @@ def import_questionnaire(session: Session, content: bytes) -> Questionnaire:
     return create_questionnaire(session, **parse_workbook(read_workbook(content)))
 
 
-def _survey_row(q: dict, types: dict[str, str], problems: Problems) -> list[Any]:
+def _choices(q: dict) -> list[dict]:
+    """A closed question's options as the workbook's choices (a rating's points, with
+    its end labels; yes/no as 1 and 2)."""
+    if q["type"] == "yesno":
+        return [{"code": 1, "label": {"zh-CN": "是", "en": "Yes"}},
+                {"code": 2, "label": {"zh-CN": "否", "en": "No"}}]
+    if q["type"] == "rating":
+        scale = q["scale"]
+        return [{"code": code, "label": scale["min_label"] if code == scale["min"] else
+                 scale["max_label"] if code == scale["max"] else
+                 {"zh-CN": str(code), "en": str(code)}}
+                for code in range(scale["min"], scale["max"] + 1)]
+    return q.get("options", [])
+
+
+def _relevant(q: dict, earlier: dict[str, dict], extras: dict) -> str:
+    """The expression of ``show_if`` when it reads back the same, else ``""`` with the
+    condition in ``extras``."""
+    try:
+        text = expression(q["show_if"], {qid: e["type"] for qid, e in earlier.items()})
+        if condition(text, earlier) == q["show_if"]:
+            return text
+    except (ValueError, KeyError):
+        pass
+    extras["show_if"] = q["show_if"]
+    return ""
+
+
+def _survey_row(q: dict, earlier: dict[str, dict],
+                problems: Problems) -> tuple[list[Any], list[list[Any]]]:
+    """The question's survey row and its choice rows."""
     where, kind = f"questions.{q['id']}", q["type"]
-    for key in ("skip_to", "margin", "satisfied"):
-        if q.get(key):
-            problems.add(f"{where}.{key}", f"{key} has no XLSForm form in Kaoping's mapping")
-    special = (q.get("dk_code"), q.get("refused_code"))
-    if special not in ((DEFAULT_DK, DEFAULT_REFUSED), (None, None)) or (
-            kind == "number" and special != (None, None)):
-        problems.add(f"{where}.dk_code", "own DK/refused codes have no XLSForm form")
-    constraint = ""
-    if kind in ("single", "multiple"):
-        xls_type = f"{'select_one' if kind == 'single' else 'select_multiple'} {q['id']}"
+    extras = {key: q[key] for key in ("skip_to", "margin", "satisfied") if q.get(key)}
+    defaults = (DEFAULT_DK, DEFAULT_REFUSED) if kind in CLOSED_TYPES else (None, None)
+    if (q.get("dk_code"), q.get("refused_code")) != defaults:
+        extras.update(dk_code=q.get("dk_code"), refused_code=q.get("refused_code"))
+    constraint, choices = "", []
+    if kind in CLOSED_TYPES:
+        xls_type = f"{'select_multiple' if kind == 'multiple' else 'select_one'} {q['id']}"
+        if kind in ("rating", "yesno"):
+            extras["type"] = kind
+        if kind == "rating":
+            extras["scale"] = q["scale"]
+        choices = [[q["id"], str(o["code"]), o["label"]["zh-CN"], o["label"]["en"]]
+                   for o in _choices(q)]
     elif kind == "number":
         xls_type = "integer" if q.get("integer", True) else "decimal"
         constraint = (f". >= {number_text(q['range']['min'])} and "
@@ -259,17 +381,15 @@ def _survey_row(q: dict, types: dict[str, str], problems: Problems) -> list[Any]
         if q.get("max_length", DEFAULT_TEXT_LENGTH) != DEFAULT_TEXT_LENGTH:
             constraint = f"string-length(.) <= {q['max_length']}"
     else:
-        problems.add(f"{where}.type", f"a {kind} question has no XLSForm form "
-                                      f"(supported: single, multiple, number, text)")
-        return []
-    relevant = ""
-    if q.get("show_if"):
-        try:
-            relevant = expression(q["show_if"], types)
-        except (ValueError, KeyError) as exc:
-            problems.add(f"{where}.show_if", f"has no XLSForm form: {exc}")
+        problems.add(f"{where}.type", f"a {kind} question has no XLSForm form (telephone "
+                                      "only)")
+        return [], []
+    relevant = _relevant(q, earlier, extras) if q.get("show_if") else ""
+    extra_text = json.dumps(extras, ensure_ascii=False, sort_keys=True,
+                            separators=(",", ":")) if extras else ""
     return [xls_type, q["id"], q["text"]["zh-CN"], q["text"]["en"],
-            "yes" if q.get("required", True) else "no", relevant, constraint]
+            "yes" if q.get("required", True) else "no", relevant, constraint,
+            extra_text], choices
 
 
 def export_workbook(session: Session, questionnaire_id: int) -> tuple[str, bytes]:
@@ -278,19 +398,17 @@ def export_workbook(session: Session, questionnaire_id: int) -> tuple[str, bytes
     questionnaire = get_questionnaire(session, questionnaire_id)
     document = questionnaire.document
     problems = Problems()
-    survey, choices, types = [], [], {}
+    survey, choices, earlier = [], [], {}
     ids = {q["id"] for q in document["questions"]}
     if document.get("intro"):
         survey.append(["note", "intro" if "intro" not in ids else "kaoping_intro",
-                       document["intro"]["zh-CN"], document["intro"]["en"], "", "", ""])
+                       document["intro"]["zh-CN"], document["intro"]["en"]])
     for q in document["questions"]:
-        row = _survey_row(q, types, problems)
-        types[q["id"]] = q["type"]
+        row, rows = _survey_row(q, earlier, problems)
+        earlier[q["id"]] = {"id": q["id"], "type": q["type"], "names": _names(q)}
         if row:
             survey.append(row)
-        for option in q.get("options", []):
-            choices.append([q["id"], str(option["code"]), option["label"]["zh-CN"],
-                            option["label"]["en"]])
+            choices.extend(rows)
     problems.raise_if_any(f"Questionnaire {questionnaire.code} v{questionnaire.version} "
                           "uses what XLSForm cannot carry")
     body = write_workbook({

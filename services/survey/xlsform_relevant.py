@@ -30,6 +30,8 @@ TOKEN = re.compile(r"""\s*(?:
 )""", re.VERBOSE)
 OPS = {"=": "eq", "!=": "ne", ">": "gt", ">=": "gte", "<": "lt", "<=": "lte"}
 SYMBOLS = {op: symbol for symbol, op in OPS.items()}
+# Questions answered with one code (select_one in the workbook).
+SINGLE_VALUED = ("single", "rating", "yesno")
 
 
 class ExpressionError(ValueError):
@@ -113,7 +115,7 @@ class _Parser:
             self.take("punct", ",")
             literal = self.literal()
             self.take("punct", ")")
-            if question["type"] not in ("single", "multiple"):
+            if question["type"] not in (*SINGLE_VALUED, "multiple"):
                 raise ExpressionError(f"selected() needs a select question, "
                                       f"not {question['id']}")
             return {"question": question["id"], "in": [self.code(question, literal)]}
@@ -154,7 +156,7 @@ class _Parser:
                 raise ExpressionError("only = '' and != '' compare with the empty text")
             answered = {"answered": qid}
             return answered if op == "ne" else {"not": answered}
-        if kind == "single":
+        if kind in SINGLE_VALUED:
             if op not in ("eq", "ne"):
                 raise ExpressionError(f"{qid} is a select_one: compare it with = or !=")
             return {"question": qid, "in" if op == "eq" else "not_in":

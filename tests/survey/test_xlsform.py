@@ -74,7 +74,8 @@ def test_every_construct_imports_and_round_trips(client, planner):
     assert survey[0][:7] == ["type", "name", "label::zh-CN", "label::English (en)",
                              "required", "relevant", "constraint"]
     assert ["integer", "years", "您在本地居住了多少年", "Years living here", "yes",
-            "${resident} = '1'", ". >= 0 and . <= 100"] in survey
+            "${resident} = '1'", ". >= 0 and . <= 100"] in [row[:7] for row in survey]
+    assert all(row[7] is None for row in survey[1:])        # nothing for the kaoping column
     again = upload(client, planner, exported.data)
     assert again.status_code == 201, again.get_json()
     second = again.get_json()
@@ -178,19 +179,67 @@ def test_settings_and_files_are_checked(client, planner, auth):
     assert client.post("/api/v1/questionnaires/xlsform", headers=planner).status_code == 422
 
 
-def test_export_refuses_what_xlsform_cannot_carry(client, planner, auth):
+def test_kaoping_fields_travel_in_their_column_and_round_trip(client, planner, auth):
+    """The sample questionnaire (rating, yes/no, skip_to, margins, satisfied codes, own
+    DK/refused codes) exports and imports back to the same document; only the voice
+    question (telephone only) has no XLSForm form."""
+    document = sample_document()
     made = client.post("/api/v1/questionnaires", headers=planner, json={
         "code": "SAT", "title_zh": "满意度", "title_en": "Satisfaction",
-        "document": sample_document()}).get_json()
+        "document": document}).get_json()
     refused = client.get(f"/api/v1/questionnaires/{made['id']}/xlsform",
                          headers=auth("analyst"))
     assert refused.status_code == 422
-    errors = refused.get_json()["errors"]
-    assert "questions.sat.type" in errors and "questions.sex.margin" in errors
-    assert "questions.problem.skip_to" in errors and "questions.voice.type" in errors
+    assert refused.get_json()["errors"] == {
+        "questions.voice.type": ["a voice question has no XLSForm form (telephone only)"]}
+    document["questions"] = [q for q in document["questions"] if q["id"] != "voice"]
+    document["questions"][-1]["show_if"] = {"question": "sat", "gte": 4}     # no expression
+    without_voice = client.post("/api/v1/questionnaires", headers=planner, json={
+        "code": "SAT", "title_zh": "满意度", "title_en": "Satisfaction",
+        "document": document}).get_json()
+    exported = client.get(f"/api/v1/questionnaires/{without_voice['id']}/xlsform",
+                          headers=planner)
+    assert exported.status_code == 200
+    rows = {row[1]: row for row in sheet_rows(exported.data, "survey")[1:]}
+    assert rows["sat"][0] == "select_one sat" and rows["sat"][7] == (
+        '{"satisfied":[4,5],"scale":{"max":5,"max_label":{"en":"Very satisfied",'
+        '"zh-CN":"很满意"},"min":1,"min_label":{"en":"Very dissatisfied",'
+        '"zh-CN":"很不满意"}},"type":"rating"}')
+    assert rows["detail"][5] == "${solved} = '2'"
+    assert '"show_if":{"gte":4,"question":"sat"}' in rows["services"][7]
+    assert '"dk_code":998' in rows["years"][7]
+    choices = sheet_rows(exported.data, "choices")
+    assert ["sat", "3", "3", "3"] in choices and ["problem", "2", "否", "No"] in choices
+    again = upload(client, planner, exported.data)
+    assert again.status_code == 201, again.get_json()
+    assert again.get_json()["document"] == without_voice["document"]
     assert client.get("/api/v1/questionnaires/999/xlsform", headers=planner).status_code == 404
     assert client.get(f"/api/v1/questionnaires/{made['id']}/xlsform",
                       headers=auth("unit", unit="U01")).status_code == 403
+
+
+def test_the_kaoping_column_is_checked_by_cell(client, planner):
+    header = [*SURVEY_HEADER, "kaoping"]
+    blank = [None] * (len(SURVEY_HEADER) - 4)
+    survey = [header,
+              ["select_one yn", "a", "一", "One", *blank, "{not json"],
+              ["select_one yn", "b", "二", "Two", *blank, '{"colour": "red"}'],
+              ["text", "c", "三", "Three", *blank, '{"type": "rating"}'],
+              ["select_one yn", "d", "四", "Four", *blank,
+               '{"type": "rating", "scale": {"min": 1, "max": 5}}'],
+              ["select_one yn", "e", "五", "Five", *blank, '{"type": "yesno"}'],
+              ["select_one yn", "f", "六", "Six", "yes", "${e} = '1'", None, None, None,
+               '{"show_if": {"answered": "e"}}']]
+    choices = [CHOICES_HEADER, ["yn", "1", "是", "Yes"], ["yn", "2", "否", "No"]]
+    errors = upload(client, planner, workbook(survey, choices, FULL_SETTINGS)).get_json()[
+        "errors"]
+    assert "is not a JSON object" in errors["survey!J2 (kaoping)"][0]
+    assert "unknown keys colour" in errors["survey!J3 (kaoping)"][0]
+    assert "on a select_one row" in errors["survey!J4 (kaoping)"][0]
+    assert "codes [1, 2, 3, 4, 5], in order" in errors["survey!A5 (type)"][0]
+    assert "cannot both be given" in errors["survey!J7 (kaoping)"][0]
+    assert set(errors) == {"survey!J2 (kaoping)", "survey!J3 (kaoping)", "survey!J4 (kaoping)",
+                           "survey!A5 (type)", "survey!J7 (kaoping)"}    # e is a yes/no
 
 
 def test_a_retried_upload_with_its_key_makes_one_version(client, planner):
