@@ -192,7 +192,11 @@ def pyxform_check(workbook: Workbook, problems: Problems) -> None:
 
     try:
         workbook_to_json(workbook.definition, warnings=[])
-    except PyXFormError as exc:
+    except Exception as exc:          # pyxform raises more than PyXFormError on odd input
+        if not isinstance(exc, PyXFormError):
+            problems.add("xlsform", f"pyxform could not read the workbook "
+                                    f"({exc.__class__.__name__}: {str(exc)[:200]})")
+            return
         message = str(exc)
         row, place = PYXFORM_ROW.search(message), PYXFORM_PLACE.search(message)
         sheets = {"survey": workbook.survey, "choices": workbook.choices,

@@ -70,6 +70,7 @@ NUMBER = r"(-?\d+(?:\.\d+)?)"
 RANGE = re.compile(rf"^\.\s*>=\s*{NUMBER}\s+and\s+\.\s*<=\s*{NUMBER}$")
 LENGTH = re.compile(r"^string-length\(\s*\.\s*\)\s*<=\s*(\d+)$")
 DEFAULT_TEXT_LENGTH = 1000
+TITLE_LENGTH = 300
 CODE = re.compile(r"^[A-Za-z0-9_.-]{1,60}$")
 QUESTION_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,59}$")
 # Where a problem that the document check finds is shown: its field → the column.
@@ -117,6 +118,9 @@ def _settings(book: Workbook, problems: Problems) -> dict[str, str]:
                      "needs form_id: the questionnaire's code (letters, digits, _ . -; "
                      "at most 60)")
     titles = texts(sheet, row, values, problems, prefix="form_title") or {}
+    for language, column in (("zh-CN", "form_title"), ("en", "form_title::English (en)")):
+        if len(titles.get(language, "")) > TITLE_LENGTH:
+            problems.add(cell(sheet, row, column), f"at most {TITLE_LENGTH} characters")
     return {"code": code or "", "title_zh": titles.get("zh-CN", ""),
             "title_en": titles.get("en", "")}
 

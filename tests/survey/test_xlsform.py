@@ -173,6 +173,9 @@ def test_settings_and_files_are_checked(client, planner, auth):
     errors = no_id.get_json()["errors"]
     assert "needs form_id" in errors["settings (form_id)"][0]
     assert list(errors) == ["settings (form_id)"]       # a plain form_title serves both
+    long_title = upload(client, planner, workbook(FULL_SURVEY, FULL_CHOICES, [
+        FULL_SETTINGS[0], ["LONG", "长" * 301, "Long", "1"]])).get_json()["errors"]
+    assert long_title == {"settings!B2 (form_title)": ["at most 300 characters"]}
     garbage = upload(client, planner, b"not a workbook at all")
     assert garbage.status_code == 422 and "file" in garbage.get_json()["errors"]
     assert upload(client, auth("analyst"), b"x").status_code == 403
