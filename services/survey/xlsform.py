@@ -76,7 +76,8 @@ QUESTION_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,59}$")
 # Where a problem that the document check finds is shown: its field → the column.
 FIELD_COLUMNS = {"options": "type", "range": "constraint", "max_length": "constraint",
                  "show_if": "relevant", "text": ZH_LABEL, "dk_code": "type",
-                 "refused_code": "type", "type": "type"}
+                 "refused_code": "type", "type": "type", "scale": KAOPING,
+                 "satisfied": KAOPING, "margin": KAOPING, "skip_to": KAOPING}
 
 
 def choice_lists(sheet: Sheet, problems: Problems) -> dict[str, list[dict]]:

@@ -263,3 +263,13 @@ def test_a_retried_upload_with_its_key_makes_one_version(client, planner):
                                                                     "1"]])
     assert send(other).status_code == 409                     # same key, another file
     assert len(client.get("/api/v1/questionnaires", headers=planner).get_json()) == 1
+
+
+def test_document_checks_of_kaoping_fields_are_named_by_cell(client, planner):
+    survey = [[*SURVEY_HEADER, "kaoping"],
+              ["select_one yn", "a", "一", "One", "yes", None, None, None, None,
+               '{"satisfied": [7]}']]
+    choices = [CHOICES_HEADER, ["yn", "1", "是", "Yes"], ["yn", "2", "否", "No"]]
+    errors = upload(client, planner, workbook(survey, choices, FULL_SETTINGS)).get_json()[
+        "errors"]
+    assert errors == {"survey!J2 (kaoping)": ["must be a non-empty list of answer codes ([1, 2])"]}
