@@ -81,17 +81,17 @@ def run(ctx: DemoContext) -> None:
     survey, inspection = ctx.client("survey", "planner"), ctx.client("inspection", "planner")
     made = _upload(survey, "/api/v1/questionnaires/xlsform", write_workbook(QUESTIONNAIRE))
     questions = made["document"]["questions"]
-    ctx.say(f"questionnaire {made['code']} v{made['version']} from XLSForm: "
+    ctx.say(f"  questionnaire {made['code']} v{made['version']} from XLSForm: "
             f"{len(questions)} questions, "
             f"{sum('show_if' in q for q in questions)} with skip logic")
     exported = survey.request("GET", f"/api/v1/questionnaires/{made['id']}/xlsform").content
     saved = ctx.save("xlsform_questionnaire_HALL_QUICK.xlsx", exported)
     again = _upload(survey, "/api/v1/questionnaires/xlsform", exported)
-    ctx.say(f"exported to {saved.name}; imported again as v{again['version']}: "
+    ctx.say(f"  exported to {saved.name}; imported again as v{again['version']}: "
             f"same document: {again['document'] == made['document']}")
     checklist = _upload(inspection, "/api/v1/checklists/xlsform", write_workbook(CHECKLIST))
     kinds = ", ".join(item["response_type"] for item in checklist["items"])
-    ctx.say(f"checklist {checklist['code']} v{checklist['version']} from XLSForm: {kinds}")
+    ctx.say(f"  checklist {checklist['code']} v{checklist['version']} from XLSForm: {kinds}")
     ctx.save("xlsform_checklist_market-order.xlsx", inspection.request(
         "GET", f"/api/v1/checklists/{checklist['id']}/xlsform").content)
     poll_id = ctx.state.get("web_poll_id")
@@ -99,14 +99,14 @@ def run(ctx: DemoContext) -> None:
         used = survey.get_json(f"/api/v1/polls/{poll_id}")["questionnaire_id"]
         saved = ctx.save("xlsform_web_poll_questionnaire.xlsx", survey.request(
             "GET", f"/api/v1/questionnaires/{used}/xlsform").content)
-        ctx.say(f"the web poll's questionnaire exported to {saved.name} (its rating, "
+        ctx.say(f"  the web poll's questionnaire exported to {saved.name} (its rating, "
                 "margins, satisfied codes and skip_to in the kaoping column)")
     try:
         _upload(survey, "/api/v1/questionnaires/xlsform", write_workbook(BROKEN))
     except ServiceError as refused:
-        ctx.say(f"a broken workbook is refused ({refused.upstream_status}):")
+        ctx.say(f"  a broken workbook is refused ({refused.upstream_status}):")
         for cell, reasons in refused.body["errors"].items():
-            ctx.say(f"  {cell}: {reasons[0][:70]}")
+            ctx.say(f"    {cell}: {reasons[0][:70]}")
     else:
         raise RuntimeError("the broken workbook was imported")
     ctx.state["xlsform_questionnaire_id"] = made["id"]

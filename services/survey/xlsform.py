@@ -292,8 +292,10 @@ def parse_workbook(book: Workbook) -> dict[str, Any]:
         if show_if is not None:
             question["show_if"] = show_if
         rows_of[qid] = row
-        earlier[qid] = {"id": qid, "type": typed["type"],
-                        "names": {**_names(question, codes=False), **choice_names}}
+        names = dict(choice_names)       # the workbook's names, then DK and refused codes
+        for name, code in _names(question, codes=False).items():
+            names.setdefault(name, code)
+        earlier[qid] = {"id": qid, "type": typed["type"], "names": names}
         questions.append(question)
     if not questions and not problems:
         problems.add("survey (type)", "needs at least one question")

@@ -27,8 +27,8 @@ def test_demo_step_end_to_end(make_app, registry_url, evidence_dir, scoring_url,
     assert "imported again as v2: same document: True" in out
     assert "checklist market-order v1 from XLSForm: pass_fail, points, measurement, text" in out
     assert "a broken workbook is refused (422):" in out
-    assert "  survey!A3 (type): geopoint is not supported" in out
-    assert "  survey!F4 (relevant): not supported: 'maybe' is not a choice of visited" in out
+    assert "\n    survey!A3 (type): geopoint is not supported" in out
+    assert "\n    survey!F4 (relevant): not supported: 'maybe' is not a choice of visited" in out
     saved = sheet_rows((tmp_path / "xlsform_checklist_market-order.xlsx").read_bytes(),
                        "settings")
     assert saved[1][:2] == ["market-order", "农贸市场秩序检查"]
