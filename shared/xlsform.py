@@ -17,6 +17,7 @@ sheets; text is stored as text (an expression starting with ``=`` is no formula)
 from __future__ import annotations
 
 import io
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -161,15 +162,18 @@ def flag(sheet: Sheet, row: int, values: Mapping[str, str], column: str,
 
 def number(sheet: Sheet, row: int, values: Mapping[str, str], column: str,
            problems: Problems) -> float | None:
-    """A number column; None when blank (a problem when it is no number)."""
+    """A number column; None when blank (a problem when it is no finite number)."""
     value = values.get(column)
     if not value:
         return None
     try:
-        return float(value)
+        found = float(value)
     except ValueError:
+        found = math.nan
+    if not math.isfinite(found):
         problems.add(cell(sheet, row, column), f"{value!r} is not a number")
         return None
+    return found
 
 
 def refuse_columns(sheet: Sheet, row: int, values: Mapping[str, str],

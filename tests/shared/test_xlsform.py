@@ -38,7 +38,10 @@ def test_flags_and_numbers():
     assert xlsform.flag(sheet, 2, {"required": "${a} = 1"}, "required", problems) is False
     assert xlsform.number(sheet, 2, {"weight": "2.5"}, "weight", problems) == 2.5
     assert xlsform.number(sheet, 2, {"weight": "x"}, "weight", problems) is None
-    assert set(problems.errors) == {"survey!E2 (required)", "survey!F2 (weight)"}
+    for odd in ("inf", "nan", "1e400"):
+        assert xlsform.number(sheet, 3, {"weight": odd}, "weight", problems) is None
+    assert set(problems.errors) == {"survey!E2 (required)", "survey!F2 (weight)",
+                                    "survey!F3 (weight)"}
     assert (xlsform.number_text(3.0), xlsform.number_text(0.1)) == ("3", "0.1")
 
 
