@@ -23,7 +23,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from shared.errors import Problems, ValidationFailed
+from shared.errors import BadRequest, Problems, ValidationFailed
+from shared.inputs import loads
 from shared.xlsform import (
     EN_LABEL,
     ZH_LABEL,
@@ -192,8 +193,8 @@ def _extras(sheet: Sheet, row: int, values: dict, problems: Problems) -> dict | 
     if not text:
         return {}
     try:
-        extras = json.loads(text)
-    except ValueError as exc:
+        extras = loads(text)
+    except (ValueError, BadRequest) as exc:
         problems.add(cell(sheet, row, KAOPING), f"is not a JSON object ({exc})")
         return None
     if not isinstance(extras, dict):

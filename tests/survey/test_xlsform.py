@@ -226,6 +226,7 @@ def test_the_kaoping_column_is_checked_by_cell(client, planner):
     blank = [None] * (len(SURVEY_HEADER) - 4)
     survey = [header,
               ["select_one yn", "a", "一", "One", *blank, "{not json"],
+              ["select_one yn", "g", "七", "Seven", *blank, '{"dk_code": NaN}'],
               ["select_one yn", "b", "二", "Two", *blank, '{"colour": "red"}'],
               ["text", "c", "三", "Three", *blank, '{"type": "rating"}'],
               ["select_one yn", "d", "四", "Four", *blank,
@@ -237,12 +238,14 @@ def test_the_kaoping_column_is_checked_by_cell(client, planner):
     errors = upload(client, planner, workbook(survey, choices, FULL_SETTINGS)).get_json()[
         "errors"]
     assert "is not a JSON object" in errors["survey!J2 (kaoping)"][0]
-    assert "unknown keys colour" in errors["survey!J3 (kaoping)"][0]
-    assert "on a select_one row" in errors["survey!J4 (kaoping)"][0]
-    assert "codes [1, 2, 3, 4, 5], in order" in errors["survey!A5 (type)"][0]
-    assert "cannot both be given" in errors["survey!J7 (kaoping)"][0]
+    assert "is not a JSON object" in errors["survey!J3 (kaoping)"][0]        # NaN
+    assert "unknown keys colour" in errors["survey!J4 (kaoping)"][0]
+    assert "on a select_one row" in errors["survey!J5 (kaoping)"][0]
+    assert "codes [1, 2, 3, 4, 5], in order" in errors["survey!A6 (type)"][0]
+    assert "cannot both be given" in errors["survey!J8 (kaoping)"][0]
     assert set(errors) == {"survey!J2 (kaoping)", "survey!J3 (kaoping)", "survey!J4 (kaoping)",
-                           "survey!A5 (type)", "survey!J7 (kaoping)"}    # e is a yes/no
+                           "survey!J5 (kaoping)", "survey!A6 (type)",
+                           "survey!J8 (kaoping)"}                        # e is a yes/no
 
 
 def test_a_retried_upload_with_its_key_makes_one_version(client, planner):
