@@ -21,6 +21,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from shared.errors import Problems, ValidationFailed
@@ -213,8 +214,11 @@ def pyxform_check(workbook: Workbook, problems: Problems) -> None:
 
 
 def number_text(value: float | int) -> str:
-    """``3`` for 3.0, ``2.5`` for 2.5: numbers as a person writes them in a cell."""
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
+    """``3`` for 3.0, ``2.5`` for 2.5, ``0.00001`` for 1e-05: numbers as a person writes
+    them in a cell (and the constraints' patterns read them)."""
+    if float(value).is_integer():
+        return str(int(value))
+    return format(Decimal(repr(float(value))), "f")          # 1e-05 → 0.00001
 
 
 def write_workbook(sheets: Mapping[str, tuple[Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:

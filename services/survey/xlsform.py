@@ -105,8 +105,8 @@ def choice_lists(sheet: Sheet, problems: Problems) -> dict[str, list[dict]]:
 
 def _codes(choices: list[dict]) -> dict[str, int]:
     """Choice names as answer codes: the names themselves when all are whole numbers
-    (``1``, ``2``, …), else 1, 2, … in the list's order."""
-    if all(re.fullmatch(r"\d{1,6}", choice["name"]) for choice in choices):
+    (``1``, ``2``, ``-1``, …), else 1, 2, … in the list's order."""
+    if all(re.fullmatch(r"-?\d{1,9}", choice["name"]) for choice in choices):
         return {choice["name"]: int(choice["name"]) for choice in choices}
     return {choice["name"]: i for i, choice in enumerate(choices, start=1)}
 

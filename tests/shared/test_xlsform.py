@@ -42,7 +42,8 @@ def test_flags_and_numbers():
         assert xlsform.number(sheet, 3, {"weight": odd}, "weight", problems) is None
     assert set(problems.errors) == {"survey!E2 (required)", "survey!F2 (weight)",
                                     "survey!F3 (weight)"}
-    assert (xlsform.number_text(3.0), xlsform.number_text(0.1)) == ("3", "0.1")
+    assert [xlsform.number_text(v) for v in (3.0, 0.1, -2.5, 1e-05, 1e20)] == [
+        "3", "0.1", "-2.5", "0.00001", "100000000000000000000"]
 
 
 def test_written_text_stays_text_even_when_it_starts_with_equals():

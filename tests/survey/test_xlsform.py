@@ -276,3 +276,24 @@ def test_document_checks_of_kaoping_fields_are_named_by_cell(client, planner):
     errors = upload(client, planner, workbook(survey, choices, FULL_SETTINGS)).get_json()[
         "errors"]
     assert errors == {"survey!J2 (kaoping)": ["must be a non-empty list of answer codes ([1, 2])"]}
+
+
+def test_odd_codes_and_small_numbers_round_trip(client, planner):
+    from tests.survey.conftest import q
+
+    document = {"questions": [
+        q("pick", options=[{"code": -1, "label": {"zh-CN": "负", "en": "minus"}},
+                           {"code": 0, "label": {"zh-CN": "零", "en": "zero"}}]),
+        q("dose", type="number", integer=False, range={"min": 0.00001, "max": 0.5},
+          show_if={"question": "pick", "in": [-1]}),
+        q("many", type="multiple", show_if={"any": [{"question": "dose", "lt": 0.001},
+                                                   {"question": "pick", "in": [0, -1]}]}),
+    ]}
+    made = client.post("/api/v1/questionnaires", headers=planner, json={
+        "code": "ODD", "title_zh": "怪", "title_en": "Odd", "document": document}).get_json()
+    exported = client.get(f"/api/v1/questionnaires/{made['id']}/xlsform", headers=planner)
+    rows = {row[1]: row for row in sheet_rows(exported.data, "survey")[1:]}
+    assert rows["dose"][5:7] == ["${pick} = '-1'", ". >= 0.00001 and . <= 0.5"]
+    again = upload(client, planner, exported.data)
+    assert again.status_code == 201, again.get_json()
+    assert again.get_json()["document"] == made["document"]
