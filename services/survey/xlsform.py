@@ -236,6 +236,46 @@ def _kaoping_type(sheet: Sheet, row: int, typed: dict, extras: dict,
             **({"scale": extras["scale"]} if kind == "rating" else {})}
 
 
+def _question(sheet: Sheet, row: int, values: dict, lists: dict[str, list[dict]],
+              earlier: dict[str, dict], problems: Problems) -> dict | None:
+    """The question of a survey row (None after a problem); ``earlier`` gets what the
+    next rows' expressions need to know of it."""
+    kind, _, list_name = (values.get("type") or "").strip().partition(" ")
+    label = texts(sheet, row, values, problems)
+    qid = values.get("name", "")
+    if not QUESTION_ID.match(qid) or qid.upper() == "END":
+        problems.add(cell(sheet, row, "name"),
+                     "needs a name: a letter, then letters, digits or _ (at most 60)")
+    elif qid in earlier:
+        problems.add(cell(sheet, row, "name"),
+                     f"duplicate name {qid!r} (also row {earlier[qid]['row']})")
+    typed = _typed(sheet, row, values, kind, list_name, lists, problems)
+    extras = _extras(sheet, row, values, problems)
+    if typed is not None and extras is not None:
+        typed = _kaoping_type(sheet, row, typed, extras, problems)
+    required = flag(sheet, row, values, "required", problems)
+    show_if = None
+    if values.get("relevant"):
+        try:
+            show_if = condition(values["relevant"], earlier)
+        except ExpressionError as exc:
+            problems.add(cell(sheet, row, "relevant"), f"not supported: {exc}")
+        if extras and "show_if" in extras:
+            problems.add(cell(sheet, row, KAOPING),
+                         "show_if and the relevant column cannot both be given")
+    if typed is None or extras is None or qid in earlier or not QUESTION_ID.match(qid):
+        return None
+    names = typed.pop("names", {})          # the workbook's names, then DK and refused
+    question = {"id": qid, **typed, "text": label, "required": required,
+                **{k: v for k, v in extras.items() if k not in ("type", "scale")}}
+    if show_if is not None:
+        question["show_if"] = show_if
+    for name, code in _names(question, codes=False).items():
+        names.setdefault(name, code)
+    earlier[qid] = {"id": qid, "type": typed["type"], "names": names, "row": row}
+    return question
+
+
 def parse_workbook(book: Workbook) -> dict[str, Any]:
     """``{"code", "title_zh", "title_en", "document"}`` of a workbook; ValidationFailed
     (422) naming the sheet, row and column of every problem."""
@@ -244,60 +284,26 @@ def parse_workbook(book: Workbook) -> dict[str, Any]:
     lists = choice_lists(book.choices, problems)
     sheet = book.survey
     questions: list[dict] = []
-    rows_of: dict[str, int] = {}
     earlier: dict[str, dict] = {}
     intro: tuple[int, dict] | None = None
     for row, values in sheet.rows:
-        kind, _, list_name = (values.get("type") or "").strip().partition(" ")
+        kind = (values.get("type") or "").strip().partition(" ")[0]
         if kind in METADATA_TYPES:
             continue
         refuse_columns(sheet, row, values, REFUSED_COLUMNS, problems, "in Kaoping")
         if not kind:
             problems.add(cell(sheet, row, "type"), "needs a type")
-            continue
-        label = texts(sheet, row, values, problems)
-        if kind == "note":
+        elif kind == "note":
             if questions or intro:
                 problems.add(cell(sheet, row, "type"),
                              "a note is supported only as the first row (the introduction)")
             refuse_columns(sheet, row, values, ("relevant", "required", "constraint"),
                            problems, "on the introduction")
-            intro = (row, label)
-            continue
-        qid = values.get("name", "")
-        if not QUESTION_ID.match(qid) or qid.upper() == "END":
-            problems.add(cell(sheet, row, "name"),
-                         "needs a name: a letter, then letters, digits or _ (at most 60)")
-        elif qid in rows_of:
-            problems.add(cell(sheet, row, "name"),
-                         f"duplicate name {qid!r} (also row {rows_of[qid]})")
-        typed = _typed(sheet, row, values, kind, list_name, lists, problems)
-        extras = _extras(sheet, row, values, problems)
-        if typed is not None and extras is not None:
-            typed = _kaoping_type(sheet, row, typed, extras, problems)
-        required = flag(sheet, row, values, "required", problems)
-        show_if = None
-        if values.get("relevant"):
-            try:
-                show_if = condition(values["relevant"], earlier)
-            except ExpressionError as exc:
-                problems.add(cell(sheet, row, "relevant"), f"not supported: {exc}")
-            if extras and "show_if" in extras:
-                problems.add(cell(sheet, row, KAOPING),
-                             "show_if and the relevant column cannot both be given")
-        if typed is None or extras is None or qid in rows_of or not QUESTION_ID.match(qid):
-            continue
-        choice_names = typed.pop("names", {})
-        question = {"id": qid, **typed, "text": label, "required": required,
-                    **{k: v for k, v in extras.items() if k not in ("type", "scale")}}
-        if show_if is not None:
-            question["show_if"] = show_if
-        rows_of[qid] = row
-        names = dict(choice_names)       # the workbook's names, then DK and refused codes
-        for name, code in _names(question, codes=False).items():
-            names.setdefault(name, code)
-        earlier[qid] = {"id": qid, "type": typed["type"], "names": names}
-        questions.append(question)
+            intro = (row, texts(sheet, row, values, problems))
+        else:
+            question = _question(sheet, row, values, lists, earlier, problems)
+            if question is not None:
+                questions.append(question)
     if not questions and not problems:
         problems.add("survey (type)", "needs at least one question")
     problems.raise_if_any("This XLSForm cannot be imported")
@@ -307,7 +313,8 @@ def parse_workbook(book: Workbook) -> dict[str, Any]:
     try:
         document = validate_document(document)
     except ValidationFailed as failed:
-        _relocate(failed.errors, sheet, rows_of, intro, problems)
+        _relocate(failed.errors, sheet, {qid: e["row"] for qid, e in earlier.items()},
+                  intro, problems)
     if not problems:
         pyxform_check(book, problems)
     problems.raise_if_any("This XLSForm cannot be imported")
