@@ -22,6 +22,7 @@ from services.demo import (
     portal_people,
     scoring_intake,
     web_poll,
+    xlsform,
 )
 from services.demo.config import DemoSettings
 from services.demo.context import DemoContext
@@ -37,6 +38,7 @@ STEPS: tuple[Step, ...] = (
     assessment.run,       # the mid-year run: rankings, "advanced" awards, publication
     documents.run,        # the Q2 bulletin and the mid-year report as PDF
     instructions.run,     # leaders' instructions followed up; deadline reminders by SMS
+    xlsform.run,          # a questionnaire and a checklist from XLSForm workbooks
     portal_people.run,    # one person per role signs in to the portal
 )
 

@@ -20,10 +20,12 @@ from services.portal.pages import (
     people,
     runs,
     units,
+    xlsform,
 )
 
 BLUEPRINTS = [auth.bp, home.bp, language.bp, people.bp, events.bp, units.bp, orders.bp, runs.bp,
-              field.bp, field_api.bp, documents.bp, dashboard.bp, instructions.bp]
+              field.bp, field_api.bp, documents.bp, dashboard.bp, instructions.bp,
+              xlsform.bp]
 
 
 def init_templates(app: Flask) -> None:
