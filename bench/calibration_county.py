@@ -14,9 +14,10 @@ replication draws, from its own seed, every unit's *true* values and what the of
   survey service's SE √(p̂(1 − p̂) / n_eff) (Agresti–Coull at 0 or 1, as a run reads it);
 - inspection: true mean visit score μ_u ~ N(82 + 2 q_u, 6²) clipped to [50, 97] (q_u the
   unit's latent quality); per quarter 1 + Poisson(1.2) visits, each scored
-  min(100, N(μ_u, 7²)) rounded to 0.5; the truth is the expected visit score
-  E[min(100, X)]; the snapshot carries mean, sd and n per window and the SE a run
-  derives (sd/√n, a single visit the pooled within-unit SD);
+  min(100, N(μ_u, σ_u²)) rounded to 0.5, the unit's visit spread σ_u = 7·exp(N(0, 0.25²))
+  points; the truth is the expected visit score E[min(100, X)]; the snapshot carries the
+  mean per window and the SE a run derives from mean, sd and n
+  (``run_inputs.visit_score_ses``);
 - self-checks (monthly, exact in the snapshot): the demo county's generator (targets,
   actual = target × N(1 + 0.04 q, 0.06²), complaints closed, safety incidents,
   investment for townships); a share ``inflator_share`` of units *inflate* their reports
@@ -40,7 +41,7 @@ from scipy.stats import norm
 
 from services.demo.county import TOWNSHIP_GROUP, scheme_document
 from services.demo.county_tables import DEPARTMENT_GROUPS, TOWNSHIPS
-from services.scoring.run_inputs import pooled_sd, usable_se
+from services.scoring.run_inputs import usable_se, visit_score_ses
 
 PERIOD = "2026-H1"
 QUARTERS = ("2026-Q1", "2026-Q2")
@@ -59,6 +60,7 @@ class Design:
     inspection_mean: float = 82.0
     inspection_unit_sd: float = 6.0
     inspection_visit_sd: float = 7.0
+    spread_sd: float = 0.25
     extra_visits: float = 1.2
     inflator_share: float = 0.15
     inflation: tuple[float, float] = (0.05, 0.15)
@@ -116,9 +118,10 @@ def simulate(seed: int, replication: int, design: Design = Design()) -> County:
         seen_rows[period] += [r for r in exact if r[0] == period]
     mu = np.clip(rng.normal(design.inspection_mean + 2 * quality, design.inspection_unit_sd),
                  50, 97)
-    truth_score = expected_visit_score(mu, design.inspection_visit_sd)
-    rates, visits = _inspections(rng, codes, mu, truth_score, inflates, design, true_rows,
-                                 seen_rows)
+    spread = design.inspection_visit_sd * np.exp(rng.normal(0.0, design.spread_sd, n))
+    truth_score = expected_visit_score(mu, spread)
+    rates, visits = _inspections(rng, codes, (mu, spread), truth_score, inflates, design,
+                                 true_rows, seen_rows)
     _poll(rng, codes, township, design, true_rows, seen_rows)
     base = {"kind": "mid-year", "period": PERIOD, "sources": {}, "units": unit_rows,
             "scheme_version": {"id": 0, "scheme": "county-2026", "version": 1,
@@ -212,16 +215,17 @@ def _direct(rng, codes) -> list[list]:
     return out
 
 
-def _inspections(rng, codes, mu, truth_score, inflates, design, true_rows, seen_rows):
+def _inspections(rng, codes, unit_scores, truth_score, inflates, design, true_rows, seen_rows):
     """Visit scores per quarter; each window's mean, sd and n as the inspection service
     reports them, read into value and SE as a run does; discrepancy rates per window."""
     scores: dict[str, list[list[float]]] = {q: [] for q in QUARTERS}
     checks: dict[str, list[tuple[int, int]]] = {q: [] for q in QUARTERS}
+    mu, spread = unit_scores
     p_disc = np.where(inflates, design.discrepancy[1], design.discrepancy[0])
     for quarter in QUARTERS:
         count = 1 + rng.poisson(design.extra_visits, len(codes))
         for u in range(len(codes)):
-            raw = rng.normal(mu[u], design.inspection_visit_sd, count[u])
+            raw = rng.normal(mu[u], spread[u], count[u])
             scores[quarter].append(list(np.round(np.minimum(100.0, raw) * 2) / 2))
             items = int(rng.integers(1, 4, count[u]).sum())
             checks[quarter].append((items, int(rng.binomial(items, p_disc[u]))))
@@ -237,11 +241,10 @@ def _inspections(rng, codes, mu, truth_score, inflates, design, true_rows, seen_
                             "sd": sd})
             if period == PERIOD:
                 visits[code] = len(values)
-        pooled = pooled_sd(summary)
+        ses = visit_score_ses(summary)
         rates[period] = {}
         for u, row in enumerate(summary):
-            spread = row["sd"] if row["n"] >= 2 and row["sd"] is not None else pooled
-            se = spread / math.sqrt(row["n"]) if spread else None
+            se = ses[u]
             seen_rows[period].append([period, row["unit"], "inspection_score", "", row["mean"], se])
             true_rows[period].append([period, row["unit"], "inspection_score", "",
                                       float(truth_score[u]), None])

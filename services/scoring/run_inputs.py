@@ -305,7 +305,7 @@ def visit_score_ses(scores: list[dict[str, Any]]) -> list[float | None]:
     n = np.array([r.get("n") or 0 for r in scores], dtype=float)
     sd = np.array([r["sd"] if r.get("sd") is not None else np.nan for r in scores])
     df = np.where((n >= 2) & ~np.isnan(sd), n - 1, 0.0)
-    if np.count_nonzero(df) >= 2:
+    if np.count_nonzero((df > 0) & (sd > 0)) >= 2:
         spread = np.sqrt(variance.squeeze(np.where(df > 0, sd, np.nan) ** 2, df).variance)
     else:
         pooled = pooled_sd(scores)

@@ -56,15 +56,21 @@ def trigamma_inverse(x: float, tol: float = 1e-8, max_iter: int = 50) -> float:
 
 def fit_prior(s2, df) -> tuple[float, float]:
     """(d₀, s₀²) of the scaled inverse χ² prior (module docstring) from variances ``s2``
-    on ``df`` > 0 degrees of freedom; zero variances are floored at 1e-5 × the median
-    (as limma). Raises EngineError with fewer than 2 variances."""
+    on ``df`` > 0 degrees of freedom. Zero variances (identical scores: visit scores are
+    rounded and capped at 100) are left out of the fit — limma floors them at 1e-5 × the
+    median, and one such log then dominates the log-moments (in the calibration county a
+    single zero among ~80 halved s₀²). Raises EngineError with fewer than 2 positive
+    variances."""
     s2 = np.asarray(s2, dtype=float)
     df = np.asarray(df, dtype=float)
-    if s2.size < 2 or s2.shape != df.shape or np.any(df <= 0) or np.any(s2 < 0):
-        raise EngineError("fit_prior needs at least 2 variances ≥ 0 on df > 0",
+    if s2.shape != df.shape or np.any(df <= 0) or np.any(s2 < 0):
+        raise EngineError("fit_prior needs variances ≥ 0 on df > 0",
                           {"variance": [f"{s2.size} given"]})
-    mid = float(np.median(s2))
-    s2 = np.maximum(s2, 1e-5 * (mid if mid > 0 else 1.0))
+    positive = s2 > 0
+    s2, df = s2[positive], df[positive]
+    if s2.size < 2:
+        raise EngineError("fit_prior needs at least 2 positive variances",
+                          {"variance": [f"{s2.size} positive"]})
     e = np.log(s2) - digamma(df / 2) + np.log(df / 2)
     mean = float(e.mean())
     spread = float(np.sum((e - mean) ** 2) / (e.size - 1) - np.mean(polygamma(1, df / 2)))
