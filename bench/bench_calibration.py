@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--settings", default="plain,demo")
     parser.add_argument("--quick", action="store_true", help="10 replications, 500 draws")
     args = parser.parse_args(argv)
-    replications = args.replications or (10 if args.quick else 200)
+    replications = args.replications or (10 if args.quick else 100)
     draws = args.draws or (500 if args.quick else 2000)
     settings = [s for s in args.settings.split(",") if s]
     started, cpu = time.perf_counter(), time.process_time()
