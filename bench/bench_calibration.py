@@ -85,10 +85,12 @@ def _with_rates(truth: dict, observed: dict) -> dict:
 
 
 def report(outcomes: dict[str, metrics.Outcomes], seed: int, replications: int,
-           draws: int) -> str:
+           draws: int, design: Design = Design()) -> str:
     lines = [f"calibration: seed {seed}, {replications} replications, {draws} draws, "
              "mid-year run 2026-H1 of the demo county's 118 units, 90 % intervals, "
              "20 % advanced seats; target coverage 88-92 %",
+             f"design: {design.inflator_share:.0%} of units inflate their self-checks, "
+             f"1 + Poisson({design.extra_visits:g}) visits per unit and quarter",
              "± replication SE (the one to judge by); binomial SE treats units as independent"]
     for name, out in outcomes.items():
         lines += ["", f"== setting {name}: {SETTINGS[name]}"]
@@ -123,13 +125,18 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--draws", type=int, default=None)
     parser.add_argument("--settings", default="plain,demo")
     parser.add_argument("--quick", action="store_true", help="10 replications, 500 draws")
+    parser.add_argument("--inflator-share", type=float, default=Design.inflator_share,
+                        help="share of units inflating their self-checks (0: none)")
+    parser.add_argument("--extra-visits", type=float, default=Design.extra_visits,
+                        help="mean visits per unit and quarter beyond the first")
     args = parser.parse_args(argv)
+    design = Design(inflator_share=args.inflator_share, extra_visits=args.extra_visits)
     replications = args.replications or (10 if args.quick else 100)
     draws = args.draws or (500 if args.quick else 2000)
     settings = [s for s in args.settings.split(",") if s]
     started, cpu = time.perf_counter(), time.process_time()
-    text = report(run(args.seed, replications, draws, settings), args.seed, replications,
-                  draws)
+    text = report(run(args.seed, replications, draws, settings, design), args.seed,
+                  replications, draws, design)
     print(text)
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()} {platform.system()}, "
           f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; "
