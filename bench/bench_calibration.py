@@ -112,9 +112,10 @@ def report(outcomes: dict[str, metrics.Outcomes], seed: int, replications: int,
             else:
                 lines.append(f"  [{low:4.2f}, {high:4.2f}{']' if high == 1 else ')'} "
                              f"{0:12d}")
-        differs, wrong = metrics.awarded_set(out)
-        lines.append(f"awarded set differs from the true one: {differs.text()} of replications;"
-                     f" {wrong:.2f} units per county awarded who are not truly in the top seats")
+        differs, wrong, expected = metrics.awarded_set(out)
+        lines.append(f"awarded set differs from the true one: {differs.text()} of replications")
+        lines.append(f"units per county awarded who are not truly in the top seats: {wrong:.2f}"
+                     f" (P(advanced) expects {expected:.2f})")
     return "\n".join(lines)
 
 

@@ -31,12 +31,13 @@ class Outcomes:
     labels: list[tuple[str, ...]] = field(default_factory=list)
     set_differs: list[bool] = field(default_factory=list)  # per replication
     wrongly_awarded: list[int] = field(default_factory=list)  # per replication
+    expected_wrong: list[float] = field(default_factory=list)  # Σ (1 − P) over the awarded
 
     def add(self, replication: int, observed: list[dict], truth: list[dict],
             labels: dict[str, tuple[str, ...]]) -> None:
         """One replication: the run's rows and the true rows (both by unit code)."""
         true_of = {r["unit"]: r for r in truth}
-        awarded, deserved = set(), set()
+        awarded, deserved, expected = set(), set(), 0.0
         for row in observed:
             t = true_of[row["unit"]]
             self.replication.append(replication)
@@ -49,10 +50,12 @@ class Outcomes:
             self.labels.append(labels[row["unit"]])
             if row["advanced"]:
                 awarded.add(row["unit"])
+                expected += 1.0 - row["p_advanced"]
             if t["advanced"]:
                 deserved.add(row["unit"])
         self.set_differs.append(awarded != deserved)
         self.wrongly_awarded.append(len(awarded - deserved))
+        self.expected_wrong.append(expected)
 
 
 @dataclass(frozen=True)
@@ -120,9 +123,11 @@ def reliability(out: Outcomes) -> list[dict]:
     return rows
 
 
-def awarded_set(out: Outcomes) -> tuple[Share, float]:
+def awarded_set(out: Outcomes) -> tuple[Share, float, float]:
     """Share of replications whose awarded set differs from the true one (binomial SE
-    over replications) and the mean number of units awarded who should not be."""
+    over replications), the mean number of units awarded who should not be, and that
+    number as P(advanced) expects it, Σ (1 − P) over the awarded units."""
     differs = np.array(out.set_differs, dtype=float)
     reps = np.arange(differs.size)
-    return share(differs, reps), float(np.mean(out.wrongly_awarded))
+    return (share(differs, reps), float(np.mean(out.wrongly_awarded)),
+            float(np.mean(out.expected_wrong)))

@@ -122,5 +122,6 @@ def test_shares_coverage_and_reliability_are_computed_as_stated():
     table = {row["bin"]: row for row in metrics.reliability(out)}
     assert table[(0.8, 0.95)]["units"] == 2 and table[(0.8, 0.95)]["observed"] == 1.0
     assert table[(0.2, 0.4)]["observed"] == 0.0
-    differs, wrong = metrics.awarded_set(out)
+    differs, wrong, expected = metrics.awarded_set(out)
     assert differs.value == 1.0 and wrong == 1.0
+    assert expected == pytest.approx(0.7)
