@@ -1,7 +1,7 @@
 """What a run collects: poll estimates (pooled by inverse variance, the Agresti–Coull SE of
-a degenerate rate), inspection scores (visit-score SDs moderated toward the window's common spread) and the
-unit's own data, over HTTP with a service token; a source that is down fails the run
-naming it or is skipped by policy.
+a degenerate rate), inspection scores (visit-score SDs moderated toward the window's
+common spread) and the unit's own data, over HTTP with a service token; a source that is
+down fails the run naming it or is skipped by policy.
 
 One test runs against the real survey and inspection apps, all over real HTTP:
 scoring (with the small county) is served on a loopback port and is the registry the
