@@ -41,7 +41,7 @@ SETTINGS = {
     "demo": {"fay_herriot": "REML", "credibility": {"mode": "weight", "slope": 1.0}},
 }
 ADVANCED = {"share": 0.2}
-LABELS = ("township", "department", "honest", "inflating", "one visit a quarter")
+LABELS = ("township", "department", "honest", "inflating", "one visit each quarter")
 
 
 def run(seed: int, replications: int, draws: int, settings: list[str],
@@ -72,7 +72,7 @@ def _labels(county) -> dict[str, tuple[str, ...]]:
         code = unit["code"]
         labels = [unit["kind"], "inflating" if county.inflator[code] else "honest"]
         if county.visits[code] <= 2:
-            labels.append("one visit a quarter")
+            labels.append("one visit each quarter")
         out[code] = tuple(labels)
     return out
 
@@ -98,7 +98,7 @@ def report(outcomes: dict[str, metrics.Outcomes], seed: int, replications: int,
             lines.append(f"{kind} interval coverage, all units: "
                          f"{metrics.coverage(out, kind).text()}")
             for label in LABELS:
-                lines.append(f"  {label:<20} {metrics.coverage(out, kind, label).text()}")
+                lines.append(f"  {label:<22} {metrics.coverage(out, kind, label).text()}")
         score, se, base = metrics.brier(out)
         lines.append(f"Brier score of P(advanced): {score:.4f} ± {se:.4f} "
                      f"(no-skill forecast {base:.4f}; skill {1 - score / base:.2f})")

@@ -68,6 +68,8 @@ class Share:
     replication_se: float
 
     def text(self) -> str:
+        if not self.count:
+            return "  —     (no units)"
         return (f"{100 * self.value:5.1f} %  ± {100 * self.replication_se:4.1f} "
                 f"(binomial ± {100 * self.binomial_se:3.1f}; n = {self.count})")
 
