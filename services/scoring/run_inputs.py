@@ -306,7 +306,8 @@ def visit_score_ses(scores: list[dict[str, Any]]) -> list[float | None]:
     sd = np.array([r["sd"] if r.get("sd") is not None else np.nan for r in scores])
     df = np.where((n >= 2) & ~np.isnan(sd), n - 1, 0.0)
     if np.count_nonzero((df > 0) & (sd > 0)) >= 2:
-        spread = np.sqrt(variance.squeeze(np.where(df > 0, sd, np.nan) ** 2, df).variance)
+        squeezed = variance.squeeze(np.where(df > 0, sd, np.nan) ** 2, df)
+        spread = np.sqrt(squeezed.variance) * squeezed.t_scale()
     else:
         pooled = pooled_sd(scores)
         spread = np.where(df > 0, sd, np.nan if pooled is None else pooled)

@@ -205,10 +205,11 @@ def test_visit_score_ses_use_the_moderated_sd():
     s2 = [statistics.variance(v) if len(v) > 1 else math.nan for v in visits.values()]
     df = [len(v) - 1.0 for v in visits.values()]
     fitted = squeeze(s2, df)
-    for se, post, v in zip(ses, fitted.variance, visits.values(), strict=True):
-        assert se == pytest.approx(math.sqrt(post / len(v)), rel=1e-12)
+    scale = fitted.t_scale()
+    for se, post, t, v in zip(ses, fitted.variance, scale, visits.values(), strict=True):
+        assert se == pytest.approx(math.sqrt(post / len(v)) * t, rel=1e-12)
     # one visit: the prior spread; identical scores (sd 0) are squeezed up, not kept at 0
-    assert ses[2] == pytest.approx(math.sqrt(fitted.prior_variance), rel=1e-12)
+    assert ses[2] == pytest.approx(math.sqrt(fitted.prior_variance) * scale[2], rel=1e-12)
     assert ses[3] > 0
 
 

@@ -34,6 +34,15 @@ class Squeezed:
     variance: np.ndarray
     prior_df: float  # d₀, possibly inf
     prior_variance: float  # s₀²
+    df: np.ndarray  # each entry's own degrees of freedom d_i
+
+    def t_scale(self) -> np.ndarray:
+        """√(ν/(ν − 2)), ν = d₀ + d_i (at least 3): the SD of Student's t on ν degrees of
+        freedom, by which a mean's error over its moderated SE is distributed (Smyth
+        2004); 1 where d₀ = ∞. Multiplying the SE by it lets normal draws carry the t's
+        variance."""
+        nu = np.maximum(self.prior_df + self.df, 3.0)
+        return np.where(np.isinf(nu), 1.0, np.sqrt(nu / np.where(np.isinf(nu), 3.0, nu - 2.0)))
 
 
 def trigamma_inverse(x: float, tol: float = 1e-8, max_iter: int = 50) -> float:
@@ -92,4 +101,4 @@ def squeeze(s2, df) -> Squeezed:
         post = np.full(s2.shape, prior)
     else:
         post = (d0 * prior + df * own) / (d0 + df)
-    return Squeezed(post, d0, prior)
+    return Squeezed(post, d0, prior, df)

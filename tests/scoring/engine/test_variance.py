@@ -102,3 +102,15 @@ def test_the_posterior_is_the_df_weighted_mean_and_one_visit_gets_the_prior():
     # shrinkage: every posterior lies between the unit's own variance and the prior
     low, high = np.minimum(s2[:-1], s0sq), np.maximum(s2[:-1], s0sq)
     assert np.all((out.variance[:-1] >= low - 1e-9) & (out.variance[:-1] <= high + 1e-9))
+
+
+def test_the_t_scale_is_the_sd_of_student_t_on_the_posterior_df():
+    from scipy.stats import t
+
+    rng = np.random.default_rng(9)
+    s2, df = _sample(rng, 50, 6.0, 40.0)
+    out = squeeze(np.append(s2, np.nan), np.append(df, 0.0))
+    nu = out.prior_df + np.append(df, 0.0)
+    np.testing.assert_allclose(out.t_scale(), t.std(nu), rtol=1e-12)
+    homogeneous = squeeze(np.full(4, 2.0), np.ones(4))
+    assert np.all(homogeneous.t_scale() == 1.0)
