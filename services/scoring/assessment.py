@@ -116,7 +116,8 @@ INPUT_RULES = {
             "a rate of 0 or 1 (design SE 0) gets the Agresti-Coull SE",
     "inspection": "mean visit score in the period window, se = s/sqrt(n) with s the "
                   "unit's visit-score SD moderated toward the window's common spread "
-                  "(empirical Bayes, Smyth 2004; one visit: the common spread); "
+                  "(empirical Bayes, Smyth 2004; one visit: the common spread), "
+                  "times the moderated t's SD sqrt(nu/(nu-2)); "
                   "discrepancy rates of the same window",
     "self_check": "mean over the period's months of the current version of each "
                   "reported field; a ratio reads the ratio of the means",

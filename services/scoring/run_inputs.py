@@ -300,8 +300,10 @@ def visit_score_ses(scores: list[dict[str, Any]]) -> list[float | None]:
     the window's common spread by empirical Bayes (engine ``variance.squeeze``, Smyth
     2004): a unit with one visit takes the prior s₀², one with many visits mostly its
     own; a plain s_i/√n_i on 1–3 degrees of freedom gave 90 % intervals that covered
-    about 75 % (docs/calibration.md). With fewer than two units of two or more visits
-    the rule of :func:`pooled_sd` is kept (own SD, a single visit the pooled SD)."""
+    about 75 % (docs/calibration.md). The SE is multiplied by the SD of the moderated t,
+    √(ν/(ν − 2)), ν = d₀ + n_i − 1 (1 when d₀ = ∞), so normal draws carry its variance.
+    With fewer than two units with a positive spread the rule of :func:`pooled_sd` is
+    kept (own SD, a single visit the pooled SD)."""
     n = np.array([r.get("n") or 0 for r in scores], dtype=float)
     sd = np.array([r["sd"] if r.get("sd") is not None else np.nan for r in scores])
     df = np.where((n >= 2) & ~np.isnan(sd), n - 1, 0.0)
