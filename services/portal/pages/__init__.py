@@ -8,11 +8,13 @@ from flask_babel import format_datetime, format_decimal, format_percent
 from services.portal.labels import label, plan_kind
 from services.portal.pages import (
     auth,
+    dashboard,
     documents,
     events,
     field,
     field_api,
     home,
+    instructions,
     language,
     orders,
     people,
@@ -21,7 +23,7 @@ from services.portal.pages import (
 )
 
 BLUEPRINTS = [auth.bp, home.bp, language.bp, people.bp, events.bp, units.bp, orders.bp, runs.bp,
-              field.bp, field_api.bp, documents.bp]
+              field.bp, field_api.bp, documents.bp, dashboard.bp, instructions.bp]
 
 
 def init_templates(app: Flask) -> None:
