@@ -8,6 +8,7 @@ from flask_babel import format_datetime, format_decimal, format_percent
 from services.portal.labels import label, plan_kind
 from services.portal.pages import (
     auth,
+    campaigns,
     documents,
     events,
     field,
@@ -16,12 +17,15 @@ from services.portal.pages import (
     language,
     orders,
     people,
+    plans,
+    polls,
     runs,
     units,
 )
 
 BLUEPRINTS = [auth.bp, home.bp, language.bp, people.bp, events.bp, units.bp, orders.bp, runs.bp,
-              field.bp, field_api.bp, documents.bp]
+              field.bp, field_api.bp, documents.bp, campaigns.bp,
+              polls.bp, plans.bp]
 
 
 def init_templates(app: Flask) -> None:
