@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from tests.portal.portal_support import person_token
 from tests.support import chromium, serving
@@ -114,16 +115,16 @@ def test_planner_starts_a_campaign_and_watches_the_quota_fill(
             page.fill("#max_concurrent", "24")
             page.fill("#cps", "100")
             shoot(page, "planner-campaign-new-phone")
-            page.click("text=创建调查任务")
+            page.get_by_role("button", name="创建调查任务").click()
             page.wait_for_load_state()
             assert "/campaigns/" in page.url and page.inner_text("#state") == "草稿"
             campaign_id = int(page.url.rsplit("/", 1)[1])
             page.set_input_files("#frame-file", {"name": "frame.csv", "mimeType": "text/csv",
                                                  "buffer": frame_csv(TOWNSHIPS, 30)})
-            page.click("text=导入号码")
+            page.get_by_role("button", name="导入号码").click()
             page.wait_for_load_state()
             assert "已导入 90 个号码" in page.inner_text("main")
-            page.click("#actions >> text=开始拨打")
+            page.get_by_role("button", name="开始拨打").click()
             page.wait_for_load_state()
             assert page.inner_text("#state") == "拨打中"
             rows = page.locator("#monitor tbody tr")
@@ -133,17 +134,17 @@ def test_planner_starts_a_campaign_and_watches_the_quota_fill(
             dialer = DialerThread(survey_app, board)
             dialer.start()
             try:
-                page.wait_for_function(
-                    "document.querySelector('#monitor tfoot [data-key=quota_fill]')"
-                    ".textContent === '100.0%' && "
-                    "document.getElementById('state').dataset.state === 'finished'",
-                    timeout=90_000)
+                expect(page.locator("#monitor tfoot [data-key=quota_fill]")).to_have_text(
+                    "100.0%", timeout=90_000)
+                expect(page.locator("#state")).to_have_attribute("data-state", "finished",
+                                                                 timeout=30_000)
             finally:
                 dialer.stop.set()
                 dialer.join(30)
             # the same page all along: refreshed by monitor.js, never reloaded
             assert page.evaluate("window.kaopingSamePage") is True
             assert page.inner_text("#state") == "已完成"
+            assert not page.is_visible("#actions")      # nothing left to start or pause
             progress = requests.get(
                 f"{survey_url}/api/v1/telephony/campaigns/{campaign_id}/progress",
                 headers=person_token("plan1", "planner"), timeout=10).json()
@@ -167,10 +168,28 @@ def test_planner_starts_a_campaign_and_watches_the_quota_fill(
             shoot(desk, "planner-campaign-monitor-desktop")
 
 
+def _fill_the_half(county) -> str:
+    """Self-checks in every quarter of this half (a mid-year run reads each quarter as
+    day to day); the county has this month's and last month's. The half's code."""
+    first = 1 if county.today.month <= 6 else 7
+    for month in (first, first + 3):
+        period = f"{county.today.year}-{month:02d}"
+        for i, unit in enumerate(("T01", "T02", "T03", "D001")):
+            items = [{"indicator": "sc_rate", "actual": 78.0 + 4 * i},
+                     {"indicator": "sc_count", "actual": 9.0 - i}]
+            answer = requests.post(f"{county.scoring_url}/api/v1/self-checks",
+                                   headers=person_token(unit.lower(), "unit", unit),
+                                   json={"unit": unit, "period": period, "items": items,
+                                         "reason": "quarter filled for the test"},
+                                   timeout=10)
+            assert answer.status_code in (200, 201), answer.text
+    return f"{county.today.year}-H{1 if first == 1 else 2}"
+
+
 def test_planner_runs_and_publishes_the_mid_year_assessment(
         county_portal, county, make_person, new_page):
     make_person("plan1", "planner", name="李策划")
-    half = f"{county.today.year}-H{1 if county.today.month <= 6 else 2}"
+    half = _fill_the_half(county)
     with serving(county_portal) as url:
         page = new_page()
         sign_in(page, url, "plan1")
@@ -183,9 +202,9 @@ def test_planner_runs_and_publishes_the_mid_year_assessment(
         page.check("#sensitivity")
         fits(page, PHONE["width"])
         shoot(page, "planner-run-new-phone")
-        page.click("text=开始计算")
+        page.get_by_role("button", name="开始计算").click()
         page.wait_for_load_state()
-        assert "/runs/" in page.url, page.inner_text("main")
+        assert "/runs/" in page.url, page.locator(".error, [role=alert]").all_inner_texts()
         run_id = int(page.url.rsplit("/", 1)[1])
         assert page.inner_text("#run-state") == "已计算"
         headers = person_token("plan1", "planner")
@@ -204,7 +223,7 @@ def test_planner_runs_and_publishes_the_mid_year_assessment(
         assert page.locator("#sensitivity tbody tr").count() > 0
         fits(page, PHONE["width"])
         shoot(page, "planner-run-result-phone")
-        page.click(f"text=发布第 {run_id} 次计算")
+        page.get_by_role("button", name=f"发布第 {run_id} 次计算").click()
         page.wait_for_load_state()
         assert page.url.endswith(f"/runs/{run_id}")
         assert page.inner_text("#run-state") == "已发布"

@@ -9,7 +9,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DecimalField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from services.portal.forms import REQUIRED
+from services.portal.forms import REQUIRED, options
 
 
 def _list(text: str | None) -> list[str]:
@@ -33,7 +33,7 @@ class _Settings(FlaskForm):
                        validators=[InputRequired(REQUIRED), NumberRange(0.01, 100)],
                        render_kw={"inputmode": "decimal"})
     language = SelectField(_l("Language of the calls"),
-                           choices=[("zh-CN", "中文"), ("en", "English")])
+                           choices=options([("zh-CN", "中文"), ("en", "English")]))
 
     def settings(self) -> dict:
         """The form as the survey API's campaign settings (a weekday that is no number is

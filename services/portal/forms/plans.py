@@ -17,21 +17,22 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from services.portal.forms import REQUIRED
+from services.portal.forms import REQUIRED, options
 from services.portal.labels import plan_kind
 
 
 class PlanForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=[(k, plan_kind(k)) for k in ("open", "unannounced")])
+    kind = SelectField(_l("Kind"), choices=options(
+        (k, plan_kind(k)) for k in ("open", "unannounced")))
     template_id = SelectField(_l("Checklist"), coerce=int, validators=[InputRequired(REQUIRED)])
     window_from = DateField(_l("Window opens"), validators=[InputRequired(REQUIRED)])
     window_to = DateField(_l("Window closes"), validators=[InputRequired(REQUIRED)])
     inspectors = SelectMultipleField(_l("Inspectors (visits are given to them in turn)"),
                                      validators=[DataRequired(REQUIRED)])
-    selection = RadioField(_l("Units to visit"), default="draw", choices=[
+    selection = RadioField(_l("Units to visit"), default="draw", choices=options([
         ("draw", _l("a stratified random draw from each peer group")),
-        ("manual", _l("the units chosen below"))])
+        ("manual", _l("the units chosen below"))]))
     per_stratum = IntegerField(_l("Units drawn per peer group"), default=1,
                                validators=[Optional(), NumberRange(0, 1000)])
     seed = IntegerField(_l("Seed of the draw (empty: drawn and recorded by the service)"),
@@ -50,7 +51,7 @@ class AssignForm(FlaskForm):
 
 
 class ReviewForm(FlaskForm):
-    decision = RadioField(_l("Decision"), default="approve", choices=[
-        ("approve", _l("approve")), ("return", _l("return to the inspector"))])
+    decision = RadioField(_l("Decision"), default="approve", choices=options([
+        ("approve", _l("approve")), ("return", _l("return to the inspector"))]))
     comment = TextAreaField(_l("Comment (required when returning)"),
                             validators=[Optional(), Length(max=5000)])

@@ -15,10 +15,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from services.portal.forms import REQUIRED
+from services.portal.forms import REQUIRED, options
 from services.portal.labels import label
 
-MODES = [(mode, label(mode)) for mode in ("web", "phone", "paper")]
+MODES = options((mode, label(mode)) for mode in ("web", "phone", "paper"))
 
 
 class PollForm(FlaskForm):
@@ -50,8 +50,8 @@ class LinksForm(FlaskForm):
     township = SelectField(_l("Township"), validators=[InputRequired(REQUIRED)])
     count = IntegerField(_l("Number of links"), default=20,
                          validators=[InputRequired(REQUIRED), NumberRange(1, 500)])
-    output = SelectField(_l("As"), choices=[("sheet", _l("a printable sheet with QR codes")),
-                                            ("csv", _l("a CSV file of links"))])
+    output = SelectField(_l("As"), choices=options([
+        ("sheet", _l("a printable sheet with QR codes")), ("csv", _l("a CSV file of links"))]))
     key = HiddenField(default=lambda: str(uuid.uuid4()))
 
 

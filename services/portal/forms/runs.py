@@ -13,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from services.portal.forms import REQUIRED
+from services.portal.forms import REQUIRED, options
 from services.portal.labels import label
 
 KINDS = ("monthly", "quarterly", "mid-year", "year-end")
@@ -22,7 +22,7 @@ KINDS = ("monthly", "quarterly", "mid-year", "year-end")
 class RunForm(FlaskForm):
     scheme_version_id = SelectField(_l("Scheme version"), coerce=int,
                                     validators=[InputRequired(REQUIRED)])
-    kind = SelectField(_l("Kind"), choices=[(kind, label(kind)) for kind in KINDS],
+    kind = SelectField(_l("Kind"), choices=options((kind, label(kind)) for kind in KINDS),
                        default="mid-year")
     period = SelectField(_l("Period"), validators=[InputRequired(REQUIRED)])
     polls = SelectMultipleField(_l("Polls whose estimates feed the poll indicators"),
@@ -31,10 +31,10 @@ class RunForm(FlaskForm):
                          validators=[InputRequired(REQUIRED), NumberRange(0, 20000)])
     seed = IntegerField(_l("Seed (empty: drawn by the service)"),
                         validators=[Optional(), NumberRange(0, 2 ** 31 - 1)])
-    missing_source = SelectField(_l("When a source service does not answer"), choices=[
-        ("skip", _l("leave its indicators out and say so")), ("fail", _l("refuse the run"))])
+    missing_source = SelectField(_l("When a source service does not answer"), choices=options([
+        ("skip", _l("leave its indicators out and say so")), ("fail", _l("refuse the run"))]))
     fay_herriot = SelectField(_l("Shrink poll indicators (Fay–Herriot)"), default="REML",
-                              choices=[("REML", "REML"), ("ML", "ML"), ("", _l("no"))])
+                              choices=options([("REML", "REML"), ("ML", "ML"), ("", _l("no"))]))
     credibility = BooleanField(_l("Discount self-checks by inspection discrepancies"),
                                default=True)
     sensitivity = BooleanField(_l("Also re-rank under other normalisations and weightings "

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from services.portal import access, campaigns
 from services.portal.api_errors import form_problems, translate
+from services.portal.forms import options
 from services.portal.forms.campaigns import CampaignForm, FrameForm, SettingsForm
 from shared.client import ServiceError
 from shared.errors import NotFound
@@ -36,8 +37,8 @@ COLUMNS = (("cases", _l("Numbers")), ("dialled", _l("Dialled")),
 def index():
     apis, form, problems = access.apis(), CampaignForm(), []
     polls = campaigns.phone_polls(apis)
-    form.poll_id.choices = [(p["id"], f"#{p['id']} {p['name_zh']} / {p['name_en']}")
-                            for p in polls]
+    form.poll_id.choices = options((p["id"], f"#{p['id']} {p['name_zh']} / {p['name_en']}")
+                                   for p in polls)
     if form.validate_on_submit():
         try:
             made = campaigns.create(apis, form.settings(), form.key.data)

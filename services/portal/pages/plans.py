@@ -13,6 +13,7 @@ from sqlalchemy import select
 from services.portal import access, plans
 from services.portal.api_errors import form_problems, translate
 from services.portal.clock import county_day, now
+from services.portal.forms import options
 from services.portal.forms.plans import AssignForm, PlanForm, ReviewForm
 from services.portal.models.person import Person
 from shared.client import ServiceError
@@ -22,11 +23,11 @@ bp = Blueprint("plans", __name__, url_prefix="/plans")
 SHOWN = (409, 413, 422)
 
 
-def _inspectors() -> list[tuple[str, str]]:
+def _inspectors() -> list:
     """The portal's active inspectors: (username, name)."""
     people = db_session().scalars(select(Person).where(Person.role == "inspector")
                                   .order_by(Person.username))
-    return [(p.username, f"{p.display_name} ({p.username})") for p in people if p.active]
+    return options((p.username, f"{p.display_name} ({p.username})") for p in people if p.active)
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -34,10 +35,10 @@ def _inspectors() -> list[tuple[str, str]]:
 def index():
     apis, form, problems = access.apis(), PlanForm(), []
     registry = plans.units(apis)
-    form.template_id.choices = [(c["id"], f"{c['code']} v{c['version']} · {c['name_zh']}")
-                                for c in plans.checklists(apis)]
+    form.template_id.choices = options((c["id"], f"{c['code']} v{c['version']} · {c['name_zh']}")
+                                       for c in plans.checklists(apis))
     form.inspectors.choices = _inspectors()
-    form.units.choices = [(u["code"], f"{u['code']} {u['name_zh']}") for u in registry]
+    form.units.choices = options((u["code"], f"{u['code']} {u['name_zh']}") for u in registry)
     today = county_day(now())
     if not form.is_submitted():
         form.window_from.data, form.window_to.data = today, today + timedelta(days=30)

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from services.portal import access, polls
 from services.portal.api_errors import form_problems, translate
 from services.portal.clock import county_day, now
+from services.portal.forms import options
 from services.portal.forms.polls import LinksForm, PaperForm, PollForm
 from shared.client import ServiceError
 from shared.errors import NotFound
@@ -24,14 +25,15 @@ SHOWN = (409, 413, 422)
 @access.require("planner", "analyst")
 def index():
     apis, form, problems = access.apis(), PollForm(), []
-    form.questionnaire_id.choices = [
+    form.questionnaire_id.choices = options(
         (q["id"], f"{q['code']} v{q['version']} · {q['title_zh']} / {q['title_en']}")
-        for q in polls.questionnaires(apis)]
-    form.townships.choices = [(code, code) for code in polls.townships(apis)]
+        for q in polls.questionnaires(apis))
+    codes = polls.townships(apis)
+    form.townships.choices = options((code, code) for code in codes)
     if not form.is_submitted():
         today = county_day(now())
         form.field_start.data, form.field_end.data = today, today + timedelta(days=30)
-        form.townships.data = [code for code, _name in form.townships.choices]
+        form.townships.data = codes
     if form.validate_on_submit():
         try:
             made = polls.create(apis, form.body(), form.key.data)
@@ -48,7 +50,7 @@ def index():
 
 def _detail_forms(found: dict) -> tuple[LinksForm, PaperForm]:
     links = LinksForm(prefix="links")
-    links.township.choices = [(t["code"], t["code"]) for t in found["townships"]]
+    links.township.choices = options((t["code"], t["code"]) for t in found["townships"])
     return links, PaperForm(prefix="paper")
 
 

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from services.portal import access, runs
 from services.portal.api_errors import form_problems, translate
+from services.portal.forms import options
 from services.portal.forms.runs import RunForm
 from shared.client import ServiceError
 
@@ -18,17 +19,18 @@ bp = Blueprint("runs", __name__)
 @access.require("planner", "analyst")
 def index():
     apis, form, problems = access.apis(), RunForm(), []
-    options = runs.choices(apis)
-    form.scheme_version_id.choices = options["versions"]
-    form.period.choices = options["periods"]
-    form.polls.choices = options["polls"]
+    found = runs.choices(apis)
+    form.scheme_version_id.choices = options(found["versions"])
+    form.period.choices = options(found["periods"])
+    form.polls.choices = options(found["polls"])
     if form.validate_on_submit():
         try:
             made = runs.start(apis, form.settings(), form.key.data)
         except ServiceError as failed:
             if failed.upstream_status not in (409, 413, 422):
                 raise
-            problems = form_problems(form, failed)
+            problems = [translate(failed.body.get("message", "")),
+                        *form_problems(form, failed)]
         else:
             flash(_l("Run %(id)d is computed: check it, then publish it.", id=made["id"]))
             return redirect(url_for("runs.detail", run_id=made["id"]))

@@ -43,6 +43,11 @@
       fillRow(row || addRow(township), data.townships[township]);
     });
     fillRow(table.querySelector("tfoot tr"), data.totals);
+    if (DONE[data.state]) {
+      // a finished or cancelled campaign takes no more actions, numbers or settings
+      var stale = document.querySelectorAll("[data-while-live]");
+      for (var i = 0; i < stale.length; i += 1) { stale[i].hidden = true; }
+    }
     table.setAttribute("data-refreshed", String(Date.now()));
     status.textContent = status.getAttribute("data-updated") + " " +
       new Date().toLocaleTimeString(document.documentElement.lang || undefined);
