@@ -61,7 +61,12 @@ def import_frame(apis: Apis, campaign_id: int, name: str, content: bytes) -> dic
 def monitor(apis: Apis, campaign_id: int) -> dict[str, Any]:
     """The live numbers: per township dialled, completes, quota fill, RR3 and the AAPOR
     groups; the totals; the overall rates."""
-    progress = apis.survey.get_json(f"/api/v1/telephony/campaigns/{campaign_id}/progress")
+    return monitor_of(apis.survey.get_json(
+        f"/api/v1/telephony/campaigns/{campaign_id}/progress"))
+
+
+def monitor_of(progress: dict[str, Any]) -> dict[str, Any]:
+    """``monitor``'s numbers out of the API's progress."""
     rows = progress["townships"]
     totals = {key: sum(row[key] for row in rows)
               for key in ("cases", "dialled", "target_completes", *DISPOSITIONS)}
