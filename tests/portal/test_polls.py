@@ -29,7 +29,8 @@ def post(client, page, data, action=None, **kwargs):
 def test_a_poll_from_a_questionnaire_version(county_portal, county, make_person):
     client = planner(county_portal, make_person)
     page = client.get("/polls/").get_data(as_text=True)
-    assert [row[0] for row in tables(page)["polls"][1:]] == [f"#{county.ids['poll']} 乡镇满意度调查"]
+    listed = [row[0] for row in tables(page)["polls"][1:]]
+    assert listed == [f"#{county.ids['poll']} 乡镇满意度调查"]
     questionnaire = requests.get(f"{county.survey_url}/api/v1/questionnaires",
                                  headers=person_token("plan1", "planner"), timeout=10).json()[0]
     made = post(client, "/polls/", {
