@@ -232,3 +232,43 @@ def test_planner_runs_and_publishes_the_mid_year_assessment(
         sign_in(desk, url, "plan1")
         desk.goto(f"{url}/runs/{run_id}")
         shoot(desk, "planner-run-result-desktop")
+
+
+def test_every_console_page_fits_a_phone(county_portal, county, make_person, new_page):
+    from tests.portal.county import INSPECTOR
+
+    make_person("plan1", "planner", name="李策划")
+    make_person(INSPECTOR, "inspector", name="检查员甲")
+    plan = county.ids["plan_current"]
+    headers = person_token("plan1", "planner")
+    visits = requests.get(f"{county.inspection_url}/api/v1/plans/{plan}/visits",
+                          headers=headers, timeout=10).json()
+    submitted = next(v["id"] for v in visits if v["status"] == "submitted")
+    pages = {"polls": "/polls/", "poll": f"/polls/{county.ids['poll']}",
+             "campaigns": "/campaigns/", "plans": "/plans/", "plan": f"/plans/{plan}",
+             "review": f"/plans/visits/{submitted}/review", "runs": "/runs",
+             "run": f"/runs/{county.ids['run_published']}"}
+    with serving(county_portal) as url:
+        phone, desk = new_page(), new_page(DESKTOP)
+        sign_in(phone, url, "plan1")
+        sign_in(desk, url, "plan1")
+        for name, path in pages.items():
+            assert phone.goto(f"{url}{path}").status == 200, path
+            fits(phone, PHONE["width"])
+            shoot(phone, f"planner-{name}-phone")
+            assert desk.goto(f"{url}{path}").status == 200, path
+            shoot(desk, f"planner-{name}-desktop")
+        phone.goto(f"{url}{pages['poll']}")
+        phone.select_option("#links-township", "T02")
+        phone.fill("#links-count", "4")
+        phone.get_by_role("button", name="生成链接").click()
+        phone.wait_for_load_state()
+        assert phone.locator(".qr-card svg").count() == 4
+        fits(phone, PHONE["width"])
+        shoot(phone, "planner-poll-links-sheet-phone")
+        desk.goto(f"{url}{pages['poll']}")
+        desk.fill("#links-count", "8")
+        desk.get_by_role("button", name="生成链接").click()
+        desk.wait_for_load_state()
+        assert desk.locator(".qr-card svg").count() == 8
+        shoot(desk, "planner-poll-links-sheet-desktop")
