@@ -6,6 +6,7 @@ unit reporter acts for T01. Each signs in through the portal over HTTP and opens
 home page, which reads the services' APIs with that person's token. The inspection
 demo's plans are for June 2026; so that the inspector's field pages have today's work,
 a planner adds an open plan for today (three townships) and the inspector opens them.
+The planner then opens the console's pages (polls, campaigns, inspections, runs).
 """
 
 from __future__ import annotations
@@ -89,6 +90,20 @@ def open_field_pages(url: str, username: str, password: str) -> tuple[int, list[
     return work.status_code, sorted(set(VISIT_LINK.findall(work.text)))
 
 
+# The planner's console: polls, telephone campaigns, inspections, assessment runs.
+CONSOLE = ("/polls/", "/campaigns/", "/plans/", "/runs")
+
+
+def open_console(url: str, username: str, password: str) -> list[tuple[str, int, int]]:
+    """Sign in as the planner and open each console page: (path, status, table rows)."""
+    browser = signed_in(url, username, password)
+    opened = []
+    for path in CONSOLE:
+        page = browser.get(f"{url}{path}", timeout=60, allow_redirects=False)
+        opened.append((path, page.status_code, page.text.count("<tr data-")))
+    return opened
+
+
 def run(ctx: DemoContext) -> None:
     ctx.section("The portal: one person per role")
     url = ctx.url("portal")
@@ -103,4 +118,7 @@ def run(ctx: DemoContext) -> None:
     ctx.say(f"  Field pages of demo-inspector (on a phone, off line too): {url}/field/ "
             f"({status}, {len(visits)} visits today"
             + (f"; e.g. {url}{visits[0]}" if visits else "") + ")")
+    console = open_console(url, "demo-planner", made["demo-planner"])
+    ctx.say("  Planner's console of demo-planner: " + ", ".join(
+        f"{url}{path} ({status}, {rows} rows)" for path, status, rows in console))
     ctx.say(f"  Sign in at {url}/ (the language switch is at the top right).")

@@ -33,3 +33,6 @@ def test_one_person_per_role_signs_in(county_portal, county, engines, db, demo_c
     field = re.search(rf"Field pages of demo-inspector .*: {url}/field/ \(200, 3 visits today; "
                       rf"e\.g\. {url}/field/visits/(\d+)\)", out)
     assert field, out
+    # The planner's console shows the county's polls, plans and runs.
+    for path, rows in (("/polls/", 1), ("/campaigns/", 0), ("/plans/", 3), ("/runs", 2)):
+        assert f"{url}{path} (200, {rows} rows)" in out, out

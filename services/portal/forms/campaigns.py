@@ -17,7 +17,7 @@ def _list(text: str | None) -> list[str]:
 
 
 class _Settings(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    name = StringField(_l("Campaign name"), validators=[DataRequired(REQUIRED), Length(max=200)])
     from_number = StringField(_l("Caller number"), validators=[DataRequired(REQUIRED),
                                                                Length(max=40)],
                               render_kw={"inputmode": "tel"})

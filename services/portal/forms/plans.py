@@ -22,7 +22,7 @@ from services.portal.labels import plan_kind
 
 
 class PlanForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    name = StringField(_l("Plan name"), validators=[DataRequired(REQUIRED), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=options(
         (k, plan_kind(k)) for k in ("open", "unannounced")))
     template_id = SelectField(_l("Checklist"), coerce=int, validators=[InputRequired(REQUIRED)])
