@@ -49,12 +49,12 @@ def act(apis: Apis, poll_id: int, action: str) -> dict[str, Any]:
     return apis.survey.post_json(f"/api/v1/polls/{poll_id}/{action}", {})
 
 
-def issue_links(apis: Apis, poll_id: int, township: str, count: int, key: str) -> list[dict]:
+def issue_links(apis: Apis, poll_id: int, township: str, count: int) -> list[dict]:
     """``count`` new one-time links for respondents of ``township`` (each link is shown
-    only now: the service keeps only its hash)."""
+    only now: the service keeps only its hash, so no retry could show them again; the
+    call is sent once, without an idempotency key)."""
     answer = apis.survey.post_json(f"/api/v1/polls/{poll_id}/links",
-                                   {"township": township, "count": count},
-                                   idempotency_key=key)
+                                   {"township": township, "count": count})
     return answer["links"]
 
 

@@ -255,9 +255,11 @@ def test_every_console_page_fits_a_phone(county_portal, county, make_person, new
         for name, path in pages.items():
             assert phone.goto(f"{url}{path}").status == 200, path
             fits(phone, PHONE["width"])
-            shoot(phone, f"planner-{name}-phone")
             assert desk.goto(f"{url}{path}").status == 200, path
-            shoot(desk, f"planner-{name}-desktop")
+            if name in ("polls", "plans", "plan", "review"):   # docs/portal.md shows these
+                shoot(phone, f"planner-{name}-phone")
+            if name == "plan":
+                shoot(desk, f"planner-{name}-desktop")
         phone.goto(f"{url}{pages['poll']}")
         phone.select_option("#links-township", "T02")
         phone.fill("#links-count", "4")

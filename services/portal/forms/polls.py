@@ -52,7 +52,6 @@ class LinksForm(FlaskForm):
                          validators=[InputRequired(REQUIRED), NumberRange(1, 500)])
     output = SelectField(_l("As"), choices=options([
         ("sheet", _l("a printable sheet with QR codes")), ("csv", _l("a CSV file of links"))]))
-    key = HiddenField(default=lambda: str(uuid.uuid4()))
 
 
 class PaperForm(FlaskForm):

@@ -70,7 +70,7 @@ def links(poll_id: int):
     if form.validate_on_submit():
         try:
             issued = polls.issue_links(access.apis(), poll_id, form.township.data,
-                                       form.count.data, form.key.data)
+                                       form.count.data)
         except ServiceError as failed:
             if failed.upstream_status not in SHOWN:
                 raise
