@@ -49,13 +49,15 @@ def act(apis: Apis, poll_id: int, action: str) -> dict[str, Any]:
     return apis.survey.post_json(f"/api/v1/polls/{poll_id}/{action}", {})
 
 
-def issue_links(apis: Apis, poll_id: int, township: str, count: int) -> list[dict]:
-    """``count`` new one-time links for respondents of ``township`` (each link is shown
-    only now: the service keeps only its hash, so no retry could show them again; the
-    call is sent once, without an idempotency key)."""
-    answer = apis.survey.post_json(f"/api/v1/polls/{poll_id}/links",
-                                   {"township": township, "count": count})
-    return answer["links"]
+def issue_links(apis: Apis, poll_id: int, townships: list[str], count: int) -> list[dict]:
+    """``count`` new one-time links for respondents of each of ``townships`` (each link
+    is shown only now: the service keeps only its hash, so no retry could show them
+    again; each call is sent once, without an idempotency key)."""
+    links: list[dict] = []
+    for township in townships:
+        links += apis.survey.post_json(f"/api/v1/polls/{poll_id}/links",
+                                       {"township": township, "count": count})["links"]
+    return links
 
 
 def links_csv(links: list[dict]) -> bytes:

@@ -261,7 +261,7 @@ def test_every_console_page_fits_a_phone(county_portal, county, make_person, new
             if name == "plan":
                 shoot(desk, f"planner-{name}-desktop")
         phone.goto(f"{url}{pages['poll']}")
-        phone.select_option("#links-township", "T02")
+        phone.select_option("#links-township", "T02")  # one township; the desktop: all
         phone.fill("#links-count", "4")
         phone.get_by_role("button", name="生成链接").click()
         phone.wait_for_load_state()
@@ -269,7 +269,7 @@ def test_every_console_page_fits_a_phone(county_portal, county, make_person, new
         fits(phone, PHONE["width"])
         shoot(phone, "planner-poll-links-sheet-phone")
         desk.goto(f"{url}{pages['poll']}")
-        desk.fill("#links-count", "8")
+        desk.fill("#links-count", "4")          # for each of the poll's two townships
         desk.get_by_role("button", name="生成链接").click()
         desk.wait_for_load_state()
         assert desk.locator(".qr-card svg").count() == 8

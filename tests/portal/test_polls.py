@@ -75,6 +75,11 @@ def test_links_as_csv_and_as_a_sheet_of_qr_codes(county_portal, county, make_per
     for url in urls:
         assert qr_svg(url) in html                      # the code printed is the link's
     assert ' style="' not in html                       # the CSP allows no inline style
+    every = post(client, f"/polls/{poll}", {"links-township": "*", "links-count": "2",
+                                           "links-output": "sheet"}, action=f"/polls/{poll}/links")
+    html = every.get_data(as_text=True)                 # a sheet per township of the poll
+    assert re.findall(r'<h2 id="sheet-(\w+)">', html) == ["T01", "T02"]
+    assert html.count('class="qr-card"') == 4
 
 
 def test_paper_forms_imported_and_a_broken_file_refused(county_portal, county, make_person):

@@ -48,7 +48,7 @@ class PollForm(FlaskForm):
 
 class LinksForm(FlaskForm):
     township = SelectField(_l("Township"), validators=[InputRequired(REQUIRED)])
-    count = IntegerField(_l("Number of links"), default=20,
+    count = IntegerField(_l("Links per township"), default=20,
                          validators=[InputRequired(REQUIRED), NumberRange(1, 500)])
     output = SelectField(_l("As"), choices=options([
         ("sheet", _l("a printable sheet with QR codes")), ("csv", _l("a CSV file of links"))]))

@@ -50,7 +50,8 @@ def index():
 
 def _detail_forms(found: dict) -> tuple[LinksForm, PaperForm]:
     links = LinksForm(prefix="links")
-    links.township.choices = options((t["code"], t["code"]) for t in found["townships"])
+    links.township.choices = options([("*", _l("every township of the poll")),
+                                      *((t["code"], t["code"]) for t in found["townships"])])
     return links, PaperForm(prefix="paper")
 
 
@@ -69,8 +70,10 @@ def links(poll_id: int):
     form, paper = _detail_forms(found)
     if form.validate_on_submit():
         try:
-            issued = polls.issue_links(access.apis(), poll_id, form.township.data,
-                                       form.count.data)
+            chosen = form.township.data
+            townships = ([t["code"] for t in found["townships"]] if chosen == "*"
+                         else [chosen])
+            issued = polls.issue_links(access.apis(), poll_id, townships, form.count.data)
         except ServiceError as failed:
             if failed.upstream_status not in SHOWN:
                 raise
@@ -78,7 +81,7 @@ def links(poll_id: int):
                 flash(text, "error")
         else:
             if form.output.data == "csv":
-                name = f"poll-{poll_id}-{form.township.data}-links.csv"
+                name = f"poll-{poll_id}-{'all' if chosen == '*' else chosen}-links.csv"
                 return Response(polls.links_csv(issued), mimetype="text/csv",
                                 headers={"Content-Disposition": f"attachment; filename={name}"})
             return render_template("polls/sheet.html", poll=found, groups=polls.sheet(issued))
