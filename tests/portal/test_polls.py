@@ -36,12 +36,13 @@ def test_a_poll_from_a_questionnaire_version(county_portal, county, make_person)
     made = post(client, "/polls/", {
         "questionnaire_id": questionnaire["id"], "name_zh": "年末满意度", "name_en": "Year-end",
         "modes": ["web", "paper"], "field_start": "2026-12-01", "field_end": "2026-12-31",
-        "townships": ["T01", "T03"], "target": "25"})
+        "townships": ["T01", "T03"], "target": "25", "stop_at_quota": "y"})
     assert made.status_code == 302, made.get_data(as_text=True)
     poll_id = int(made.location.rstrip("/").rsplit("/", 1)[1])
     stored = requests.get(f"{county.survey_url}/api/v1/polls/{poll_id}",
                           headers=person_token("plan1", "planner"), timeout=10).json()
     assert stored["questionnaire_id"] == questionnaire["id"] and stored["status"] == "draft"
+    assert stored["modes"] == ["web", "paper"] and stored["stop_at_quota"] is True
     assert stored["townships"] == [{"code": "T01", "target_completes": 25},
                                    {"code": "T03", "target_completes": 25}]
     assert post(client, f"/polls/{poll_id}", {}, action=f"/polls/{poll_id}/open").status_code == 302

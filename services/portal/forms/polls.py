@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
     IntegerField,
@@ -35,6 +36,7 @@ class PollForm(FlaskForm):
     townships = SelectMultipleField(_l("Townships"), validators=[DataRequired(REQUIRED)])
     target = IntegerField(_l("Completes wanted per township"), default=30,
                           validators=[InputRequired(REQUIRED), NumberRange(0, 100000)])
+    stop_at_quota = BooleanField(_l("Stop calling a township once its quota is filled"))
     key = HiddenField(default=lambda: str(uuid.uuid4()))
 
     def body(self) -> dict:
@@ -43,7 +45,8 @@ class PollForm(FlaskForm):
                 "modes": list(self.modes.data), "field_start": self.field_start.data.isoformat(),
                 "field_end": self.field_end.data.isoformat(),
                 "townships": [{"code": code, "target_completes": self.target.data}
-                              for code in self.townships.data]}
+                              for code in self.townships.data],
+                "stop_at_quota": bool(self.stop_at_quota.data)}
 
 
 class LinksForm(FlaskForm):
