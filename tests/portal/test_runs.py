@@ -65,3 +65,23 @@ def test_a_refused_run_says_why_and_a_computed_one_is_shown(county_portal, count
                        data={"csrf_token": token, "next": f"/runs/{run_id}"})
     assert done.location == f"/runs/{run_id}"
     assert "已发布" in client.get(done.location).get_data(as_text=True)
+
+
+def test_console_pages_by_role(county_portal, county, make_person):
+    """Planners and analysts open the console (analysts read only); the other roles get
+    the 403 page."""
+    pages = ["/polls/", f"/polls/{county.ids['poll']}", "/campaigns/", "/plans/",
+             f"/plans/{county.ids['plan_current']}", "/runs",
+             f"/runs/{county.ids['run_published']}"]
+    for username, role, unit, status in (("ana1", "analyst", None, 200),
+                                         ("lead1", "leader", None, 403),
+                                         ("insp9", "inspector", None, 403),
+                                         ("unit1", "unit", "T01", 403)):
+        make_person(username, role, unit)
+        client = county_portal.test_client()
+        sign_in(client, username)
+        for page in pages:
+            answer = client.get(page)
+            assert answer.status_code == status, (role, page)
+            if status == 200:
+                assert 'type="submit">开始计算' not in answer.get_data(as_text=True)
