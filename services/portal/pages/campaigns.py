@@ -8,7 +8,15 @@ writes the new numbers into it, so the page never reloads.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_babel import lazy_gettext as _l
 
 from services.portal import access, campaigns
@@ -76,7 +84,14 @@ def detail(campaign_id: int):
                            problems=problems, frame_form=FrameForm(prefix="frame"),
                            monitor_texts=campaigns.texts(campaigns.monitor(apis, campaign_id)),
                            allowed=campaigns.ALLOWED.get(found["state"], ()),
-                           action_texts=ACTION_TEXTS, columns=COLUMNS)
+                           action_texts=ACTION_TEXTS, columns=COLUMNS,
+                           idle_ms=_idle_ms())
+
+
+def _idle_ms() -> int:
+    """How long the monitor asks without the person's input: a minute less than the
+    portal's idle timeout, so that a page left alone lets the session end."""
+    return max(current_app.config["PORTAL_IDLE_TIMEOUT_MIN"] - 1, 1) * 60_000
 
 
 @bp.post("/<int:campaign_id>/frame")

@@ -9,6 +9,17 @@
   var url = status.getAttribute("data-url");
   var PERIOD_MS = 2000;
   var DONE = { cancelled: true, finished: true };
+  // A page left alone stops asking (so that it does not keep the session alive past
+  // the portal's idle timeout); any key, click or scroll makes it ask again.
+  var IDLE_MS = Number(status.getAttribute("data-idle-ms")) || 25 * 60 * 1000;
+  var lastInput = Date.now();
+  var waiting = false;
+  ["keydown", "pointerdown", "scroll", "touchstart"].forEach(function (kind) {
+    window.addEventListener(kind, function () {
+      lastInput = Date.now();
+      if (waiting) { waiting = false; tick(); }
+    }, { passive: true });
+  });
 
   function setText(id, text) {
     var node = document.getElementById(id);
@@ -55,6 +66,11 @@
   }
 
   function tick() {
+    if (Date.now() - lastInput > IDLE_MS) {
+      waiting = true;
+      status.textContent = status.getAttribute("data-idle");
+      return;
+    }
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
         var type = response.headers.get("Content-Type") || "";
