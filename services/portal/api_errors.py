@@ -26,6 +26,8 @@ KNOWN_REASONS = (
     (re.compile(r"^Not a valid (date|datetime)\.$"), _l("Enter a date as YYYY-MM-DD.")),
     (re.compile(r"^Field may not be null\.$"), _l("This field is required.")),
     (re.compile(r"unknown self-check indicator"), _l("This indicator is not in the scheme.")),
+    (re.compile(r"^not a number: "), _l("Enter a number.")),
+    (re.compile(r"^your token is scoped to unit"), _l("You may report for your own unit only.")),
     (re.compile(r"a correction needs a reason"),
      _l("This value was reported already: a correction needs a reason.")),
     (re.compile(r"is closed; only a correction"),

@@ -115,6 +115,8 @@ INPUT_RULES = {
     "self_check": "mean over the period's months of the current version of each "
                   "reported field; a ratio reads the ratio of the means",
     "key_task": "on-time milestone rate and progress lag of the period",
+    "instruction": "on-time closure rate of the instructions due in the period, per "
+                   "responsible unit",
     "direct": "the value imported for the period, else the mean of its months",
 }
 

@@ -2,7 +2,8 @@
 
 Sources: poll estimates from the survey service and inspection scores and discrepancy
 rates from the inspection service (over HTTP with a ``service`` token, timeouts and
-retries), and this service's own self-checks, key-task metrics and direct values.
+retries), and this service's own self-checks, key-task metrics, the instructions'
+on-time closure rates and direct values.
 
 A run of kind monthly or quarterly has one *segment*: its own period. A mid-year or
 year-end run has the quarters of its period as day-to-day segments plus the period
@@ -24,7 +25,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from services.scoring import direct_values, key_tasks, registry, self_checks
+from services.scoring import direct_values, instructions, key_tasks, registry, self_checks
 from services.scoring.models.schemes import SchemeVersion
 from services.scoring.periods import months_in, parse_period
 from services.scoring.scheme_document import indicators
@@ -95,6 +96,7 @@ def collect(session: Session, version: SchemeVersion, kind: str, period: str,
         rows: list[list[Any]] = []
         rows += reader.self_checks(code, leaves)
         rows += reader.key_tasks(code, leaves)
+        rows += reader.instructions(code, leaves)
         rows += reader.direct(code, leaves)
         inspection, rates = _inspection(code, leaves, codes, missing_source, sources, status,
                                         pulled)
@@ -171,6 +173,19 @@ class _LocalReader:
                 value = row.get(leaf["metric"])
                 if value is not None:
                     out.append([row["unit"], leaf["id"], "", float(value), None])
+        return out
+
+    def instructions(self, period: str, leaves: list[dict]) -> list[list[Any]]:
+        """The on-time closure rate of the instructions due in the period per unit."""
+        wanted = [leaf for leaf in leaves if leaf["source"] == "instruction"]
+        if not wanted:
+            return []
+        out = []
+        for row in instructions.metrics(self.session, period):
+            if row["unit"] in self.codes:
+                out.extend([row["unit"], leaf["id"], "",
+                            float(row[leaf.get("metric", "on_time_closure_rate")]), None]
+                           for leaf in wanted)
         return out
 
     def _period_direct(self, period: str) -> list[dict]:

@@ -9,11 +9,13 @@ from services.portal.labels import label, plan_kind
 from services.portal.pages import (
     auth,
     campaigns,
+    dashboard,
     documents,
     events,
     field,
     field_api,
     home,
+    instructions,
     language,
     orders,
     people,
@@ -24,8 +26,8 @@ from services.portal.pages import (
 )
 
 BLUEPRINTS = [auth.bp, home.bp, language.bp, people.bp, events.bp, units.bp, orders.bp, runs.bp,
-              field.bp, field_api.bp, documents.bp, campaigns.bp,
-              polls.bp, plans.bp]
+              field.bp, field_api.bp, documents.bp, dashboard.bp, instructions.bp,
+              campaigns.bp, polls.bp, plans.bp]
 
 
 def init_templates(app: Flask) -> None:
