@@ -9,6 +9,7 @@ also opens its pages (the self-check of the demo's last month, where it corrects
 value with a reason through the form, key tasks, orders). The inspection
 demo's plans are for June 2026; so that the inspector's field pages have today's work,
 a planner adds an open plan for today (three townships) and the inspector opens them.
+The planner then opens the console's pages (polls, campaigns, inspections, runs).
 """
 
 from __future__ import annotations
@@ -103,6 +104,20 @@ def open_field_pages(url: str, username: str, password: str) -> tuple[int, list[
     return work.status_code, sorted(set(VISIT_LINK.findall(work.text)))
 
 
+# The planner's console: polls, telephone campaigns, inspections, assessment runs.
+CONSOLE = ("/polls/", "/campaigns/", "/plans/", "/runs")
+
+
+def open_console(url: str, username: str, password: str) -> list[tuple[str, int, int]]:
+    """Sign in as the planner and open each console page: (path, status, table rows)."""
+    browser = signed_in(url, username, password)
+    opened = []
+    for path in CONSOLE:
+        page = browser.get(f"{url}{path}", timeout=60, allow_redirects=False)
+        opened.append((path, page.status_code, page.text.count("<tr data-")))
+    return opened
+
+
 def reporting_unit(ctx: DemoContext) -> str:
     """The township whose reporter the demo signs in as: one with an open rectification
     order and key tasks (so that every unit page has the demo's data), else one with an
@@ -192,4 +207,7 @@ def run(ctx: DemoContext) -> None:
     status, runs, drawn = open_dashboard(url, "demo-leader", made["demo-leader"])
     ctx.say(f"  Dashboard of demo-leader: {url}/dashboard/ ({status}, {len(runs)} published "
             f"runs" + (f"; {url}{runs[0]}: {drawn} charts drawn" if runs else "") + ")")
+    console = open_console(url, "demo-planner", made["demo-planner"])
+    ctx.say("  Planner's console of demo-planner: " + ", ".join(
+        f"{url}{path} ({status}, {rows} rows)" for path, status, rows in console))
     ctx.say(f"  Sign in at {url}/ (the language switch is at the top right).")

@@ -35,6 +35,9 @@ KNOWN_REASONS = (
     (re.compile(r"wrong unit .* is measured in"), _l("Wrong unit of measure.")),
     (re.compile(r"is not active in"), _l("The unit is not active in this period.")),
     (re.compile(r"is published and frozen"), _l("This run is published already.")),
+    (re.compile(r"^No indicator has a value in"),
+     _l("No indicator has a value in a part of this period: a mid-year or year-end run "
+        "needs data in each of its quarters.")),
     # the inspection service, as the field pages meet it
     (re.compile(r"^A submitted visit cannot be changed"),
      _l("The visit has been submitted already: send yours as an amendment with a reason.")),

@@ -23,6 +23,14 @@ LABELS = {
     "low_accuracy": _l("low accuracy"), "location_unknown": _l("unit location unknown"),
     "self_check_unavailable": _l("self-check not available"),
     "outside_plan_window": _l("outside the plan's window"),
+    # telephone campaigns
+    "draft": _l("draft"), "running": _l("calling"), "paused": _l("paused"),
+    "cancelled": _l("cancelled"), "finished": _l("finished"),
+    # polls: modes and the fielding state
+    "web": _l("web"), "phone": _l("telephone"), "paper": _l("paper"),
+    "fielding": _l("in the field"),
+    # how a plan's units were chosen
+    "stratified_random": _l("stratified random draw"), "manual": _l("chosen by hand"),
     # key-task progress
     "not_started": _l("not started"), "in_progress": _l("in progress"), "done": _l("done"),
     "delayed": _l("delayed"), "blocked": _l("blocked"),

@@ -60,3 +60,6 @@ def test_one_person_per_role_signs_in(county_portal, county, engines, db, demo_c
                       rf"{url}/dashboard/runs/(\d+): (\d+) charts drawn\)", out)
     assert board and board.group(1) == str(county.ids["run_published"]), out
     assert int(board.group(2)) == 2  # the county's two peer groups
+    # The planner's console shows the county's polls, plans and runs.
+    for path, rows in (("/polls/", 1), ("/campaigns/", 0), ("/plans/", 3), ("/runs", 2)):
+        assert f"{url}{path} (200, {rows} rows)" in out, out

@@ -8,6 +8,7 @@ from flask_babel import format_datetime, format_decimal, format_percent
 from services.portal.labels import label, plan_kind
 from services.portal.pages import (
     auth,
+    campaigns,
     dashboard,
     documents,
     events,
@@ -18,6 +19,8 @@ from services.portal.pages import (
     language,
     orders,
     people,
+    plans,
+    polls,
     runs,
     units,
     xlsform,
@@ -25,7 +28,7 @@ from services.portal.pages import (
 
 BLUEPRINTS = [auth.bp, home.bp, language.bp, people.bp, events.bp, units.bp, orders.bp, runs.bp,
               field.bp, field_api.bp, documents.bp, dashboard.bp, instructions.bp,
-              xlsform.bp]
+              xlsform.bp, campaigns.bp, polls.bp, plans.bp]
 
 
 def init_templates(app: Flask) -> None:
