@@ -49,7 +49,7 @@ def test_instruction_pages_at_phone_and_desktop_width(county_portal, county, mak
         unit = new_page(PHONE)
         sign_in(unit, url, "unit1")
         items = unit.locator("#open-items tbody tr")
-        assert items.count() == 3  # two instructions and the order
+        assert items.count() == 4  # two instructions, the order and the key-task milestone
         assert unit.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         shoot(unit, "home-unit-open-items-phone")
         unit.goto(f"{url}/instructions/{first}")
