@@ -112,6 +112,23 @@ def secret(name: str) -> str:
     return path.read_text().strip()
 
 
+def dev_fernet_key(name: str) -> None:
+    """Outside production, create ``var/secrets/<name>`` holding a Fernet key unless it
+    exists or the variable is set (then :func:`secret` reads it like any other)."""
+    if os.environ.get(name) or is_production():
+        return
+    from cryptography.fernet import Fernet
+
+    folder = var_dir() / "secrets"
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "w") as handle:
+        handle.write(Fernet.generate_key().decode())
+
+
 def database_url(service: str) -> str:
     """``<SERVICE>_DATABASE_URL``, default a SQLite file under ``var/``.
 

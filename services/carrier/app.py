@@ -7,7 +7,12 @@ Endpoints (HTTP Basic auth ``AccountSid:AuthToken`` on every one):
 - ``GET  /2010-04-01/Accounts/{Sid}/Calls/{CallSid}.json`` — one call
 - ``POST /2010-04-01/Accounts/{Sid}/Calls/{CallSid}.json`` — ``Status=completed|canceled``
 - ``GET  /2010-04-01/Accounts/{Sid}/Recordings/{RecordingSid}`` — the audio (WAV)
+- ``POST /2010-04-01/Accounts/{Sid}/Messages.json`` — send an SMS (201, the message;
+  signed status callbacks follow, see ``messages.py``)
+- ``GET  /2010-04-01/Accounts/{Sid}/Messages.json`` — list messages (``To`` filter)
 - ``POST /sim/inbound`` — simulate a resident calling in (``From``, ``To``, ``Url``)
+- ``POST /sim/sms-reply`` — simulate a recipient's reply (``From``, ``Body``; STOP
+  unsubscribes, optional ``SmsUrl`` receives it signed)
 - ``GET  /sim/stats`` — counts of calls by status and the achieved calls per second
 """
 
@@ -20,6 +25,7 @@ from flask import Flask, Response, jsonify, request
 
 from services.carrier.calls import API_VERSION, Switchboard
 from services.carrier.config import CarrierSettings
+from services.carrier.messages import Outbox
 from services.carrier.player import play
 from services.carrier.respondents import Profile
 from services.carrier.validation import TwilioError, parse_call_request
@@ -38,7 +44,9 @@ def create_app(test_config: dict | None = None) -> Flask:
                         time_scale=float(app.config["TIME_SCALE"]))
     board.public_url = (app.config["PUBLIC_URL"] or "").rstrip("/")
     app.extensions["carrier"] = board
+    outbox = app.extensions["carrier_outbox"] = Outbox(board.token_for)
     _routes(app, board)
+    _message_routes(app, outbox)
     return app
 
 
@@ -140,6 +148,30 @@ def _routes(app: Flask, board: Switchboard) -> None:
         return jsonify(calls=len(board.calls), by_status=counts, busy=board.busy(),
                        achieved_cps=(len(starts) - 1) / span if span else None,
                        cps_limit=board.cps)
+
+
+def _message_routes(app: Flask, outbox: Outbox) -> None:
+    prefix = f"/{API_VERSION}/Accounts/<account_sid>"
+
+    @app.post(f"{prefix}/Messages.json")
+    def create_message(account_sid: str):
+        return jsonify(outbox.send(account_sid, request.form).resource()), 201
+
+    @app.get(f"{prefix}/Messages.json")
+    def list_messages(account_sid: str):
+        to = request.args.get("To")
+        found = [m.resource() for m in list(outbox.messages.values())
+                 if m.account_sid == account_sid and (not to or m.to == to)]
+        found.sort(key=lambda m: m["sid"])
+        uri = f"/{API_VERSION}/Accounts/{account_sid}/Messages.json"
+        return jsonify({"messages": found, "page": 0, "page_size": len(found),
+                        "first_page_uri": uri, "next_page_uri": None,
+                        "previous_page_uri": None, "uri": uri, "start": 0,
+                        "end": max(len(found) - 1, 0)})
+
+    @app.post("/sim/sms-reply")
+    def sms_reply():
+        return jsonify(outbox.reply(request.authorization.username, request.form))
 
 
 def _silence_wav(seconds: int) -> bytes:

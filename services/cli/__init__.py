@@ -16,11 +16,13 @@ from services.demo import steps as demo
 from services.inspection import cli as inspection_cli
 from services.portal import cli as portal_cli
 from services.scoring import cli as scoring_cli
+from services.scoring import reminder_cli
 from services.survey import cli as survey_cli
 from shared.config import ConfigError
 from shared.errors import DomainError
 
-COMMANDS = (lifecycle, tokens, demo, survey_cli, scoring_cli, inspection_cli, portal_cli)
+COMMANDS = (lifecycle, tokens, demo, survey_cli, scoring_cli, reminder_cli, inspection_cli,
+            portal_cli)
 
 
 def build_parser() -> argparse.ArgumentParser:

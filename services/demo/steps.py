@@ -16,10 +16,13 @@ from services.demo import (
     documents,
     foundation,
     inspections,
+    instructions,
+    monthly_runs,
     phone_poll,
     portal_people,
     scoring_intake,
     web_poll,
+    xlsform,
 )
 from services.demo.config import DemoSettings
 from services.demo.context import DemoContext
@@ -31,8 +34,11 @@ STEPS: tuple[Step, ...] = (
     web_poll.run,         # residents answer one-time links
     phone_poll.run,       # the dialer calls every township through the simulated carrier
     inspections.run,      # June spot checks, findings, rectification orders
+    monthly_runs.run,     # January to June, one published run a month (the months' view)
     assessment.run,       # the mid-year run: rankings, "advanced" awards, publication
     documents.run,        # the Q2 bulletin and the mid-year report as PDF
+    instructions.run,     # leaders' instructions followed up; deadline reminders by SMS
+    xlsform.run,          # a questionnaire and a checklist from XLSForm workbooks
     portal_people.run,    # one person per role signs in to the portal
 )
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, joinedload
 from services.inspection import audit, plans
 from services.inspection.checklists import rules_for
 from services.inspection.config import InspectionSettings
-from services.inspection.models.plans import Plan
+from services.inspection.models.plans import Plan, PlanInspector
 from services.inspection.models.visits import Visit
 from services.inspection.scoring_registry import ScoringRegistry
 from services.inspection.visibility import can_see_visit, visit_filter
@@ -192,4 +192,25 @@ def review(session: Session, principal: Principal, visit_id: int, data: dict[str
     audit.record(session, principal, "visit.review", "visit", visit.id,
                  {"decision": data["decision"], "comment": visit.review_comment,
                   "version": visit.current_version})
+    return visit
+
+
+def assign(session: Session, principal: Principal, visit_id: int, data: dict[str, Any]) -> Visit:
+    """Give a visit not checked in yet to another inspector (who joins the plan's
+    inspectors if they were not among them).
+
+    Raises Conflict (409) once the visit is checked in (the inspector on site keeps it),
+    NotFound as ``get_visit``.
+    """
+    visit = get_visit(session, principal, visit_id, for_update=True)
+    if visit.status != "scheduled":
+        raise Conflict("Only a scheduled visit can be given to another inspector",
+                       {"status": [visit.status]})
+    inspector = data["inspector"].strip()
+    plan = session.get(Plan, visit.plan_id)
+    if inspector not in plan.inspector_subs:
+        plan.inspectors.append(PlanInspector(inspector=inspector))
+    previous, visit.inspector = visit.inspector, inspector
+    audit.record(session, principal, "visit.assign", "visit", visit.id,
+                 {"from": previous, "to": inspector})
     return visit

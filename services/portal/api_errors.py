@@ -26,6 +26,8 @@ KNOWN_REASONS = (
     (re.compile(r"^Not a valid (date|datetime)\.$"), _l("Enter a date as YYYY-MM-DD.")),
     (re.compile(r"^Field may not be null\.$"), _l("This field is required.")),
     (re.compile(r"unknown self-check indicator"), _l("This indicator is not in the scheme.")),
+    (re.compile(r"^not a number: "), _l("Enter a number.")),
+    (re.compile(r"^your token is scoped to unit"), _l("You may report for your own unit only.")),
     (re.compile(r"a correction needs a reason"),
      _l("This value was reported already: a correction needs a reason.")),
     (re.compile(r"is closed; only a correction"),
@@ -33,6 +35,9 @@ KNOWN_REASONS = (
     (re.compile(r"wrong unit .* is measured in"), _l("Wrong unit of measure.")),
     (re.compile(r"is not active in"), _l("The unit is not active in this period.")),
     (re.compile(r"is published and frozen"), _l("This run is published already.")),
+    (re.compile(r"^No indicator has a value in"),
+     _l("No indicator has a value in a part of this period: a mid-year or year-end run "
+        "needs data in each of its quarters.")),
     # the inspection service, as the field pages meet it
     (re.compile(r"^A submitted visit cannot be changed"),
      _l("The visit has been submitted already: send yours as an amendment with a reason.")),

@@ -17,7 +17,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from services.portal import access, i18n, passwords, security
 from services.portal.config import PortalSettings
-from services.portal.pages import BLUEPRINTS, field_api, init_templates
+from services.portal.pages import BLUEPRINTS, field_api, init_templates, orders
 from services.portal.pages.errors import init_error_pages
 from shared.app import base_app
 from shared.db import utcnow
@@ -33,6 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # templates/ and static/ sit beside this file.
     app.root_path = str(Path(__file__).resolve().parent)
     app.before_request(field_api.allow_large_photo)
+    app.before_request(orders.allow_large_reply)
     CSRFProtect(app)
     i18n.init_languages(app)
     security.init_security_headers(app, behind_tls=settings.common.behind_proxy)

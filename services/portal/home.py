@@ -15,6 +15,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from services.portal import instructions
 from services.portal.api_client import Apis
 from shared.client import ServiceError
 from shared.errors import DependencyDown
@@ -155,7 +156,8 @@ def for_person(apis: Apis, role: str, unit: str | None, today: date,
                 "runs": read(lambda: runs_to_publish(apis))}
     if role == "unit":
         return {"self_check": read(lambda: month_self_check(apis, unit, today, now)),
-                "orders": read(lambda: open_orders(apis, today))}
+                "orders": read(lambda: open_orders(apis, today)),
+                "open_items": read(lambda: Part(instructions.open_items(apis, unit, today)))}
     if role == "inspector":
         return {"visits": read(lambda: inspector_visits(apis, today))}
     if role in ("analyst", "leader"):

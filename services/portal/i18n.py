@@ -45,7 +45,9 @@ def current_language() -> str:
 
 
 def init_languages(app: Flask) -> None:
-    target = Path(app.config["PORTAL_TRANSLATIONS_DIR"])
+    # Absolute: Flask-Babel would read a relative folder (KAOPING_VAR_DIR=var/x) against
+    # the app's root (services/portal/), find no catalogue and show English.
+    target = Path(app.config["PORTAL_TRANSLATIONS_DIR"]).resolve()
     compile_catalogues(target)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(target)
     Babel(app, locale_selector=current_language)

@@ -23,8 +23,28 @@ LABELS = {
     "low_accuracy": _l("low accuracy"), "location_unknown": _l("unit location unknown"),
     "self_check_unavailable": _l("self-check not available"),
     "outside_plan_window": _l("outside the plan's window"),
+    # telephone campaigns
+    "draft": _l("draft"), "running": _l("calling"), "paused": _l("paused"),
+    "cancelled": _l("cancelled"), "finished": _l("finished"),
+    # polls: modes and the fielding state
+    "web": _l("web"), "phone": _l("telephone"), "paper": _l("paper"),
+    "fielding": _l("in the field"),
+    # how a plan's units were chosen
+    "stratified_random": _l("stratified random draw"), "manual": _l("chosen by hand"),
+    # key-task progress
+    "not_started": _l("not started"), "in_progress": _l("in progress"), "done": _l("done"),
+    "delayed": _l("delayed"), "blocked": _l("blocked"),
     # self-check status of the month
     "due": _l("not reported yet"), "overdue": _l("overdue"),
+    # instructions: states, responsible units, extension requests, the trail's actions
+    "verified": _l("verified"), "lead": _l("lead unit"),  # (in_progress: as key tasks)
+    "assisting": _l("assisting unit"), "pending": _l("pending"),
+    "rejected": _l("rejected"), "create": _l("recorded"), "report": _l("progress reported"),
+    "report_completed": _l("reported done"), "verify": _l("verified"),
+    "return": _l("returned"), "close": _l("closed"),
+    "request_extension": _l("extension asked"), "decide_extension": _l("extension decided"),
+    "instruction": _l("Instruction"), "order": _l("Rectification order"),
+    "milestone": _l("Milestone"),
 }
 
 

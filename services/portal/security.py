@@ -27,6 +27,9 @@ HEADERS = {
 # show each photo from the device (a blob: URL) before it is sent.
 FIELD_CSP = CSP.replace("img-src 'self' data:", "img-src 'self' data: blob:")
 FIELD_PERMISSIONS = "camera=(self), microphone=(), geolocation=(self), payment=()"
+# The dashboard's charts are SVG files shown with <img>: matplotlib styles their elements
+# inline, and an SVG image runs no script and loads nothing.
+CHART_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 
 
 def init_security_headers(app: Flask, *, behind_tls: bool) -> None:
@@ -36,6 +39,8 @@ def init_security_headers(app: Flask, *, behind_tls: bool) -> None:
         if request.blueprint == "field":
             response.headers["Permissions-Policy"] = FIELD_PERMISSIONS
             response.headers["Content-Security-Policy"] = FIELD_CSP
+        if request.blueprint == "dashboard" and response.mimetype == "image/svg+xml":
+            response.headers["Content-Security-Policy"] = CHART_CSP
         if behind_tls:
             response.headers["Strict-Transport-Security"] = "max-age=31536000"
         if request.endpoint != "static":

@@ -17,7 +17,10 @@ default). The blend is computed by the engine itself on a scheme whose root has 
 children — ``day_to_day`` (D, not re-normalised) and the scheme's root (S) — so the
 composite interval, rank interval, P(top k) and P(advanced) carry the sampling error
 of both: D is drawn with se_D = √(Σ v_q² se_q²)/Σ v_q, se_q = (hi_q − lo_q)/(2 z) from
-each quarter's Monte Carlo interval (quarters taken as independent).
+each quarter's Monte Carlo interval (quarters taken as independent), widened for its
+correlation with S — the quarters and the snapshot read the same data — to
+√(se_D² + 2 (w_s/w_d) se_D se_S), se_S from the snapshot scored alone (``_blend``;
+docs/calibration.md).
 """
 
 from __future__ import annotations
@@ -81,8 +84,10 @@ def compute_snapshot(snapshot: dict[str, Any], options: dict[str, Any]) -> Compu
     final_segment = next(s for s in segments if s["role"] == "snapshot")
     blend = None
     if segment_results:
+        snapshot_se = _snapshot_se(scheme, units, final_segment,
+                                   _seed(options["seed"], len(segments) + 1), engine_options)
         final_segment, scheme, blend = _blend(scheme, units, final_segment, segment_results,
-                                              options, engine_options)
+                                              options, engine_options, snapshot_se)
     final_options = engine_options
     if options.get("sensitivity"):
         # The variants change the scheme's methods, not the stated period blend.
@@ -109,12 +114,16 @@ INPUT_RULES = {
     "poll": "each poll's estimate of the leaf's statistic (its question, else the "
             "first question with it); several polls pooled by inverse variance; "
             "a rate of 0 or 1 (design SE 0) gets the Agresti-Coull SE",
-    "inspection": "mean visit score in the period window, se = sd/sqrt(n); a unit "
-                  "with one visit takes the pooled within-unit SD of the window; "
+    "inspection": "mean visit score in the period window, se = s/sqrt(n) with s the "
+                  "unit's visit-score SD moderated toward the window's common spread "
+                  "(empirical Bayes, Smyth 2004; one visit: the common spread), "
+                  "times the moderated t's SD sqrt(nu/(nu-2)); "
                   "discrepancy rates of the same window",
     "self_check": "mean over the period's months of the current version of each "
                   "reported field; a ratio reads the ratio of the means",
     "key_task": "on-time milestone rate and progress lag of the period",
+    "instruction": "on-time closure rate of the instructions due in the period, per "
+                   "responsible unit",
     "direct": "the value imported for the period, else the mean of its months",
 }
 
@@ -195,8 +204,29 @@ def _table(units: list[dict], segment: dict, ids: list[str]) -> Table:
                             segment.get("discrepancy") or None)
 
 
-def _blend(scheme: Scheme, units, snapshot_segment, segment_results, options, engine_options):
-    """The blended scheme and the snapshot segment with the day-to-day column added."""
+def _snapshot_se(scheme: Scheme, units, segment, seed: int,
+                 engine_options: dict[str, Any]) -> dict[str, float]:
+    """Per unit, the SE of the snapshot's own composite, (hi − lo)/(2 z) of its Monte
+    Carlo interval (empty without draws)."""
+    if not engine_options["draws"]:
+        return {}
+    result, _record = _score(scheme, units, segment, seed,
+                             {**engine_options, "advanced_seats": None, "advanced_share": None})
+    z = float(norm.ppf(0.5 + engine_options["level"] / 2))
+    unc = result.uncertainty
+    return dict(zip(result.units, ((unc.composite_hi - unc.composite_lo) / (2 * z)).tolist(),
+                    strict=True))
+
+
+def _blend(scheme: Scheme, units, snapshot_segment, segment_results, options, engine_options,
+           snapshot_se: dict[str, float]):
+    """The blended scheme and the snapshot segment with the day-to-day column added.
+
+    The quarters and the snapshot read the same visits and months, so D and S are
+    strongly correlated (ρ ≈ 0.94 in docs/calibration.md), while the engine draws the
+    day-to-day column independently of the snapshot's inputs. D is therefore drawn with
+    se_D' = √(se_D² + 2 (w_s/w_d) se_D se_S), which gives the blend the variance
+    (w_d se_D + w_s se_S)² of perfectly correlated D and S: an upper bound (ρ = 1)."""
     named = options.get("period_weighting") or engine_periods.DEFAULT_YEAR_END
     if named not in engine_periods.YEAR_END_WEIGHTS:
         raise ValidationFailed("Unknown period weighting", {
@@ -219,6 +249,9 @@ def _blend(scheme: Scheme, units, snapshot_segment, segment_results, options, en
     with np.errstate(invalid="ignore", divide="ignore"):
         se = np.sqrt(np.nansum(np.where(present, ses_a, 0.0) ** 2, axis=0)) / counts
     se = np.where((np.isnan(ses_a) & present).any(axis=0), np.nan, se)
+    se_s = np.array([snapshot_se.get(c, 0.0) for c in codes])
+    if w_day > 0:
+        se = np.sqrt(se ** 2 + 2 * (w_snap / w_day) * se * np.nan_to_num(se_s))
     rows = [r for r in snapshot_segment["rows"]]
     for code, d, s in zip(codes, day.tolist(), se.tolist(), strict=True):
         if not math.isnan(d):
@@ -232,8 +265,11 @@ def _blend(scheme: Scheme, units, snapshot_segment, segment_results, options, en
              "day_to_day_periods": [p for p, _r in segment_results],
              "day_to_day_period_weights": "equal (engine periods.combine)",
              "snapshot_period": snapshot_segment["period"],
-             "day_to_day_se": "sqrt(sum se_q^2)/n_q, se_q = (hi_q - lo_q)/(2 z) from each "
-                              "quarter's Monte Carlo interval; quarters taken as independent",
+             "day_to_day_se": "sqrt(se_D^2 + 2 (w_s/w_d) se_D se_S), se_D = "
+                              "sqrt(sum se_q^2)/n_q, se_q = (hi_q - lo_q)/(2 z) from each "
+                              "quarter's Monte Carlo interval (quarters independent), se_S "
+                              "the same of the snapshot's own composite: D and S taken as "
+                              "perfectly correlated (an upper bound; they read the same data)",
              "formula": f"composite = {w_day}*day_to_day + {w_snap}*{scheme.root.id}"}
     return segment, blended, blend
 

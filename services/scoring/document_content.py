@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from services.scoring import document_charts as charts
 from services.scoring.document_texts import kind_name, texts
 from services.scoring.models.documents import RUN_KIND_OF_DOCUMENT
+from shared import charts
 
 
 def num(value: float | None, places: int = 2) -> str:

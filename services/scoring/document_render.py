@@ -11,8 +11,10 @@ the same bytes.
 from __future__ import annotations
 
 import base64
+import gc
 import hashlib
 import io
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -60,13 +62,33 @@ def pdf(document_html: str) -> tuple[bytes, int]:
     """The PDF of a document's HTML and its page count."""
     from weasyprint import HTML  # imported when a document is made (a heavy import)
 
-    rendered = HTML(string=document_html).render()
-    out = io.BytesIO()
-    rendered.write_pdf(out, uncompressed_pdf=False)
+    with collector_paused():
+        rendered = HTML(string=document_html).render()
+        out = io.BytesIO()
+        rendered.write_pdf(out, uncompressed_pdf=False)
     return out.getvalue(), len(rendered.pages)
 
 
+@contextmanager
+def collector_paused():
+    """Python's cycle collector off while a document is drawn (the charts) and printed.
+    matplotlib and the printer make hundreds of thousands of short-lived objects; each
+    collection they trigger also walks the service's whole heap (its app, SQLAlchemy,
+    matplotlib), which cost about a fifth of the bulletin's time (bench/bench_bulletin.py).
+    What they leave in cycles is collected after, at the next collection. (Process-wide:
+    another request meanwhile runs without it too, for those few seconds.)"""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def render(kind: str, context: dict[str, Any]) -> Rendered:
-    text = html(kind, context)
-    data, pages = pdf(text)
+    with collector_paused():
+        text = html(kind, context)
+        data, pages = pdf(text)
     return Rendered(text, data, hashlib.sha256(data).hexdigest(), pages)

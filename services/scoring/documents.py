@@ -76,8 +76,9 @@ def run_context(session: Session, run: ScoreRun) -> tuple[dict[str, Any], list[d
 def render(session: Session, kind: str, lang: str, run: ScoreRun,
            sources: dict[str, Any]) -> document_render.Rendered:
     data, rows = run_context(session, run)
-    context = document_content.build(kind, lang, data, rows, sources, run.sensitivity)
-    return document_render.render(kind, context)
+    with document_render.collector_paused():  # (the charts too: see there)
+        context = document_content.build(kind, lang, data, rows, sources, run.sensitivity)
+        return document_render.render(kind, context)
 
 
 def create_document(session: Session, data: dict[str, Any], actor: str,

@@ -330,7 +330,7 @@ def metrics(session: Session, period_code: str, unit: str | None = None) -> list
                                          "milestones_due": 0, "milestones_on_time": 0,
                                          "_lags": []})
         row["tasks"] += 1
-        done = _completion_dates(reports[task.id])
+        done = completion_dates(reports[task.id])
         for milestone in task.milestones:
             if start <= milestone.due_on <= end:
                 row["milestones_due"] += 1
@@ -353,7 +353,7 @@ def metrics(session: Session, period_code: str, unit: str | None = None) -> list
     return out
 
 
-def _completion_dates(reports: list[ProgressReport]) -> dict[int, date]:
+def completion_dates(reports: list[ProgressReport]) -> dict[int, date]:
     """Milestone → earliest stated completion date among its ``done`` reports."""
     done: dict[int, date] = {}
     for report in reports:

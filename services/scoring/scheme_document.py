@@ -38,6 +38,7 @@ MISSING_POLICIES = ("fail", "impute_group_mean", "impute_group_median", "reweigh
 POLL_STATISTICS = ("satisfaction_rate", "proportion", "mean")
 INSPECTION_STATISTICS = ("mean",)
 KEY_TASK_METRICS = ("on_time_rate", "progress_lag")
+INSTRUCTION_METRICS = ("on_time_closure_rate",)
 SELF_CHECK_FIELDS = ("actual", "target")
 SHRINKAGE = ("REML", "ML", "none")
 WEIGHT_TOLERANCE = 1e-6
@@ -169,6 +170,9 @@ def _check_leaf(node: dict, path: str, err: Problems) -> None:
     if source == "key_task" and node.get("metric") not in KEY_TASK_METRICS:
         err.add(f"{path}.metric", f"a key_task indicator needs metric, one of "
                                   f"{', '.join(KEY_TASK_METRICS)}")
+    if source == "instruction" and node.get("metric",
+                                            "on_time_closure_rate") not in INSTRUCTION_METRICS:
+        err.add(f"{path}.metric", f"one of {', '.join(INSTRUCTION_METRICS)}")
     if source == "self_check" and node.get("field", "actual") not in SELF_CHECK_FIELDS:
         err.add(f"{path}.field", f"one of {', '.join(SELF_CHECK_FIELDS)}")
     kinds = node.get("kinds")

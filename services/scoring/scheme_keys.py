@@ -25,12 +25,13 @@ from services.scoring.engine.credibility import CredibilityRule
 DOCUMENT = ("code", "name_zh", "name_en", "missing", "root", "nodes", "overrides", "engine")
 NODE = ("id", "name_zh", "name_en", "weight")
 INTERNAL = ("children", "aggregation", "weighting")
-SOURCES = ("poll", "inspection", "self_check", "key_task", "direct")
+SOURCES = ("poll", "inspection", "self_check", "key_task", "instruction", "direct")
 LEAF = ("source", "direction", "unit_of_measure", "transform", "normalisation", "kinds",
         "allow_negative", "shrinkage", "statistic", "question", "category", "metric", "field")
 # Leaf keys that only one kind of source reads.
 SOURCE_KEYS = {"statistic": ("poll", "inspection"), "question": ("poll",),
-               "category": ("poll",), "metric": ("key_task",), "field": ("self_check",)}
+               "category": ("poll",), "metric": ("key_task", "instruction"),
+               "field": ("self_check",)}
 TRANSFORM = {"log": ("kind",), "cap": ("kind", "value"),
              "ratio": ("kind", "numerator", "denominator")}
 NORMALISATION = ("method", "scope", "winsorise", "min", "max")

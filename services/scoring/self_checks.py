@@ -25,6 +25,7 @@ from services.scoring.models.periods import Period
 from services.scoring.models.registry import Unit
 from services.scoring.models.self_checks import SelfCheck
 from services.scoring.periods import as_utc, get_period, is_late, months_in
+from services.scoring.registry import get_unit
 from services.scoring.reporters import Reporter
 from services.scoring.schemes import indicator_catalogue
 from services.scoring.spreadsheets import Sheet, read_table, refuse
@@ -267,6 +268,21 @@ def history(session: Session, unit: str | None = None, period: str | None = None
              "evidence": s.evidence or [], "submitted_at": s.submitted_at,
              "submitted_by": s.submitted_by, "late": s.late, "reason": s.reason}
             for s, u, p in session.execute(_query(unit, period, indicator, current_only))]
+
+
+def indicators(session: Session, unit: str | None = None) -> list[dict[str, Any]]:
+    """The self-check indicators of the catalogue, with unit of measure and the range a
+    value must lie in to be accepted (``minimum`` 0 unless negatives are allowed; no
+    maximum is checked); for ``unit``, only those its kind reports."""
+    kind = get_unit(session, unit).kind if unit else None
+    return [{"id": code, "name_zh": leaf.get("name_zh", ""), "name_en": leaf.get("name_en", ""),
+             "unit_of_measure": leaf.get("unit_of_measure", ""),
+             "direction": leaf.get("direction", "higher"),
+             "allow_negative": bool(leaf.get("allow_negative")),
+             "minimum": None if leaf.get("allow_negative") else 0.0, "maximum": None,
+             "kinds": list(leaf.get("kinds") or [])}
+            for code, leaf in sorted(_catalogue(session).items())
+            if kind is None or not leaf.get("kinds") or kind in leaf["kinds"]]
 
 
 def sheet(session: Session, unit: str | None, period: str | None) -> Sheet:

@@ -14,10 +14,16 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.fernet import Fernet
-
 from services.carrier.config import DEFAULT_ACCOUNT_SID, carrier_url
-from shared.config import database_url, env_float, env_int, env_str, is_production, secret, var_dir
+from shared.config import (
+    database_url,
+    dev_fernet_key,
+    env_float,
+    env_int,
+    env_str,
+    secret,
+    var_dir,
+)
 from shared.gunicorn_settings import service_host, service_port, service_url
 
 TWILIO_API = "https://api.twilio.com"
@@ -60,22 +66,8 @@ class PhoneKeys:
 
     @classmethod
     def from_env(cls) -> PhoneKeys:
-        _dev_fernet_key("SURVEY_PHONE_KEYS")
+        dev_fernet_key("SURVEY_PHONE_KEYS")
         return cls(keys=secret("SURVEY_PHONE_KEYS"), hash_key=secret("SURVEY_PHONE_HASH_KEY"))
-
-
-def _dev_fernet_key(name: str) -> None:
-    """Create ``var/secrets/<name>`` holding a Fernet key, unless it exists or is set."""
-    if os.environ.get(name) or is_production():
-        return
-    folder = var_dir() / "secrets"
-    folder.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return
-    with os.fdopen(fd, "w") as handle:
-        handle.write(Fernet.generate_key().decode())
 
 
 @dataclass(frozen=True)

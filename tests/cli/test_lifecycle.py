@@ -107,7 +107,7 @@ def test_run_restart_one_and_stop(tmp_path):
         assert f"http://127.0.0.1:{portal}/" in run.stdout
         before = pids(tmp_path)
         assert set(before) == {"survey", "scoring", "inspection", "portal", "carrier",
-                               "dialer"}
+                               "dialer", "reminders"}
         members = _group_members(set(before.values()))
         listening = _listening_inodes()
         addresses = [listening[i] for i in _socket_inodes_of(members) if i in listening]

@@ -7,8 +7,10 @@ from services.demo.config import DemoSettings
 def test_the_demo_is_the_mid_year_assessment_in_order():
     assert [step.__module__ for step in steps.STEPS] == [
         "services.demo.foundation", "services.demo.scoring_intake", "services.demo.web_poll",
-        "services.demo.phone_poll", "services.demo.inspections", "services.demo.assessment",
-        "services.demo.documents", "services.demo.portal_people"]
+        "services.demo.phone_poll", "services.demo.inspections", "services.demo.monthly_runs",
+        "services.demo.assessment",
+        "services.demo.documents", "services.demo.instructions", "services.demo.xlsform",
+        "services.demo.portal_people"]
     assert all(step.__name__ == "run" for step in steps.STEPS)
 
 

@@ -106,3 +106,16 @@ def test_target_with_half_a_location_is_refused(api):
     errors = api.call("POST", "/plans", expect=422, json={**body, "draw": {
         "frame": [{"unit": "T09", "stratum": "s", "lon": 121.0}], "per_stratum": 1}})["errors"]
     assert "lat" in str(errors) and "frame" in str(errors)
+
+
+def test_a_retried_plan_is_made_once_with_its_draw(api):
+    template = api.checklist()
+    body = {"name": "p", "kind": "unannounced", "template_id": template["id"],
+            "window_from": "2026-06-01", "window_to": "2026-06-30", "inspectors": ["insp-a"],
+            "draw": {"frame": FRAME, "per_stratum": 1}}
+    headers = {**api.auth("planner", None, None), "Idempotency-Key": "plan-retry-1"}
+    first, again = (api.client.post("/api/v1/plans", json=body, headers=headers).get_json()
+                    for _ in range(2))
+    assert again["id"] == first["id"] and again["draw"]["seed"] == first["draw"]["seed"]
+    assert len(api.call("GET", "/plans")) == 1
+    assert len(api.visits(first["id"])) == 2

@@ -88,3 +88,24 @@ def test_review_return_needs_a_comment_then_approve(api):
     api.call("POST", f"/visits/{visit_id}/amend", role="inspector", sub="insp-a", json=body)
     approved = api.call("POST", f"/visits/{visit_id}/review", json={"decision": "approve"})
     assert approved["status"] == "approved" and approved["current_version"] == 2
+
+
+def test_a_scheduled_visit_is_given_to_another_inspector_until_check_in(api):
+    template = api.checklist()
+    plan = api.plan(template["id"], kind="open", targets=("T01", "T02"))
+    first, second = (v["id"] for v in api.visits(plan["id"]))
+    moved = api.call("POST", f"/visits/{first}/assign", json={"inspector": "insp-b"})
+    assert moved["inspector"] == "insp-b" and moved["status"] == "scheduled"
+    assert "insp-b" in api.call("GET", f"/plans/{plan['id']}")["inspectors"]
+    # the new inspector works on it; the old one no longer sees it
+    api.call("POST", f"/visits/{first}/check-in", role="inspector", sub="insp-a", expect=404,
+             json={"lat": 30, "lon": 120, "accuracy_m": 5, "provider": "gps",
+                   "mock_location": False})
+    api.call("POST", f"/visits/{first}/check-in", role="inspector", sub="insp-b",
+             json={"lat": 30, "lon": 120, "accuracy_m": 5, "provider": "gps",
+                   "mock_location": False})
+    api.call("POST", f"/visits/{first}/assign", json={"inspector": "insp-a"}, expect=409)
+    api.call("POST", f"/visits/{second}/assign", json={"inspector": ""}, expect=422)
+    api.call("POST", f"/visits/{second}/assign", role="inspector", sub="insp-a",
+             json={"inspector": "insp-a"}, expect=403)
+    assert api.call("GET", f"/visits/{second}")["inspector"] == "insp-a"

@@ -4,7 +4,7 @@ seeded through their APIs, for the portal's home pages to read.
 Dates follow the real clock (the services stamp check-ins and deadlines with it): this
 month is open for self-checks, last month's run is published, this month's is computed;
 a poll is in the field; an open plan runs this month and an unannounced one next month;
-units T01 and T02 each have an open rectification order.
+units T01 and T02 each have an open rectification order; T01 has a key task.
 """
 
 from __future__ import annotations
@@ -81,7 +81,25 @@ def seed_registry(api: Caller, today: date) -> int:
                 continue  # T02 has not reported this month
             api("POST", "/self-checks", role="unit", unit=unit,
                 json={"unit": unit, "period": month, "items": items})
+    seed_key_task(api, today)
     return version
+
+
+def seed_key_task(api: Caller, today: date) -> None:
+    """A key task of T01 with two milestones, the first reported half done."""
+    api("POST", "/key-tasks", json={
+        "code": "KT01", "title_zh": "污水管网改造", "title_en": "Sewer network renewal",
+        "category": "key_task", "unit": "T01", "leader": "李副县长", "milestones": [
+            # due from next month on: this month's runs (the dashboard's) see no milestone
+            # due, so no unit lacks the scheme's key-task value
+            {"seq": 1, "title": "完成设计",
+             "due_on": (today.replace(day=1) + timedelta(days=40)).isoformat(),
+             "planned_percent": 40},
+            {"seq": 2, "title": "完成施工", "due_on": (today + timedelta(days=90)).isoformat(),
+             "planned_percent": 100}]})
+    api("POST", "/key-tasks/KT01/progress", role="unit", unit="T01", json={
+        "milestone": 1, "percent": 50, "status": "in_progress", "narrative": "设计已过半",
+        "evidence": ["https://oa.example.gov.cn/kt01/design"]})
 
 
 def seed_runs(api: Caller, today: date, version: int) -> dict[str, int]:

@@ -47,19 +47,23 @@ def test_an_unknown_reason_is_shown_as_the_service_wrote_it():
 
 def test_form_problems_for_a_conflict_a_too_large_body_and_field_errors(portal_app):
     from services.portal.api_errors import form_problems
-    from services.portal.forms.self_checks import SelfCheckForm
+    from services.portal.forms.self_checks import month_form
     from shared.client import ServiceError
 
-    with portal_app.test_request_context(method="POST", data={"indicator": "sc_rate"}):
+    def make_form():
+        return month_form([{"id": "sc_rate"}], {}, {}, meta={"csrf": False})
+
+    with portal_app.test_request_context(method="POST", data={"actual-sc_rate": ""}):
         session["lang"] = "zh_CN"
-        form = SelfCheckForm(meta={"csrf": False})
+        form = make_form()
         too_large = ServiceError("scoring", 413, {"message": "Request body too large"})
         assert [str(t) for t in form_problems(form, too_large)] == ["提交的内容太大。"]
-        named = ServiceError("scoring", 422, {"message": "Self-check: 1 problem(s)",
-                                              "errors": {"items[0]": {"actual": ["is required"]}}})
+        named = ServiceError("scoring", 422, {
+            "message": "Self-check: 1 problem(s)",
+            "errors": {"json": {"actual-sc_rate": ["is required"]}}})
         assert [str(t) for t in form_problems(form, named)] == ["未保存：请查看标出的栏目。"]
-        assert [str(t) for t in form.actual.errors] == ["此项必填。"]
+        assert [str(t) for t in form.row("sc_rate", "actual").errors] == ["此项必填。"]
         published = ServiceError("scoring", 409, {"message": "Run 3 is published and frozen; "
                                                              "start a new run instead"})
-        assert [str(t) for t in form_problems(SelfCheckForm(meta={"csrf": False}),
+        assert [str(t) for t in form_problems(make_form(),
                                               published)] == ["该次计算已经发布。"]

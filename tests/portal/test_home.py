@@ -100,7 +100,7 @@ def test_an_api_that_refuses_the_token_is_the_401_page(make_app, county, make_pe
                    SURVEY_URL=county.survey_url, SCORING_URL=county.scoring_url,
                    INSPECTION_URL=county.inspection_url)
     client, _found, html = home(app, make_person, "unit1", "unit", "T01")
-    assert html.count("您无权查看此内容") == 2      # each part of the home page says so
+    assert html.count("您无权查看此内容") == 3      # each part of the home page says so
     response = client.get(f"/orders/{county.ids['order_T01']}")
     page = response.get_data(as_text=True)
     assert response.status_code == 401 and "服务未接受您的登录凭据" in page

@@ -48,6 +48,13 @@ def test_catalogues_are_compiled_at_start(portal_app):
     assert (target / "en" / "LC_MESSAGES" / "messages.mo").is_file()
 
 
+def test_a_relative_translations_folder_still_gives_chinese(make_app, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)        # KAOPING_VAR_DIR=var/demo: a folder below the cwd
+    app = make_app("portal", PORTAL_TRANSLATIONS_DIR="var/demo/portal-translations")
+    assert (tmp_path / "var/demo/portal-translations/en/LC_MESSAGES/messages.mo").is_file()
+    assert "登录" in app.test_client().get("/sign-in").get_data(as_text=True)
+
+
 def test_chinese_by_default_english_on_the_switch(portal_app):
     client = portal_app.test_client()
     page = client.get("/sign-in").get_data(as_text=True)

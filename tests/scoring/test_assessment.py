@@ -3,6 +3,8 @@ mid-year and year-end runs, the run's engine options."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from tests.scoring.run_support import start_run
@@ -110,3 +112,32 @@ def test_run_options_shrink_polls_and_discount_self_checks(runs_client, auth, co
                                headers=auth("analyst")).json
         assert unit["credibility"] == pytest.approx(1 - rates.get(row["unit"], 0.0))
         assert ("self_check_discounted" in row["flags"]) == (rates.get(row["unit"], 0) > 0)
+
+
+def test_the_blend_widens_the_day_to_day_se_for_its_correlation_with_the_snapshot():
+    """Quarters and snapshot reading the same values: the blend's interval is that of
+    perfectly correlated D and S, w_d·sd_D + w_s·sd_S, not the independent
+    √(w_d² sd_D² + w_s² sd_S²)."""
+    from scipy.stats import norm
+
+    from services.scoring.assessment import compute_snapshot
+
+    document = {"missing": "reweight", "root": {"id": "total", "children": [
+        _leaf("x", weight=1.0, normalisation={"method": "goalposts", "min": 0, "max": 100})]}}
+    units = [{"code": f"U{i}", "peer_group": "G1", "kind": "department"} for i in range(6)]
+    rows = [[u["code"], "x", "", 40.0 + 4 * i, 2.0] for i, u in enumerate(units)]
+    segments = [{"role": "day_to_day", "period": q, "rows": rows} for q in ("2026-Q1", "2026-Q2")]
+    segments.append({"role": "snapshot", "period": "2026-H1", "rows": rows})
+    snapshot = {"kind": "mid-year", "period": "2026-H1", "sources": {}, "units": units,
+                "scheme_version": {"id": 1, "scheme": "s", "version": 1, "document": document},
+                "segments": segments}
+    computed = compute_snapshot(snapshot, {"seed": 3, "draws": 8000})
+    z = norm.ppf(0.95)
+    sd = 2.0  # composite points per value point: goalposts 0..100
+    sd_d = math.sqrt(2 * sd ** 2) / 2
+    bound, independent = 0.7 * sd_d + 0.3 * sd, math.hypot(0.7 * sd_d, 0.3 * sd)
+    for row in computed.rows:
+        width = (row["composite_hi"] - row["composite_lo"]) / (2 * z)
+        assert width == pytest.approx(bound, rel=0.05)
+        assert width > 1.2 * independent
+    assert "se_S" in computed.method["blend"]["day_to_day_se"]

@@ -1,8 +1,10 @@
 """The scoring service's settings: read from the environment once, at app start."""
 
+from datetime import time
+
 import pytest
 
-from services.scoring.config import ScoringSettings
+from services.scoring.config import ReminderProcessSettings, ReminderSettings, ScoringSettings
 from shared.config import ConfigError
 
 NAMES = ("SURVEY_URL", "INSPECTION_URL", "SCORING_SOURCE_TIMEOUT", "SCORING_SOURCE_RETRIES",
@@ -10,12 +12,35 @@ NAMES = ("SURVEY_URL", "INSPECTION_URL", "SCORING_SOURCE_TIMEOUT", "SCORING_SOUR
 
 
 def test_defaults(monkeypatch):
-    for name in NAMES:
+    for name in (*NAMES, "SCORING_PUBLIC_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "t")
     assert ScoringSettings.from_env().flask_config() == {
         "SURVEY_URL": "http://127.0.0.1:5001", "INSPECTION_URL": "http://127.0.0.1:5003",
         "SCORING_SOURCE_TIMEOUT": 10.0, "SCORING_SOURCE_RETRIES": 2,
-        "SCORING_DEADLINE_DAYS": 10}
+        "SCORING_DEADLINE_DAYS": 10, "TWILIO_AUTH_TOKEN": "t",
+        "PUBLIC_BASE_URL": "http://127.0.0.1:5002"}
+
+
+def test_reminder_settings(monkeypatch):
+    for name in ("REMINDER_DAYS_BEFORE", "REMINDER_QUIET_HOURS", "REMINDER_TIMEZONE",
+                 "TWILIO_API_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    settings = ReminderSettings.from_env()
+    assert (settings.days_before, settings.quiet_hours, str(settings.timezone)) == (
+        3, (time(21), time(8)), "Asia/Shanghai")
+    assert settings.sms.api_base_url == "https://api.twilio.com"
+    vault = settings.sms.phone_vault()
+    assert vault.decrypt(vault.encrypt("+8613800138000")) == "+8613800138000"
+    monkeypatch.setenv("REMINDER_QUIET_HOURS", "22:30-07:00")
+    assert ReminderSettings.from_env().quiet_hours == (time(22, 30), time(7))
+    assert ReminderProcessSettings.from_env().twilio_api_base_url is None
+    for name, value in (("REMINDER_QUIET_HOURS", "night"), ("REMINDER_TIMEZONE", "Mars/Base"),
+                        ("REMINDER_DAYS_BEFORE", "0")):
+        monkeypatch.setenv(name, value)
+        with pytest.raises(ConfigError, match=name):
+            ReminderSettings.from_env()
+        monkeypatch.delenv(name)
 
 
 def test_the_environment_is_read_under_the_same_names(monkeypatch):

@@ -1,7 +1,7 @@
 """What a run collects: poll estimates (pooled by inverse variance, the Agresti–Coull SE of
-a degenerate rate), inspection scores (the pooled within-unit SD of single visits) and the
-unit's own data, over HTTP with a service token; a source that is down fails the run
-naming it or is skipped by policy.
+a degenerate rate), inspection scores (visit-score SDs moderated toward the window's
+common spread) and the unit's own data, over HTTP with a service token; a source that is
+down fails the run naming it or is skipped by policy.
 
 One test runs against the real survey and inspection apps, all over real HTTP:
 scoring (with the small county) is served on a loopback port and is the registry the
@@ -189,3 +189,36 @@ def test_single_visits_take_the_pooled_within_unit_sd():
     expected = math.sqrt(sum(d * d for d in deviations) / (5 - 2))
     assert pooled_sd(rows) == pytest.approx(expected, rel=1e-12)
     assert pooled_sd([rows[2]]) is None
+
+
+def test_visit_score_ses_use_the_moderated_sd():
+    import statistics
+
+    from services.scoring.engine.variance import squeeze
+    from services.scoring.run_inputs import visit_score_ses
+
+    visits = {"A": [70.0, 80.0, 90.0], "B": [60.0, 64.0], "C": [75.0], "D": [88.0, 88.0],
+              "E": [81.0, 95.0, 77.0, 90.0]}
+    rows = [{"unit": u, "n": len(v), "mean": statistics.fmean(v),
+             "sd": statistics.stdev(v) if len(v) > 1 else None} for u, v in visits.items()]
+    ses = visit_score_ses(rows)
+    s2 = [statistics.variance(v) if len(v) > 1 else math.nan for v in visits.values()]
+    df = [len(v) - 1.0 for v in visits.values()]
+    fitted = squeeze(s2, df)
+    scale = fitted.t_scale()
+    for se, post, t, v in zip(ses, fitted.variance, scale, visits.values(), strict=True):
+        assert se == pytest.approx(math.sqrt(post / len(v)) * t, rel=1e-12)
+    # one visit: the prior spread; identical scores (sd 0) are squeezed up, not kept at 0
+    assert ses[2] == pytest.approx(math.sqrt(fitted.prior_variance) * scale[2], rel=1e-12)
+    assert ses[3] > 0
+
+
+def test_visit_score_ses_keep_the_plain_rule_with_too_few_spreads():
+    from services.scoring.run_inputs import visit_score_ses
+
+    rows = [{"unit": "A", "n": 3, "mean": 80.0, "sd": 6.0},
+            {"unit": "B", "n": 1, "mean": 70.0, "sd": None},
+            {"unit": "C", "n": 0, "mean": None, "sd": None}]
+    assert visit_score_ses(rows) == [pytest.approx(6.0 / math.sqrt(3)),
+                                     pytest.approx(6.0), None]
+    assert visit_score_ses([rows[1]]) == [None]

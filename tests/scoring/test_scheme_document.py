@@ -90,7 +90,7 @@ def test_flat_document_errors_point_at_the_node_entry():
     assert errors == {"nodes[0].children": ["weights of a, b sum to 0.6, not 1"],
                       "nodes[2].source": [
                           "unknown source 'rumour'; one of poll, inspection, self_check, "
-                          "key_task, direct"]}
+                          "key_task, instruction, direct"]}
     tree = validate_document({"nodes": [{"id": "r"}, {**_leaf("a", 1), "parent": "r"}]})
     assert tree == {"id": "r", "children": [_leaf("a", 1)]}
 

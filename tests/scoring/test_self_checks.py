@@ -254,3 +254,22 @@ def test_self_check_export_is_guarded_and_scoped(scoring_client, auth):
     assert [r["unit"] for r in rows] == ["T01"] and rows[0]["narrative"] == "'@SUM(1)"
     assert scoring_client.get("/api/v1/self-checks/export?unit=T02",
                               headers=auth("unit", "T01")).status_code == 403
+
+
+def test_the_indicators_a_unit_reports_with_unit_of_measure_and_range(scoring_client, auth):
+    seed(scoring_client, auth)
+    path = "/api/v1/self-checks/indicators"
+    township = scoring_client.get(path, headers=auth("unit", "T01"))
+    assert township.status_code == 200
+    assert [(i["id"], i["unit_of_measure"], i["minimum"], i["maximum"])
+            for i in township.json] == [("sc_count", "count", 0.0, None),
+                                        ("sc_delta", "pp", None, None),
+                                        ("sc_rate", "%", 0.0, None)]
+    department = scoring_client.get(path, headers=auth("unit", "D001")).json
+    assert [i["id"] for i in department] == ["sc_count", "sc_rate"]     # sc_delta: townships
+    everything = scoring_client.get(path, headers=auth("planner")).json
+    assert [i["id"] for i in everything] == ["sc_count", "sc_delta", "sc_rate"]
+    assert everything[1]["kinds"] == ["township"] and everything[1]["allow_negative"] is True
+    assert scoring_client.get(f"{path}?unit=T02", headers=auth("unit", "T01")).status_code == 403
+    assert scoring_client.get(f"{path}?unit=NOPE", headers=auth("planner")).status_code == 404
+    assert scoring_client.get(path, headers=auth("inspector")).status_code == 403

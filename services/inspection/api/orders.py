@@ -24,7 +24,7 @@ from shared.auth import current_principal, roles
 from shared.db import db_session
 
 blp = Blueprint("orders", __name__, description="Rectification orders from findings")
-READERS = ("planner", "inspector", "unit", "analyst")
+READERS = ("planner", "inspector", "unit", "analyst", "service")
 
 
 @blp.route("/orders")

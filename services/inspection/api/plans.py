@@ -4,10 +4,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.inspection import plans, visits
+from services.inspection.models import IdempotencyRecord
 from services.inspection.schemas.plans import DrawCheckSchema, PlanInSchema, PlanSchema
 from services.inspection.schemas.visits import VisitSummarySchema
 from shared.auth import current_principal, roles
 from shared.db import db_session
+from shared.idempotency import HEADER_DOC, idempotent
 
 blp = Blueprint("plans", __name__, description="Open and unannounced inspection plans")
 READERS = ("planner", "inspector", "unit", "analyst", "service")
@@ -22,11 +24,17 @@ class Plans(MethodView):
         return plans.list_plans(db_session(), current_principal())
 
     @roles("planner")
+    @blp.doc(**HEADER_DOC)
     @blp.arguments(PlanInSchema)
     @blp.response(201, PlanSchema)
     def post(self, data):
-        """Create a plan with targets by hand or by a stratified random draw."""
-        return plans.create_plan(db_session(), current_principal(), data)
+        """Create a plan with targets by hand or by a stratified random draw.
+
+        A retry with the same ``Idempotency-Key`` returns the plan made first."""
+        return idempotent(IdempotencyRecord, "plans", data,
+                          lambda: plans.create_plan(db_session(), current_principal(), data),
+                          reload=lambda plan_id: plans.get_plan(db_session(),
+                                                                current_principal(), plan_id))
 
 
 @blp.route("/plans/<int:plan_id>")

@@ -1,5 +1,5 @@
 """Visits: ``/visits``, and the actions on one visit: check-in, submission, amendment,
-review (its evidence: ``api.evidence``)."""
+review, assignment to another inspector (its evidence: ``api.evidence``)."""
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -10,6 +10,7 @@ from services.inspection.api.evidence import Owner, add_evidence
 from services.inspection.config import app_settings
 from services.inspection.schemas.submissions import AmendSchema, SubmitSchema
 from services.inspection.schemas.visits import (
+    AssignSchema,
     CheckInSchema,
     ReviewSchema,
     SubmissionSchema,
@@ -58,6 +59,9 @@ ACTIONS = (
     Action("/visits/<int:visit_id>/review", "VisitReview",
            "Approve, or return with a comment (required).",
            ("planner",), ReviewSchema, VisitSchema, visits.review),
+    Action("/visits/<int:visit_id>/assign", "VisitAssign",
+           "Give a visit not checked in yet to another inspector.",
+           ("planner",), AssignSchema, VisitSchema, visits.assign),
 )
 for action in ACTIONS:
     add_action(blp, action)

@@ -27,6 +27,11 @@ class CheckInSchema(Schema):
     device_time = fields.AwareDateTime(load_default=None, default_timezone=None)
 
 
+class AssignSchema(Schema):
+    inspector = fields.String(required=True, validate=validate.Length(1, 120),
+                              metadata={"description": "the inspector's username (token sub)"})
+
+
 class ReviewSchema(Schema):
     decision = fields.String(required=True, validate=validate.OneOf(("approve", "return")))
     comment = fields.String(load_default=None, allow_none=True,

@@ -8,20 +8,27 @@ from flask_babel import format_datetime, format_decimal, format_percent
 from services.portal.labels import label, plan_kind
 from services.portal.pages import (
     auth,
+    campaigns,
+    dashboard,
     documents,
     events,
     field,
     field_api,
     home,
+    instructions,
     language,
     orders,
     people,
+    plans,
+    polls,
     runs,
     units,
+    xlsform,
 )
 
 BLUEPRINTS = [auth.bp, home.bp, language.bp, people.bp, events.bp, units.bp, orders.bp, runs.bp,
-              field.bp, field_api.bp, documents.bp]
+              field.bp, field_api.bp, documents.bp, dashboard.bp, instructions.bp,
+              xlsform.bp, campaigns.bp, polls.bp, plans.bp]
 
 
 def init_templates(app: Flask) -> None:

@@ -62,6 +62,18 @@ class SelfCheckImport(MethodView):
                               reporter(current_principal()), args["reason"]), per_caller=True)
 
 
+@blp.route("/self-checks/indicators")
+class SelfCheckIndicators(MethodView):
+    @roles(*READERS)
+    @blp.arguments(schemas.IndicatorQuerySchema, location="query")
+    @blp.response(200, schemas.SelfCheckIndicatorSchema(many=True))
+    def get(self, args):
+        """The self-check indicators with unit of measure and accepted range (a unit
+        token: those of its own unit's kind)."""
+        return self_checks.indicators(db_session(), readable_unit(current_principal(),
+                                                                  args.get("unit")))
+
+
 @blp.route("/self-checks/history")
 class SelfCheckHistory(MethodView):
     @roles(*READERS)

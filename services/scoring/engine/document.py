@@ -42,7 +42,7 @@ NORMALISATION_ALIASES = {
     "percentile_rank": "percentile",
     "none": "none",
 }
-SOURCES = ("poll", "inspection", "self_check", "key_task", "direct")
+SOURCES = ("poll", "inspection", "self_check", "key_task", "instruction", "direct")
 AGGREGATIONS = ("arithmetic", "geometric")
 WEIGHTINGS = ("expert", "equal", "ahp", "entropy", "critic")
 MISSING_POLICIES = ("fail", "impute_group_mean", "impute_group_median", "reweight")

@@ -16,9 +16,11 @@ class IdempotencyRecord(IdempotencyMixin, Base):
 from services.scoring.models import (  # noqa: E402,F401  (complete Base.metadata)
     direct_values,
     documents,
+    instructions,
     key_tasks,
     periods,
     registry,
+    reminders,
     runs,
     schemes,
     self_checks,

@@ -104,3 +104,23 @@ class CompletenessSchema(Schema):
 
     period = fields.String()
     months = fields.List(fields.Nested(MonthCompletenessSchema))
+
+
+class IndicatorQuerySchema(Schema):
+    unit = fields.String(metadata={"description": "only the indicators this unit's kind reports"})
+
+
+class SelfCheckIndicatorSchema(Schema):
+    """A self-check indicator: what a unit reports, in which unit, within which range."""
+
+    id = fields.String()
+    name_zh = fields.String()
+    name_en = fields.String()
+    unit_of_measure = fields.String()
+    direction = fields.String()
+    allow_negative = fields.Boolean()
+    minimum = fields.Float(allow_none=True, metadata={"description": "lowest accepted value"})
+    maximum = fields.Float(allow_none=True, metadata={"description": "highest accepted value "
+                                                                     "(none: not checked)"})
+    kinds = fields.List(fields.String(), metadata={"description": "unit kinds that report it "
+                                                                  "(empty: all)"})

@@ -11,8 +11,9 @@ from services.survey.api import (
     responses,
     telephony,
     telephony_voice,
+    xlsform,
 )
 
 BLUEPRINTS: list = [questionnaires.blp, polls.blp, links.blp, paper.blp, responses.blp,
                     dispositions.blp, estimates.blp, outcome_rates.blp, telephony.blp,
-                    telephony_voice.blp]
+                    telephony_voice.blp, xlsform.blp]

@@ -9,6 +9,7 @@ from flask import current_app, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from services.survey.models import IdempotencyRecord
 from services.survey.schemas.downloads import file_response
 from services.survey.schemas.telephony import (
     AttemptOut,
@@ -29,6 +30,7 @@ from services.survey.telephony.recordings import purge_expired
 from services.survey.telephony.vault import vault
 from shared.auth import current_principal, public, roles
 from shared.db import db_session
+from shared.idempotency import HEADER_DOC, idempotent
 from shared.spreadsheets import CSV_MIME, export
 
 blp = Blueprint("telephony", __name__,
@@ -44,11 +46,17 @@ class Campaigns(MethodView):
         return domain.list_campaigns(db_session(), query["poll_id"])
 
     @roles("planner")
+    @blp.doc(**HEADER_DOC)
     @blp.arguments(CampaignIn)
     @blp.response(201, CampaignOut)
     def post(self, data):
-        """Create a draft campaign for a poll fielded by phone."""
-        return domain.create_campaign(db_session(), data)
+        """Create a draft campaign for a poll fielded by phone.
+
+        A retry with the same ``Idempotency-Key`` returns the campaign made first."""
+        return idempotent(IdempotencyRecord, "campaigns", data,
+                          lambda: domain.create_campaign(db_session(), data),
+                          reload=lambda campaign_id: domain.get_campaign(db_session(),
+                                                                         campaign_id))
 
 
 @blp.route("/telephony/campaigns/<int:campaign_id>")

@@ -12,10 +12,9 @@ import csv
 import io
 from dataclasses import dataclass
 
-import phonenumbers
-
 from shared import spreadsheets as sheets
 from shared.errors import Problems
+from shared.phone_vault import normalise_number
 
 HEADERS = {
     "phone": ("phone", "number", "phone_number", "电话", "号码", "电话号码"),
@@ -38,23 +37,6 @@ class FrameEntry:
     e164: str
     township: str
     stratum: str | None
-
-
-def normalise_number(raw: str, region: str = "CN") -> str:
-    """E.164 form of a number written the local or the international way.
-
-    Raises ValueError (with a zh-CN / en reason) when it is not a valid number.
-    """
-    text = str(raw or "").strip()
-    if not text:
-        raise ValueError("empty / 号码为空")
-    try:
-        number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
-        raise ValueError(f"not a phone number: {text!r} / 不是电话号码") from None
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError(f"not a valid number: {text!r} / 号码无效")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _decode(content: bytes) -> str:

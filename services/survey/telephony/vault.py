@@ -1,4 +1,5 @@
-"""Phone numbers at rest: MultiFernet encryption and a keyed hash for de-duplication.
+"""Phone numbers at rest: MultiFernet encryption and a keyed hash for de-duplication
+(``shared.phone_vault``, which the scoring service's reminder numbers use too).
 
 ``SURVEY_PHONE_KEYS`` holds comma-separated Fernet keys (``Fernet.generate_key()``);
 the first encrypts, all decrypt. Rotation: put a new key first, restart, run
@@ -14,55 +15,16 @@ A process installs its vault when it starts (the app, the dialer, a command:
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import hmac
+from shared.phone_vault import PhoneVault, phone_vault
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-
-from shared.config import ConfigError
-
-
-class PhoneVault:
-    """Encrypts, decrypts and hashes E.164 numbers."""
-
-    def __init__(self, keys: list[str], hash_key: str):
-        try:
-            self.fernet = MultiFernet([Fernet(k.strip().encode()) for k in keys if k.strip()])
-        except (ValueError, TypeError):
-            raise ConfigError("SURVEY_PHONE_KEYS must be comma-separated Fernet keys") from None
-        self.hash_key = hash_key.encode()
-
-    def encrypt(self, e164: str) -> str:
-        return self.fernet.encrypt(e164.encode()).decode()
-
-    def decrypt(self, token: str) -> str:
-        """Raise ConfigError when no configured key opens the token (a key was dropped)."""
-        try:
-            return self.fernet.decrypt(token.encode()).decode()
-        except InvalidToken:
-            raise ConfigError("a stored phone number or contact cannot be decrypted with "
-                              "SURVEY_PHONE_KEYS (was a key dropped too early?)") from None
-
-    def rotate(self, token: str) -> str:
-        return self.fernet.rotate(token.encode()).decode()
-
-    def digest(self, e164: str) -> str:
-        """HMAC-SHA256 of the E.164 number, hex (64 characters)."""
-        return hmac.new(self.hash_key, e164.encode(), hashlib.sha256).hexdigest()
-
-
-@functools.lru_cache(maxsize=4)
-def _cached(keys: str, hash_key: str) -> PhoneVault:
-    return PhoneVault(keys.split(","), hash_key)
-
+__all__ = ["PhoneVault", "install_vault", "vault"]
 
 _installed: list[PhoneVault] = []
 
 
 def install_vault(keys: str, hash_key: str) -> PhoneVault:
     """Make the vault of ``keys`` (comma-separated) and ``hash_key`` this process's vault."""
-    _installed[:] = [_cached(keys, hash_key)]
+    _installed[:] = [phone_vault(keys, hash_key)]
     return _installed[0]
 
 

@@ -196,3 +196,16 @@ def test_the_dialer_claims_by_the_new_settings_on_its_next_pass(make_app, engine
     with app.extensions["kaoping"].sessions() as session:
         campaign = session.get(Campaign, campaign_id)
         assert session.get(Poll, campaign.poll_id).stop_at_quota is False
+
+
+def test_a_retried_creation_makes_one_campaign(survey_client, engines, auth):
+    poll_id = make_phone_poll(engines["survey"], ["T01"])
+    headers = {**auth("planner"), "Idempotency-Key": "campaign-retry-1"}
+    body = {"poll_id": poll_id, "name": "c", "from_number": "+8657488880000"}
+    first = survey_client.post(URL, headers=headers, json=body)
+    again = survey_client.post(URL, headers=headers, json=body)
+    assert first.status_code == again.status_code == 201
+    assert first.json["id"] == again.json["id"]
+    assert len(survey_client.get(URL, headers=auth("planner")).json) == 1
+    assert survey_client.post(URL, headers=headers,
+                              json={**body, "name": "other"}).status_code == 409

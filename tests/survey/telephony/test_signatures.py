@@ -46,7 +46,7 @@ def test_the_direct_check_is_twilios_signature_and_twilio_decides_the_rest():
     removed is left to twilio's validator and still accepted there."""
     from werkzeug.datastructures import MultiDict
 
-    from services.survey.telephony.signatures import signs
+    from shared.twilio_signatures import signs
 
     validator = RequestValidator(TOKEN)
     url = "https://ivr.example.cn/api/v1/telephony/voice/question?attempt=7&q=sat&tries=1"
