@@ -3,7 +3,9 @@
 Each request is a keypad answer to the first question of a distinct call (signature
 check, attempt and interview load, idempotency record, answer stored, next TwiML),
 as Twilio would send it. The baseline in the same run is ``GET /healthz`` of the same
-server. Runs on SQLite and, when reachable, PostgreSQL (``BENCH_PG_URL``, default
+server. After each Gather load the database is counted: every answered request stored
+its answer and webhook record once ("stored: ... each once"). Runs on SQLite and, when
+reachable, PostgreSQL (``BENCH_PG_URL``, default
 ``postgresql+psycopg://postgres@127.0.0.1:5432/kaoping_bench_gather``). Prints the
 median over ``RUNS`` runs of throughput and p50/p99 latency.
 
@@ -200,6 +202,34 @@ def gather_jobs(port: int, attempts: list[int]) -> list:
     return jobs
 
 
+def stored_once(url: str, jobs: list, result: tuple, elapsed_s: float | None) -> None:
+    """Every answered Gather stored its answer and idempotency record exactly once: as
+    many answers as records, one per interview at most, and no fewer than the requests
+    the client counted (wrk may stop with a few more in flight, which count too)."""
+    from sqlalchemy import create_engine, text
+
+    attempts = [int(job[1].split("attempt=")[1].split("&")[0]) for job in jobs]
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        answers, interviews = connection.execute(text(
+            "SELECT count(*), count(DISTINCT a.interview_id) FROM answers a "
+            "JOIN phone_contacts c ON c.interview_id = a.interview_id "
+            "JOIN call_attempts t ON t.contact_id = c.id WHERE t.id IN (SELECT unnest("
+            "CAST(:ids AS integer[])))" if url.startswith("postgresql") else
+            "SELECT count(*), count(DISTINCT a.interview_id) FROM answers a "
+            "JOIN phone_contacts c ON c.interview_id = a.interview_id "
+            "JOIN call_attempts t ON t.contact_id = c.id WHERE t.id IN "
+            f"({','.join(map(str, attempts))})"),
+            {"ids": attempts} if url.startswith("postgresql") else {}).one()
+        records = connection.execute(text(
+            "SELECT count(*) FROM idempotency_records WHERE key LIKE 'CA%'")).scalar()
+    engine.dispose()
+    sent = round(result[0] * elapsed_s) if elapsed_s else len(jobs)
+    ok = answers == interviews and answers >= sent * 0.97 and records >= answers
+    print(f"  stored: {answers} answers for {interviews} interviews, {records} webhook records "
+          f"so far, client counted ~{sent}: {'each once' if ok else 'MISMATCH'}", flush=True)
+
+
 def bench(name: str, url: str, workdir: Path) -> None:
     rows: dict[tuple[str, int], list] = {}
     per_level = PER_LEVEL if WRK else REQUESTS
@@ -219,6 +249,8 @@ def bench(name: str, url: str, workdir: Path) -> None:
                     else:
                         result = load(jobs * (per_level if kind == "healthz" else 1), clients)
                     rows.setdefault((kind, clients), []).append(result)
+                    if kind == "gather":
+                        stored_once(url, batch, result, elapsed_s=DURATION if WRK else None)
         finally:
             server.terminate()
             server.wait(10)

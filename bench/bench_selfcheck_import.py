@@ -10,7 +10,12 @@ reading and parsing the CSV files (``csv.reader``), and inserting the same rows 
 plain ``sqlite3.executemany`` (no validation).
 
     .venv/bin/python bench/bench_selfcheck_import.py [--units 10000] [--months 12]
-        [--indicators 30] [--repeat 3] [--database-url postgresql+psycopg://...]
+        [--indicators 30] [--repeat 3] [--database-url postgresql+psycopg://...] [--old-copy]
+
+On PostgreSQL each run also reports the CPU seconds of the session's server backend
+(read from /proc: the server on this host) beside the client's, i.e. the server's
+share; ``--old-copy`` runs the previous COPY path (psycopg's ``write_row`` per row)
+alternately with the current one on the same files.
 
 Target (issue 3): under 60 s and under 1 GB for the full size. Nothing is kept.
 """
@@ -87,20 +92,47 @@ def child(args) -> None:
     from services.scoring.reporters import Reporter
     from shared.db import make_engine, session_factory, session_scope
 
+    if args.old_copy:
+        self_checks.bulk_insert = _driver_copy
     engine = make_engine(args.database_url)
     factory = session_factory(engine)
-    times = []
+    times, server_s = [], 0.0
     who = Reporter("bench", None, True)
     for path in sorted(Path(args.folder).glob("self_checks_*.csv")):
         month = path.stem.split("_")[-1]
         started = time.perf_counter()
         with session_scope(factory) as session:
+            backend = _backend_cpu(session)
             result = self_checks.import_month(session, month, path.name, path.read_bytes(), who)
+            server_s += _backend_cpu(session) - backend
         times.append(time.perf_counter() - started)
         assert result["values"] == args.units * args.indicators, result
     engine.dispose()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"total": sum(times), "months": times, "peak_mb": peak_mb}))
+    print(json.dumps({"total": sum(times), "months": times, "peak_mb": peak_mb,
+                      "client_cpu": time.process_time(), "server_cpu": server_s}))
+
+
+def _backend_cpu(session) -> float:
+    """CPU seconds of the session's PostgreSQL backend so far (server on this host), else 0."""
+    if session.get_bind().dialect.name != "postgresql":
+        return 0.0
+    from sqlalchemy import text
+
+    pid = session.execute(text("SELECT pg_backend_pid()")).scalar()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _driver_copy(session, table, columns, rows) -> None:
+    """The previous PostgreSQL path: psycopg's ``Copy.write_row`` adapts every value."""
+    cursor = session.connection().connection.driver_connection.cursor()
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def baseline_parse(folder: Path) -> float:
@@ -143,6 +175,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--database-url", default=None,
                         help="PostgreSQL URL of an empty database (default: SQLite in temp)")
+    parser.add_argument("--old-copy", action="store_true",
+                        help="PostgreSQL: also time the previous COPY (psycopg write_row)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -165,27 +199,37 @@ def main() -> None:
         raw = statistics.median(baseline_sqlite(folder) for _ in range(args.repeat))
         print(f"baseline csv.reader only:         median {parse:7.1f} s")
         print(f"baseline sqlite3.executemany:     median {raw:7.1f} s")
-        runs = []
+        paths = [("kaoping import (validate + store)", [])]
+        if args.old_copy and args.database_url:
+            paths.append(("previous COPY (psycopg write_row)", ["--old-copy"]))
+        results: dict[str, list] = {name: [] for name, _ in paths}
         for index in range(args.repeat):
-            url = args.database_url or f"sqlite:///{folder / f'run{index}.sqlite3'}"
-            if args.database_url:
-                _reset_pg(url)
-            prepare(url, args.units, args.indicators)
-            out = subprocess.run([sys.executable, __file__, "--child", "--folder", str(folder),
-                                  "--database-url", url, "--units", str(args.units),
-                                  "--indicators", str(args.indicators)],
-                                 check=True, capture_output=True, text=True)
-            runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
-            print(f"run {index + 1}: {runs[-1]['total']:.1f} s, peak RSS "
-                  f"{runs[-1]['peak_mb']:.0f} MiB, median month "
-                  f"{statistics.median(runs[-1]['months']):.2f} s")
-            if not args.database_url:
-                (folder / f"run{index}.sqlite3").unlink(missing_ok=True)
-        total = statistics.median(r["total"] for r in runs)
-        peak = statistics.median(r["peak_mb"] for r in runs)
-        print(f"kaoping import (validate + store):  median {total:7.1f} s "
-              f"({rows / total:,.0f} rows/s), peak RSS median {peak:.0f} MiB "
-              f"[target < 60 s, < 1024 MiB]")
+            for name, flags in paths:  # alternated, so that both see the same load
+                url = args.database_url or f"sqlite:///{folder / f'run{index}.sqlite3'}"
+                if args.database_url:
+                    _reset_pg(url)
+                prepare(url, args.units, args.indicators)
+                out = subprocess.run([sys.executable, __file__, "--child", "--folder",
+                                      str(folder), "--database-url", url, "--units",
+                                      str(args.units), "--indicators", str(args.indicators),
+                                      *flags], check=True, capture_output=True, text=True)
+                run = json.loads(out.stdout.strip().splitlines()[-1])
+                results[name].append(run)
+                print(f"run {index + 1} {name}: {run['total']:.1f} s, peak RSS "
+                      f"{run['peak_mb']:.0f} MiB, median month "
+                      f"{statistics.median(run['months']):.2f} s, client CPU "
+                      f"{run['client_cpu']:.1f} s, server CPU {run['server_cpu']:.1f} s")
+                if not args.database_url:
+                    (folder / f"run{index}.sqlite3").unlink(missing_ok=True)
+        for name, runs in results.items():
+            total = statistics.median(r["total"] for r in runs)
+            peak = statistics.median(r["peak_mb"] for r in runs)
+            client = statistics.median(r["client_cpu"] for r in runs)
+            server = statistics.median(r["server_cpu"] for r in runs)
+            share = f", server CPU {server:.1f} s vs client CPU {client:.1f} s" if server else ""
+            print(f"{name + ':':<36} median {total:7.1f} s ({rows / total:,.0f} rows/s), "
+                  f"peak RSS median {peak:.0f} MiB{share} [target < 60 s, < 1024 MiB]")
+        print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 def _reset_pg(url: str) -> None:

@@ -40,6 +40,21 @@ class ServiceFlask(Flask):
         super().__init__(*args, **kwargs)
         self.url_map.converters["int"] = IdConverter
 
+    def ensure_sync(self, func):
+        """Flask's, remembered per function: Flask asks for every hook and view of every
+        request, and the answer (is it a coroutine function?) never changes."""
+        known = self.__dict__.setdefault("_sync_functions", {})
+        try:
+            return known[func]
+        except (KeyError, TypeError):  # TypeError: not hashable, asked every time
+            synced = super().ensure_sync(func)
+        if len(known) < 4096:
+            try:
+                known[func] = synced
+            except TypeError:
+                pass
+        return synced
+
     def log_exception(self, exc_info) -> None:
         """Nothing here: the 500 handler logs the exception as JSON with its error id
         (Flask's default would print a plain-text traceback)."""

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Integer, and_, bindparam, cast, func, select, update
 from sqlalchemy.orm import Session
 
+from services.scoring.bulk_insert import bulk_insert
 from services.scoring.models.periods import Period
 from services.scoring.models.registry import Unit
 from services.scoring.models.self_checks import SelfCheck
@@ -166,24 +167,6 @@ class _Ingest:
         return {"period": self.period.code, "values": len(self.rows),
                 "corrections": len(self.superseded), "late": self.late_count,
                 "units": len({row[0] for row in self.rows})}
-
-
-def bulk_insert(session: Session, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """Insert rows that are ready for the driver (bind processing done): ``COPY`` on
-    PostgreSQL, the driver's ``executemany`` in chunks on SQLite. SQLAlchemy's per-row
-    parameter handling would cost more than the database does at this size."""
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        cursor = connection.connection.driver_connection.cursor()
-        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    sql = (f"INSERT INTO {table} ({', '.join(columns)}) "
-           f"VALUES ({', '.join([mark] * len(columns))})")
-    for start in range(0, len(rows), CHUNK):
-        connection.exec_driver_sql(sql, rows[start:start + CHUNK])
 
 
 def _label(where: int | str) -> str:

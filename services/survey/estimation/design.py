@@ -21,6 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
+from .categories import unique_codes
 from .errors import EstimationError
 
 LONELY_PSU_RULES = ("adjust", "certainty", "fail")
@@ -41,7 +42,7 @@ def _codes(values, what: str) -> tuple[np.ndarray, np.ndarray]:
         except TypeError:
             labels, codes = np.unique(arr.astype(str), return_inverse=True)
     else:
-        labels, codes = np.unique(arr, return_inverse=True)
+        labels, codes = unique_codes(arr)
     return codes.astype(np.int64), labels
 
 

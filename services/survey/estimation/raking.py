@@ -16,6 +16,7 @@ mean weight are taken per block.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
@@ -23,6 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from .categories import compact
 from .design import Calibration, SurveyDesign, _codes, _py
 from .errors import EstimationError
 
@@ -66,10 +68,13 @@ class Margin:
                     known[id(arr)] = (arr, (c, lab))  # keeps arr alive so the id stays unique
             codes.append(c)
             labels.append([_py(v) for v in lab])
-        combined = np.zeros(n, np.int64)
-        for c, lab in zip(codes, labels, strict=True):
-            combined = combined * len(lab) + c
-        cells, row_cell = np.unique(combined, return_inverse=True)
+        if len(codes) == 1:  # codes of one array are 0..K-1, every one present
+            cells, row_cell = np.arange(len(labels[0])), codes[0]
+        else:
+            combined = np.zeros(n, np.int64)
+            for c, lab in zip(codes, labels, strict=True):
+                combined = combined * len(lab) + c
+            cells, row_cell = compact(combined, math.prod(len(lab) for lab in labels))
         keys = []
         for k in cells.tolist():
             parts = []
@@ -194,9 +199,66 @@ def _ipf(w, resolved, tol: float, max_iter: int, lo=None, hi=None):
     return w, max_iter, False, err
 
 
-def _blocks(x: sp.csr_matrix, first_cells: np.ndarray) -> tuple[np.ndarray, int]:
-    n_blocks, labels = connected_components((x.T @ x).tocsr(), directed=False)
-    return labels[first_cells].astype(np.int64), int(n_blocks)
+def _indicators(cells: Sequence[np.ndarray], offsets: np.ndarray) -> sp.csr_matrix:
+    """The 0/1 matrix of a category per margin per row (one entry per row and margin,
+    columns ascending), built in CSR form directly."""
+    rows, width = cells[0].size, len(cells)
+    columns = np.empty((rows, width), np.int64)
+    for k, c in enumerate(cells):
+        columns[:, k] = c + offsets[k]
+    return sp.csr_matrix((np.ones(rows * width), columns.ravel(),
+                          np.arange(0, rows * width + 1, width)),
+                         shape=(rows, int(offsets[-1])))
+
+
+def _joint(resolved) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The combinations of categories over all margins that occur: (the combination of
+    each row, the category per combination of each margin). Raking moves every row of
+    a combination by the same factors, so IPF can run on the combinations' totals."""
+    sizes = [t.size for _, t, _ in resolved]
+    space = math.prod(sizes)
+    if space < 2**62:
+        combined = np.zeros(resolved[0][0].size, np.int64)
+        for (cells, _, _), size in zip(resolved, sizes, strict=True):
+            combined = combined * size + cells
+        values, row_joint = compact(combined, space)
+        per_margin = []
+        for size in reversed(sizes):
+            per_margin.append(values % size)
+            values = values // size
+        return row_joint, per_margin[::-1]
+    table, row_joint = np.unique(np.stack([c for c, _, _ in resolved], axis=1), axis=0,
+                                 return_inverse=True)
+    return row_joint.reshape(-1), [table[:, k] for k in range(len(sizes))]
+
+
+def _blocks(joint_x: sp.csr_matrix, joint_first: np.ndarray,
+            row_joint: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Connected components of the margins' categories (categories are linked when a
+    respondent has both): (block per combination, block per row, number of blocks)."""
+    n_blocks, labels = connected_components((joint_x.T @ joint_x).tocsr(), directed=False)
+    joint_block = labels[joint_first].astype(np.int64)
+    return joint_block, joint_block[row_joint], int(n_blocks)
+
+
+def _ipf_joint(w: np.ndarray, row_joint: np.ndarray, joint_cells: list[np.ndarray],
+               resolved, tol: float, max_iter: int):
+    """Plain IPF (``_ipf`` without bounds) on the totals of the combinations, mapped
+    back to the rows: the same weights to rounding, in time of the combinations."""
+    base = np.bincount(row_joint, w, minlength=joint_cells[0].size)
+    table = base.copy()
+    pairs = [(cells, targets) for cells, (_, targets, _) in
+             zip(joint_cells, resolved, strict=True)]
+    err, iteration, converged = float("inf"), max_iter, False
+    for step in range(1, max_iter + 1):
+        for cells, targets in pairs:
+            table *= (targets / np.bincount(cells, table, minlength=targets.size))[cells]
+        err = max(float((np.abs(np.bincount(cells, table, minlength=targets.size) - targets)
+                         / targets).max()) for cells, targets in pairs)
+        if err <= tol:
+            iteration, converged = step, True
+            break
+    return w * (table / base)[row_joint], iteration, converged, err
 
 
 def _bounds(trim: Trim, resolved, block, n_blocks) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -229,11 +291,13 @@ def _trim(w, block, n_blocks, trim: Trim, resolved, tol):
     return w, rounds, converged, err, report
 
 
-def _check_totals(margins, resolved, block, n_blocks, rel: float = 1e-6) -> None:
+def _check_totals(margins, resolved, joint_cells, block, n_blocks, rel: float = 1e-6) -> None:
     """Every margin must add up to the same population within each block (township),
-    otherwise IPF cannot meet them all; the error names the margin and a category."""
+    otherwise IPF cannot meet them all; the error names the margin and a category.
+    ``joint_cells``: each margin's category per combination, ``block``: the block of
+    each combination."""
     cell_blocks, sums = [], []
-    for cells, targets, _ in resolved:
+    for cells, (_, targets, _) in zip(joint_cells, resolved, strict=True):
         cell_block = np.zeros(targets.size, np.int64)
         cell_block[cells] = block
         cell_blocks.append(cell_block)
@@ -274,13 +338,13 @@ def rake(
     known: dict = {}  # the township array is usually in every margin: sort it once
     resolved = [m.resolve(n, known) for m in margins]
     offsets = np.cumsum([0] + [t.size for _, t, _ in resolved])
-    cols = np.concatenate([cells + off for (cells, _, _), off in
-                           zip(resolved, offsets[:-1], strict=True)])
-    rows = np.tile(np.arange(n), len(resolved))
-    x = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n, int(offsets[-1])))
-    block, n_blocks = _blocks(x, resolved[0][0])
-    _check_totals(margins, resolved, block, n_blocks)
-    w, iterations, converged, err = _ipf(design.weights, resolved, tol, max_iter)
+    x = _indicators([cells for cells, _, _ in resolved], offsets)
+    row_joint, joint_cells = _joint(resolved)
+    joint_block, block, n_blocks = _blocks(_indicators(joint_cells, offsets), joint_cells[0],
+                                           row_joint)
+    _check_totals(margins, resolved, joint_cells, joint_block, n_blocks)
+    w, iterations, converged, err = _ipf_joint(design.weights, row_joint, joint_cells,
+                                               resolved, tol, max_iter)
     trim_report = None
     if trim is not None and (trim.lower is not None or trim.upper is not None):
         w, its, converged_t, err_t, trim_report = _trim(w, block, n_blocks, trim, resolved, tol)

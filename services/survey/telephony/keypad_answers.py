@@ -28,10 +28,10 @@ paths row by row). The frozen questionnaire is read once per process
 
 from __future__ import annotations
 
-import functools
 import json
 from typing import Any
 
+from psycopg.pq import TransactionStatus
 from psycopg.rows import namedtuple_row
 from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
@@ -160,15 +160,6 @@ def _write(connection: Connection, params: dict[str, Any]) -> bool:
     return True
 
 
-@functools.lru_cache(maxsize=8)
-def _statement_engine(engine: Engine) -> Engine:
-    """On PostgreSQL the same pool in autocommit: each statement is its own transaction
-    (no BEGIN and COMMIT round trips); made once per engine."""
-    if engine.dialect.name == "postgresql":
-        return engine.execution_options(isolation_level="AUTOCOMMIT")
-    return engine
-
-
 _TWIML_TEMPLATES: dict[tuple, str] = {}
 _ATTEMPT = "{attempt}"
 
@@ -192,8 +183,22 @@ def store_keypad_answer(engine: Engine, attempt_id: int, call_sid: str, qid: str
                         digits: str, tries: int, url) -> str | None:
     """Store a valid keypad answer and return the next question's TwiML, or return the
     TwiML of a replay; None hands the request to the general path."""
-    with _statement_engine(engine).connect() as connection:
-        return _store(connection, attempt_id, call_sid, qid, digits, tries, url)
+    with engine.connect() as connection:
+        if connection.dialect.name != "postgresql":
+            return _store(connection, attempt_id, call_sid, qid, digits, tries, url)
+        # Autocommit: each statement is its own transaction (no BEGIN and COMMIT round
+        # trips). Set on the driver's connection and set back here, rather than through
+        # SQLAlchemy's isolation_level option, whose per-checkout bookkeeping cost a
+        # twentieth of the request's CPU.
+        driver = connection.connection.driver_connection
+        driver.autocommit = True
+        try:
+            return _store(connection, attempt_id, call_sid, qid, digits, tries, url)
+        finally:
+            if driver.info.transaction_status == TransactionStatus.IDLE:
+                driver.autocommit = False
+            else:  # broken (or, impossibly, in a transaction): not back to the pool as is
+                connection.invalidate()
 
 
 def _store(connection: Connection, attempt_id: int, call_sid: str, qid: str, digits: str,

@@ -187,3 +187,35 @@ def test_a_template_is_never_served_for_another_attempt(apps, attempts):
         texts.append(post(client, attempt_id, "question", "sat", "1", 1))
     for attempt_id, text in zip(attempts, texts, strict=True):
         assert re.findall(r"attempt=(\d+)", text) == [str(attempt_id)]
+
+
+def test_a_connection_lost_on_the_direct_path_does_not_go_back_to_the_pool(apps, attempts,
+                                                                           engines):
+    """PostgreSQL: the path sets autocommit on the driver's connection itself; a
+    connection that broke under it is invalidated (not returned in autocommit or
+    broken), the driver's error goes up (a 503 at the view), and the next Gather works
+    on a fresh connection, which is not in autocommit."""
+    import psycopg
+    from sqlalchemy import text
+
+    engine = engines["survey"]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's autocommit path")
+    app, attempt_id = apps[0], attempts[0]
+    post(app.test_client(), attempt_id, "consent", None, "1", 1)
+
+    def url(step, **params):
+        return webhook_url(PUBLIC, step, **params)
+
+    with engine.connect() as connection:  # a pooled connection the next call will reuse
+        backend = connection.execute(text("SELECT pg_backend_pid()")).scalar()
+    plain_url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(plain_url, autocommit=True) as other:  # not from the pool
+        other.execute("SELECT pg_terminate_backend(%s)", [backend])
+    with pytest.raises(psycopg.OperationalError):
+        store_keypad_answer(engine, attempt_id, sid(attempt_id), "sat", "1", 1, url)
+    twiml = store_keypad_answer(engine, attempt_id, sid(attempt_id), "sat", "1", 1, url)
+    assert twiml is not None and stored(app, attempt_id)["answers"] == {"sat": 1}
+    with engine.connect() as connection:
+        assert connection.connection.driver_connection.autocommit is False
+        assert connection.execute(text("SELECT pg_backend_pid()")).scalar() != backend
