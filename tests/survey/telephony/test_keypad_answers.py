@@ -198,9 +198,14 @@ def test_a_connection_lost_on_the_direct_path_does_not_go_back_to_the_pool(apps,
     import psycopg
     from sqlalchemy import text
 
-    engine = engines["survey"]
-    if engine.dialect.name != "postgresql":
+    from shared.db import make_engine
+
+    if engines["survey"].dialect.name != "postgresql":
         pytest.skip("PostgreSQL's autocommit path")
+    # an engine of its own with one pooled connection: the call below must get the one
+    # whose server process is ended, and no other test may get it afterwards
+    engine = make_engine(engines["survey"].url.render_as_string(hide_password=False),
+                         pool_size=1, max_overflow=0)
     app, attempt_id = apps[0], attempts[0]
     post(app.test_client(), attempt_id, "consent", None, "1", 1)
 
@@ -219,3 +224,4 @@ def test_a_connection_lost_on_the_direct_path_does_not_go_back_to_the_pool(apps,
     with engine.connect() as connection:
         assert connection.connection.driver_connection.autocommit is False
         assert connection.execute(text("SELECT pg_backend_pid()")).scalar() != backend
+    engine.dispose()
