@@ -30,6 +30,10 @@ FIELD_PERMISSIONS = "camera=(self), microphone=(), geolocation=(self), payment=(
 # The dashboard's charts are SVG files shown with <img>: matplotlib styles their elements
 # inline, and an SVG image runs no script and loads nothing.
 CHART_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+# A document's HTML read in the browser: its own inline style and data: charts, no
+# script, no form, no request anywhere, in a sandbox (an origin of its own).
+DOCUMENT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                "frame-ancestors 'none'; base-uri 'none'; form-action 'none'; sandbox")
 
 
 def init_security_headers(app: Flask, *, behind_tls: bool) -> None:
@@ -41,6 +45,8 @@ def init_security_headers(app: Flask, *, behind_tls: bool) -> None:
             response.headers["Content-Security-Policy"] = FIELD_CSP
         if request.blueprint == "dashboard" and response.mimetype == "image/svg+xml":
             response.headers["Content-Security-Policy"] = CHART_CSP
+        if request.endpoint == "documents.download" and response.mimetype == "text/html":
+            response.headers["Content-Security-Policy"] = DOCUMENT_CSP
         if behind_tls:
             response.headers["Strict-Transport-Security"] = "max-age=31536000"
         if request.endpoint != "static":

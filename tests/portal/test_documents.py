@@ -33,6 +33,13 @@ def test_documents_are_listed_and_downloaded(county_portal, county, make_person)
     assert "attachment" in pdf.headers["Content-Disposition"]
     html_file = client.get(f"/documents/{doc['id']}.html")
     assert html_file.mimetype == "text/html" and doc["title"] in html_file.get_data(as_text=True)
+    # read in the browser: its own style and data: charts, nothing that runs or loads
+    assert html_file.headers["Content-Disposition"].startswith("inline")
+    policy = dict(part.strip().partition(" ")[::2]
+                  for part in html_file.headers["Content-Security-Policy"].split(";"))
+    assert policy["default-src"] == "'none'" and policy["style-src"] == "'unsafe-inline'"
+    assert policy["img-src"] == "data:" and "sandbox" in policy and "script-src" not in policy
+    assert "在浏览器中阅读" in page.get_data(as_text=True)
     me = person_token("plan1", "planner")
     requests.post(f"{county.scoring_url}/api/v1/documents/{doc['id']}/withdraw", headers=me,
                   json={"reason": "数字有误"}, timeout=10).raise_for_status()
