@@ -103,6 +103,10 @@ def show_on(form, errors: Any) -> list:
     return other
 
 
+# The API's answers a page shows on its form (anything else goes to the error pages).
+SHOWN = (409, 413, 422)
+
+
 def form_problems(form, failed: ServiceError) -> list:
     """Show an API's 409/413/422 on ``form``: texts beside the fields it names; return the
     texts for the top of the form."""

@@ -88,7 +88,6 @@ def collector_paused():
 
 
 def render(kind: str, context: dict[str, Any]) -> Rendered:
-    with collector_paused():
-        text = html(kind, context)
-        data, pages = pdf(text)
+    text = html(kind, context)
+    data, pages = pdf(text)  # (pdf pauses the collector itself)
     return Rendered(text, data, hashlib.sha256(data).hexdigest(), pages)

@@ -20,14 +20,13 @@ from flask import (
 from flask_babel import lazy_gettext as _l
 
 from services.portal import access, campaigns
-from services.portal.api_errors import form_problems, translate
+from services.portal.api_errors import SHOWN, form_problems, translate
 from services.portal.forms import options
 from services.portal.forms.campaigns import CampaignForm, FrameForm, SettingsForm
 from shared.client import ServiceError
 from shared.errors import NotFound
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
-SHOWN = (409, 413, 422)
 ACTION_TEXTS = {"start": _l("Start calling"), "pause": _l("Pause"), "resume": _l("Resume"),
                 "cancel": _l("Cancel the campaign")}
 # The monitor's columns after the township: (key of the cell, its name on a phone card).

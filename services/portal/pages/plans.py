@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from services.portal import access, plans
-from services.portal.api_errors import form_problems, translate
+from services.portal.api_errors import SHOWN, form_problems, translate
 from services.portal.clock import county_day, now
 from services.portal.forms import options
 from services.portal.forms.plans import AssignForm, PlanForm, ReviewForm
@@ -20,7 +20,6 @@ from shared.client import ServiceError
 from shared.db import db_session
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
-SHOWN = (409, 413, 422)
 
 
 def _inspectors() -> list:

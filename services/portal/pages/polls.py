@@ -10,7 +10,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 
 from services.portal import access, polls
-from services.portal.api_errors import form_problems, translate
+from services.portal.api_errors import SHOWN, form_problems, translate
 from services.portal.clock import county_day, now
 from services.portal.forms import options
 from services.portal.forms.polls import LinksForm, PaperForm, PollForm
@@ -18,7 +18,6 @@ from shared.client import ServiceError
 from shared.errors import NotFound
 
 bp = Blueprint("polls", __name__, url_prefix="/polls")
-SHOWN = (409, 413, 422)
 
 
 @bp.route("/", methods=["GET", "POST"])

@@ -14,7 +14,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_babel import lazy_gettext as _l
 
 from services.portal import access, key_tasks, self_checks
-from services.portal.api_errors import form_problems, translate
+from services.portal.api_errors import SHOWN, form_problems, translate
 from services.portal.clock import county_day, now
 from services.portal.forms.key_tasks import ProgressForm
 from services.portal.forms.self_checks import UploadForm, month_form
@@ -25,7 +25,6 @@ bp = Blueprint("units", __name__, url_prefix="/units")
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 WRITERS = ("unit", "planner", "admin")
 READERS = ("unit", "planner", "analyst", "leader")
-SHOWN = (409, 413, 422)
 
 
 def _period() -> str:
