@@ -19,7 +19,10 @@ def test_an_event_is_a_row_and_a_json_log_line(db, clock):
     handler.emit = lambda record: lines.append(JsonFormatter("portal").format(record))
     logger = logging.getLogger("kaoping.portal.accounts")
     logger.addHandler(handler)
-    level, logger.level = logger.level, logging.INFO
+    level = logger.level
+    # setLevel, not an assignment: it clears the loggers' cached isEnabledFor answers,
+    # which an earlier test in the same process may have left at "INFO is off".
+    logger.setLevel(logging.INFO)
     try:
         account_events.record(db, "sign_in.failed", clock(), subject="ming",
                               address="10.0.0.1", reason="credentials")
