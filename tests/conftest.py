@@ -41,8 +41,9 @@ COMMITTING_FOLDERS = ("demo", "e2e", "bench", "cli")
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 _TMP = Path(tempfile.mkdtemp(prefix=f"kaoping-tests-{_WORKER}-" if _WORKER else "kaoping-tests-"))
 # Fixtures that give a test its databases without it needing commits.
-_BASE_FIXTURES = {"engines", "databases", "make_app", "survey_app", "scoring_app",
-                  "inspection_app", "survey_client", "scoring_client", "inspection_client"}
+_BASE_FIXTURES = {"engines", "_rollback_setup", "databases", "module_base", "make_app",
+                  "survey_app", "scoring_app", "inspection_app", "survey_client",
+                  "scoring_client", "inspection_client"}
 _PRIMITIVE = (str, int, float, bool, type(None), bytes)
 
 
@@ -159,9 +160,10 @@ class TestDatabases:
     __test__ = False
 
     def __init__(self, engines: dict, rollback_engines: dict, sequences: dict,
-                 rollback: bool):
+                 rollback: bool, base: ModuleBase | None = None):
         self.engines = engines
         self.rollback = rollback
+        self.base = base
         self._rollback_engines = rollback_engines
         self._sequences = sequences
         self._open: dict[str, tuple] = {}
@@ -169,12 +171,27 @@ class TestDatabases:
     def sessions(self, service: str) -> sessionmaker:
         if not self.rollback:
             return sessionmaker(bind=self.engines[service], expire_on_commit=False)
+        if self.base is None:
+            return self._factory(service)
+
+        def session(**kwargs):
+            # Decided at the first session: rows a module base loads before it are kept.
+            return self._factory(service)(**kwargs)
+
+        return session
+
+    def _factory(self, service: str) -> sessionmaker:
         if service not in self._open:
-            already = service in _TOUCHED
-            connection = self._rollback_engines[service].connect()
-            if not already:  # on PostgreSQL this is a checkout of the real engine
-                _TOUCHED.discard(service)
-            outer = connection.begin()
+            if self.base is not None and self.base.holds(service):
+                # A SAVEPOINT of this test on the base's connection, rolled back after it.
+                connection = self.base.connection(service)
+                outer = connection.begin_nested()
+            else:
+                already = service in _TOUCHED
+                connection = self._rollback_engines[service].connect()
+                if not already:  # on PostgreSQL this is a checkout of the real engine
+                    _TOUCHED.discard(service)
+                outer = connection.begin()
             factory = sessionmaker(bind=connection, expire_on_commit=False,
                                    join_transaction_mode="create_savepoint")
             self._open[service] = (connection, outer, factory)
@@ -183,10 +200,62 @@ class TestDatabases:
     def close(self) -> None:
         for service, (connection, outer, _factory) in self._open.items():
             outer.rollback()
+            if self.base is not None and self.base.holds(service):
+                self.base.restore_sequences(service)
+                continue
             connection.close()
             if service in self._sequences:
                 _reset_sequences(self.engines[service], self._sequences[service])
         self._open.clear()
+
+    def began(self, service: str) -> bool:
+        return service in self._open
+
+
+class ModuleBase:
+    """Rows loaded once for the rolled-back tests of a module (fixture ``module_base``):
+    ``load(name, loader)`` runs ``loader(sessions)`` the first time, in an outer
+    transaction of its own per service, and each rolled-back test of the module then runs
+    in a SAVEPOINT on that connection, rolled back after it; PostgreSQL's sequences are
+    set back to where the load left them. Commits-mode tests load for themselves."""
+
+    def __init__(self, engines: dict, rollback_engines: dict, sequences: dict):
+        self._databases = TestDatabases(engines, rollback_engines, sequences, rollback=True)
+        self._engines = engines
+        self._sequences = sequences
+        self._states: dict[str, list] = {}
+        self.values: dict[str, object] = {}
+        self.test: TestDatabases | None = None
+
+    def holds(self, service: str) -> bool:
+        return service in self._databases._open
+
+    def connection(self, service: str):
+        return self._databases._open[service][0]
+
+    def load(self, name: str, loader):
+        if name not in self.values:
+            if self.test is not None and any(self.test.began(s) for s in SERVICES):
+                raise RuntimeError(f"module_base.load({name!r}) after the test's first "
+                                   "session: request the fixture before the apps are used")
+            value = loader(self._databases.sessions)
+            for service in list(self._databases._open):
+                self._states[service] = _sequence_states(self._databases._open[service][0],
+                                                         self._sequences.get(service, []))
+            self.values[name] = value
+            _OPEN_BASES.add(id(self))
+        return self.values[name]
+
+    def restore_sequences(self, service: str) -> None:
+        states = self._states.get(service)
+        if states:
+            with self._engines[service].begin() as connection:
+                connection.execute(text("SELECT " + ", ".join(
+                    f"setval('{name}', {value}, {called})" for name, value, called in states)))
+
+    def close(self) -> None:
+        _OPEN_BASES.discard(id(self))
+        self._databases.close()
 
 
 def _reset_sequences(engine, names: list[str]) -> None:
@@ -198,6 +267,12 @@ def _reset_sequences(engine, names: list[str]) -> None:
                 f"setval('{name}', 1, false)" for name in names)))
 
 
+def _sequence_states(connection, names: list[str]) -> list[tuple]:
+    """(name, last_value, is_called) of each sequence, read on ``connection``."""
+    return [(name, *connection.execute(text(
+        f"SELECT last_value, is_called FROM {name}")).one()) for name in names]
+
+
 def _sequences_of(engine) -> list[str]:
     if engine.dialect.name != "postgresql":
         return []
@@ -207,6 +282,8 @@ def _sequences_of(engine) -> list[str]:
 
 
 _TOUCHED: set[str] = set()
+# The ModuleBase objects holding loaded rows in an open transaction.
+_OPEN_BASES: set[int] = set()
 
 
 @pytest.fixture(scope="session")
@@ -241,8 +318,14 @@ def _empty(engine, metadata) -> None:
 def databases(request, engines, _rollback_setup):
     """This test's ``TestDatabases`` (rollback or commits mode, see the module doc)."""
     rollback_engines, sequences = _rollback_setup
-    found = TestDatabases(engines, rollback_engines, sequences,
-                          rollback=not request.node.get_closest_marker("commits"))
+    rollback = not request.node.get_closest_marker("commits")
+    if not rollback and _OPEN_BASES:
+        raise RuntimeError("a commits-mode test ran while a module's loaded rows were open")
+    base = request.getfixturevalue("module_base") if (
+        rollback and "module_base" in request.fixturenames) else None
+    found = TestDatabases(engines, rollback_engines, sequences, rollback=rollback, base=base)
+    if base is not None:
+        base.test = found
     _TOUCHED.clear()
     yield found
     touched = set(_TOUCHED)
@@ -251,6 +334,14 @@ def databases(request, engines, _rollback_setup):
         models = importlib.import_module(f"services.{service}.models")
         _empty(engines[service], models.Base.metadata)
     _TOUCHED.clear()
+
+
+@pytest.fixture(scope="module")
+def module_base(engines, _rollback_setup):
+    """The module's ``ModuleBase``: nothing is opened until a rolled-back test loads."""
+    base = ModuleBase(engines, *_rollback_setup)
+    yield base
+    base.close()
 
 
 @pytest.fixture(autouse=True)

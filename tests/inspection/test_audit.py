@@ -5,6 +5,7 @@ at that row; appends are serialised, so parallel audited reads all succeed. (The
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import requests
 from sqlalchemy import text
 
@@ -46,6 +47,7 @@ def test_audit_log_is_admin_only(api):
     api.call("GET", "/audit", role="planner", expect=403)
 
 
+@pytest.mark.commits  # threads on connections of their own
 def test_parallel_reads_of_an_unannounced_plan_are_all_audited(api, app, auth):
     """Each read appends a ``plan.read`` entry; appends from parallel requests queue on
     the chain instead of colliding on ``seq`` (which answered 500 on SQLite)."""

@@ -6,12 +6,14 @@ amended as a new version; the response is the stored version as documented."""
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import requests
 
 from tests.inspection.inspection_support import PNG, good_answers
 from tests.support import serving
 
 
+@pytest.mark.commits  # threads on connections of their own
 def test_concurrent_submissions_and_replays(api, app, auth):
     template = api.checklist()
     answers = good_answers()

@@ -43,12 +43,30 @@ def small_county():
         direct_values=[v for v in county.direct_values if v["unit"] in codes])
 
 
-@pytest.fixture
-def county(scoring_client, auth):
+def _load_county(client, headers) -> dict:
     county = small_county()
-    loaded = load_through_api(county, FlaskClientLoader(scoring_client, auth("planner")))
+    loaded = load_through_api(county, FlaskClientLoader(client, headers))
     return {"county": county, "scheme_version_id": loaded["scheme_version_id"],
             "townships": county.townships, "units": [u["code"] for u in county.units]}
+
+
+@pytest.fixture
+def county(module_base, databases, make_app, auth):
+    """The small county loaded through the scoring API: once per module for the
+    rolled-back tests (``module_base``), per test in commits mode."""
+    app = make_app("scoring")
+    if databases.base is None:
+        return _load_county(app.test_client(), auth("planner"))
+
+    def load(base_sessions):
+        state = app.extensions["kaoping"]
+        own, state.sessions = state.sessions, base_sessions("scoring")
+        try:
+            return _load_county(app.test_client(), auth("planner"))
+        finally:
+            state.sessions = own
+
+    return copy.deepcopy(databases.base.load("scoring-county", load))
 
 
 @dataclass

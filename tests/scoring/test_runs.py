@@ -69,6 +69,7 @@ def test_start_is_idempotent_on_a_key(runs_client, auth, county):
     assert changed.status_code == 409
 
 
+@pytest.mark.commits  # threads on connections of their own
 def test_parallel_starts_with_one_key_make_one_run(make_app, sources, auth, county):
     survey_url, inspection_url, _log = sources
     app = make_app("scoring", SURVEY_URL=survey_url, INSPECTION_URL=inspection_url)

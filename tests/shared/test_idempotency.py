@@ -11,6 +11,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import requests
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -73,6 +74,7 @@ def _probe_app(make_app, done: list[str]):
     return app
 
 
+@pytest.mark.commits  # threads on connections of their own
 def test_a_copy_that_fails_leaves_the_key_to_the_one_waiting(make_app, auth):
     done: list[str] = []
     headers = {**auth("planner"), "Idempotency-Key": "k-fail-first"}
