@@ -390,6 +390,21 @@
     });
   }
 
+  // What was typed or chosen in the server-rendered sheet before this script arrived
+  // (a slow first load): the controls whose value is no longer the one the page came with.
+  function typedBeforeScript() {
+    var now = readFields();
+    var typed = {};
+    controls().forEach(function (c) {
+      var changed = c.type === "radio" || c.type === "checkbox" ? c.checked !== c.defaultChecked
+        : c.tagName === "SELECT" ? Array.from(c.options).some(function (o) {
+          return o.selected !== o.defaultSelected; })
+        : c.value !== c.defaultValue;
+      if (changed && c.name in now) typed[c.name] = now[c.name];
+    });
+    return typed;
+  }
+
   function serverCheckin() {
     try { return JSON.parse(V.checkin); } catch (e) { return null; }
   }
@@ -871,9 +886,15 @@
     return get("drafts", KEY).then(function (stored) {
       draft = stored || { key: KEY, user: USER, visit: Number(V.visit), fields: {}, findings: [],
                           orders: {}, nextRef: 1, checkin: null, state: "draft" };
-      // What was typed before this script arrived (a slow first load) is kept too.
+      // What was typed before this script arrived (a slow first load) is kept too, over
+      // what this phone had kept of the visit, unless that was already submitted.
+      var early = typedBeforeScript();
+      if (stored && draft.state === "draft") {
+        Object.keys(early).forEach(function (name) { draft.fields[name] = early[name]; });
+      }
       if (stored) writeFields(draft.fields);
-      else { draft.fields = readFields(); save(); }
+      else draft.fields = readFields();
+      if (!stored || Object.keys(early).length) save();
       showCheckin();
       showReported();
       form.querySelectorAll('.item[data-type="measurement"]').forEach(showDiscrepancy);
@@ -893,6 +914,7 @@
       });
       form.addEventListener("submit", submitVisit);
       document.getElementById("checkin-button").addEventListener("click", locate);
+      document.getElementById("checkin-button").disabled = false;
       document.getElementById("manual-button").addEventListener("click", manualCheckIn);
       document.getElementById("finding-add").addEventListener("click", function () {
         addFinding(document.getElementById("finding-item").value);
@@ -924,7 +946,10 @@
   window.addEventListener("online", function () { showNet(); sync(); });
   window.addEventListener("offline", showNet);
   var sendNow = document.getElementById("sync-now");
-  if (sendNow) sendNow.addEventListener("click", function () { sync(); });
+  if (sendNow) {
+    sendNow.addEventListener("click", function () { sync(); });
+    sendNow.disabled = false;
+  }
   showNet();
   registerWorker();
   (form ? initVisit() : Promise.resolve()).then(render).then(function () {
