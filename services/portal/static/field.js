@@ -16,6 +16,7 @@
   if (!root) return;
   var page = root.dataset;
   var USER = page.user;
+  var SYNC_TAG = "kaoping-field-outbox";
   var textsEl = document.getElementById("field-texts");
   var T = textsEl ? textsEl.dataset : {};
 
@@ -102,7 +103,18 @@
 
   function enqueue(op) {
     op.user = USER; op.status = "waiting"; op.created = new Date().toISOString();
-    return put("outbox", op);
+    return put("outbox", op).then(function (result) { askBackgroundSync(); return result; });
+  }
+
+  // Background Sync, a trigger besides "online" and the 30-s round: the browser wakes the
+  // service worker when it has a network again, and the worker asks the open field pages
+  // to send (field-sw.js). Asked for whenever something is queued; the browser retries
+  // with its own back-off while the page answers that something still waits.
+  function askBackgroundSync() {
+    if (!navigator.serviceWorker) return;
+    navigator.serviceWorker.getRegistration(page.scope).then(function (registration) {
+      if (registration && registration.sync) return registration.sync.register(SYNC_TAG);
+    }).catch(function () { /* no Background Sync: "online" and the rounds still send */ });
   }
 
   /* ---------- network state, service worker ---------- */
@@ -141,7 +153,18 @@
       root.dataset.offlineReady = String(event.data.count);
       showNet();
     }
+    if (event.data && event.data.type === "sync" && event.ports[0]) {
+      var reply = event.ports[0];
+      sync().then(userOps).then(function (ops) {
+        reply.postMessage({ waiting: signedOut ? 0 : ops.filter(function (op) {
+          return op.status === "waiting" && !blockedVisit(ops, op.visit); }).length });
+      }, function () { reply.postMessage({ waiting: -1 }); });
+    }
   });
+
+  function blockedVisit(ops, visit) {
+    return ops.some(function (op) { return op.visit === visit && op.status === "refused"; });
+  }
 
   /* ---------- sending the outbox ---------- */
 
