@@ -3,8 +3,8 @@
 Settings are read from the environment once (``PortalSettings.from_env``), then a
 test's ``test_config`` overrides them; then the house basics (``shared.app.base_app``:
 logs, request ids, database, health checks), CSRF on every form (Flask-WTF), the
-languages (Flask-Babel), the security headers, the signed-in person, the pages and the
-error pages.
+languages (Flask-Babel), the security headers, gzip for the static files (never the
+pages), the signed-in person, the pages and the error pages.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from services.portal import access, i18n, passwords, security
+from services.portal import access, compression, i18n, passwords, security
 from services.portal.config import PortalSettings
 from services.portal.pages import BLUEPRINTS, field_api, init_templates, orders
 from services.portal.pages.errors import init_error_pages
@@ -37,6 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     CSRFProtect(app)
     i18n.init_languages(app)
     security.init_security_headers(app, behind_tls=settings.common.behind_proxy)
+    compression.init_compression(app)
     app.before_request(access.load_person)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

@@ -4,12 +4,15 @@
  * pages network first (a slow network falls back to the kept copy after a few
  * seconds), the portal's own CSS and script from the cache while a fresh copy is
  * fetched. The page asks it to keep the day's visit pages ("keep" message). Nothing
- * that is sent (POST) goes through here: the page's outbox sends it.
+ * that is sent (POST) goes through here: the page's outbox sends it, also when this
+ * worker is woken by Background Sync ("sync" message to the open field pages).
  */
 "use strict";
 
 var CACHE = "kaoping-field-v1";
 var PAGE_TIMEOUT_MS = 4000;
+var SYNC_TAG = "kaoping-field-outbox";
+var ASK_TIMEOUT_MS = 30000;
 
 self.addEventListener("install", function () { self.skipWaiting(); });
 
@@ -102,4 +105,32 @@ self.addEventListener("fetch", function (event) {
   } else if (url.pathname.indexOf("/static/") === 0) {
     event.respondWith(asset(request));
   }
+});
+
+// Background Sync: when the browser has a network again it wakes the worker with the tag
+// the pages register when they queue something. The worker asks each open field page to
+// send (the page holds the sender, the CSRF token and the Web Lock) and fails the event
+// while something still waits, so that the browser tries again later with its own
+// back-off. With no field page open nothing is sent here: the page sends when it opens.
+function ask(client) {
+  return new Promise(function (resolve) {
+    var channel = new MessageChannel();
+    var timer = setTimeout(function () { resolve({ waiting: -1 }); }, ASK_TIMEOUT_MS);
+    channel.port1.onmessage = function (event) {
+      clearTimeout(timer);
+      resolve(event.data || { waiting: -1 });
+    };
+    client.postMessage({ type: "sync" }, [channel.port2]);
+  });
+}
+
+self.addEventListener("sync", function (event) {
+  if (event.tag !== SYNC_TAG) return;
+  event.waitUntil(self.clients.matchAll({ type: "window" }).then(function (pages) {
+    return Promise.all(pages.map(ask));
+  }).then(function (answers) {
+    if (answers.some(function (answer) { return answer.waiting !== 0; })) {
+      throw new Error("the outbox still waits");
+    }
+  }));
 });

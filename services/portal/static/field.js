@@ -16,6 +16,7 @@
   if (!root) return;
   var page = root.dataset;
   var USER = page.user;
+  var SYNC_TAG = "kaoping-field-outbox";
   var textsEl = document.getElementById("field-texts");
   var T = textsEl ? textsEl.dataset : {};
 
@@ -102,7 +103,18 @@
 
   function enqueue(op) {
     op.user = USER; op.status = "waiting"; op.created = new Date().toISOString();
-    return put("outbox", op);
+    return put("outbox", op).then(function (result) { askBackgroundSync(); return result; });
+  }
+
+  // Background Sync, a trigger besides "online" and the 30-s round: the browser wakes the
+  // service worker when it has a network again, and the worker asks the open field pages
+  // to send (field-sw.js). Asked for whenever something is queued; the browser retries
+  // with its own back-off while the page answers that something still waits.
+  function askBackgroundSync() {
+    if (!navigator.serviceWorker) return;
+    navigator.serviceWorker.getRegistration(page.scope).then(function (registration) {
+      if (registration && registration.sync) return registration.sync.register(SYNC_TAG);
+    }).catch(function () { /* no Background Sync: "online" and the rounds still send */ });
   }
 
   /* ---------- network state, service worker ---------- */
@@ -141,7 +153,18 @@
       root.dataset.offlineReady = String(event.data.count);
       showNet();
     }
+    if (event.data && event.data.type === "sync" && event.ports[0]) {
+      var reply = event.ports[0];
+      sync().then(userOps).then(function (ops) {
+        reply.postMessage({ waiting: signedOut ? 0 : ops.filter(function (op) {
+          return op.status === "waiting" && !blockedVisit(ops, op.visit); }).length });
+      }, function () { reply.postMessage({ waiting: -1 }); });
+    }
   });
+
+  function blockedVisit(ops, visit) {
+    return ops.some(function (op) { return op.visit === visit && op.status === "refused"; });
+  }
 
   /* ---------- sending the outbox ---------- */
 
@@ -388,6 +411,21 @@
       else if (c.type === "checkbox") c.checked = !!fields[c.name];
       else c.value = fields[c.name];
     });
+  }
+
+  // What was typed or chosen in the server-rendered sheet before this script arrived
+  // (a slow first load): the controls whose value is no longer the one the page came with.
+  function typedBeforeScript() {
+    var now = readFields();
+    var typed = {};
+    controls().forEach(function (c) {
+      var changed = c.type === "radio" || c.type === "checkbox" ? c.checked !== c.defaultChecked
+        : c.tagName === "SELECT" ? Array.from(c.options).some(function (o) {
+          return o.selected !== o.defaultSelected; })
+        : c.value !== c.defaultValue;
+      if (changed && c.name in now) typed[c.name] = now[c.name];
+    });
+    return typed;
   }
 
   function serverCheckin() {
@@ -871,9 +909,15 @@
     return get("drafts", KEY).then(function (stored) {
       draft = stored || { key: KEY, user: USER, visit: Number(V.visit), fields: {}, findings: [],
                           orders: {}, nextRef: 1, checkin: null, state: "draft" };
-      // What was typed before this script arrived (a slow first load) is kept too.
+      // What was typed before this script arrived (a slow first load) is kept too, over
+      // what this phone had kept of the visit, unless that was already submitted.
+      var early = typedBeforeScript();
+      if (stored && draft.state === "draft") {
+        Object.keys(early).forEach(function (name) { draft.fields[name] = early[name]; });
+      }
       if (stored) writeFields(draft.fields);
-      else { draft.fields = readFields(); save(); }
+      else draft.fields = readFields();
+      if (!stored || Object.keys(early).length) save();
       showCheckin();
       showReported();
       form.querySelectorAll('.item[data-type="measurement"]').forEach(showDiscrepancy);
@@ -893,6 +937,7 @@
       });
       form.addEventListener("submit", submitVisit);
       document.getElementById("checkin-button").addEventListener("click", locate);
+      document.getElementById("checkin-button").disabled = false;
       document.getElementById("manual-button").addEventListener("click", manualCheckIn);
       document.getElementById("finding-add").addEventListener("click", function () {
         addFinding(document.getElementById("finding-item").value);
@@ -924,7 +969,10 @@
   window.addEventListener("online", function () { showNet(); sync(); });
   window.addEventListener("offline", showNet);
   var sendNow = document.getElementById("sync-now");
-  if (sendNow) sendNow.addEventListener("click", function () { sync(); });
+  if (sendNow) {
+    sendNow.addEventListener("click", function () { sync(); });
+    sendNow.disabled = false;
+  }
   showNet();
   registerWorker();
   (form ? initVisit() : Promise.resolve()).then(render).then(function () {
