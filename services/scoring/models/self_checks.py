@@ -17,7 +17,9 @@ class SelfCheck(Base):
 
     __tablename__ = "self_checks"
     # The unique index also serves reads by period; no second index, so that a
-    # 300,000-row month import maintains one B-tree besides the table.
+    # 300,000-row month import maintains one B-tree besides the table. On PostgreSQL
+    # the two foreign keys below are enforced by statement-level triggers instead of
+    # constraints (migration scoring_0007: one check per statement, not per row).
     __table_args__ = (UniqueConstraint("period_id", "unit_id", "indicator", "version"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
