@@ -1,13 +1,13 @@
-"""The suite's own database modes (tests/conftest.py): which tests run rolled back, that
-their rows are gone afterwards, and that a module base keeps what it loaded for the
-module's tests while each test's own rows are rolled back."""
+"""The suite's own database modes (tests/databases.py, tests/conftest.py): which tests
+run rolled back, that their rows are gone afterwards, and that a module base keeps what
+it loaded for the module's tests while each test's own rows are rolled back."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 
 from services.scoring.models.registry import PeerGroup
-from tests.conftest import ModuleBase, TestDatabases
+from tests.databases import ModuleBase, TestDatabases
 
 
 def test_a_test_with_only_an_app_runs_rolled_back(request, scoring_client, databases):
