@@ -81,7 +81,8 @@ def pytest_collection_modifyitems(config, items):
     root = Path(__file__).resolve().parent
     for item in items:
         parts = Path(str(item.fspath)).resolve().relative_to(root).parts
-        if any(folder in parts[:-1] for folder in COMMITTING_FOLDERS):
+        if any(folder in parts[:-1] for folder in COMMITTING_FOLDERS) or parts[-1].endswith(
+                "browser.py"):  # a browser asks a served app for several things at once
             item.add_marker(pytest.mark.commits)
         elif _needs_commits(item):
             item.add_marker(pytest.mark.commits)

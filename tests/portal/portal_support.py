@@ -12,7 +12,7 @@ import pytest
 from argon2 import PasswordHasher, profiles
 
 from services.portal import passwords, people
-from shared.db import session_factory, session_scope
+from shared.db import session_scope
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
                   r'name="csrf_token" value="([^"]+)"')
@@ -68,12 +68,13 @@ def portal_app(make_app, clock):
 
 
 @pytest.fixture
-def make_person(engines, clock):
-    """make_person(username, role, unit=None, password=PASSWORD) -> the person's id."""
+def make_person(databases, clock):
+    """make_person(username, role, unit=None, password=PASSWORD) -> the person's id (on
+    the test's portal database: rolled back after the test unless it needs commits)."""
 
     def make(username: str, role: str, unit: str | None = None, password: str = PASSWORD,
              name: str = "") -> int:
-        with session_scope(session_factory(engines["portal"])) as session:
+        with session_scope(databases.sessions("portal")) as session:
             person = people.create_person(session, username=username, display_name=name,
                                           role=role, unit=unit, password=password,
                                           actor=people.Actor("test"), now=clock())
@@ -87,9 +88,10 @@ def sign_in(client, username: str, password: str = PASSWORD):
 
 
 @pytest.fixture
-def db(engines):
-    """A session on the portal's test database (committed at the end of the test)."""
-    with session_scope(session_factory(engines["portal"])) as session:
+def db(databases):
+    """A session on the portal's test database (committed at the end of the test; rolled
+    back after it unless the test needs commits)."""
+    with session_scope(databases.sessions("portal")) as session:
         yield session
 
 
