@@ -13,7 +13,9 @@ and answers that one case itself, with the same domain functions and the same ch
   the latter off to compare with the view's own direct path);
 - the signature must be Twilio's signature of the public URL and the form
   (``shared.twilio_signatures.signs``, the algorithm of twilio's ``compute_signature``);
-- ``store_keypad_answer`` stores the answer (or finds the replay) and gives the TwiML.
+- ``store_keypad_answer`` stores the answer (or finds the replay) and gives the TwiML,
+  on a connection each server thread keeps checked out in autocommit
+  (``store_keypad_answer_held``).
 
 Anything else — another path or method, a signature that does not match exactly (the
 app tries twilio's validator, then answers 403), a bad query, an unusual call
@@ -34,7 +36,7 @@ from urllib.parse import parse_qs, parse_qsl
 
 from flask import Flask
 
-from services.survey.telephony.keypad_answers import store_keypad_answer
+from services.survey.telephony.keypad_answers import store_keypad_answer_held
 from services.survey.telephony.twilio_api import webhook_url
 from shared.app import API_PREFIX
 from shared.logs import valid_request_id
@@ -120,9 +122,9 @@ class DirectGather:
         def step_url(step: str, **params) -> str:
             return webhook_url(config["PUBLIC_BASE_URL"], step, **params)
 
-        twiml = store_keypad_answer(self.app.extensions["kaoping"].engine, attempt_id,
-                                    _first(form, "CallSid"), _first(args, "q"),
-                                    _first(form, "Digits"), tries, step_url)
+        twiml = store_keypad_answer_held(self.app.extensions["kaoping"].engine, attempt_id,
+                                         _first(form, "CallSid"), _first(args, "q"),
+                                         _first(form, "Digits"), tries, step_url)
         if twiml is None:
             environ[DECLINED] = True
         return twiml

@@ -144,3 +144,71 @@ def test_other_requests_go_to_the_app_untouched(apps, attempts):  # noqa: F811
     # and then the answer itself is stored once, by the lean path
     assert post(client, attempt_id, "question", "sat", "1", 1).status_code == 200
     assert stored(lean, attempt_id)["answers"] == {"sat": 1}
+
+
+def test_the_held_connection_is_reused_and_replaced_when_it_breaks(apps, attempts,  # noqa: F811
+                                                                    engines):
+    """PostgreSQL: each server thread keeps one connection in autocommit for the lean
+    path; when its server process is ended, the request still gets its answer (the app
+    answers it) and the next one holds a fresh connection."""
+    import psycopg
+
+    from services.survey.telephony import keypad_answers
+
+    if engines["survey"].dialect.name != "postgresql":
+        pytest.skip("the held connection is PostgreSQL's")
+    lean = apps[0]
+    client, recorder = lean_client(lean)
+    first, second = attempts
+    for attempt_id in attempts:
+        post(client, attempt_id, "consent", None, "1", 1)
+    assert post(client, first, "question", "sat", "1", 1).status_code == 200
+    held = keypad_answers._held.connection
+    driver = held.connection.driver_connection
+    assert driver.autocommit is True
+    backend = driver.info.backend_pid
+    assert post(client, first, "question", "score", "4", 1).status_code == 200
+    assert keypad_answers._held.connection is held  # reused, not checked in between
+    plain = engines["survey"].url.set(drivername="postgresql").render_as_string(
+        hide_password=False)
+    with psycopg.connect(plain, autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [backend])
+    seen = len(recorder.seen)
+    response = post(client, second, "question", "sat", "2", 1)
+    assert response.status_code == 200 and "q=score" in response.text
+    assert len(recorder.seen) == seen + 1  # the app answered it
+    assert stored(lean, second)["answers"] == {"sat": 2}
+    assert post(client, second, "question", "score", "3", 1).status_code == 200
+    renewed = keypad_answers._held.connection
+    assert len(recorder.seen) == seen + 1 and renewed is not held
+    assert renewed.connection.driver_connection.info.backend_pid != backend
+    assert stored(lean, second)["answers"] == {"sat": 2, "score": 3}
+    keypad_answers._release_held()
+
+
+def test_a_thread_that_ends_gives_its_connection_back_out_of_autocommit(apps, attempts,  # noqa: F811
+                                                                         engines):
+    """PostgreSQL: a server thread that ends (a thread-per-request server) leaves its
+    held connection to the collector; back in the pool it is not in autocommit."""
+    import gc
+    import threading
+
+    if engines["survey"].dialect.name != "postgresql":
+        pytest.skip("the held connection is PostgreSQL's")
+    lean = apps[0]
+    client, _recorder = lean_client(lean)
+    attempt_id = attempts[0]
+    post(client, attempt_id, "consent", None, "1", 1)
+    seen = {}
+
+    def answer():
+        from services.survey.telephony import keypad_answers
+
+        seen["status"] = post(client, attempt_id, "question", "sat", "1", 1).status_code
+        seen["driver"] = keypad_answers._held.connection.connection.driver_connection
+
+    thread = threading.Thread(target=answer)
+    thread.start()
+    thread.join()
+    gc.collect()
+    assert seen["status"] == 200 and seen["driver"].autocommit is False
