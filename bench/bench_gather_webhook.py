@@ -16,11 +16,23 @@ connections) for ``DURATION`` seconds per concurrency level. Without wrk, Python
 threads with ``requests`` send ``REQUESTS`` requests; that client takes a large share
 of the CPU itself, so its figures understate the server.
 
+The calls are prepared once per database (the frame imported in chunks: one import of
+25,000 rows flushes an interview per row in one session and slows down with its size)
+and each run starts from a copy of that database (PostgreSQL: ``CREATE DATABASE ...
+TEMPLATE``; SQLite: a copy of the file). Every phase says on stderr what it does and
+how long it took, and every wait has a limit (``PHASE_TIMEOUT`` s, default 600): a stuck
+phase prints the stacks of all threads and exits instead of hanging silently. Beside
+throughput and latency the script prints the CPU per request of the gunicorn workers
+and of the PostgreSQL backends (from ``/proc``), which a loaded machine changes less.
+
     .venv/bin/python bench/bench_gather_webhook.py
+    DATABASES=postgresql BENCH_PG_URL=postgresql+psycopg://postgres@127.0.0.1:5432/kp_bench_x \
+        .venv/bin/python bench/bench_gather_webhook.py
 """
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import re
 import shutil
@@ -53,13 +65,41 @@ PG_URL = os.environ.get("BENCH_PG_URL",
                         "postgresql+psycopg://postgres@127.0.0.1:5432/kaoping_bench_gather")
 
 
+PHASE_TIMEOUT = int(os.environ.get("PHASE_TIMEOUT", 600))
+FRAME_CHUNK = 2000  # rows per frame import (see the module's docstring)
+_T0 = time.monotonic()
+
+
+def log(message: str) -> None:
+    print(f"  [{time.monotonic() - _T0:7.1f} s] {message}", file=sys.stderr, flush=True)
+
+
+class phase:
+    """A step of the bench: logged when it starts and ends; if it takes longer than
+    ``PHASE_TIMEOUT`` s, the stacks of all threads are printed and the process exits."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def __enter__(self):
+        log(f"{self.what} ...")
+        self.began = time.monotonic()
+        faulthandler.dump_traceback_later(PHASE_TIMEOUT, exit=True)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        faulthandler.cancel_dump_traceback_later()
+        log(f"{self.what}: {'failed' if exc[0] else 'done'} in "
+            f"{time.monotonic() - self.began:.1f} s")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def prepare(url: str, calls: int) -> tuple[list[int], str]:
+def prepare(url: str, calls: int) -> list[int]:
     """Migrate, create a fielding phone poll and ``calls`` claimed attempts with consent."""
     os.environ["SURVEY_DATABASE_URL"] = url
     from sqlalchemy import String, update
@@ -80,14 +120,19 @@ def prepare(url: str, calls: int) -> tuple[list[int], str]:
     upgrade(engine, service_migrations_dir("survey"))
     poll_id = make_phone_poll(engine, ["T01"])
     sessions = session_factory(engine)
-    frame = "phone,township\n" + "".join(f"139{n:08d},T01\n" for n in range(calls))
     with session_scope(sessions) as session:
         campaign = create_campaign(session, {"poll_id": poll_id, "name": "bench",
                                              "from_number": "+8657488880000",
                                              "max_concurrent": calls, "cps": 100.0})
-        import_frame(session, campaign.id, "f.csv", frame.encode(), vault())
-        change_state(session, campaign.id, "start")
         campaign_id = campaign.id
+    for start in range(0, calls, FRAME_CHUNK):
+        frame = "phone,township\n" + "".join(
+            f"139{n:08d},T01\n" for n in range(start, min(calls, start + FRAME_CHUNK)))
+        with session_scope(sessions) as session:
+            import_frame(session, campaign_id, "f.csv", frame.encode(), vault())
+        log(f"frame imported: {min(calls, start + FRAME_CHUNK)}/{calls}")
+    with session_scope(sessions) as session:
+        change_state(session, campaign_id, "start")
     clock = datetime(2026, 7, 1, 2, 0, tzinfo=UTC)
     dialer = Dialer(sessions, {"PUBLIC_BASE_URL": "http://x", "TWILIO_ACCOUNT_SID": "AC",
                                "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_API_BASE_URL": "http://x"},
@@ -101,8 +146,41 @@ def prepare(url: str, calls: int) -> tuple[list[int], str]:
             session.execute(update(CallAttempt).where(CallAttempt.id.in_(claimed)).values(
                 consent=True, state="in-progress", placed_at=clock,
                 call_sid="CA" + CallAttempt.id.cast(String)))
+        log(f"attempts claimed: {len(attempts)}/{calls}")
     engine.dispose()
-    return attempts, url
+    return attempts
+
+
+def _pg_admin(url: str):
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    return make_url(url), create_engine(make_url(url).set(database="postgres"),
+                                        isolation_level="AUTOCOMMIT",
+                                        connect_args={"connect_timeout": 10})
+
+
+def copy_database(template: str, url: str) -> None:
+    """Make ``url``'s database a fresh copy of ``template``'s (same kind of URL)."""
+    if url.startswith("sqlite"):  # with the write-ahead log, if any (none of the target's)
+        source, target = (Path(u.removeprefix("sqlite:///")) for u in (template, url))
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+            if Path(f"{source}{suffix}").exists():
+                shutil.copyfile(f"{source}{suffix}", f"{target}{suffix}")
+        return
+    from sqlalchemy import text
+
+    (target, admin), source = _pg_admin(url), _pg_admin(template)[0].database
+    with admin.connect() as connection:
+        connection.execute(text("SET statement_timeout = '120s'"))
+        for name in (target.database, source):
+            connection.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}"'))
+        connection.execute(text(f'CREATE DATABASE "{target.database}" TEMPLATE "{source}"'))
+    admin.dispose()
 
 
 def serve(url: str, port: int) -> subprocess.Popen:
@@ -116,13 +194,50 @@ def serve(url: str, port: int) -> subprocess.Popen:
                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {process.returncode}")
         try:
             if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
                 return process
         except requests.RequestException:
             time.sleep(0.2)
-    process.kill()
-    raise SystemExit("gunicorn did not start")
+    stop(process)
+    raise SystemExit("gunicorn did not start in 90 s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        log("gunicorn did not stop in 15 s: killed")
+        process.kill()
+        process.wait(15)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(server: subprocess.Popen, url: str) -> tuple[float, float]:
+    """CPU seconds so far of the gunicorn workers and of the database's backends."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    workers = sum(_cpu_seconds(int(pid)) for pid in children.read_text().split())
+    if not url.startswith("postgresql"):
+        return workers, 0.0
+    import psycopg
+
+    target = url.replace("+psycopg", "")
+    with psycopg.connect(target.rsplit("/", 1)[0] + "/postgres", connect_timeout=10) as db:
+        pids = [row[0] for row in db.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s",
+            (target.rsplit("/", 1)[1],))]
+    return workers, sum(_cpu_seconds(pid) for pid in pids)
 
 
 def load(jobs: list, concurrency: int) -> tuple[float, float, float, int]:
@@ -179,7 +294,7 @@ def load_wrk(jobs: list, concurrency: int, workdir: Path,
         [WRK, "-t1", f"-c{concurrency}", f"-d{DURATION}s", "--timeout", "10s",
          "-s", str(ROOT / "bench/wrk_requests.lua"), f"{base.scheme}://{base.netloc}",
          "--", str(requests_file), "1"],
-        capture_output=True, text=True, check=True).stdout
+        capture_output=True, text=True, check=True, timeout=DURATION + 60).stdout
     found = re.search(r"RESULT requests=(\d+) duration_us=(\d+) p50_us=(\d+) p99_us=(\d+) "
                       r"status_errors=(\d+) socket_errors=(\d+) repeats=(\d+)", output)
     if found is None:
@@ -209,7 +324,8 @@ def stored_once(url: str, jobs: list, result: tuple, elapsed_s: float | None) ->
     from sqlalchemy import create_engine, text
 
     attempts = [int(job[1].split("attempt=")[1].split("&")[0]) for job in jobs]
-    engine = create_engine(url)
+    engine = create_engine(url, connect_args={"connect_timeout": 10}
+                           if url.startswith("postgresql") else {})
     with engine.connect() as connection:
         answers, interviews = connection.execute(text(
             "SELECT count(*), count(DISTINCT a.interview_id) FROM answers a "
@@ -233,32 +349,56 @@ def stored_once(url: str, jobs: list, result: tuple, elapsed_s: float | None) ->
 def bench(name: str, url: str, workdir: Path) -> None:
     rows: dict[tuple[str, int], list] = {}
     per_level = PER_LEVEL if WRK else REQUESTS
+    template = (url.rsplit("/", 1)[0] + "/" + url.rsplit("/", 1)[1] + "_template"
+                if url.startswith("postgresql") else url[:-len(".sqlite3")] + "-template.sqlite3")
+    with phase(f"{name}: preparing {per_level * len(CONCURRENCY)} calls once"):
+        attempts = prepare(template, per_level * len(CONCURRENCY))
     for run in range(RUNS):
-        print(f"  {name}: run {run + 1}/{RUNS}: preparing {per_level * len(CONCURRENCY)} calls",
-              file=sys.stderr, flush=True)
-        attempts, _ = prepare(url, per_level * len(CONCURRENCY))
+        with phase(f"{name}: run {run + 1}/{RUNS}: copying the prepared database"):
+            copy_database(template, url)
         port = free_port()
-        server = serve(url, port)
+        with phase(f"{name}: run {run + 1}/{RUNS}: starting gunicorn"):
+            server = serve(url, port)
         try:
             for i, clients in enumerate(CONCURRENCY):
                 health = [("GET", f"http://127.0.0.1:{port}/healthz", None, {})]
                 batch = gather_jobs(port, attempts[i * per_level:(i + 1) * per_level])
                 for kind, jobs in (("healthz", health), ("gather", batch)):
-                    if WRK:
-                        result = load_wrk(jobs, clients, workdir, unique=kind == "gather")
-                    else:
-                        result = load(jobs * (per_level if kind == "healthz" else 1), clients)
-                    rows.setdefault((kind, clients), []).append(result)
+                    with phase(f"{name}: run {run + 1}/{RUNS}: {kind}, {clients} clients"):
+                        cpu_before = server_cpu(server, url)
+                        if WRK:
+                            result = load_wrk(jobs, clients, workdir, unique=kind == "gather")
+                        else:
+                            result = load(jobs * (per_level if kind == "healthz" else 1),
+                                          clients)
+                        cpu_after = server_cpu(server, url)
+                    sent = result[0] * DURATION if WRK else len(jobs)
+                    cpu = tuple(1000 * (a - b) / max(sent, 1)
+                                for a, b in zip(cpu_after, cpu_before, strict=True))
+                    log(f"{kind} {clients} clients: {result[0]:.0f} req/s, p50 {result[1]:.1f} ms,"
+                        f" p99 {result[2]:.1f} ms, errors {result[3]}, CPU per request: "
+                        f"workers {cpu[0]:.2f} ms, database {cpu[1]:.2f} ms")
+                    rows.setdefault((kind, clients), []).append((*result, *cpu))
                     if kind == "gather":
                         stored_once(url, batch, result, elapsed_s=DURATION if WRK else None)
         finally:
-            server.terminate()
-            server.wait(10)
+            with phase(f"{name}: run {run + 1}/{RUNS}: stopping gunicorn"):
+                stop(server)
     size = f"{DURATION} s each" if WRK else f"{REQUESTS} requests each"
     for (kind, clients), results in rows.items():
-        rps, p50, p99, errors = (statistics.median(r[i] for r in results) for i in range(4))
+        rps, p50, p99, errors, workers, database = (statistics.median(r[i] for r in results)
+                                                    for i in range(6))
         print(f"{name:<10} {kind:<8} {clients:3d} clients {rps:7.0f} req/s   p50 {p50:6.1f} ms"
-              f"   p99 {p99:6.1f} ms   errors {errors:.0f}   (median of {RUNS} runs, {size})")
+              f"   p99 {p99:6.1f} ms   errors {errors:.0f}   CPU/request workers {workers:.2f} ms"
+              f" database {database:.2f} ms   (median of {RUNS} runs, {size})", flush=True)
+    for clients in CONCURRENCY:
+        gather = [r[0] for r in rows.get(("gather", clients), [])]
+        health = [r[0] for r in rows.get(("healthz", clients), [])]
+        if gather and health:
+            ratios = [g / h for g, h in zip(gather, health, strict=True)]
+            each = ", ".join(f"{r:.2f}" for r in ratios)
+            print(f"{name:<10} gather/healthz at {clients} clients: median "
+                  f"{statistics.median(ratios):.2f} (runs: {each})", flush=True)
 
 
 def main() -> None:
@@ -268,7 +408,8 @@ def main() -> None:
     print(f"bench_gather_webhook {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
           f"gunicorn {os.environ.get('KAOPING_WORKERS', '2')} workers x "
           f"{os.environ.get('KAOPING_THREADS', '4')} threads, client "
-          f"{'wrk' if WRK else 'python threads (install wrk for server-bound figures)'}")
+          f"{'wrk' if WRK else 'python threads (install wrk for server-bound figures)'}, "
+          f"load average {os.getloadavg()[0]:.1f}", flush=True)
     if "sqlite" in DATABASES:
         bench("sqlite", f"sqlite:///{tmp / 'survey.sqlite3'}", tmp)
     if "postgresql" not in DATABASES:
@@ -276,7 +417,8 @@ def main() -> None:
     try:
         import psycopg
 
-        psycopg.connect(PG_URL.replace("+psycopg", "").rsplit("/", 1)[0] + "/postgres").close()
+        psycopg.connect(PG_URL.replace("+psycopg", "").rsplit("/", 1)[0] + "/postgres",
+                        connect_timeout=10).close()
     except Exception as exc:
         print(f"postgresql skipped: {exc.__class__.__name__}")
         return

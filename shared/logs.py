@@ -18,6 +18,11 @@ from flask import g, has_request_context, request
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
+def valid_request_id(incoming: str) -> bool:
+    """Whether a caller's ``X-Request-ID`` is sane enough to be used as the request id."""
+    return bool(_REQUEST_ID.match(incoming))
+
+
 def current_request_id() -> str | None:
     return g.get("request_id") if has_request_context() else None
 
@@ -35,7 +40,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        request_id = current_request_id()
+        # Outside Flask (a WSGI layer in front of it) the line carries its own.
+        request_id = current_request_id() or getattr(record, "request_id", None)
         if request_id:
             entry["request_id"] = request_id
         for key in ("error_id", "path", "method", "status", "duration_ms", "event"):
@@ -63,7 +69,7 @@ def init_request_ids(app) -> None:
     @app.before_request
     def _assign():
         incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.request_id = incoming if valid_request_id(incoming) else uuid.uuid4().hex
         g.started = datetime.now(UTC)
 
     @app.after_request

@@ -100,6 +100,8 @@ def init_metrics(app: Flask, *, multiproc_dir: str | None = None) -> None:
     in_progress = Gauge("kaoping_http_requests_in_progress", "Requests being handled now.",
                         registry=registry, multiprocess_mode="livesum")
     app.extensions["kaoping_metrics"] = Exposition(registry, multiproc_dir)
+    counted = app.extensions["kaoping_request_metrics"] = RequestMetrics(
+        answered, latency, in_progress)
 
     @app.before_request
     def _start_clock():
@@ -110,9 +112,8 @@ def init_metrics(app: Flask, *, multiproc_dir: str | None = None) -> None:
     def _observe(response):
         started = g.get("metrics_started")
         if started is not None:
-            labels = (endpoint_label(), method_label(), str(response.status_code))
-            answered.labels(*labels).inc()
-            latency.labels(*labels).observe(time.perf_counter() - started)
+            counted.observe(endpoint_label(), method_label(), str(response.status_code),
+                            time.perf_counter() - started)
         return response
 
     @app.teardown_request
@@ -121,6 +122,24 @@ def init_metrics(app: Flask, *, multiproc_dir: str | None = None) -> None:
             in_progress.dec()
 
     app.register_blueprint(blp)
+
+
+@dataclass
+class RequestMetrics:
+    """The request metrics of an app, for a WSGI layer that answers some requests
+    before Flask (``request_metrics(app)``): it counts them the same way."""
+
+    answered: Counter
+    latency: Histogram
+    in_progress: Gauge
+
+    def observe(self, endpoint: str, method: str, status: str, seconds: float) -> None:
+        self.answered.labels(endpoint, method, status).inc()
+        self.latency.labels(endpoint, method, status).observe(seconds)
+
+
+def request_metrics(app: Flask) -> RequestMetrics:
+    return app.extensions["kaoping_request_metrics"]
 
 
 def endpoint_label() -> str:

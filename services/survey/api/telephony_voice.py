@@ -13,6 +13,7 @@ from flask_smorest import Blueprint
 
 from services.survey.schemas.downloads import file_response
 from services.survey.telephony import webhooks
+from services.survey.telephony.gather_wsgi import DECLINED
 from services.survey.telephony.keypad_answers import store_keypad_answer
 from services.survey.telephony.signatures import twilio_signed
 from services.survey.telephony.twilio_api import webhook_url
@@ -85,7 +86,8 @@ class VoiceQuestion(MethodView):
         """Gather action of a question: store the answer, re-prompt, or go on."""
         qid, digits, tries = request.args.get("q", ""), request.form.get("Digits", ""), \
             _int_arg("tries", 1)
-        if "attempt" in request.args and current_app.config.get("TELEPHONY_DIRECT_GATHER", True):
+        if ("attempt" in request.args and current_app.config.get("TELEPHONY_DIRECT_GATHER", True)
+                and not request.environ.get(DECLINED)):  # gave way in front of Flask already
             twiml = store_keypad_answer(current_app.extensions["kaoping"].engine,
                                         _int_arg("attempt"),
                                         request.form.get("CallSid", ""), qid, digits, tries, _url)

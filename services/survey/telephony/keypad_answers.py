@@ -29,11 +29,12 @@ paths row by row). The frozen questionnaire is read once per process
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 from psycopg.pq import TransactionStatus
 from psycopg.rows import namedtuple_row
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import and_, bindparam, event, select, update
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from sqlalchemy.engine import Connection, Engine
 
@@ -199,6 +200,64 @@ def store_keypad_answer(engine: Engine, attempt_id: int, call_sid: str, qid: str
                 driver.autocommit = False
             else:  # broken (or, impossibly, in a transaction): not back to the pool as is
                 connection.invalidate()
+
+
+class _Held(threading.local):
+    connection: Connection | None = None
+
+
+_held = _Held()
+
+
+def store_keypad_answer_held(engine: Engine, attempt_id: int, call_sid: str, qid: str,
+                             digits: str, tries: int, url) -> str | None:
+    """``store_keypad_answer`` on a connection each thread keeps checked out of the
+    engine's pool, in autocommit, between requests (PostgreSQL; on SQLite the same as
+    ``store_keypad_answer``): no checkout, checkin or autocommit switch per answer. A
+    connection that fails, or is left in a transaction, is invalidated and the error
+    goes up; the thread checks out a new one next time."""
+    if engine.dialect.name != "postgresql":
+        return store_keypad_answer(engine, attempt_id, call_sid, qid, digits, tries, url)
+    connection = _held.connection
+    if connection is None or connection.engine is not engine or connection.invalidated \
+            or connection.closed:
+        _release_held()
+        if not event.contains(engine, "checkin", _autocommit_off):
+            event.listen(engine, "checkin", _autocommit_off)
+        connection = engine.connect()
+        connection.connection.driver_connection.autocommit = True
+        _held.connection = connection
+    try:
+        twiml = _store(connection, attempt_id, call_sid, qid, digits, tries, url)
+    except BaseException:
+        _release_held(invalidate=True)
+        raise
+    if connection.connection.driver_connection.info.transaction_status \
+            != TransactionStatus.IDLE:
+        _release_held(invalidate=True)
+    return twiml
+
+
+def _autocommit_off(dbapi_connection, _record) -> None:
+    """Pool check-in: a held connection never goes back to the pool in autocommit,
+    however it got there (e.g. its thread ended and it was collected)."""
+    if dbapi_connection is not None and getattr(dbapi_connection, "autocommit", False):
+        dbapi_connection.autocommit = False
+
+
+def _release_held(invalidate: bool = False) -> None:
+    """Give this thread's held connection up (invalidated: never back to the pool)."""
+    connection, _held.connection = _held.connection, None
+    if connection is None or connection.closed:
+        return
+    try:
+        if invalidate or connection.invalidated:
+            connection.invalidate()
+        else:
+            connection.connection.driver_connection.autocommit = False
+        connection.close()
+    except Exception:  # a broken connection: the pool replaces it
+        pass
 
 
 def _store(connection: Connection, attempt_id: int, call_sid: str, qid: str, digits: str,
