@@ -30,13 +30,16 @@ demo: $(STAMP)
 	exit $$status
 
 # The suite runs on TEST_WORKERS processes (pytest-xdist), each on its own databases.
-TEST_WORKERS ?= 2
+# Three on two cores: a dozen tests mostly wait on processes, servers and browsers, and
+# an idle worker takes queued tests from a busy one (worksteal).
+TEST_WORKERS ?= 3
+TEST_DIST ?= worksteal
 
 test: $(STAMP)
-	$(BIN)/pytest -n $(TEST_WORKERS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist $(TEST_DIST)
 
 test-pg: $(STAMP)
-	KAOPING_TEST_PG=$(PG_TEST_URL) $(BIN)/pytest -n $(TEST_WORKERS)
+	KAOPING_TEST_PG=$(PG_TEST_URL) $(BIN)/pytest -n $(TEST_WORKERS) --dist $(TEST_DIST)
 
 run: $(STAMP)
 	$(BIN)/kaoping run
