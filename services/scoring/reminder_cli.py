@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import json
 import logging
-import signal
 import threading
 from datetime import UTC, datetime
 
 from shared.config import ConfigError
+from shared.stopping import stop_on_signals
 
 log = logging.getLogger("kaoping.reminders")
 
@@ -87,8 +87,7 @@ def _worker(_args) -> int:
 
     settings = ReminderSettings.from_env()
     run, stop = make_round(settings), threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+    stop_on_signals(stop)
     while not stop.is_set():
         try:
             result = run(datetime.now(UTC))

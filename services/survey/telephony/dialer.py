@@ -56,6 +56,7 @@ from services.survey.telephony.twilio_api import rest_client, webhook_url
 from services.survey.telephony.vault import PhoneVault
 from shared.db import session_scope, utcnow
 from shared.errors import Conflict
+from shared.stopping import stop_on_signals
 
 log = logging.getLogger("kaoping.dialer")
 
@@ -371,8 +372,5 @@ def _error(exc: Exception) -> str:
 
 def run_forever(dialer: Dialer, interval: float = 0.5) -> None:
     """Run until SIGTERM/SIGINT (used by ``kaoping dialer``)."""
-    import signal
-
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: dialer.stop.set())
+    stop_on_signals(dialer.stop)
     dialer.run(interval)
