@@ -30,8 +30,7 @@ from services.scoring.models.periods import Period
 from services.scoring.models.registry import Unit
 from services.scoring.models.self_checks import SelfCheck
 from services.scoring.periods import months_in, parse_period
-from services.scoring.run_inputs import Sources
-from shared.errors import DependencyDown
+from services.scoring.run_inputs import Sources, fetch_source
 
 SOURCES_FORMAT = 1
 SATISFACTION = "satisfaction_rate"
@@ -68,19 +67,8 @@ def collect(session: Session, kind: str, period: str, polls: list[int],
 
 
 def _fetch(client, name: str, path: str, missing_source: str, status: dict) -> Any:
-    if client is None:
-        error = DependencyDown(f"{name} service is not configured", {"service": [name]})
-    else:
-        try:
-            return client.get_json(path)
-        except DependencyDown as exc:
-            error = exc
-    if missing_source == "fail":
-        raise DependencyDown(f"Cannot make the document: the {name} service is unavailable "
-                             f"({error.message}); retry later or use missing_source 'skip'",
-                             {"service": [name]})
-    status[name] = {"status": "skipped", "reason": error.message}
-    return None
+    return fetch_source(client, name, path, missing_source, status,
+                        refused="make the document", advice="use")
 
 
 def _polls(polls: list[int], missing_source: str, sources: Sources,

@@ -24,12 +24,17 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.scoring import contacts, reminder_cases
 from services.scoring.models.registry import Unit
-from services.scoring.models.reminders import Reminder, ReminderMessage, UnitContact
+from services.scoring.models.reminders import (
+    HeldMessageStatus,
+    Reminder,
+    ReminderMessage,
+    UnitContact,
+)
 from services.scoring.reminder_cases import Case, OrderSource
 from shared.db import insert_unless_present, utcnow
 from shared.phone_vault import PhoneVault
@@ -40,6 +45,7 @@ OVERDUE_EVERY_DAYS = 7
 STATUS_ORDER = ("failed", "queued", "accepted", "sending", "sent", "undelivered", "delivered",
                 "read")
 FINAL = ("failed", "undelivered", "delivered", "read")
+HOLD_FOR = timedelta(days=1)  # a held status callback whose message never came is dropped
 SIGNATURE = "【县考评办】"
 
 
@@ -138,29 +144,65 @@ def send_round(factory: sessionmaker[Session], now: datetime, schedule: Schedule
                                             sid=sent.sid, status=sent.status, error=sent.error,
                                             sent_at=utcnow(), updated_at=utcnow()))
                 messages.append(sent.status)
-            session.commit()
+            commit_and_apply_held(session)  # and the callbacks that came before it
         result.sent.append({"case": case.key, "kind": kind, "unit": case.unit,
                             "deadline": case.deadline.isoformat(), "text": text,
                             "messages": messages})
     return result
 
 
-def record_status(session: Session, form: dict[str, str]) -> ReminderMessage | None:
-    """A signed status callback: the message's status moves forward (None for an SID
-    that is not ours)."""
+def record_status(session: Session, form: dict[str, str]) -> bool:
+    """A signed status callback: the message's status moves forward; True when a
+    message has its SID. When none has it (yet) the status is held
+    (``HeldMessageStatus``) and False returned: the caller then calls
+    :func:`commit_and_apply_held`, as the sender does with its messages, so that a
+    callback racing the sender's commit is applied by whichever of the two commits
+    second."""
     sid = form.get("MessageSid") or form.get("SmsSid")
-    message = session.scalar(select(ReminderMessage).where(ReminderMessage.sid == sid)) \
-        if sid else None
-    if message is None:
-        return None
+    if not sid:
+        return False
     status = form.get("MessageStatus") or form.get("SmsStatus") or ""
-    if status in STATUS_ORDER and (message.status not in STATUS_ORDER or STATUS_ORDER.index(
-            status) > STATUS_ORDER.index(message.status)):
-        message.status = status
-        message.error = form.get("ErrorCode") or message.error
-        message.updated_at = utcnow()
-        session.flush()
-    return message
+    error = form.get("ErrorCode") or None
+    if session.scalar(select(ReminderMessage.id).where(ReminderMessage.sid == sid)):
+        _advance(session, ReminderMessage, sid, status, error, updated_at=utcnow())
+        return True
+    if status in STATUS_ORDER and not insert_unless_present(
+            session, HeldMessageStatus, {"sid": sid, "status": status, "error": error,
+                                         "received_at": utcnow()}, ("sid",)):
+        _advance(session, HeldMessageStatus, sid, status, error)
+    return False
+
+
+def commit_and_apply_held(session: Session) -> int:
+    """Commit, then apply the held statuses whose message is stored now and forget them
+    (and those held longer than ``HOLD_FOR``: a SID that is not ours), and commit again;
+    how many were applied. Run by the sender after storing its messages and by a
+    callback that was held: one of the two sees both rows."""
+    session.commit()
+    held = session.execute(select(HeldMessageStatus.sid, HeldMessageStatus.status,
+                                  HeldMessageStatus.error).join(
+        ReminderMessage, ReminderMessage.sid == HeldMessageStatus.sid)).all()
+    for sid, status, error in held:
+        _advance(session, ReminderMessage, sid, status, error, updated_at=utcnow())
+    session.execute(delete(HeldMessageStatus).where(or_(
+        HeldMessageStatus.sid.in_([sid for sid, _, _ in held]),
+        HeldMessageStatus.received_at < utcnow() - HOLD_FOR)))
+    session.commit()
+    return len(held)
+
+
+def _advance(session: Session, model, sid: str, status: str, error: str | None,
+             **also) -> None:
+    """Move the row's status forward to ``status`` (never back), keeping the last error,
+    in one conditional UPDATE: two callbacks for one SID racing each other cannot
+    move it back (the database re-reads the row's status under its lock)."""
+    if status not in STATUS_ORDER:
+        return
+    earlier = STATUS_ORDER[:STATUS_ORDER.index(status)]
+    session.execute(update(model).where(
+        model.sid == sid, or_(model.status.in_(earlier), model.status.not_in(STATUS_ORDER)))
+        .values(status=status, error=func.coalesce(error, model.error), **also)
+        .execution_options(synchronize_session=False))
 
 
 def list_reminders(session: Session, unit: str | None = None, day: date | None = None,

@@ -221,9 +221,11 @@ class _LocalReader:
 
 # -- the other services ------------------------------------------------------------------
 
-def _fetch(client: ServiceClient | None, name: str, path: str, missing_source: str,
-           status: dict[str, Any]) -> Any:
-    """GET JSON from a source; on failure raise (``fail``) or note and return None."""
+def fetch_source(client: ServiceClient | None, name: str, path: str, missing_source: str,
+                 status: dict[str, Any], *, refused: str = "run",
+                 advice: str = "run with") -> Any:
+    """GET JSON from a source; on failure raise (``fail``: "Cannot ``refused``: …") or
+    note the source as skipped in ``status`` and return None."""
     if client is None:
         error = DependencyDown(f"{name} service is not configured", {"service": [name]})
     else:
@@ -232,9 +234,9 @@ def _fetch(client: ServiceClient | None, name: str, path: str, missing_source: s
         except DependencyDown as exc:
             error = exc
     if missing_source == "fail":
-        raise DependencyDown(f"Cannot run: the {name} service is unavailable ({error.message}); "
-                             "retry later or run with missing_source 'skip'",
-                             {"service": [name]})
+        raise DependencyDown(f"Cannot {refused}: the {name} service is unavailable "
+                             f"({error.message}); retry later or {advice} missing_source "
+                             "'skip'", {"service": [name]})
     status[name] = {"status": "skipped", "reason": error.message}
     return None
 
@@ -253,8 +255,8 @@ def _polls(leaves, polls, codes, missing_source, sources, status, pulled) -> lis
     found: dict[tuple[str, str], list[tuple[float, float | None]]] = defaultdict(list)
     pulled["survey"] = {}
     for poll_id in polls:
-        body = _fetch(sources.survey, "survey", f"/api/v1/polls/{poll_id}/estimates",
-                      missing_source, status)
+        body = fetch_source(sources.survey, "survey", f"/api/v1/polls/{poll_id}/estimates",
+                            missing_source, status)
         if body is None:
             return []
         kept = []
@@ -345,12 +347,12 @@ def _inspection(period, leaves, codes, missing_source, sources, status, pulled):
     window = f"from={start.isoformat()}&to={end.isoformat()}"
     scores = []
     if wanted:
-        scores = _fetch(sources.inspection, "inspection", f"/api/v1/unit-scores?{window}",
-                        missing_source, status)
+        scores = fetch_source(sources.inspection, "inspection", f"/api/v1/unit-scores?{window}",
+                              missing_source, status)
         if scores is None:
             return [], {}
-    rates_rows = _fetch(sources.inspection, "inspection", f"/api/v1/discrepancy-rates?{window}",
-                        missing_source, status)
+    rates_rows = fetch_source(sources.inspection, "inspection",
+                              f"/api/v1/discrepancy-rates?{window}", missing_source, status)
     if rates_rows is None:
         return [], {}
     status["inspection"] = {"status": "ok"}

@@ -71,6 +71,7 @@ def reminder_county(scoring_client, make_app, auth, engines):
 
         yield {"round": round_at, "outbox": carrier.extensions["carrier_outbox"],
                "factory": factory, "planner": planner, "client": scoring_client,
+               "sms": sms, "vault": vault,
                "carrier_url": carrier_url, "scoring_url": scoring_url}
 
 

@@ -1,21 +1,29 @@
 """Deadline reminders: the right zh-CN texts on the right days of an injected clock,
 nothing in quiet hours, nothing twice with two workers racing, nothing to opted-out
-numbers, delivery statuses from signed status callbacks (bad signatures refused). SMS go
+numbers, delivery statuses from signed status callbacks (bad signatures refused; one
+that comes before its message is stored is held and applied). SMS go
 through the ``twilio`` library to the simulated carrier over real HTTP."""
 
 from __future__ import annotations
 
 import threading
+import time as clock
 from datetime import date, time, timedelta
 
 import pytest
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
-from services.scoring.models.reminders import ReminderMessage
-from services.scoring.reminders import Schedule
+from services.scoring.models.reminders import HeldMessageStatus, ReminderMessage
+from services.scoring.reminders import (
+    HOLD_FOR,
+    Schedule,
+    commit_and_apply_held,
+    record_status,
+    send_round,
+)
 from tests.scoring import reminder_support
-from tests.scoring.reminder_support import TOKEN, at, wait_for_statuses
+from tests.scoring.reminder_support import ORDERS, TOKEN, at, wait_for_statuses
 
 pytestmark = pytest.mark.commits
 reminder_county = reminder_support.reminder_county
@@ -109,3 +117,35 @@ def test_status_callbacks_are_signed(reminder_county):
     with factory() as session:
         message = session.scalar(select(ReminderMessage).where(ReminderMessage.sid == sid))
     assert message.status == "delivered"  # an earlier status never overwrites a later one
+
+
+def test_a_status_that_comes_before_its_message_is_stored_is_kept(reminder_county):
+    factory, sms = reminder_county["factory"], reminder_county["sms"]
+
+    def slow_send(to, body):
+        sent = sms.send(to, body)
+        clock.sleep(0.5)   # the carrier's callbacks (after 50 and 100 ms) arrive meanwhile
+        return sent
+
+    sent = send_round(factory, at(17, 9), Schedule(days_before=3), reminder_county["vault"],
+                      slow_send, lambda: ORDERS)
+    assert [m for s in sent.sent for m in s["messages"]] == ["queued"] * 3
+    assert wait_for_statuses(factory, {"delivered"}) == ["delivered"] * 3
+    with factory() as session:
+        assert session.scalars(select(HeldMessageStatus)).all() == []
+
+
+def test_a_held_status_only_moves_forward_and_an_unclaimed_one_is_dropped(reminder_county):
+    factory = reminder_county["factory"]
+    with factory() as session:
+        for status in ("delivered", "sent", "bogus"):
+            assert record_status(session, {"MessageSid": "SMnotyet", "MessageStatus": status,
+                                           "ErrorCode": "30003"}) is False
+        session.commit()
+        held = session.get(HeldMessageStatus, "SMnotyet")
+        assert (held.status, held.error) == ("delivered", "30003")
+        assert commit_and_apply_held(session) == 0  # its message is not there (yet)
+        assert session.get(HeldMessageStatus, "SMnotyet") is not None
+        held.received_at -= HOLD_FOR + timedelta(minutes=1)
+        assert commit_and_apply_held(session) == 0
+        assert session.scalars(select(HeldMessageStatus)).all() == []

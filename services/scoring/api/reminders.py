@@ -65,7 +65,9 @@ class MessageStatus(MethodView):
     @blp.response(204)
     def post(self):
         """Twilio's message status callback (queued, sent, delivered, undelivered, failed)."""
-        reminders.record_status(db_session(), request.form)
+        session = db_session()
+        if not reminders.record_status(session, request.form):
+            reminders.commit_and_apply_held(session)  # held: the sender may be committing
         return Response(status=204)
 
 

@@ -67,3 +67,17 @@ class ReminderMessage(Base):
     error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class HeldMessageStatus(Base):
+    """A status callback that arrived before its message was stored: the carrier may
+    call back (after 50 ms in the simulation, sub-second at Twilio) while the sender
+    has not yet committed the SID the send returned. Kept here, the most advanced
+    status per SID, and applied when the message is there (``reminders.commit_and_apply_held``)."""
+
+    __tablename__ = "held_message_statuses"
+
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))
+    error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
