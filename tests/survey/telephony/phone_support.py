@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 from flask import Flask, jsonify
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from twilio.request_validator import RequestValidator
 
 from services.carrier.app import create_app as create_carrier
@@ -131,20 +131,26 @@ def make_dialer(survey_app, clock=lambda: IN_WINDOW, worker: str = "test-dialer"
                   clock=clock, **kw)
 
 
-def run_campaign(dialer: Dialer, board, campaign_id: int, timeout: float = 60.0) -> int:
-    """Tick the dialer and let the carrier play until the campaign is finished."""
-    from services.survey.models.telephony import Campaign
+def run_campaign(dialer: Dialer, board, campaign_id: int, stall: float = 60.0) -> int:
+    """Tick the dialer and let the carrier play until the campaign is finished; return
+    the number of ticks. Fails when ``stall`` seconds pass with no call attempt ending
+    (a stuck campaign), never on a slow machine that is still getting through it."""
+    from services.survey.models.telephony import CallAttempt, Campaign
 
-    deadline = time.monotonic() + timeout
-    ticks = 0
-    while time.monotonic() < deadline:
+    ticks, ended, moved_at = 0, -1, time.monotonic()
+    while time.monotonic() - moved_at < stall:
         dialer.tick()
         board.wait_idle(10)
         ticks += 1
         with session_scope(dialer.sessions) as session:
             if session.get(Campaign, campaign_id).state == "finished":
                 return ticks
-    raise AssertionError(f"campaign {campaign_id} not finished after {ticks} ticks")
+            now_ended = session.scalar(select(func.count()).select_from(CallAttempt)
+                                       .where(CallAttempt.state == "ended"))
+        if now_ended != ended:
+            ended, moved_at = now_ended, time.monotonic()
+    raise AssertionError(f"campaign {campaign_id} stuck: no call ended in {stall:.0f} s "
+                         f"({ticks} ticks, {ended} calls ended)")
 
 
 def claimed_attempt(app, engines, auth, partial_threshold: float = 0.5, **settings) -> int:
