@@ -107,6 +107,22 @@ def show_on(form, errors: Any) -> list:
 SHOWN = (409, 413, 422)
 
 
+def attempt(call, form=None, *, show=None, statuses=SHOWN) -> tuple[Any, list]:
+    """Call the API: ``(its answer, [])``, or ``(None, problems)`` when it refused with
+    one of ``statuses``: ``show(failed)`` if given, else the refusal shown on ``form``
+    (``form_problems``), else its message. Any other failure propagates (error pages)."""
+    try:
+        return call(), []
+    except ServiceError as failed:
+        if failed.upstream_status not in statuses:
+            raise
+        if show is not None:
+            return None, show(failed)
+        if form is None:
+            return None, [translate(failed.body.get("message", ""))]
+        return None, form_problems(form, failed)
+
+
 def form_problems(form, failed: ServiceError) -> list:
     """Show an API's 409/413/422 on ``form``: texts beside the fields it names; return the
     texts for the top of the form."""

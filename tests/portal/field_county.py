@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 import requests
 
 from tests.portal.county import INSPECTOR
-from tests.portal.portal_support import person_token
+from tests.portal.portal_support import person_token, sign_in
 
 CHECKLIST = {
     "code": "field-spot", "name_zh": "植树造林明查", "name_en": "Tree planting check",
@@ -57,3 +58,21 @@ def field_plans(county) -> dict[str, int]:
         "targets": [{"unit": "D001", "inspector": INSPECTOR}]})
     visits = {v["unit"]: v["id"] for v in api(url, "GET", f"/plans/{plan['id']}/visits", planner)}
     return {**visits, "plan": plan["id"], "soon": soon["id"], "template": template}
+
+
+@pytest.fixture
+def field(county):
+    """The field plans of the test county (``field_plans``)."""
+    return field_plans(county)
+
+
+@pytest.fixture
+def inspector(county_portal, make_person):
+    """A test client signed in as the inspector ``insp1``, sending the CSRF token in the
+    header the field pages' script uses."""
+    make_person("insp1", "inspector")
+    client = county_portal.test_client()
+    sign_in(client, "insp1")
+    token = client.get("/field/api/session").get_json()["csrf_token"]
+    client.environ_base["HTTP_X_CSRFTOKEN"] = token
+    return client

@@ -1,6 +1,6 @@
 """gzip for the portal's static files and the service worker script, never for a page
-(BREACH: pages carry the CSRF token beside the reflected path and query); Vary, weak
-ETags and 304 revalidation stay right."""
+(BREACH: pages carry the CSRF token beside the reflected path and query) but the field
+pages, which reflect no query; Vary, weak ETags and 304 revalidation stay right."""
 
 import gzip
 from pathlib import Path
@@ -71,7 +71,7 @@ def test_a_range_request_gets_the_plain_bytes(portal_app):
     assert response.get_data() == on_disk[:100]
 
 
-def test_pages_are_never_compressed(portal_app, make_person):
+def test_pages_other_than_the_field_pages_are_never_compressed(portal_app, make_person):
     make_person("ming", "planner")
     client = portal_app.test_client()
     sign_in_page = client.get("/sign-in?next=/people", headers=GZIP)
@@ -81,3 +81,17 @@ def test_pages_are_never_compressed(portal_app, make_person):
     response = client.get("/?x=reflected", headers=GZIP)
     assert response.status_code == 200 and "Content-Encoding" not in response.headers
     assert b"csrf_token" in response.get_data() and b"x=reflected" in response.get_data()
+
+
+def test_the_field_pages_are_compressed_and_reflect_no_query(county_portal, make_person):
+    make_person("insp1", "inspector")
+    client = county_portal.test_client()
+    sign_in(client, "insp1")
+    response = client.get("/field/?x=reflected", headers=GZIP)
+    assert response.status_code == 200 and response.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in response.headers["Vary"]
+    html = gzip.decompress(response.get_data())
+    assert b"csrf_token" in html and b"reflected" not in html
+    assert b'name="next" value="/field/"' in html
+    plain = client.get("/field/")
+    assert "Content-Encoding" not in plain.headers and plain.get_data().startswith(b"<!doctype")

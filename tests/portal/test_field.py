@@ -8,26 +8,9 @@ from __future__ import annotations
 import hashlib
 import uuid
 
-import pytest
-
-from tests.portal.field_county import PLACES, field_plans
+from tests.portal.field_county import PLACES
 from tests.portal.field_county import api as call
 from tests.portal.portal_support import person_token, sign_in
-
-
-@pytest.fixture
-def field(county):
-    return field_plans(county)
-
-
-@pytest.fixture
-def inspector(county_portal, make_person):
-    make_person("insp1", "inspector")
-    client = county_portal.test_client()
-    sign_in(client, "insp1")
-    token = client.get("/field/api/session").get_json()["csrf_token"]
-    client.environ_base["HTTP_X_CSRFTOKEN"] = token
-    return client
 
 
 def test_todays_work_lists_the_inspectors_visits_with_checklist_and_map_link(

@@ -23,7 +23,7 @@ import pytest
 import requests
 from playwright import sync_api
 
-from tests.portal.field_county import PLACES, api, field_plans
+from tests.portal.field_county import PLACES, api
 from tests.portal.portal_support import PASSWORD, person_token
 from tests.support import chromium, serving
 
@@ -58,11 +58,6 @@ def phone(browser):
     yield make
     for context in contexts:
         context.close()
-
-
-@pytest.fixture
-def field(county):
-    return field_plans(county)
 
 
 def png(width: int, height: int) -> bytes:

@@ -20,10 +20,9 @@ from flask import (
 from flask_babel import lazy_gettext as _l
 
 from services.portal import access, campaigns
-from services.portal.api_errors import SHOWN, form_problems, translate
+from services.portal.api_errors import attempt
 from services.portal.forms import options
 from services.portal.forms.campaigns import CampaignForm, FrameForm, SettingsForm
-from shared.client import ServiceError
 from shared.errors import NotFound
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
@@ -47,13 +46,9 @@ def index():
     form.poll_id.choices = options((p["id"], f"#{p['id']} {p['name_zh']} / {p['name_en']}")
                                    for p in polls)
     if form.validate_on_submit():
-        try:
-            made = campaigns.create(apis, form.settings(), form.key.data)
-        except ServiceError as failed:
-            if failed.upstream_status not in SHOWN:
-                raise
-            problems = form_problems(form, failed)
-        else:
+        made, problems = attempt(
+            lambda: campaigns.create(apis, form.settings(), form.key.data), form)
+        if not problems:
             flash(_l("The campaign is created: import its numbers, then start it."))
             return redirect(url_for("campaigns.detail", campaign_id=made["id"]))
     return render_template("campaigns/index.html", campaigns=campaigns.campaigns(apis),
@@ -66,15 +61,10 @@ def detail(campaign_id: int):
     apis, form, problems = access.apis(), SettingsForm(prefix="settings"), []
     found = campaigns.campaign(apis, campaign_id)
     if form.validate_on_submit():
-        try:
-            changes = form.changes(found)
-            if changes:
-                campaigns.change(apis, campaign_id, changes)
-        except ServiceError as failed:
-            if failed.upstream_status not in SHOWN:
-                raise
-            problems = form_problems(form, failed)
-        else:
+        changes = form.changes(found)
+        _changed, problems = attempt(
+            lambda: changes and campaigns.change(apis, campaign_id, changes), form)
+        if not problems:
             flash(_l("The settings are saved."))
             return redirect(url_for("campaigns.detail", campaign_id=campaign_id))
     elif not form.is_submitted():
@@ -99,13 +89,10 @@ def frame(campaign_id: int):
     form = FrameForm(prefix="frame")
     if form.validate_on_submit():
         upload = form.file.data
-        try:
-            report = campaigns.import_frame(access.apis(), campaign_id,
-                                            upload.filename or "frame.csv", upload.read())
-        except ServiceError as failed:
-            if failed.upstream_status not in SHOWN:
-                raise
-            for text in form_problems(form, failed) + form.file.errors:
+        report, problems = attempt(lambda: campaigns.import_frame(
+            access.apis(), campaign_id, upload.filename or "frame.csv", upload.read()), form)
+        if problems:
+            for text in problems + form.file.errors:
                 flash(text, "error")
         else:
             flash(_l("%(imported)d numbers imported (%(duplicates)d duplicates, %(dnc)d on "
@@ -121,12 +108,8 @@ def frame(campaign_id: int):
 def act(campaign_id: int, action: str):
     if action not in campaigns.ACTIONS:
         raise NotFound(f"no action {action!r}")
-    try:
-        campaigns.act(access.apis(), campaign_id, action)
-    except ServiceError as failed:
-        if failed.upstream_status not in SHOWN:
-            raise
-        flash(translate(failed.body.get("message", "")), "error")
+    for text in attempt(lambda: campaigns.act(access.apis(), campaign_id, action))[1]:
+        flash(text, "error")
     return redirect(url_for("campaigns.detail", campaign_id=campaign_id))
 
 

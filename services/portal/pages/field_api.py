@@ -16,7 +16,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError, generate_csrf
 
-from services.portal import access, field
+from services.portal import access, field, field_form
 from services.portal.api_errors import translate
 from shared.client import ServiceError
 from shared.errors import DomainError, ValidationFailed, envelope
@@ -82,6 +82,9 @@ def allow_large_photo() -> None:
     photo may be larger than a form (``PORTAL_PHOTO_MAX_BYTES``, on this route only)."""
     if request.endpoint == "field_api.photo":
         request.max_content_length = current_app.config["PORTAL_PHOTO_MAX_BYTES"]
+    elif request.endpoint == "field.post_visit":  # the sheet as a form, with its photos
+        request.max_content_length = (field_form.FORM_PHOTOS
+                                      * current_app.config["PORTAL_PHOTO_MAX_BYTES"])
 
 
 def _json() -> dict:

@@ -7,7 +7,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_babel import lazy_gettext as _l
 
 from services.portal import access, instructions
-from services.portal.api_errors import form_problems
+from services.portal.api_errors import attempt
 from services.portal.forms.instructions import (
     DecisionForm,
     ExtensionForm,
@@ -15,7 +15,6 @@ from services.portal.forms.instructions import (
     JudgementForm,
     ReportForm,
 )
-from shared.client import ServiceError
 
 bp = Blueprint("instructions", __name__, url_prefix="/instructions")
 READERS = ("planner", "unit", "analyst", "leader")
@@ -26,12 +25,9 @@ def _attempt(form, work, done_text, target):
     409/413/422 beside the fields; None when there is nothing to redirect to."""
     if not form.validate_on_submit():
         return None, []
-    try:
-        work()
-    except ServiceError as failed:
-        if failed.upstream_status not in (409, 413, 422):
-            raise
-        return None, form_problems(form, failed)
+    _done, problems = attempt(work, form)
+    if problems:
+        return None, problems
     flash(done_text)
     return redirect(target), []
 

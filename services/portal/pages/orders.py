@@ -17,10 +17,9 @@ from flask import (
 from flask_babel import lazy_gettext as _l
 
 from services.portal import access, orders
-from services.portal.api_errors import form_problems
+from services.portal.api_errors import attempt
 from services.portal.clock import county_day, now
 from services.portal.forms.orders import ReplyForm
-from shared.client import ServiceError
 from shared.errors import ValidationFailed
 
 bp = Blueprint("orders", __name__)
@@ -48,15 +47,12 @@ def reply(order_id: int):
     form, problems = ReplyForm(), []
     if form.validate_on_submit():
         try:
-            orders.reply(access.apis(), order_id, form.note.data.strip(), form.uploads())
+            _sent, problems = attempt(lambda: orders.reply(
+                access.apis(), order_id, form.note.data.strip(), form.uploads()), form)
         except ValidationFailed as refused:
             form.files.errors = [*form.files.errors, *refused.errors.get("files", [])]
             problems = [refused.message]
-        except ServiceError as failed:
-            if failed.upstream_status not in (409, 413, 422):
-                raise
-            problems = form_problems(form, failed)
-        else:
+        if not problems:
             flash(_l("Your reply is sent; the inspectors will verify it."))
             return redirect(url_for("orders.detail", order_id=order_id))
     return _page(order_id, form, problems)

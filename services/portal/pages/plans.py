@@ -11,12 +11,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from services.portal import access, plans
-from services.portal.api_errors import SHOWN, form_problems, translate
+from services.portal.api_errors import attempt
 from services.portal.clock import county_day, now
 from services.portal.forms import options
 from services.portal.forms.plans import AssignForm, PlanForm, ReviewForm
 from services.portal.models.person import Person
-from shared.client import ServiceError
 from shared.db import db_session
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
@@ -42,13 +41,9 @@ def index():
     if not form.is_submitted():
         form.window_from.data, form.window_to.data = today, today + timedelta(days=30)
     if form.validate_on_submit():
-        try:
-            made = plans.create(apis, plans.body(form.values(), registry), form.key.data)
-        except ServiceError as failed:
-            if failed.upstream_status not in SHOWN:
-                raise
-            problems = form_problems(form, failed)
-        else:
+        made, problems = attempt(lambda: plans.create(
+            apis, plans.body(form.values(), registry), form.key.data), form)
+        if not problems:
             flash(_l("The plan is made with %(count)d visits.", count=made["visits"]))
             return redirect(url_for("plans.detail", plan_id=made["id"]))
     return render_template("plans/index.html", plans=plans.plans(apis), form=form,
@@ -75,13 +70,11 @@ def assign(plan_id: int, visit_id: int):
     form = AssignForm(prefix=f"v{visit_id}")
     form.inspector.choices = _inspectors()
     if form.validate_on_submit():
-        try:
-            plans.assign(access.apis(), visit_id, form.inspector.data)
-        except ServiceError as failed:
-            if failed.upstream_status not in SHOWN:
-                raise
-            flash(translate(failed.body.get("message", "")), "error")
-        else:
+        _assigned, problems = attempt(
+            lambda: plans.assign(access.apis(), visit_id, form.inspector.data))
+        for text in problems:
+            flash(text, "error")
+        if not problems:
             flash(_l("Visit %(id)d is given to %(who)s.", id=visit_id, who=form.inspector.data))
     else:
         flash(_l("Choose an inspector."), "error")
@@ -93,13 +86,9 @@ def assign(plan_id: int, visit_id: int):
 def review(visit_id: int):
     form, problems = ReviewForm(), []
     if form.validate_on_submit():
-        try:
-            done = plans.review(access.apis(), visit_id, form.decision.data, form.comment.data)
-        except ServiceError as failed:
-            if failed.upstream_status not in SHOWN:
-                raise
-            problems = form_problems(form, failed)
-        else:
+        done, problems = attempt(lambda: plans.review(
+            access.apis(), visit_id, form.decision.data, form.comment.data), form)
+        if not problems:
             flash(_l("The review is saved."))
             return redirect(url_for("plans.detail", plan_id=done["plan_id"]))
     return render_template("plans/review.html", visit=plans.visit(access.apis(), visit_id),

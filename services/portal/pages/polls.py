@@ -10,7 +10,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 
 from services.portal import access, polls
-from services.portal.api_errors import SHOWN, form_problems, translate
+from services.portal.api_errors import attempt, translate
 from services.portal.clock import county_day, now
 from services.portal.forms import options
 from services.portal.forms.polls import LinksForm, PaperForm, PollForm
@@ -34,13 +34,8 @@ def index():
         form.field_start.data, form.field_end.data = today, today + timedelta(days=30)
         form.townships.data = codes
     if form.validate_on_submit():
-        try:
-            made = polls.create(apis, form.body(), form.key.data)
-        except ServiceError as failed:
-            if failed.upstream_status not in SHOWN:
-                raise
-            problems = form_problems(form, failed)
-        else:
+        made, problems = attempt(lambda: polls.create(apis, form.body(), form.key.data), form)
+        if not problems:
             flash(_l("The poll is created: open it to start fielding."))
             return redirect(url_for("polls.detail", poll_id=made["id"]))
     return render_template("polls/index.html", polls=polls.polls(apis), form=form,
@@ -68,17 +63,13 @@ def links(poll_id: int):
     found = polls.poll(access.apis(), poll_id)
     form, paper = _detail_forms(found)
     if form.validate_on_submit():
-        try:
-            chosen = form.township.data
-            townships = ([t["code"] for t in found["townships"]] if chosen == "*"
-                         else [chosen])
-            issued = polls.issue_links(access.apis(), poll_id, townships, form.count.data)
-        except ServiceError as failed:
-            if failed.upstream_status not in SHOWN:
-                raise
-            for text in form_problems(form, failed):
-                flash(text, "error")
-        else:
+        chosen = form.township.data
+        townships = [t["code"] for t in found["townships"]] if chosen == "*" else [chosen]
+        issued, problems = attempt(lambda: polls.issue_links(
+            access.apis(), poll_id, townships, form.count.data), form)
+        for text in problems:
+            flash(text, "error")
+        if not problems:
             if form.output.data == "csv":
                 name = f"poll-{poll_id}-{'all' if chosen == '*' else chosen}-links.csv"
                 return Response(polls.links_csv(issued), mimetype="text/csv",
@@ -95,14 +86,10 @@ def paper(poll_id: int):
     problems = []
     if form.validate_on_submit():
         upload = form.file.data
-        try:
-            imported = polls.import_paper(access.apis(), poll_id, upload.filename or "forms.csv",
-                                          upload.read())
-        except ServiceError as failed:
-            if failed.upstream_status not in SHOWN:
-                raise
-            problems = _row_problems(failed)
-        else:
+        imported, problems = attempt(lambda: polls.import_paper(
+            access.apis(), poll_id, upload.filename or "forms.csv", upload.read()),
+            show=_row_problems)
+        if not problems:
             flash(_l("%(count)d paper forms imported.", count=len(imported)))
             return redirect(url_for("polls.detail", poll_id=poll_id))
     return render_template("polls/detail.html", poll=found, links_form=links_form,
@@ -128,10 +115,6 @@ def _row_problems(failed: ServiceError) -> list[str]:
 def act(poll_id: int, action: str):
     if action not in ("open", "close"):
         raise NotFound(f"no action {action!r}")
-    try:
-        polls.act(access.apis(), poll_id, action)
-    except ServiceError as failed:
-        if failed.upstream_status not in SHOWN:
-            raise
-        flash(translate(failed.body.get("message", "")), "error")
+    for text in attempt(lambda: polls.act(access.apis(), poll_id, action))[1]:
+        flash(text, "error")
     return redirect(url_for("polls.detail", poll_id=poll_id))

@@ -7,10 +7,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from services.portal import access, runs
-from services.portal.api_errors import form_problems, translate
+from services.portal.api_errors import attempt, form_problems, translate
 from services.portal.forms import options
 from services.portal.forms.runs import RunForm
-from shared.client import ServiceError
 
 bp = Blueprint("runs", __name__)
 
@@ -24,14 +23,11 @@ def index():
     form.period.choices = options(found["periods"])
     form.polls.choices = options(found["polls"])
     if form.validate_on_submit():
-        try:
-            made = runs.start(apis, form.settings(), form.key.data)
-        except ServiceError as failed:
-            if failed.upstream_status not in (409, 413, 422):
-                raise
-            problems = [translate(failed.body.get("message", "")),
-                        *form_problems(form, failed)]
-        else:
+        made, problems = attempt(
+            lambda: runs.start(apis, form.settings(), form.key.data),
+            show=lambda failed: [translate(failed.body.get("message", "")),
+                                 *form_problems(form, failed)])
+        if not problems:
             flash(_l("Run %(id)d is computed: check it, then publish it.", id=made["id"]))
             return redirect(url_for("runs.detail", run_id=made["id"]))
     return render_template("runs/index.html", runs=runs.runs(apis), form=form,
@@ -47,12 +43,10 @@ def detail(run_id: int):
 @bp.post("/runs/<int:run_id>/publish")
 @access.require("planner")
 def publish(run_id: int):
-    try:
-        runs.publish(access.apis(), run_id)
-    except ServiceError as failed:
-        if failed.upstream_status != 409:
-            raise
-        flash(translate(failed.body.get("message", "")), "error")
-    else:
+    _published, problems = attempt(lambda: runs.publish(access.apis(), run_id),
+                                   statuses=(409,))
+    for text in problems:
+        flash(text, "error")
+    if not problems:
         flash(_l("Run %(id)d is published.", id=run_id))
     return redirect(access.safe_next(request.form.get("next")))

@@ -7,6 +7,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 
 from services.portal import access, xlsform
+from services.portal.api_errors import attempt
 from services.portal.forms.xlsform import XlsformUploadForm
 from shared.client import ServiceError
 from shared.errors import NotFound
@@ -21,14 +22,12 @@ def index():
     form, problems, message = XlsformUploadForm(), [], None
     if form.validate_on_submit():
         upload = form.workbook.data
-        try:
-            made = xlsform.upload(access.apis(), form.kind.data, upload.filename,
-                                  upload.read(), form.key.data)
-        except ServiceError as failed:
-            if failed.upstream_status not in (409, 413, 422):
-                raise
-            message = failed.body.get("message", "")
-            problems = xlsform.cell_problems(failed.body.get("errors"))
+        made, refused = attempt(lambda: xlsform.upload(
+            access.apis(), form.kind.data, upload.filename, upload.read(), form.key.data),
+            show=lambda failed: [failed.body])  # the refusal's body: message and cells
+        if refused:
+            message = refused[0].get("message", "")
+            problems = xlsform.cell_problems(refused[0].get("errors"))
         else:
             flash(_l("Imported %(code)s, version %(version)d.", code=made["code"],
                      version=made["version"]))

@@ -391,7 +391,9 @@
   }
 
   function controls() {
-    return Array.from(form.querySelectorAll("input[name], textarea[name], select[name]"));
+    // Not the file inputs and hidden fields the page has for sending it as a form.
+    return Array.from(form.querySelectorAll(
+      "input[name]:not([type=file]):not([type=hidden]), textarea[name], select[name]"));
   }
 
   function readFields() {
@@ -905,10 +907,26 @@
     return save();
   }
 
+  // The page works as a plain form until this script runs (field_form.py); from here the
+  // script sends everything: the form-only parts go, the manual check-in waits for a
+  // refused or poor location, and its button no longer submits the form.
+  function takeOverForm() {
+    form.querySelectorAll(".form-only").forEach(function (part) { part.remove(); });
+    var manual = document.getElementById("manual");
+    var button = document.getElementById("manual-button");
+    button.type = "button";
+    button.removeAttribute("name");
+    if (!document.getElementById("manual-reason").value.trim()) manual.hidden = true;
+  }
+
   function initVisit() {
     return get("drafts", KEY).then(function (stored) {
       draft = stored || { key: KEY, user: USER, visit: Number(V.visit), fields: {}, findings: [],
                           orders: {}, nextRef: 1, checkin: null, state: "draft" };
+      // A visit submitted elsewhere (or through the form, before this script) is shown
+      // as sent, not as a sheet to fill again.
+      if (!stored && V.open !== "true") draft.state = "sent";
+      takeOverForm();
       // What was typed before this script arrived (a slow first load) is kept too, over
       // what this phone had kept of the visit, unless that was already submitted.
       var early = typedBeforeScript();
