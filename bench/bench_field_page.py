@@ -51,8 +51,10 @@ import statistics
 import sys
 import tempfile
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from shared.config import county_today  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -130,7 +132,7 @@ def seed(scoring, inspection, portal_engine) -> int:
                              "kind": "township", "peer_group": "TS",
                              "active_from": "2020-01-01", "lat": 30.2741, "lon": 120.1551})
     template = call(inspection, "/checklists", checklist())["id"]
-    today = date.today()
+    today = county_today()
     plan = call(inspection, "/plans", {
         "name": "植树造林明查", "kind": "open", "template_id": template,
         "window_from": (today - timedelta(days=1)).isoformat(),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,6 +22,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Local time of the county: deadlines, calling windows and periods are in it.
 COUNTY_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def county_today(now: datetime | None = None) -> date:
+    """The county's calendar day at the instant ``now`` (aware; default: the present).
+    Not ``date.today()``, the server's own day: from 16:00 to 24:00 UTC the county is
+    already on the next day."""
+    return (now or datetime.now(UTC)).astimezone(COUNTY_TZ).date()
 
 
 class ConfigError(RuntimeError):

@@ -189,6 +189,42 @@ def test_the_environment_is_read_only_by_settings_and_entry_points():
         "config.py once at start and pass the value down):\n" + "\n".join(offenders))
 
 
+# -- (3b) "today" is the county's day ------------------------------------------------------
+
+def _server_days(path: Path) -> Iterator[tuple[int, str]]:
+    """``(line, what)`` for each calendar day taken from the server's or UTC's clock:
+    ``date.today()``, ``datetime.today()``, ``datetime.now()`` without a zone, and
+    ``.date()`` straight on ``utcnow()`` or ``datetime.now(…)``."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        func, owner = node.func, node.func.value
+        if func.attr == "today" and isinstance(owner, ast.Name) \
+                and owner.id in ("date", "datetime"):
+            yield node.lineno, f"{owner.id}.today()"
+        elif func.attr == "now" and isinstance(owner, ast.Name) and owner.id == "datetime" \
+                and not node.args and not node.keywords:
+            yield node.lineno, "datetime.now() without a zone"
+        elif func.attr == "date" and isinstance(owner, ast.Call):
+            inner = owner.func
+            name = inner.id if isinstance(inner, ast.Name) else \
+                inner.attr if isinstance(inner, ast.Attribute) else None
+            if name in ("utcnow", "now"):
+                yield node.lineno, f"{name}(…).date()"
+
+
+def test_today_is_the_countys_day():
+    """From 16:00 to 24:00 UTC the county (Asia/Shanghai) is on the next day: a day from
+    the server's clock made overdue counts and "due today" one day off (and a test that
+    set its data by the server's day failed only in those hours)."""
+    offenders = [f"  {_rel(path)}:{line}: {what}"
+                 for path in _python_files(*PACKAGES, "tests", "bench")
+                 for line, what in _server_days(path)]
+    assert not offenders, (
+        "a calendar day from the server's clock (use shared.config.county_today(now), or "
+        "astimezone(COUNTY_TZ) for an instant):\n" + "\n".join(offenders))
+
+
 # -- (4) every operation describes its success body -------------------------------------------
 
 def _spec(service: str) -> dict:

@@ -23,6 +23,7 @@ from typing import Any
 
 from services.demo.context import DemoContext
 from shared.client import ServiceError
+from shared.config import county_today
 from shared.db import utcnow
 
 WINDOW = ("2026-06-01", "2026-06-30")
@@ -315,7 +316,7 @@ def _review(ctx, field, results) -> None:
 
 
 def _orders(ctx, field, results) -> None:
-    today = utcnow().date()
+    today = county_today()
     findings = [f for r in results for f in r["version"]["findings"]
                 if f["severity"] in ("critical", "major")]
     orders = []

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from services.demo.context import DemoContext
 from services.demo.polls import townships
+from shared.config import COUNTY_TZ, county_today
 
-CST = timezone(timedelta(hours=8))
 NUMBERS = ("+8613800138101", "+8613800138102", "+8613800138103")
 
 
@@ -40,14 +40,14 @@ def reminder_round() -> Callable[[datetime], object]:
 
 
 def _at(day: date, hour: int) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, tzinfo=CST).astimezone(UTC)
+    return datetime(day.year, day.month, day.day, hour, tzinfo=COUNTY_TZ).astimezone(UTC)
 
 
 def run(ctx: DemoContext, make_round: Callable[[], Callable] = reminder_round) -> None:
     ctx.section("Leadership instructions (批示件) and deadline reminders by SMS")
     planner = ctx.client("scoring", "planner")
     codes = townships(ctx)[:3]
-    today = date.today()
+    today = county_today()
 
     def create(title: str, deadline: date, units: list[str], number: int) -> dict:
         return planner.post_json("/api/v1/instructions", {
@@ -108,11 +108,11 @@ def _rounds(ctx: DemoContext, round_at, today: date, overdue_deadline: date,
                             _at(extended_deadline - timedelta(days=3), 9))):
         result = round_at(instant)
         if result.quiet:
-            ctx.say(f"  round at {instant.astimezone(CST):%Y-%m-%d %H:%M} ({label}): "
+            ctx.say(f"  round at {instant.astimezone(COUNTY_TZ):%Y-%m-%d %H:%M} ({label}): "
                     "quiet hours, nothing sent")
             continue
         mine = [s for s in result.sent if s["case"].startswith("instruction:")]
-        ctx.say(f"  round at {instant.astimezone(CST):%Y-%m-%d %H:%M} ({label}): "
+        ctx.say(f"  round at {instant.astimezone(COUNTY_TZ):%Y-%m-%d %H:%M} ({label}): "
                 f"{len(result.sent)} reminder(s), {len(mine)} of instructions, "
                 f"{result.skipped_claimed} already sent")
         for item in mine:

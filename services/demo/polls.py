@@ -3,11 +3,12 @@ townships polled, and a questionnaire with its poll, opened."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from services.demo.context import DemoContext
 from shared.client import ServiceClient
+from shared.config import county_today
 
 
 def texts(zh: str, en: str) -> dict[str, str]:
@@ -30,7 +31,7 @@ def open_poll(planner: ServiceClient, questionnaire: dict[str, Any], poll: dict[
     ``field_days[0]`` to today + ``field_days[1]`` days, and open the poll; return both
     as the API answered them (the poll before opening)."""
     made = planner.post_json("/api/v1/questionnaires", questionnaire)
-    today = date.today()
+    today = county_today()
     created = planner.post_json("/api/v1/polls", {
         **poll, "questionnaire_id": made["id"],
         "field_start": (today + timedelta(days=field_days[0])).isoformat(),

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import requests
 
 from services.demo.context import DemoContext
 from services.demo.county import MONTHS
 from services.portal import passwords, people
+from shared.config import county_today
 from shared.db import make_engine, session_factory, session_scope, utcnow
 
 PEOPLE = (("demo-admin", "admin", None, "管理员"),
@@ -42,7 +42,6 @@ TASK = re.compile(r'<section class="task"')
 ORDER_ROW = re.compile(r'<tr data-id="\d+"')
 RUN_LINK = re.compile(r'href="(/dashboard/runs/\d+)"')
 CHART = re.compile(r'<img src="([^"]+\.svg[^"]*)"')
-COUNTY_TIME = ZoneInfo("Asia/Shanghai")
 
 
 def create_people(database_url: str, reporting_unit: str | None = None) -> dict[str, str]:
@@ -85,7 +84,7 @@ def plan_todays_field_work(ctx: DemoContext) -> int:
     checklist = planner.get_json("/api/v1/checklists")[-1]
     townships = ctx.client("scoring", "planner").get_json(
         "/api/v1/units", params={"kind": "township"})[:3]
-    today = datetime.now(COUNTY_TIME).date()
+    today = county_today()
     plan = planner.post_json("/api/v1/plans", {
         "name": "今日现场明查 / Today's field checks", "kind": "open",
         "template_id": checklist["id"], "window_from": today.isoformat(),

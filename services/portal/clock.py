@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-from shared.config import COUNTY_TZ
+from shared.config import county_today
 
 Clock = Callable[[], datetime]
 
@@ -20,7 +20,7 @@ def as_utc(when: datetime | None) -> datetime | None:
 
 def county_day(now: datetime) -> date:
     """The calendar day in the county (Asia/Shanghai) at the instant ``now``."""
-    return now.astimezone(COUNTY_TZ).date()
+    return county_today(now)
 
 
 def now() -> datetime:

@@ -23,7 +23,7 @@ change goes into ``instruction_events`` (who, role, from, to, note, details).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -39,7 +39,7 @@ from services.scoring.models.instructions import (
 from services.scoring.models.registry import Unit
 from services.scoring.periods import parse_period
 from shared.auth import Principal
-from shared.config import COUNTY_TZ
+from shared.config import county_today
 from shared.db import utcnow
 from shared.errors import Conflict, Forbidden, NotFound, Problems, ValidationFailed
 
@@ -55,11 +55,6 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
 }
 WITH_UNITS = ("open", "in_progress", "returned")
 DONE = ("verified", "closed")
-
-
-def county_today(now: datetime | None = None) -> date:
-    """The county's date (Asia/Shanghai) at ``now`` (aware; default: the present)."""
-    return (now or utcnow()).astimezone(COUNTY_TZ).date()
 
 
 def next_state(state: str, action: str) -> str:

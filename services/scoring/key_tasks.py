@@ -35,6 +35,7 @@ from services.scoring.periods import parse_period
 from services.scoring.reporters import Reporter, check_unit
 from services.scoring.spreadsheets import Sheet, read_table, refuse
 from shared.auth import Principal
+from shared.config import county_today
 from shared.db import get_or_404, utcnow
 from shared.errors import Forbidden, NotFound, Problems
 from shared.numbers import parse_number
@@ -226,7 +227,7 @@ def _check_progress(task: KeyTask, data: dict[str, Any], who: Reporter, add) -> 
 
 def _progress_row(task: KeyTask, data: dict[str, Any], who: Reporter) -> ProgressReport:
     return ProgressReport(task_id=task.id, milestone_seq=data.get("milestone"),
-                          as_of=data.get("as_of") or date.today(), percent=data["percent"],
+                          as_of=data.get("as_of") or county_today(), percent=data["percent"],
                           status=data["status"], completed_on=data.get("completed_on"),
                           narrative=data.get("narrative") or "",
                           evidence=list(data.get("evidence") or []), reported_at=utcnow(),

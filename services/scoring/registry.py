@@ -26,6 +26,7 @@ from services.scoring.models.registry import (
 )
 from services.scoring.models.self_checks import SelfCheck
 from services.scoring.spreadsheets import Sheet, read_table, refuse
+from shared.config import county_today
 from shared.db import utcnow
 from shared.errors import Conflict, NotFound, Problems
 from shared.numbers import parse_number
@@ -179,7 +180,7 @@ def list_units(session: Session, kind: str | None = None, active: bool | None = 
         query = query.join(PeerGroup).where(PeerGroup.code == peer_group)
     units = list(session.scalars(query))
     if active is not None:
-        day = on or date.today()
+        day = on or county_today()
         units = [u for u in units if u.is_active_on(day) == active]
     return units
 

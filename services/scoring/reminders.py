@@ -36,6 +36,7 @@ from services.scoring.models.reminders import (
     UnitContact,
 )
 from services.scoring.reminder_cases import Case, OrderSource
+from shared.config import COUNTY_TZ
 from shared.db import insert_unless_present, utcnow
 from shared.phone_vault import PhoneVault
 
@@ -55,7 +56,7 @@ class Schedule:
 
     days_before: int = 3
     quiet_hours: tuple[time, time] = (time(21), time(8))
-    timezone: ZoneInfo = ZoneInfo("Asia/Shanghai")
+    timezone: ZoneInfo = COUNTY_TZ
 
     def local(self, now: datetime) -> datetime:
         return now.astimezone(self.timezone)

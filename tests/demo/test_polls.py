@@ -1,8 +1,9 @@
 """What the two poll steps share: the townships polled and a poll opened."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from services.demo import polls
+from shared.config import county_today
 from tests.support import serving
 
 
@@ -28,5 +29,5 @@ def test_a_poll_is_created_on_its_questionnaire_and_opened(make_app, scoring_url
     assert made["code"] == "Q" and poll["questionnaire_id"] == made["id"]
     assert now["status"] == "fielding"
     assert (now["field_start"], now["field_end"]) == (
-        (date.today() - timedelta(days=1)).isoformat(),
-        (date.today() + timedelta(days=14)).isoformat())
+        (county_today() - timedelta(days=1)).isoformat(),
+        (county_today() + timedelta(days=14)).isoformat())

@@ -2,7 +2,6 @@
 over HTTP and opens a home page that reads the services."""
 
 import re
-from datetime import date
 
 import requests
 from sqlalchemy import select
@@ -10,6 +9,7 @@ from sqlalchemy import select
 from services.demo import portal_people
 from services.portal import passwords
 from services.portal.models.person import Person
+from shared.config import county_today
 from tests.portal.portal_support import person_token
 from tests.support import serving
 
@@ -17,7 +17,7 @@ from tests.support import serving
 def test_one_person_per_role_signs_in(county_portal, county, engines, db, demo_context,
                                       capsys, monkeypatch):
     # The county's self-checks are of this month (the demo's, of the first half of 2026).
-    monkeypatch.setattr(portal_people, "MONTHS", [date.today().strftime("%Y-%m")])
+    monkeypatch.setattr(portal_people, "MONTHS", [county_today().strftime("%Y-%m")])
     with serving(county_portal) as url:
         ctx = demo_context(portal=url, inspection=county.inspection_url,
                            scoring=county.scoring_url,
@@ -43,7 +43,7 @@ def test_one_person_per_role_signs_in(county_portal, county, engines, db, demo_c
                      r"\(200, 1\), rectification orders \(200, 1\)", out)
     assert unit, out
     history = requests.get(f"{county.scoring_url}/api/v1/self-checks/history",
-                           params={"unit": "T01", "period": date.today().strftime("%Y-%m")},
+                           params={"unit": "T01", "period": county_today().strftime("%Y-%m")},
                            headers=person_token("demo-unit", "unit", "T01"), timeout=10).json()
     corrected = [v for v in history if v["version"] == 2]
     assert len(corrected) == 1 and corrected[0]["reason"].startswith("核对原始台账后更正")

@@ -4,11 +4,12 @@ unannounced plan starting tomorrow, created through the inspection API."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import requests
 
+from shared.config import county_today
 from tests.portal.county import INSPECTOR
 from tests.portal.portal_support import person_token, sign_in
 
@@ -43,7 +44,7 @@ def api(url: str, method: str, path: str, headers: dict, **kwargs):
 def field_plans(county) -> dict[str, int]:
     """Create the plans; the ids of today's visits by unit, and of the plans."""
     planner = person_token("plan1", "planner")
-    url, today = county.inspection_url, date.today()
+    url, today = county.inspection_url, county_today()
     template = api(url, "POST", "/checklists", planner, json=CHECKLIST)["id"]
     plan = api(url, "POST", "/plans", planner, json={
         "name": "植树造林明查", "kind": "open", "template_id": template,

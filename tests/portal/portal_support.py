@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
 from argon2 import PasswordHasher, profiles
 
 from services.portal import passwords, people
+from shared.config import county_today
 from shared.db import session_scope
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
@@ -142,7 +143,7 @@ def county(make_app, auth):
     """The small county served by the real survey, scoring and inspection apps."""
     from tests.portal.county import served_county
 
-    with served_county(make_app, auth, date.today()) as served:
+    with served_county(make_app, auth, county_today()) as served:
         yield served
 
 

@@ -22,6 +22,7 @@ import requests
 from babel.numbers import format_percent
 from playwright import sync_api
 
+from shared.config import county_today
 from tests.portal.portal_support import PASSWORD, person_token
 from tests.support import chromium, serving
 
@@ -160,14 +161,14 @@ def check_planner(page, county, me):
     rates = api(county.survey_url, f"/polls/{polls[0]['id']}/outcome-rates", me)["overall"]
     assert rows[0][3] == format_percent(rates["rates"]["RR1"], "#,##0.0%", locale="zh_CN")
     plans = [p["name"] for p in api(county.inspection_url, "/plans", me)
-             if date.fromisoformat(p["window_to"]) >= date.today()]
+             if date.fromisoformat(p["window_to"]) >= county_today()]
     assert [row[0] for row in cells(page, "#plans")] == plans
     runs = api(county.scoring_url, "/runs", me, state="computed")
     assert [row[0].split()[0] for row in cells(page, "#runs")] == [f"#{r['id']}" for r in runs]
 
 
 def check_unit(page, county, me):
-    month = date.today().strftime("%Y-%m")
+    month = county_today().strftime("%Y-%m")
     values = api(county.scoring_url, "/self-checks", me, unit="T01", period=month)
     assert page.inner_text("#self-check .values") == str(len(values))
     assert page.inner_text("#self-check .status") == "已提交"

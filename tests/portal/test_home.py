@@ -6,6 +6,7 @@ from datetime import date
 import requests
 from babel.numbers import format_percent
 
+from shared.config import county_today
 from tests.portal.portal_support import home, person_token
 
 
@@ -29,7 +30,7 @@ def test_the_planners_home(county_portal, county, make_person):
                          format_percent(rates["rates"]["RR2"], "#,##0.0%", locale="zh_CN")])
     assert found["polls"][1:] == expected and len(expected) == 1
     plans = [p for p in api(county.inspection_url, "/plans", me)
-             if date.fromisoformat(p["window_to"]) >= date.today()]
+             if date.fromisoformat(p["window_to"]) >= county_today()]
     assert [row[0] for row in found["plans"][1:]] == [p["name"] for p in plans]
     assert found["plans"][1][3] == "2 / 3"       # two of three visits submitted
     computed = api(county.scoring_url, "/runs", me, state="computed")
@@ -39,7 +40,7 @@ def test_the_planners_home(county_portal, county, make_person):
 def test_the_unit_reporters_home(county_portal, county, make_person):
     _client, found, html = home(county_portal, make_person, "unit1", "unit", "T01")
     me = person_token("unit1", "unit", "T01")
-    month = date.today().strftime("%Y-%m")
+    month = county_today().strftime("%Y-%m")
     values = api(county.scoring_url, "/self-checks", me, unit="T01", period=month)
     period = api(county.scoring_url, f"/periods/{month}", me)
     assert f'<dd class="values">{len(values)}</dd>' in html and values
@@ -118,4 +119,4 @@ def test_a_part_the_api_cannot_answer_leaves_the_rest(county_portal, county, mak
     part = home_parts.read(lambda: apis.survey.get_json("/api/v1/polls/999/outcome-rates"))
     with county_portal.test_request_context():
         assert str(part.problem) == "survey 服务无法提供这部分内容（404）。"
-    assert home_parts.read(lambda: home_parts.open_plans(apis, date.today())).rows
+    assert home_parts.read(lambda: home_parts.open_plans(apis, county_today())).rows

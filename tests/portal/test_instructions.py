@@ -5,8 +5,9 @@ items with their deadlines. All through the real scoring API with each person's 
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
+from shared.config import county_today
 from tests.portal.portal_support import csrf_token, home, post_form, sign_in, tables
 
 OPEN, ORDER = "进行中", "整改通知"
@@ -29,14 +30,14 @@ def _client(app, make_person, username, role, unit=None):
 
 def test_from_record_to_verified_through_the_pages(county_portal, county, make_person):
     planner = _client(county_portal, make_person, "plan1", "planner")
-    deadline = (date.today() + timedelta(days=20)).isoformat()
+    deadline = (county_today() + timedelta(days=20)).isoformat()
     bad = post_form(planner, "/instructions/", {
-        "leader": "王县长", "document_no": "批〔2026〕9号", "issued_on": date.today().isoformat(),
+        "leader": "王县长", "document_no": "批〔2026〕9号", "issued_on": county_today().isoformat(),
         "title": "河道清淤", "text": "月底前完成", "deadline": deadline, "lead_unit": "X99",
         "key": "k1"})
     assert bad.status_code == 200 and "unknown unit" in bad.get_data(as_text=True)
     made = post_form(planner, "/instructions/", {
-        "leader": "王县长", "document_no": "批〔2026〕9号", "issued_on": date.today().isoformat(),
+        "leader": "王县长", "document_no": "批〔2026〕9号", "issued_on": county_today().isoformat(),
         "title": "河道清淤", "text": "月底前完成", "deadline": deadline, "lead_unit": "T01",
         "assisting": "T02", "attachments": "https://oa.example/9.pdf", "key": "k2"},
         follow_redirects=True)
@@ -71,12 +72,12 @@ def test_extensions_are_asked_and_decided(county_portal, county, make_person):
     planner = _client(county_portal, make_person, "plan1", "planner")
     made = post_form(planner, "/instructions/", {
         "leader": "李副县长", "document_no": "批〔2026〕10号",
-        "issued_on": date.today().isoformat(), "title": "校园安全", "text": "排查隐患",
-        "deadline": (date.today() + timedelta(days=5)).isoformat(), "lead_unit": "T01",
+        "issued_on": county_today().isoformat(), "title": "校园安全", "text": "排查隐患",
+        "deadline": (county_today() + timedelta(days=5)).isoformat(), "lead_unit": "T01",
         "key": "k3"}, follow_redirects=True)
     detail = re.search(r'href="(/instructions/\d+)"', made.get_data(as_text=True)).group(1)
     t01 = _client(county_portal, make_person, "unit1", "unit", "T01")
-    later = (date.today() + timedelta(days=30)).isoformat()
+    later = (county_today() + timedelta(days=30)).isoformat()
     assert _post(t01, detail, "ext", {"reason": "设备未到", "requested_deadline": later},
                  form="extension").status_code == 302
     page = planner.get(detail).get_data(as_text=True)
@@ -89,9 +90,10 @@ def test_extensions_are_asked_and_decided(county_portal, county, make_person):
 
 def test_the_units_home_lists_its_open_items(county_portal, county, make_person):
     planner = _client(county_portal, make_person, "plan1", "planner")
-    soon = (date.today() + timedelta(days=3)).isoformat()
+    soon = (county_today() + timedelta(days=3)).isoformat()
     post_form(planner, "/instructions/", {
-        "leader": "王县长", "document_no": "批〔2026〕11号", "issued_on": date.today().isoformat(),
+        "leader": "王县长", "document_no": "批〔2026〕11号",
+        "issued_on": county_today().isoformat(),
         "title": "农贸市场整治", "text": "限期整改", "deadline": soon, "lead_unit": "T01",
         "key": "k4"})
     _client_t01, found, html = home(county_portal, make_person, "unit1", "unit", "T01")
@@ -105,8 +107,9 @@ def test_the_units_home_lists_its_open_items(county_portal, county, make_person)
 def test_a_decision_on_no_request_is_the_not_found_page(county_portal, county, make_person):
     planner = _client(county_portal, make_person, "plan1", "planner")
     made = post_form(planner, "/instructions/", {
-        "leader": "王县长", "document_no": "批〔2026〕12号", "issued_on": date.today().isoformat(),
-        "title": "标题", "text": "内容", "deadline": date.today().isoformat(),
+        "leader": "王县长", "document_no": "批〔2026〕12号",
+        "issued_on": county_today().isoformat(),
+        "title": "标题", "text": "内容", "deadline": county_today().isoformat(),
         "lead_unit": "T01", "key": "k5"}, follow_redirects=True)
     detail = re.search(r'href="(/instructions/\d+)"', made.get_data(as_text=True)).group(1)
     for bad in ("x", "99999999999", "7"):

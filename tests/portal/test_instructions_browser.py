@@ -4,11 +4,12 @@ JavaScript), at phone and desktop width: nothing wider than the phone, the forms
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import requests
 
+from shared.config import county_today
 from tests.portal.portal_support import person_token
 from tests.portal.test_browser import (  # noqa: F401  (browser, new_page: fixtures)
     DESKTOP,
@@ -26,7 +27,7 @@ def _instruction(county, title, deadline, units):
                              headers=person_token("plan1", "planner"), json={
                                  "leader": "王县长", "title": title,
                                  "document_no": f"县长批示〔2026〕{len(title)}号",
-                                 "issued_on": (date.today() - timedelta(days=20)).isoformat(),
+                                 "issued_on": (county_today() - timedelta(days=20)).isoformat(),
                                  "text": "请牵头单位会同协办单位限期办结，并报送办理情况。",
                                  "deadline": deadline.isoformat(),
                                  "attachments": ["https://oa.example/pishi/1.pdf"],
@@ -38,7 +39,7 @@ def _instruction(county, title, deadline, units):
 @pytest.mark.fresh_apps
 def test_instruction_pages_at_phone_and_desktop_width(county_portal, county, make_person,
                                                       new_page):  # noqa: F811
-    today = date.today()
+    today = county_today()
     first = _instruction(county, "城区河道清淤整治", today + timedelta(days=12),
                          [{"unit": "T01", "role": "lead"}, {"unit": "T02", "role": "assisting"}])
     _instruction(county, "农贸市场环境整治", today - timedelta(days=2),

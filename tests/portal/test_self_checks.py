@@ -5,13 +5,14 @@ saved once, another unit refused, and the month as a spreadsheet with its row er
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import requests
 
+from shared.config import county_today
 from tests.portal.portal_support import csrf_token, person_token, post_form, sign_in, tables
 
-TODAY = date.today()
+TODAY = county_today()
 MONTH = TODAY.strftime("%Y-%m")
 LAST = (TODAY.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
 

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import struct
 import zlib
-from datetime import date
 
 import pytest
 import requests
 
+from shared.config import county_today
 from tests.portal.portal_support import person_token
 from tests.portal.test_browser import DESKTOP, PHONE, cells, shoot, sign_in
 from tests.support import chromium, serving
 
-MONTH = date.today().strftime("%Y-%m")
+MONTH = county_today().strftime("%Y-%m")
 
 
 @pytest.fixture(scope="module")

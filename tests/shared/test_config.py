@@ -1,5 +1,7 @@
 """Environment parsing names the variable that is missing or malformed."""
 
+from datetime import UTC, date, datetime
+
 import pytest
 
 from shared import config
@@ -112,3 +114,13 @@ def test_an_app_reads_the_common_settings_when_it_is_created(monkeypatch, tmp_pa
     monkeypatch.setenv("KAOPING_METRICS_TOKEN", "second")
     assert (app.config["MAX_CONTENT_LENGTH"], app.config["METRICS_TOKEN"]) == (4096, "first")
     assert app.config["JWT_SECRET"] == config.jwt_secret()
+
+
+def test_county_today_turns_at_the_countys_midnight():
+    # 16:00 UTC is midnight in the county (UTC+8): the server's day is still the 7th.
+    assert config.county_today(datetime(2026, 12, 7, 15, 59, 59, tzinfo=UTC)) == date(2026, 12, 7)
+    assert config.county_today(datetime(2026, 12, 7, 16, 0, tzinfo=UTC)) == date(2026, 12, 8)
+    assert config.county_today(datetime(2026, 12, 31, 23, 0, tzinfo=UTC)) == date(2027, 1, 1)
+    start = datetime.now(UTC)
+    today = config.county_today()  # the present, by default
+    assert today in {config.county_today(start), config.county_today(datetime.now(UTC))}

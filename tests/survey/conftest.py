@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import copy
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from flask import Flask, jsonify, request
 
+from shared.config import county_today
 from tests.support import serving
 
 TOWNSHIPS = [
@@ -141,7 +142,7 @@ def phone_keys(monkeypatch, engines):
 
 
 def poll_payload(questionnaire_id: int, **overrides) -> dict:
-    today = date.today()
+    today = county_today()
     payload = {"name_zh": "乡镇满意度调查", "name_en": "Township satisfaction poll",
                "questionnaire_id": questionnaire_id, "modes": ["web", "paper", "phone"],
                "field_start": (today - timedelta(days=1)).isoformat(),

@@ -11,6 +11,7 @@ from services.scoring.models.instructions import InstructionReport
 from services.scoring.reporters import readable_unit
 from services.scoring.schemas import instructions as schemas
 from shared.auth import current_principal, roles
+from shared.config import county_today
 from shared.db import db_session, utcnow
 from shared.idempotency import HEADER_DOC, idempotent
 
@@ -20,7 +21,7 @@ READERS = ("planner", "analyst", "unit", "service")
 
 def today():
     """The county's date by the app's clock (``SCORING_CLOCK``, a test injects one)."""
-    return instructions.county_today(current_app.config.get("SCORING_CLOCK", utcnow)())
+    return county_today(current_app.config.get("SCORING_CLOCK", utcnow)())
 
 
 @blp.route("/instructions")

@@ -8,7 +8,7 @@ import contextlib
 import io
 import threading
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 from flask import Flask, jsonify
@@ -20,6 +20,7 @@ from services.survey.models.polls import Poll, PollTownship
 from services.survey.questionnaires import create_questionnaire
 from services.survey.telephony.dialer import Dialer
 from services.survey.telephony.vault import vault
+from shared.config import county_today
 from shared.db import session_scope
 from tests.support import serving
 
@@ -68,7 +69,7 @@ def make_phone_poll(engine, townships: list[str], *, target: int = 0,
         poll = Poll(name_zh="年中电话调查", name_en="Mid-year phone poll",
                     questionnaire_id=questionnaire.id, modes=["phone"],
                     field_start=IN_WINDOW.date() - timedelta(days=1),
-                    field_end=max(date.today(), IN_WINDOW.date()) + timedelta(days=30),
+                    field_end=max(county_today(), IN_WINDOW.date()) + timedelta(days=30),
                     status="fielding", stop_at_quota=stop_at_quota,
                     partial_threshold=partial_threshold,
                     townships=[PollTownship(township=t, target_completes=target)
