@@ -1,5 +1,5 @@
 """The portal's clock: ``app.config["PORTAL_CLOCK"]`` (tests put their own there), and
-the county's calendar day."""
+the county's calendar day by it."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ def as_utc(when: datetime | None) -> datetime | None:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
-def county_day(now: datetime) -> date:
-    """The calendar day in the county (Asia/Shanghai) at the instant ``now``."""
-    return county_today(now)
+def today() -> date:
+    """The county's calendar day by the app's clock."""
+    return county_today(now())
 
 
 def now() -> datetime:

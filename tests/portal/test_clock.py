@@ -3,7 +3,7 @@ the app's clock (a test's own)."""
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
-from services.portal.clock import as_utc, county_day, now
+from services.portal.clock import as_utc, now, today
 
 
 def test_a_naive_timestamp_is_utc_and_an_aware_one_is_converted():
@@ -14,9 +14,12 @@ def test_a_naive_timestamp_is_utc_and_an_aware_one_is_converted():
     assert converted == datetime(2026, 6, 1, 12, 0, tzinfo=UTC) and converted.tzinfo is UTC
 
 
-def test_the_county_day_starts_at_midnight_in_shanghai():
-    assert county_day(datetime(2026, 6, 30, 15, 59, tzinfo=UTC)) == date(2026, 6, 30)
-    assert county_day(datetime(2026, 6, 30, 16, 0, tzinfo=UTC)) == date(2026, 7, 1)
+def test_the_county_day_by_the_apps_clock_starts_at_midnight_in_shanghai(portal_app, clock):
+    with portal_app.app_context():
+        clock.now = datetime(2026, 6, 30, 15, 59, tzinfo=UTC)
+        assert today() == date(2026, 6, 30)
+        clock.now = datetime(2026, 6, 30, 16, 0, tzinfo=UTC)
+        assert today() == date(2026, 7, 1)
 
 
 def test_now_is_the_apps_clock(portal_app, clock):

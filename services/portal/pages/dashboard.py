@@ -16,9 +16,8 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from services.portal import access, dashboard
+from services.portal import access, clock, dashboard
 from services.portal import dashboard_charts as charts
-from services.portal.clock import county_day, now
 from services.portal.labels import label
 from shared.errors import ValidationFailed
 from shared.spreadsheets import export
@@ -129,7 +128,7 @@ def poll_chart(poll_id: int, fmt: str):
 def _window() -> tuple[date, date]:
     """``from`` and ``to`` of the query (default: this year to today); a bad date or
     an empty window is a 422 naming the field."""
-    today = county_day(now())
+    today = clock.today()
     found = {}
     for key, default in (("from", date(today.year, 1, 1)), ("to", today)):
         text = request.args.get(key)

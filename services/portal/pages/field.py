@@ -24,9 +24,9 @@ from flask import (
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from services.portal import access, field, field_form
+from services.portal import access, clock, field, field_form
 from services.portal.api_errors import SHOWN, field_errors, translate
-from services.portal.clock import county_day, now
+from services.portal.clock import now
 from shared.client import ServiceError
 
 bp = Blueprint("field", __name__, url_prefix="/field")
@@ -35,7 +35,7 @@ bp = Blueprint("field", __name__, url_prefix="/field")
 @bp.get("/")
 @access.require("inspector")
 def index():
-    today = county_day(now())
+    today = clock.today()
     work = field.work(access.apis(), today, current_app.config["PORTAL_FIELD_DAYS_AHEAD"])
     return render_template("field/index.html", work=work, today=today)
 
@@ -62,7 +62,7 @@ def post_visit(visit_id: int):
             flash(_l("Checked in at %(time)s (server time).",
                      time=field_form.county_time(checked["checkin"]["at"])))
             return redirect(url_for("field.visit", visit_id=visit_id), code=303)
-        sent = field_form.submit(apis, sheet, form, request.files, today=county_day(now()),
+        sent = field_form.submit(apis, sheet, form, request.files, today=clock.today(),
                                  reason=_reason(visit_id))
     except field_form.Refused as refused:
         if refused.kept_photos:
@@ -102,7 +102,7 @@ def _page(sheet: dict, typed: MultiDict, refused: field_form.Refused):
     visit = sheet["visit"]
     reason = _reason(visit["id"])
     return render_template(
-        "field/visit.html", today=county_day(now()), typed=typed, refused=refused,
+        "field/visit.html", today=clock.today(), typed=typed, refused=refused,
         open_visit=visit["status"] in field.OPEN_STATES,
         checkin_time=field_form.county_time(visit["checkin"]["at"]) if visit["checkin"] else "",
         client_uuid=typed.get("client_uuid") or str(uuid.uuid4()),

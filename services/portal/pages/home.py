@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, g, render_template
 
 from services.portal import access, home
-from services.portal.clock import county_day, now
+from services.portal.clock import now
+from shared.config import county_today
 
 bp = Blueprint("home", __name__)
 
@@ -16,5 +17,6 @@ def index():
     person, moment = g.person, now()
     if person.role == "admin":
         return render_template("home/admin.html")
-    parts = home.for_person(access.apis(), person.role, person.unit, county_day(moment), moment)
-    return render_template(f"home/{person.role}.html", parts=parts, today=county_day(moment))
+    day = county_today(moment)
+    parts = home.for_person(access.apis(), person.role, person.unit, day, moment)
+    return render_template(f"home/{person.role}.html", parts=parts, today=day)

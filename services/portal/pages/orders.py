@@ -16,9 +16,8 @@ from flask import (
 )
 from flask_babel import lazy_gettext as _l
 
-from services.portal import access, orders
+from services.portal import access, clock, orders
 from services.portal.api_errors import attempt
-from services.portal.clock import county_day, now
 from services.portal.forms.orders import ReplyForm
 from shared.errors import ValidationFailed
 
@@ -32,7 +31,7 @@ FILE_HEADERS = ("Content-Type", "Content-Length", "Content-Disposition", "ETag")
 @access.require(*READERS)
 def index():
     return render_template("orders/index.html",
-                           orders=orders.list_orders(access.apis(), county_day(now())))
+                           orders=orders.list_orders(access.apis(), clock.today()))
 
 
 @bp.get("/orders/<int:order_id>")
@@ -72,7 +71,7 @@ def _page(order_id: int, form: ReplyForm, problems: list):
         and order["state"] in orders.REPLYABLE
     return render_template("orders/detail.html", order=order, replies=orders.replies(order),
                            form=form, problems=problems, may_reply=may_reply,
-                           today=county_day(now()).isoformat())
+                           today=clock.today().isoformat())
 
 
 def allow_large_reply() -> None:

@@ -10,9 +10,8 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from services.portal import access, plans
+from services.portal import access, clock, plans
 from services.portal.api_errors import attempt
-from services.portal.clock import county_day, now
 from services.portal.forms import options
 from services.portal.forms.plans import AssignForm, PlanForm, ReviewForm
 from services.portal.models.person import Person
@@ -37,7 +36,7 @@ def index():
                                        for c in plans.checklists(apis))
     form.inspectors.choices = _inspectors()
     form.units.choices = options((u["code"], f"{u['code']} {u['name_zh']}") for u in registry)
-    today = county_day(now())
+    today = clock.today()
     if not form.is_submitted():
         form.window_from.data, form.window_to.data = today, today + timedelta(days=30)
     if form.validate_on_submit():

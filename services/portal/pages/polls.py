@@ -9,9 +9,8 @@ from datetime import timedelta
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 
-from services.portal import access, polls
+from services.portal import access, clock, polls
 from services.portal.api_errors import attempt, translate
-from services.portal.clock import county_day, now
 from services.portal.forms import options
 from services.portal.forms.polls import LinksForm, PaperForm, PollForm
 from shared.client import ServiceError
@@ -30,7 +29,7 @@ def index():
     codes = polls.townships(apis)
     form.townships.choices = options((code, code) for code in codes)
     if not form.is_submitted():
-        today = county_day(now())
+        today = clock.today()
         form.field_start.data, form.field_end.data = today, today + timedelta(days=30)
         form.townships.data = codes
     if form.validate_on_submit():

@@ -13,9 +13,8 @@ import re
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from services.portal import access, key_tasks, self_checks
+from services.portal import access, clock, key_tasks, self_checks
 from services.portal.api_errors import SHOWN, form_problems, translate
-from services.portal.clock import county_day, now
 from services.portal.forms.key_tasks import ProgressForm
 from services.portal.forms.self_checks import UploadForm, month_form
 from shared.client import ServiceError
@@ -28,7 +27,7 @@ READERS = ("unit", "planner", "analyst", "leader")
 
 
 def _period() -> str:
-    period = request.args.get("period") or county_day(now()).strftime("%Y-%m")
+    period = request.args.get("period") or clock.today().strftime("%Y-%m")
     if not MONTH.match(period):
         raise NotFound(f"no month {period!r}")
     return period
