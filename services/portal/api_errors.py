@@ -110,17 +110,17 @@ SHOWN = (409, 413, 422)
 def attempt(call, form=None, *, show=None, statuses=SHOWN) -> tuple[Any, list]:
     """Call the API: ``(its answer, [])``, or ``(None, problems)`` when it refused with
     one of ``statuses``: ``show(failed)`` if given, else the refusal shown on ``form``
-    (``form_problems``), else its message. Any other failure propagates (error pages)."""
+    (``form_problems``), else its message; the list is never empty on a refusal, so callers
+    test it for success. Any other failure propagates (error pages)."""
     try:
         return call(), []
     except ServiceError as failed:
         if failed.upstream_status not in statuses:
             raise
+        message = translate(failed.body.get("message", ""))
         if show is not None:
-            return None, show(failed)
-        if form is None:
-            return None, [translate(failed.body.get("message", ""))]
-        return None, form_problems(form, failed)
+            return None, show(failed) or [message]
+        return None, form_problems(form, failed) if form is not None else [message]
 
 
 def form_problems(form, failed: ServiceError) -> list:

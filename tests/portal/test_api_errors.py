@@ -67,3 +67,27 @@ def test_form_problems_for_a_conflict_a_too_large_body_and_field_errors(portal_a
                                                              "start a new run instead"})
         assert [str(t) for t in form_problems(make_form(),
                                               published)] == ["该次计算已经发布。"]
+
+
+def test_attempt_answers_or_gives_the_refusals_problems_never_none(portal_app):
+    import pytest
+
+    from services.portal.api_errors import attempt
+    from shared.client import ServiceError
+
+    refused = ServiceError("survey", 409, {"message": "Campaign 3 is finished"})
+
+    def refuse():
+        raise refused
+
+    with portal_app.test_request_context():
+        session["lang"] = "en"
+        assert attempt(lambda: {"id": 1}) == ({"id": 1}, [])
+        answer, problems = attempt(refuse)
+        assert answer is None and [str(t) for t in problems] == ["Campaign 3 is finished"]
+        # A ``show`` that finds nothing to say still leaves the refusal's message: callers
+        # take an empty list for success.
+        answer, problems = attempt(refuse, show=lambda failed: [])
+        assert answer is None and [str(t) for t in problems] == ["Campaign 3 is finished"]
+        with pytest.raises(ServiceError):  # a status not shown on forms is the error page's
+            attempt(lambda: (_ for _ in ()).throw(ServiceError("survey", 404, {})))
