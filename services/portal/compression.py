@@ -73,7 +73,9 @@ def _gzip_body(response: Response, compressed: bytes) -> Response:
     return response
 
 
-def compress_static(response: Response) -> Response:
+def compress(response: Response) -> Response:
+    """After each request: gzip a field page (``compress_page``) or one of ``ENDPOINTS``'
+    files; every other answer as it is."""
     if request.endpoint in PAGES and request.method == "GET":
         return compress_page(response)
     if request.endpoint not in ENDPOINTS or request.method != "GET":
@@ -97,5 +99,5 @@ def compress_static(response: Response) -> Response:
 
 
 def init_compression(app: Flask) -> None:
-    app.after_request(compress_static)
+    app.after_request(compress)
     app.add_template_global(return_path)
