@@ -1,14 +1,14 @@
 """``kaoping demo`` step: June spot checks — 60 unannounced and 20 open visits.
 
 A checklist whose measured items share their ids with the scheme's self-check
-indicators; an unannounced plan drawn at random (stratified by peer group, seed
-recorded) and an open plan chosen by hand; a unit that cannot see the unannounced
-plan until the inspector checks in; check-ins with GPS, answers, measurements that
-sometimes disagree with the self-report, photos (generated PNGs) uploaded with their
-SHA-256, idempotent submission, review, findings → rectification orders that the units
-answer with evidence and the office verifies, one overdue. Prints scores per unit,
-discrepancies, the overdue list and the audit chain check. Leaves in ``ctx.state``:
-``inspection_window`` (``2026-06-01``, ``2026-06-30``).
+indicators; an unannounced plan drawn at random (stratified by peer group, with the
+demo's fixed seed ``DRAW_SEED``, recorded) and an open plan chosen by hand; a unit that
+cannot see the unannounced plan until the inspector checks in; check-ins with GPS,
+answers, measurements that sometimes disagree with the self-report, photos (generated
+PNGs) uploaded with their SHA-256, idempotent submission, review, findings →
+rectification orders that the units answer with evidence and the office verifies, one
+overdue. Prints scores per unit, discrepancies, the overdue list and the audit chain
+check. Leaves in ``ctx.state``: ``inspection_window`` (``2026-06-01``, ``2026-06-30``).
 """
 
 from __future__ import annotations
@@ -30,6 +30,10 @@ WINDOW = ("2026-06-01", "2026-06-30")
 SELF_CHECK_MONTH = "2026-06"
 UNANNOUNCED, OPEN = 60, 20
 INSPECTOR = "demo-inspector"  # the subject of the demo's inspector token
+# The demo gives its unannounced draw a seed, so that every run draws the same units and
+# prints the same figures from here to the assessment; a real plan leaves the seed out
+# and the service draws one it cannot predict (``secrets``), and records it.
+DRAW_SEED = 20260601
 
 CHECKLIST = {
     "code": "township-spot-check", "name_zh": "乡镇及部门明查暗访检查表",
@@ -247,7 +251,7 @@ def _plans(ctx, planner, checklist, units):
         "name": "六月暗访 / June unannounced checks", "kind": "unannounced",
         "template_id": checklist["id"], "window_from": WINDOW[0], "window_to": WINDOW[1],
         "self_check_period": SELF_CHECK_MONTH, "inspectors": [INSPECTOR],
-        "draw": {"frame": frame, "sizes": sizes}})
+        "draw": {"frame": frame, "sizes": sizes, "seed": DRAW_SEED}})
     check = planner.get_json(f"/api/v1/plans/{unannounced['id']}/draw-check")
     targets = [u for u in units if u.get("kind") == "township"][:12] + \
         [u for u in units if u.get("kind") != "township"][:OPEN]
