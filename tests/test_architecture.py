@@ -194,7 +194,8 @@ def test_the_environment_is_read_only_by_settings_and_entry_points():
 def _server_days(path: Path) -> Iterator[tuple[int, str]]:
     """``(line, what)`` for each calendar day taken from the server's or UTC's clock:
     ``date.today()``, ``datetime.today()``, ``datetime.now()`` without a zone, and
-    ``.date()`` straight on ``utcnow()`` or ``datetime.now(…)``."""
+    ``.date()`` straight on ``utcnow()`` or ``datetime.now(…)``, and the county's day
+    worked out again beside ``county_today`` (``utcnow().astimezone(…).date()``)."""
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
             continue
@@ -206,11 +207,20 @@ def _server_days(path: Path) -> Iterator[tuple[int, str]]:
                 and not node.args and not node.keywords:
             yield node.lineno, "datetime.now() without a zone"
         elif func.attr == "date" and isinstance(owner, ast.Call):
-            inner = owner.func
-            name = inner.id if isinstance(inner, ast.Name) else \
-                inner.attr if isinstance(inner, ast.Attribute) else None
+            name = _called(owner)
             if name in ("utcnow", "now"):
                 yield node.lineno, f"{name}(…).date()"
+            elif name == "astimezone" and isinstance(owner.func.value, ast.Call) \
+                    and _called(owner.func.value) in ("utcnow", "now"):
+                # The right day, but a copy of county_today beside it.
+                yield node.lineno, f"{_called(owner.func.value)}(…).astimezone(…).date()"
+
+
+def _called(call: ast.Call) -> str | None:
+    """The name a call calls: ``f`` of ``f(…)`` and of ``x.f(…)``."""
+    inner = call.func
+    return inner.id if isinstance(inner, ast.Name) else \
+        inner.attr if isinstance(inner, ast.Attribute) else None
 
 
 def test_today_is_the_countys_day():

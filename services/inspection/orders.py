@@ -21,14 +21,9 @@ from services.inspection.models.submissions import Finding
 from services.inspection.models.visits import Visit
 from services.inspection.visibility import can_see_visit, order_filter
 from shared.auth import Principal, require_unit
-from shared.config import COUNTY_TZ as LOCAL
+from shared.config import county_today
 from shared.db import utcnow
 from shared.errors import Conflict, NotFound, ValidationFailed
-
-
-def today() -> date:
-    """Today in the county (Asia/Shanghai)."""
-    return utcnow().astimezone(LOCAL).date()
 
 
 def _transition(session: Session, principal: Principal, order: RectificationOrder, to: str,
@@ -195,7 +190,7 @@ def _submitted(session: Session, principal: Principal, order_id: int) -> Rectifi
 def overdue(session: Session, principal: Principal, as_of: date | None) -> list[dict[str, Any]]:
     """Orders the caller may see, not closed, whose deadline is before ``as_of``
     (default today, local)."""
-    as_of = as_of or today()
+    as_of = as_of or county_today()
     query = (_visible(principal).where(RectificationOrder.state != "closed",
                                        RectificationOrder.deadline < as_of)
              .order_by(RectificationOrder.deadline, RectificationOrder.id))
@@ -207,7 +202,7 @@ def overdue(session: Session, principal: Principal, as_of: date | None) -> list[
 def closure_rates(session: Session, principal: Principal,
                   as_of: date | None) -> list[dict[str, Any]]:
     """Per unit: orders due (closed, or deadline before ``as_of``), closed on time, rate."""
-    as_of = as_of or today()
+    as_of = as_of or county_today()
     counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(
         ("orders", "due", "closed", "closed_on_time"), 0))
     for order in list_orders(session, principal):

@@ -21,7 +21,7 @@ from services.inspection.models.visits import Visit
 from services.inspection.scoring_registry import ScoringRegistry
 from services.inspection.visibility import can_see_visit, visit_filter
 from shared.auth import Principal
-from shared.config import COUNTY_TZ as LOCAL
+from shared.config import county_today
 from shared.db import utcnow
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
@@ -131,7 +131,7 @@ def check_in(session: Session, principal: Principal, visit_id: int, data: dict[s
         flags.append("mock_location")
     if data["accuracy_m"] > settings.checkin_max_accuracy_m:
         flags.append("low_accuracy")
-    local_day = now.astimezone(LOCAL).date()
+    local_day = county_today(now)
     plan = visit.plan
     visit.reference_date = min(max(local_day, plan.window_from), plan.window_to)
     if visit.reference_date != local_day:
@@ -166,7 +166,7 @@ def _self_reports(session: Session, visit: Visit, now: datetime,
     rules = rules_for(session, visit.plan.template_id)
     if not any(rule.response_type == "measurement" for rule in rules.rules):
         return {}
-    period = visit.plan.self_check_period or now.astimezone(LOCAL).strftime("%Y-%m")
+    period = visit.plan.self_check_period or county_today(now).strftime("%Y-%m")
     values = registry.self_reported_values(visit.unit_code, period)
     return None if values is None else {"period": period, "values": values}
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from shared.config import COUNTY_TZ as CHINA
+from shared.config import county_today
 from shared.db import get_or_404, utcnow
 from shared.errors import Conflict, DependencyDown, Problems, ValidationFailed
 
@@ -213,5 +213,5 @@ def quota_filled(session: Session, poll: Poll, township: str | None,
 def in_field(poll: Poll, today: date | None = None) -> bool:
     """A poll takes answers while fielding and within its field period (dates in China
     Standard Time, UTC+8, which has no daylight saving)."""
-    today = today or utcnow().astimezone(CHINA).date()
+    today = today or county_today()
     return poll.status == "fielding" and poll.field_start <= today <= poll.field_end

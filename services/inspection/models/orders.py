@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.inspection.models import Base
 from services.inspection.models.evidence import Attachment
-from shared.config import COUNTY_TZ
+from shared.config import county_today
 from shared.db import UTCDateTime, utcnow
 
 ORDER_STATES = ("open", "submitted", "closed", "reopened")
@@ -43,7 +43,7 @@ class RectificationOrder(Base):
         """The day (Asia/Shanghai) the unit submitted its fix."""
         at = self.submitted_at if self.submitted_at.tzinfo else \
             self.submitted_at.replace(tzinfo=UTC)
-        return at.astimezone(COUNTY_TZ).date()
+        return county_today(at)
 
     events: Mapped[list[OrderEvent]] = relationship(order_by="OrderEvent.id", lazy="selectin")
     attachments: Mapped[list[Attachment]] = relationship(order_by="Attachment.id",
