@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from shared.config import CommonSettings, ConfigError, env_int, secret, var_dir
+from shared.config import COUNTY_TZ, CommonSettings, ConfigError, env_int, secret, var_dir
 from shared.gunicorn_settings import service_url
 
 # The services' tokens minted for a person live at most this long (issue 13: ≤ 5 min).
@@ -98,5 +98,5 @@ class PortalSettings:
             "WTF_CSRF_TIME_LIMIT": None,  # the CSRF secret lives as long as the session
             "WTF_CSRF_SSL_STRICT": self.common.behind_proxy,
             "BABEL_DEFAULT_LOCALE": "zh_CN",
-            "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+            "BABEL_DEFAULT_TIMEZONE": COUNTY_TZ.key,  # the county's clock on every page
         }

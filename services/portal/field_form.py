@@ -25,8 +25,6 @@ from werkzeug.datastructures import FileStorage, MultiDict
 
 from services.portal import field
 from services.portal.api_client import Apis
-from services.portal.clock import as_utc
-from shared.config import COUNTY_TZ
 from shared.numbers import parse_number
 
 # The finding a form carries is named like the script's first one.
@@ -83,11 +81,6 @@ def check_in(apis: Apis, sheet: dict[str, Any], reason: str, moment: datetime
         raise Refused(fields={"manual_reason": [_l("Give a reason.")]})
     visit = field.check_in(apis, sheet["visit"]["id"], manual_fix(sheet["place"], moment))
     return visit, reason[:REASON_MAX]
-
-
-def county_time(at: str) -> str:
-    """An API instant (ISO 8601, naive is UTC) as the county's clock time, HH:MM."""
-    return as_utc(datetime.fromisoformat(at)).astimezone(COUNTY_TZ).strftime("%H:%M")
 
 
 def manual_note(reason: str) -> str:

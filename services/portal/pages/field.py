@@ -9,6 +9,7 @@ keeps the pages and their files for when it does not.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -21,6 +22,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
@@ -60,7 +62,7 @@ def post_visit(visit_id: int):
                                                   now())
             _keep_reason(visit_id, reason)
             flash(_l("Checked in at %(time)s (server time).",
-                     time=field_form.county_time(checked["checkin"]["at"])))
+                     time=_clock_time(checked["checkin"]["at"])))
             return redirect(url_for("field.visit", visit_id=visit_id), code=303)
         sent = field_form.submit(apis, sheet, form, request.files, today=clock.today(),
                                  reason=_reason(visit_id))
@@ -95,6 +97,12 @@ def _keep_reason(visit_id: int, reason: str | None) -> None:
                                                                str(visit_id): reason}
 
 
+def _clock_time(at: str) -> str:
+    """An API instant (ISO 8601, naive is UTC) as HH:mm on the county's clock (Babel's
+    timezone, ``BABEL_DEFAULT_TIMEZONE``)."""
+    return format_datetime(datetime.fromisoformat(at), "HH:mm")
+
+
 def _page(sheet: dict, typed: MultiDict, refused: field_form.Refused):
     """The visit's page from ``sheet`` (``field.sheet``); ``typed``: the form as sent
     (refilled), ``refused``: what is shown beside it. A new ``client_uuid`` for a new
@@ -104,7 +112,7 @@ def _page(sheet: dict, typed: MultiDict, refused: field_form.Refused):
     return render_template(
         "field/visit.html", today=clock.today(), typed=typed, refused=refused,
         open_visit=visit["status"] in field.OPEN_STATES,
-        checkin_time=field_form.county_time(visit["checkin"]["at"]) if visit["checkin"] else "",
+        checkin_time=_clock_time(visit["checkin"]["at"]) if visit["checkin"] else "",
         client_uuid=typed.get("client_uuid") or str(uuid.uuid4()),
         manual_note=field_form.manual_note(reason) if reason else "", **sheet)
 
