@@ -180,9 +180,14 @@ def check_photos(county, page, visit, edge=1600):
     assert {a["item_id"] for a in visit["attachments"]} == {"sc_count", "fire"}
 
 
-def check_answers(visit, severity="major"):
+def only_version(visit):
+    """The visit's one version, and its answers by item id."""
     (version,) = visit["versions"]
-    answers = {a["item_id"]: a for a in version["answers"]}
+    return version, {a["item_id"]: a for a in version["answers"]}
+
+
+def check_answers(visit, severity="major"):
+    version, answers = only_version(visit)
     assert answers["fire"]["result"] == "pass" and answers["fire"]["text"] == "两处通道畅通"
     assert answers["sanitation"]["points"] == 6
     # T01 reported 10 (hundred trees): 7.5 is 25 % off, outside the 10 % tolerance.

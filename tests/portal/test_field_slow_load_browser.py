@@ -18,6 +18,7 @@ from tests.portal.field_county import PLACES, field_plans
 from tests.portal.test_field_browser import (
     PHONE,
     TIMEOUT_MS,
+    only_version,
     shoot,
     sign_in,
     stored,
@@ -129,9 +130,7 @@ def test_what_is_typed_before_the_script_arrives_is_kept_and_sent(
         page.check("input[name='result:sc_count'][value=na]")
         page.click("#submit-button")
         wait_all_sent(page, 2)
-        visit, _orders = stored(county, visit_id)
-        (version,) = visit["versions"]
-        answers = {a["item_id"]: a for a in version["answers"]}
+        _version, answers = only_version(stored(county, visit_id)[0])
         assert answers["fire"]["result"] == "pass" and answers["sanitation"]["points"] == 8
         assert answers["trees_area"]["value"] == 12.5 and answers["trees_area"]["result"] == "pass"
         assert answers["remarks"]["text"] == "脚本到达前填写", json.dumps(answers)
@@ -184,8 +183,7 @@ def test_before_its_script_the_sheet_is_a_form_that_sends_the_whole_visit(
             assert page.evaluate("document.documentElement.dataset.fieldReady") is None
             held.release()
         visit, orders = stored(county, visit_id)
-        (version,) = visit["versions"]
-        answers = {a["item_id"]: a for a in version["answers"]}
+        version, answers = only_version(visit)
         assert answers["fire"]["result"] == "fail" and answers["sanitation"]["points"] == 7
         assert answers["sc_count"]["value"] == 3 and answers["trees_area"]["result"] == "na"
         assert answers["remarks"]["text"] == "表单提交", json.dumps(answers)
